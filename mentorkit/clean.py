@@ -1,0 +1,206 @@
+"""Cleaning rules: map what is unambiguous, leave blanks unanswered, reject the rest with a reason.
+
+Every cleaner takes a pandas Series of raw cell values and returns ``(values, errors)``: the
+cleaned values (missing where unanswered or rejected) and, per row, a reason string or missing.
+Nothing here raises on odd input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+import pandas as pd
+
+from .instruments import Item, likert_labels
+
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+YES = frozenset({"yes", "y", "true", "t", "1", "1.0"})
+NO = frozenset({"no", "n", "false", "f", "0", "0.0"})
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "´": "'"})
+
+Cleaned = tuple[pd.Series, pd.Series]
+
+
+def is_safe_id(value: object) -> bool:
+    """True for ids made of letters, digits, ``-`` and ``_`` (safe in paths and URLs)."""
+    return isinstance(value, str) and SAFE_ID.fullmatch(value) is not None
+
+
+def as_text(raw: pd.Series) -> pd.Series:
+    """Cells as stripped strings; blanks and missing cells become missing."""
+    s = raw.astype("string").str.strip()
+    return s.mask(s == "")
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _errors_for(text: pd.Series, bad: pd.Series, column: str, what: str) -> pd.Series:
+    errors = pd.Series(pd.NA, index=text.index, dtype="string")
+    if bad.any():
+        errors[bad] = [f"{column}: {_shown(v)} is not {what}" for v in text[bad]]
+    return errors
+
+
+def _by_lookup(raw: pd.Series, table: dict[str, float], column: str, what: str) -> Cleaned:
+    text = as_text(raw)
+    key = text.str.lower().str.replace(r"\s+", " ", regex=True)
+    values = key.map(table).astype("Float64")
+    bad = text.notna() & values.isna()
+    return values, _errors_for(text, bad, column, what)
+
+
+def clean_yesno(raw: pd.Series, column: str = "value") -> Cleaned:
+    """Yes/no answers: ``Yes``, ``y``, ``TRUE``, ``1`` … → 1.0; ``No``, ``n``, ``0`` … → 0.0."""
+    table = {k: 1.0 for k in YES} | {k: 0.0 for k in NO}
+    return _by_lookup(raw, table, column, "a yes/no answer")
+
+
+def _likert_table() -> dict[str, float]:
+    table: dict[str, float] = {}
+    for value, label in likert_labels().items():
+        lab = label.lower()
+        for key in (str(value), f"{value}.0", lab, f"{value} - {lab}", f"{value} {lab}",
+                    f"{value}. {lab}", f"{value} ({lab})", f"{value}: {lab}", f"{value} – {lab}"):
+            table[key] = float(value)
+    table["neutral"] = 3.0
+    table["3 - neutral"] = 3.0
+    return table
+
+
+_LIKERT = _likert_table()
+
+
+def clean_likert(raw: pd.Series, column: str = "value") -> Cleaned:
+    """1–5 agreement: numbers or labels such as ``Agree`` → 1.0 … 5.0."""
+    return _by_lookup(raw, _LIKERT, column, "a 1–5 rating")
+
+
+def clean_percent(raw: pd.Series, column: str = "value") -> Cleaned:
+    """Progress 0–100, ``45`` or ``45%``."""
+    text = as_text(raw)
+    number = pd.to_numeric(text.str.rstrip("%").str.strip(), errors="coerce").astype("Float64")
+    ok = number.notna() & (number >= 0) & (number <= 100)
+    values = number.where(ok)
+    bad = text.notna() & ~ok.fillna(False)
+    return values, _errors_for(text, bad, column, "a percentage from 0 to 100")
+
+
+def clean_choice(raw: pd.Series, choices: tuple[str, ...], column: str = "value") -> Cleaned:
+    """One of a fixed list; ``In progress`` → ``in_progress``."""
+    text = as_text(raw)
+    key = text.str.lower().str.replace(r"[\s-]+", "_", regex=True)
+    ok = key.isin(list(choices))
+    values = key.where(ok)
+    bad = text.notna() & ~ok
+    return values, _errors_for(text, bad, column, "one of " + ", ".join(choices))
+
+
+def clean_text(raw: pd.Series, column: str = "value") -> Cleaned:
+    """Free text, stripped; never rejected."""
+    text = as_text(raw)
+    return text, pd.Series(pd.NA, index=raw.index, dtype="string")
+
+
+def clean_date(raw: pd.Series, column: str = "value") -> Cleaned:
+    """ISO dates (``2026-03-14``) → ``datetime64`` at midnight."""
+    text = as_text(raw)
+    shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)
+    parsed = pd.to_datetime(text.where(shaped), format="%Y-%m-%d", errors="coerce")
+    bad = text.notna() & parsed.isna()
+    return parsed.astype("datetime64[us]"), _errors_for(text, bad, column, "an ISO date (YYYY-MM-DD)")
+
+
+def clean_datetime(raw: pd.Series, column: str = "value") -> Cleaned:
+    """ISO date-times → naive UTC ``datetime64``; a time without a zone is UTC."""
+    text = as_text(raw)
+    shaped = text.str.fullmatch(
+        r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?"
+    ).fillna(False)
+    parsed = pd.to_datetime(text.where(shaped), format="ISO8601", utc=True, errors="coerce")
+    parsed = parsed.dt.tz_localize(None).astype("datetime64[us]")
+    bad = text.notna() & parsed.isna()
+    return parsed, _errors_for(text, bad, column, "an ISO date-time")
+
+
+def clean_email(raw: pd.Series, column: str = "email") -> Cleaned:
+    """E-mail addresses, lower-cased."""
+    text = as_text(raw).str.lower()
+    ok = text.str.fullmatch(EMAIL.pattern).fillna(False)
+    bad = text.notna() & ~ok
+    return text.where(ok), _errors_for(text, bad, column, "an e-mail address")
+
+
+def clean_id(raw: pd.Series, column: str = "id") -> Cleaned:
+    """Ids of letters, digits, ``-`` and ``_`` (they become file names and URL parts)."""
+    text = as_text(raw)
+    ok = text.str.fullmatch(SAFE_ID.pattern).fillna(False)
+    bad = text.notna() & ~ok
+    return text.where(ok), _errors_for(text, bad, column, "an id (letters, digits, - and _)")
+
+
+def cleaner_for(item: Item) -> Callable[[pd.Series, str], Cleaned]:
+    """The cleaner of an item's kind."""
+    if item.kind == "choice":
+        return lambda raw, column: clean_choice(raw, item.choices, column)
+    return _BY_KIND[item.kind]
+
+
+_BY_KIND: dict[str, Callable[[pd.Series, str], Cleaned]] = {
+    "yesno": clean_yesno,
+    "likert5": clean_likert,
+    "percent": clean_percent,
+    "text": clean_text,
+    "date": clean_date,
+}
+
+
+def first_error(errors: list[pd.Series], index: pd.Index) -> pd.Series:
+    """Per row, the first reason among several columns' errors (missing when all clean)."""
+    out = pd.Series(pd.NA, index=index, dtype="string")
+    for err in errors:
+        out = out.fillna(err)
+    return out
+
+
+def normalize_question(text: object) -> str:
+    """A question's text reduced for matching: numbering, quotes, case, spaces, end marks."""
+    s = unicodedata.normalize("NFKC", str(text)).translate(_QUOTES).lower()
+    s = re.sub(r"^\s*(q\s*)?\d+(\.\d+)*\s*[.):\-]?\s+", "", s)  # "3. ", "Q3) ", "1.2 - "
+    s = re.sub(r"[\"']", "", s)
+    s = re.sub(r"[\s\u00a0]+", " ", s).strip()
+    return s.rstrip("?.!:* ").strip()
+
+
+def guard_formula(value: object) -> object:
+    """A CSV cell made safe to open in a spreadsheet (no formula injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def guard_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell of a frame guarded against formula injection."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(guard_formula, na_action="ignore")
+    return out
+
+
+def is_blank(raw: pd.Series) -> pd.Series:
+    """True where a cell is missing or only whitespace."""
+    return as_text(raw).isna()
+
+
+__all__ = [
+    "clean_choice", "clean_date", "clean_datetime", "clean_email", "clean_id", "clean_likert",
+    "clean_percent", "clean_text", "clean_yesno", "cleaner_for", "first_error", "guard_formula",
+    "guard_frame", "is_blank", "is_safe_id", "normalize_question",
+]

@@ -1,0 +1,186 @@
+"""The ``mentorkit`` command: a thin shell over the package's functions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import MentorkitError, UsageError
+
+SAMPLE_ORDER = ("roster", "mentor_readiness", "mentee_readiness", "checkin", "goals", "goal_updates")
+
+
+def _db_parent() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--db", metavar="URL", default=None,
+                        help="SQLAlchemy database URL (env MENTORKIT_DB; default: SQLite data/mentorkit.db "
+                             "in the workspace)")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    from .ingest import KINDS
+
+    db = _db_parent()
+    parser = argparse.ArgumentParser(
+        prog="mentorkit",
+        description="Collect, import, score and report on mentoring programmes (Zachary's model).")
+    parser.add_argument("--version", action="version", version=f"mentorkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub.add_parser("demo", parents=[db], help="load the bundled sample programme (idempotent)")
+
+    imp = sub.add_parser("import", parents=[db], help="import a roster or answers (CSV or XLSX)")
+    imp.add_argument("file", metavar="FILE", help="CSV or XLSX file")
+    imp.add_argument("--instrument", required=True, choices=KINDS, help="what the file holds")
+    imp.add_argument("--source", default="auto",
+                     choices=["auto", "mentorkit", "qualtrics", "googleforms", "msforms"],
+                     help="file format (default: detected)")
+    imp.add_argument("--map", metavar="FILE", default=None,
+                     help="YAML or CSV mapping other question wordings to item ids")
+
+    sc = sub.add_parser("score", parents=[db], help="a cohort's figures as of a date")
+    sc.add_argument("--cohort", required=True, metavar="ID")
+    sc.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
+    sc.add_argument("--json", action="store_true", help="machine-readable output")
+
+    rep = sub.add_parser("report", parents=[db], help="render per-cohort HTML reports with papermill")
+    who = rep.add_mutually_exclusive_group(required=True)
+    who.add_argument("--cohort", action="append", metavar="ID", help="a cohort (repeatable)")
+    who.add_argument("--all", action="store_true", help="every cohort in the store")
+    who.add_argument("--index", action="store_true",
+                     help="only rebuild index.html and manifest.json from the reports in --out")
+    rep.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
+    rep.add_argument("--jobs", type=int, default=None, metavar="N",
+                     help="parallel kernels (default: CPU count)")
+    rep.add_argument("--out", metavar="DIR", default=None, help="output folder (default reports/<as-of>/)")
+    rep.add_argument("--identify", action="store_true", help="name people instead of pseudonymous ids")
+    rep.add_argument("--timeout", type=int, default=300, metavar="S",
+                     help="seconds one notebook cell may run (default 300)")
+
+    fm = sub.add_parser("forms", parents=[db], help="serve the collection forms with Voilà on localhost")
+    fm.add_argument("--port", type=int, default=8866, metavar="N")
+    fm.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; user errors print one line and exit non-zero."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(COMMANDS[args.command](args) or 0)
+    except MentorkitError as exc:
+        print(f"mentorkit: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("mentorkit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from . import store
+    return store.connect(args.db)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from . import ingest, store
+    folder = store.workspace() / "data" / "sample"
+    if not folder.is_dir():
+        raise UsageError(f"the sample programme is not in {folder}; run from a mentorkit checkout")
+    engine = _engine(args)
+    for kind in SAMPLE_ORDER:
+        path = folder / f"{kind}.csv"
+        result = ingest.import_file(engine, path, kind)
+        print(f"{path.name:22} {result.summary()}")
+    print(f"sample programme loaded into {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from . import ingest
+    result = ingest.import_file(_engine(args), args.file, args.instrument, source=args.source,
+                                mapping=args.map)
+    print(result.summary())
+    if result.flags:
+        print("flags: " + ", ".join(f"{k} {v}" for k, v in result.flags.items()))
+    if result.quarantine_file:
+        print(f"quarantined rows and reasons: {result.quarantine_file}")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from . import clean, score, store
+    if not clean.is_safe_id(args.cohort):
+        raise UsageError(f"not a cohort id: {args.cohort!r}")
+    as_of = score.parse_as_of(args.as_of)
+    engine = _engine(args)
+    data = store.load(engine, [args.cohort])
+    result = score.score_cohort(data, args.cohort, as_of)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(format_score(result.to_dict()))
+    return 0
+
+
+def format_score(d: dict) -> str:  # type: ignore[type-arg]
+    """A cohort's figures as a readable table."""
+    def fig(v: object, pct: bool = False) -> str:
+        if v is None:
+            return "suppressed"
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        if isinstance(v, float):
+            return f"{100 * v:.0f} %" if pct else f"{v:.1f}"
+        return str(v)
+    lines = [f"cohort {d['cohort']} as of {d['as_of']}: "
+             f"{d['enrolled']['mentor']} mentors, {d['enrolled']['mentee']} mentees"]
+    for key, title in (("mentor_readiness", "Mentor readiness"), ("mentee_readiness", "Mentee readiness")):
+        r = d[key]
+        lines.append(f"\n{title}")
+        lines.append(f"  respondents      {r['respondents']} ({fig(r['response_rate'], pct=True)} response rate)")
+        lines.append(f"  mean score       {fig(r['mean_score'])}")
+        lines.append(f"  ready / developing / not yet   {fig(r['ready'])} / {fig(r['developing'])} / {fig(r['not_yet'])}")
+        lines.append(f"  incomplete       {r['incomplete']}")
+        if "capacity_risk" in r:
+            lines.append(f"  capacity risk    {fig(r['capacity_risk'])}")
+    rel = d["relationship"]
+    lines.append("\nRelationships")
+    lines.append(f"  pairs            {rel['pairs']}")
+    lines.append(f"  health index     {fig(rel['health_index'])}")
+    lines.append(f"  on track / needs check-in / too early   {fig(rel['on_track'])} / "
+                 f"{fig(rel['needs_checkin'])} / {rel['too_early']}")
+    lines.append(f"  perception gaps  {fig(rel['perception_gaps'])}")
+    g = d["goals"]
+    lines.append("\nGoals")
+    lines.append(f"  total {g['total']} (mutually agreed {g['mutually_agreed']})")
+    lines.append(f"  achieved {g['achieved']}, on track {g['on_track']}, at risk {g['at_risk']}, "
+                 f"overdue {g['overdue']}, dropped {g['dropped']}; stale {g['stale']}")
+    if any(d[k].get("suppressed") for k in ("mentor_readiness", "mentee_readiness", "relationship")):
+        lines.append("\n'suppressed': fewer than 5 responses — hidden for confidentiality")
+    return "\n".join(lines)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from . import report
+    return report.run_cli(args)
+
+
+def cmd_forms(args: argparse.Namespace) -> int:
+    from . import serve
+    return serve.serve(port=args.port, db=args.db, open_browser=not args.no_browser)
+
+
+COMMANDS = {"demo": cmd_demo, "import": cmd_import, "score": cmd_score, "report": cmd_report,
+            "forms": cmd_forms}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

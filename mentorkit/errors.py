@@ -1,0 +1,34 @@
+"""One base error; the CLI turns any of them into one line and an exit code."""
+
+from __future__ import annotations
+
+
+class MentorkitError(Exception):
+    """A problem with the user's input or environment, not a bug in mentorkit."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __reduce__(self):  # picklable across processes (parallel report runs)
+        return (type(self), (self.message,))
+
+
+class UsageError(MentorkitError):
+    """The command was called wrongly (unknown cohort, unsafe id, bad option)."""
+
+    exit_code = 2
+
+
+class InputFileError(MentorkitError):
+    """A file cannot be imported as a whole: nothing from it was written."""
+
+
+class StoreError(MentorkitError):
+    """The database cannot be reached or is not a mentorkit store."""
+
+
+class ReportError(MentorkitError):
+    """A report could not be produced."""

@@ -1,0 +1,412 @@
+"""Import: validate and clean rows, account for every one, write them in one transaction.
+
+Every row read ends *accepted*, *duplicate* or *quarantined* with a reason. Forms use the same
+path (``submit_rows``) as files, so there is one validation and one writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy.engine import Connection, Engine
+
+from . import clean, store
+from . import instruments as ins
+from . import io as mkio
+from .errors import InputFileError, UsageError
+
+KINDS = ("roster", *ins.instruments())
+PERSON_COLUMNS = ("participant_id", "email")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The accounting of one import: read = accepted + duplicates + quarantined."""
+
+    instrument: str
+    source: str
+    read: int
+    accepted: int
+    duplicates: int
+    quarantined: int
+    quarantine_file: Path | None = None
+    flags: dict[str, int] = field(default_factory=dict)
+    receipts: tuple[int, ...] = ()  # submission ids of accepted rows, in row order
+
+    def summary(self) -> str:
+        """The one-line summary the CLI prints."""
+        line = (f"read {self.read}, accepted {self.accepted}, duplicates {self.duplicates}, "
+                f"quarantined {self.quarantined}")
+        return line
+
+
+# --- row checks --------------------------------------------------------------------------------
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    return clean.as_text(frame[column])
+
+
+def _require_columns(frame: pd.DataFrame, needed: list[str], name: str, any_of: tuple[str, ...] = ()) -> None:
+    missing = [c for c in needed if c not in frame.columns]
+    if any_of and not any(c in frame.columns for c in any_of):
+        missing.append(" or ".join(any_of))
+    if missing:
+        raise InputFileError(f"{name}: missing required column(s): {', '.join(missing)}")
+
+
+def _roster_index(conn: Connection) -> pd.DataFrame:
+    return store.read_participants(conn)[["participant_id", "cohort_id", "role", "email", "mentor_id"]]
+
+
+def resolve_people(ids: pd.Series, emails: pd.Series, roster: pd.DataFrame,
+                   what: str = "participant_id") -> tuple[pd.Series, pd.Series]:
+    """Roster participant ids from ids and/or e-mails (case-insensitive); reasons for the rest."""
+    pid, pid_err = clean.clean_id(ids, what)
+    mail, mail_err = clean.clean_email(emails, "email")
+    known = set(roster["participant_id"])
+    by_email = roster.dropna(subset=["email"]).set_index("email")["participant_id"]
+    from_mail = mail.map(by_email).astype("string")
+    reasons = clean.first_error([pid_err, mail_err], ids.index)
+    unknown_id = pid.notna() & ~pid.isin(known)
+    reasons = reasons.fillna(pd.Series(
+        [f"{what} {v!r} is not on the roster" for v in pid], index=ids.index, dtype="string"
+    ).where(unknown_id))
+    unknown_mail = pid.isna() & mail.notna() & from_mail.isna()
+    reasons = reasons.fillna(pd.Series(
+        [f"email {v!r} is not on the roster" for v in mail], index=ids.index, dtype="string"
+    ).where(unknown_mail))
+    clash = pid.notna() & from_mail.notna() & (pid != from_mail)
+    reasons = reasons.fillna(pd.Series(
+        f"{what} and email name different people", index=ids.index, dtype="string").where(clash))
+    nobody = pid.isna() & mail.isna() & ids.index.to_series().notna()
+    reasons = reasons.fillna(pd.Series(
+        f"no {what} or email", index=ids.index, dtype="string").where(nobody & reasons.isna()))
+    person = pid.fillna(from_mail)
+    return person.where(reasons.isna()), reasons
+
+
+def _dedupe_keys(frame: pd.DataFrame, instrument: ins.Instrument, keyed: pd.Series | None) -> pd.Series:
+    parts = [frame["participant_id"].astype("string").fillna(""),
+             frame["pair_id"].astype("string").fillna(""),
+             frame["goal_id"].astype("string").fillna(""),
+             frame["submitted_at"].dt.strftime("%Y-%m-%dT%H:%M:%S").astype("string").fillna("")]
+    for item in instrument.items:
+        col = frame[item.id]
+        if item.kind == "date":
+            col = col.dt.strftime("%Y-%m-%d")
+        parts.append(col.astype("string").fillna("\x00"))
+    joined = parts[0].str.cat(parts[1:], sep="\x1f")
+    content = joined.map(lambda s: "c:" + hashlib.sha256(s.encode("utf-8")).hexdigest()[:40])
+    if keyed is not None:
+        content = ("r:" + keyed).where(keyed.notna(), content)
+    return content.astype("string")
+
+
+def prepare_submissions(canon: mkio.Canonical, instrument: ins.Instrument, conn: Connection,
+                        name: str = "file") -> tuple[pd.DataFrame, pd.Series]:
+    """Clean rows of an instrument; returns the cleaned frame and, per row, a quarantine reason."""
+    f = canon.frame
+    idx = f.index
+    items_needed = [i.id for i in instrument.items if not i.optional]
+    roster = _roster_index(conn)
+    all_pairs = store.read_all_pairs(conn)
+    out = pd.DataFrame(index=idx)
+    errors: list[pd.Series] = []
+
+    if instrument.id == "goals":
+        _require_columns(f, ["goal_id", "mentor_id", "mentee_id", *items_needed], name)
+        goal, goal_err = clean.clean_id(f["goal_id"], "goal_id")
+        mentor, mentor_err = clean.clean_id(f["mentor_id"], "mentor_id")
+        mentee, mentee_err = clean.clean_id(f["mentee_id"], "mentee_id")
+        errors += [goal_err, mentor_err, mentee_err,
+                   _missing(goal, "goal_id"), _missing(mentor, "mentor_id"), _missing(mentee, "mentee_id")]
+        keyed = all_pairs.set_index(["mentor_id", "mentee_id"])["pair_id"]
+        pair_ids = pd.Series([keyed.get((m, e)) if pd.notna(m) and pd.notna(e) else None
+                              for m, e in zip(mentor, mentee, strict=True)], index=idx, dtype="Float64")
+        errors.append(pd.Series("mentor_id and mentee_id are not a pair on the roster", index=idx,
+                                dtype="string").where(pair_ids.isna() & mentor.notna() & mentee.notna()))
+        registered = store.read_goals(conn, goal.dropna().unique().tolist()).set_index("goal_id")["pair_id"]
+        other = goal.map(registered).astype("Float64")
+        errors.append(pd.Series("goal_id already belongs to another pair", index=idx, dtype="string")
+                      .where(other.notna() & pair_ids.notna() & (other != pair_ids)))
+        first_pair = pd.DataFrame({"g": goal, "p": pair_ids}).dropna().drop_duplicates("g").set_index("g")["p"]
+        errors.append(pd.Series("goal_id is used for another pair earlier in the file", index=idx,
+                                dtype="string").where(goal.map(first_pair).astype("Float64").ne(pair_ids).fillna(False)))
+        out["participant_id"] = mentee
+        out["pair_id"] = pair_ids
+        out["goal_id"] = goal
+        when = _text(f, "submitted_at")
+        sub, sub_err = clean.clean_datetime(when, "submitted_at")
+        errors.append(sub_err)
+        out["submitted_at"] = sub
+    elif instrument.id == "goal_updates":
+        _require_columns(f, ["goal_id", "reported_by", "reported_at", *items_needed], name)
+        goal, goal_err = clean.clean_id(f["goal_id"], "goal_id")
+        errors += [goal_err, _missing(goal, "goal_id")]
+        registered = store.read_goals(conn, goal.dropna().unique().tolist()).set_index("goal_id")
+        pair_ids = goal.map(registered["pair_id"]).astype("Float64")
+        errors.append(pd.Series([f"goal_id {g!r} is not a known goal" for g in goal], index=idx,
+                                dtype="string").where(goal.notna() & pair_ids.isna()))
+        by = _text(f, "reported_by")
+        is_mail = by.str.contains("@", regex=False).fillna(False)
+        person, person_err = resolve_people(by.where(~is_mail), by.where(is_mail), roster, "reported_by")
+        errors.append(person_err.where(by.notna()))
+        errors.append(_missing(by, "reported_by"))
+        pairs_by_id = all_pairs.set_index("pair_id")
+        in_pair = [pd.isna(p) or pd.isna(who) or who in (pairs_by_id.at[int(p), "mentor_id"],
+                                                        pairs_by_id.at[int(p), "mentee_id"])
+                   for p, who in zip(pair_ids, person, strict=True)]
+        errors.append(pd.Series("reported_by is not part of the goal's pair", index=idx,
+                                dtype="string").where(~pd.Series(in_pair, index=idx)))
+        sub, sub_err = clean.clean_datetime(f["reported_at"], "reported_at")
+        errors += [sub_err, _missing(sub, "reported_at")]
+        out["participant_id"] = person
+        out["pair_id"] = pair_ids
+        out["goal_id"] = goal
+        out["submitted_at"] = sub
+    else:
+        _require_columns(f, ["submitted_at", *items_needed], name, any_of=PERSON_COLUMNS)
+        person, person_err = resolve_people(_text(f, "participant_id"), _text(f, "email"), roster)
+        errors.append(person_err)
+        role = person.map(roster.set_index("participant_id")["role"]).astype("string")
+        if instrument.role in ins.ROLES:
+            errors.append(pd.Series([f"{p} is a {r}; {instrument.title.lower()} is for {instrument.role}s"
+                                     for p, r in zip(person, role, strict=True)], index=idx, dtype="string")
+                          .where(role.notna() & (role != instrument.role)))
+        sub, sub_err = clean.clean_datetime(f["submitted_at"], "submitted_at")
+        errors += [sub_err, _missing(sub, "submitted_at")]
+        out["participant_id"] = person
+        out["goal_id"] = pd.Series(pd.NA, index=idx, dtype="string")
+        out["submitted_at"] = sub
+        if instrument.subject == "pair":
+            pair_ids, pair_err = _resolve_pairs(person, role, _text(f, "about"), roster, all_pairs)
+            errors.append(pair_err)
+            out["pair_id"] = pair_ids
+        else:
+            out["pair_id"] = pd.Series(pd.NA, index=idx, dtype="Float64")
+    out["cohort_id"] = out["participant_id"].map(roster.set_index("participant_id")["cohort_id"]).astype("string")
+
+    for item in instrument.items:
+        raw = f[item.id] if item.id in f.columns else pd.Series(pd.NA, index=idx, dtype="string")
+        values, errs = clean.cleaner_for(item)(raw, item.id)
+        out[item.id] = values
+        errors.append(errs)
+        if item.required:
+            errors.append(_missing(values.where(errs.isna(), "x"), item.id))
+    if instrument.id == "goals":
+        errors.append(pd.Series("target_date is before start_date", index=idx, dtype="string")
+                      .where((out["target_date"] < out["start_date"]).fillna(False)))
+        out["submitted_at"] = out["submitted_at"].fillna(out["start_date"])
+    if instrument.scoring in ("readiness", "checkin"):
+        scored = [i.id for i in instrument.scored_items]
+        errors.append(pd.Series("no answers", index=idx, dtype="string")
+                      .where(out[scored].notna().sum(axis=1) == 0))
+    reasons = clean.first_error(errors, idx)
+    keyed = _text(f, "response_id") if "response_id" in f.columns else None
+    out["dedupe_key"] = _dedupe_keys(out, instrument, keyed)
+    raw = canon.raw.astype("string")
+    out["raw"] = [{k: v for k, v in r.items() if pd.notna(v) and v != ""} for r in raw.to_dict("records")]
+    return out, reasons
+
+
+def _missing(values: pd.Series, column: str) -> pd.Series:
+    return pd.Series(f"{column} is required", index=values.index, dtype="string").where(values.isna())
+
+
+def _resolve_pairs(person: pd.Series, role: pd.Series, about: pd.Series, roster: pd.DataFrame,
+                   all_pairs: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The pair a check-in is about: a mentee's current mentor; a mentor's only mentee or ``about``."""
+    current = roster[roster["mentor_id"].notna()]
+    by_pair = all_pairs.set_index(["mentor_id", "mentee_id"])["pair_id"]
+    mentees_of = current.groupby("mentor_id")["participant_id"].agg(list)
+    mentor_of = current.set_index("participant_id")["mentor_id"]
+    pair_ids: list[float | None] = []
+    reasons: list[str | None] = []
+    for who, r, ab in zip(person, role, about, strict=True):
+        pid, why = None, None
+        if pd.isna(who):
+            pass
+        elif r == "mentee":
+            mentor = mentor_of.get(who)
+            if mentor is None:
+                why = f"{who} is not paired with a mentor"
+            elif pd.notna(ab) and ab != mentor:
+                why = f"about {ab!r} is not {who}'s mentor"
+            else:
+                pid = by_pair.get((mentor, who))
+        else:
+            mine = mentees_of.get(who, [])
+            if pd.notna(ab):
+                pid = by_pair.get((who, ab))
+                if pid is None:
+                    why = f"about {ab!r} is not a mentee of {who}"
+            elif len(mine) == 1:
+                pid = by_pair.get((who, mine[0]))
+            elif not mine:
+                why = f"{who} has no mentee"
+            else:
+                why = f"about is needed: {who} mentors {len(mine)} mentees"
+        pair_ids.append(None if pid is None else float(pid))
+        reasons.append(why)
+    return (pd.Series(pair_ids, index=person.index, dtype="Float64"),
+            pd.Series(reasons, index=person.index, dtype="string"))
+
+
+# --- roster ------------------------------------------------------------------------------------
+
+ROSTER_COLUMNS = ["cohort_id", "participant_id", "role", "name", "email", "mentor_id", "matched_on"]
+
+
+def prepare_roster(canon: mkio.Canonical, conn: Connection, name: str) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Clean roster rows; returns the frame, quarantine reasons, and which rows change nothing."""
+    f = canon.frame
+    _require_columns(f, ROSTER_COLUMNS, name)
+    idx = f.index
+    errors: list[pd.Series] = []
+    out = pd.DataFrame(index=idx)
+    for col in ("cohort_id", "participant_id", "mentor_id"):
+        out[col], err = clean.clean_id(f[col], col)
+        errors.append(err)
+    errors += [_missing(out["cohort_id"], "cohort_id"), _missing(out["participant_id"], "participant_id")]
+    role = clean.as_text(f["role"]).str.lower()
+    errors.append(pd.Series([f"role: {r!r} is not mentor or mentee" for r in role], index=idx,
+                            dtype="string").where(~role.isin(list(ins.ROLES))))
+    out["role"] = role
+    out["name"] = clean.as_text(f["name"])
+    out["email"], err = clean.clean_email(f["email"])
+    errors.append(err)
+    out["matched_on"], err = clean.clean_date(f["matched_on"], "matched_on")
+    errors.append(err)
+    out["department"] = _text(f, "department")
+    extra = [c for c in f.columns if c not in (*ROSTER_COLUMNS, "department", "_row")]
+    out["attributes"] = [{k: v for k, v in r.items() if pd.notna(v) and v != ""} or None
+                         for r in f[extra].astype("string").to_dict("records")] if extra else None
+    errors.append(pd.Series("a mentor row cannot name a mentor_id", index=idx, dtype="string")
+                  .where((role == "mentor") & out["mentor_id"].notna()))
+    errors.append(pd.Series("matched_on is required when mentor_id is given", index=idx, dtype="string")
+                  .where(out["mentor_id"].notna() & out["matched_on"].isna() & clean.is_blank(f["matched_on"])))
+    errors.append(pd.Series("matched_on given but mentor_id is blank", index=idx, dtype="string")
+                  .where(out["mentor_id"].isna() & out["matched_on"].notna()))
+    reasons = clean.first_error(errors, idx)
+
+    stored = store.read_participants(conn)
+    # within the file: a participant_id or e-mail may appear once
+    dup_id = out["participant_id"].notna() & out["participant_id"].duplicated(keep="first")
+    dup_mail = out["email"].notna() & out["email"].duplicated(keep="first")
+    ident = _roster_signature(out)
+    same_as_earlier = ident.duplicated(keep="first")
+    reasons = reasons.fillna(pd.Series("participant_id appears earlier in the file with other details",
+                                       index=idx, dtype="string").where(dup_id & ~same_as_earlier))
+    reasons = reasons.fillna(pd.Series("email is used by another row of the file", index=idx,
+                                       dtype="string").where(dup_mail & ~dup_id))
+    # against the store
+    st = stored.set_index("participant_id")
+    other_cohort = out["participant_id"].map(st["cohort_id"]).astype("string")
+    reasons = reasons.fillna(pd.Series([f"participant already enrolled in cohort {c}" for c in other_cohort],
+                                       index=idx, dtype="string").where(other_cohort.notna() & (other_cohort != out["cohort_id"])))
+    mail_owner = out["email"].map(stored.dropna(subset=["email"]).set_index("email")["participant_id"]).astype("string")
+    reasons = reasons.fillna(pd.Series("email belongs to another participant", index=idx, dtype="string")
+                             .where(mail_owner.notna() & (mail_owner != out["participant_id"])))
+    # mentors must be mentors of the same cohort, in the file or the store
+    ok = reasons.isna()
+    mentors = pd.concat([
+        out.loc[ok & (out["role"] == "mentor"), ["participant_id", "cohort_id"]],
+        stored.loc[stored["role"] == "mentor", ["participant_id", "cohort_id"]],
+    ]).drop_duplicates("participant_id").set_index("participant_id")["cohort_id"]
+    mentor_cohort = out["mentor_id"].map(mentors).astype("string")
+    bad_mentor = out["mentor_id"].notna() & (mentor_cohort.isna() | (mentor_cohort != out["cohort_id"]))
+    reasons = reasons.fillna(pd.Series([f"mentor_id {m!r} is not a mentor of cohort {c}" for m, c in
+                                        zip(out["mentor_id"], out["cohort_id"], strict=True)],
+                                       index=idx, dtype="string").where(bad_mentor))
+    stored_sig = _roster_signature(stored.assign(attributes=None)) if not stored.empty else pd.Series(dtype="string")
+    unchanged = ident.isin(set(stored_sig)) | (same_as_earlier & dup_id)
+    return out, reasons, unchanged & reasons.isna()
+
+
+def _roster_signature(frame: pd.DataFrame) -> pd.Series:
+    cols = ["participant_id", "cohort_id", "role", "name", "email", "mentor_id", "matched_on", "department"]
+    parts = [frame[c].astype("string").fillna("") for c in cols]
+    return parts[0].str.cat(parts[1:], sep="\x1f")
+
+
+# --- the import --------------------------------------------------------------------------------
+
+def import_file(engine: Engine, path: str | os.PathLike[str], kind: str, *, source: str = "auto",
+                mapping: str | os.PathLike[str] | None = None) -> ImportResult:
+    """Import a CSV/XLSX file of one instrument (or the roster) in one transaction."""
+    if kind not in KINDS:
+        raise UsageError(f"unknown instrument {kind!r}; choose one of: {', '.join(KINDS)}")
+    table = mkio.read_raw(path)
+    src = mkio.detect(table, source)
+    instrument = None if kind == "roster" else ins.get(kind)
+    canon = src.convert(table, instrument, mkio.load_mapping(mapping))
+    return import_canonical(engine, canon, kind, file_name=table.path.name)
+
+
+def import_canonical(engine: Engine, canon: mkio.Canonical, kind: str, *, file_name: str) -> ImportResult:
+    """Import rows already in the template's columns (files, forms)."""
+    with store.retrying(engine) as conn:
+        import_id = store.record_import(conn, instrument=kind, source=canon.source, file_name=file_name,
+                                        rows_read=len(canon.frame), accepted=0, duplicates=0, quarantined=0)
+        if kind == "roster":
+            out, reasons, unchanged = prepare_roster(canon, conn, file_name)
+            ok = reasons.isna()
+            accept = ok & ~unchanged
+            store.ensure_cohorts(conn, out.loc[accept, "cohort_id"])
+            store.upsert_participants(conn, out[accept])
+            dup = ok & unchanged
+            receipts: tuple[int, ...] = ()
+        else:
+            instrument = ins.get(kind)
+            out, reasons = prepare_submissions(canon, instrument, conn, file_name)
+            ok = reasons.isna()
+            in_file_dup = ok & out["dedupe_key"].duplicated(keep="first")
+            candidates = ok & ~in_file_dup
+            stored = store.existing_keys(conn, instrument.id, out.loc[candidates, "dedupe_key"].tolist())
+            fresh = candidates & ~out["dedupe_key"].isin(stored)
+            if instrument.id == "goals":
+                store.ensure_goals(conn, out[fresh].assign(pair_id=out.loc[fresh, "pair_id"].astype("Int64")))
+            ids = store.append_submissions(conn, out[fresh], instrument, canon.source, import_id)
+            accept = ids.reindex(out.index).notna()
+            dup = ok & ~accept
+            receipts = tuple(int(i) for i in ids.dropna())
+        result = ImportResult(
+            instrument=kind, source=canon.source, read=len(out), accepted=int(accept.sum()),
+            duplicates=int(dup.sum()), quarantined=int((~ok).sum()),
+            flags={k: int(v[ok].sum()) for k, v in canon.flags.items()}, receipts=receipts,
+        )
+        store.finish_import(conn, import_id, accepted=result.accepted, duplicates=result.duplicates,
+                            quarantined=result.quarantined)
+        assert result.read == result.accepted + result.duplicates + result.quarantined
+    if result.quarantined:
+        qpath = _write_quarantine(engine, canon, reasons, kind, file_name)
+        result = ImportResult(**{**result.__dict__, "quarantine_file": qpath})
+    return result
+
+
+def _write_quarantine(engine: Engine, canon: mkio.Canonical, reasons: pd.Series, kind: str,
+                      file_name: str) -> Path:
+    bad = reasons.notna()
+    frame = canon.raw[bad].copy()
+    frame.insert(0, "reason", reasons[bad].to_numpy())
+    frame.insert(0, "row", canon.frame.loc[bad, "_row"].to_numpy())
+    # named by content: re-importing the same file rewrites the same quarantine file
+    digest = hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()[:10]
+    path = store.data_dir(engine) / "quarantine" / f"{kind}-{mkio.safe_stem(file_name)}-{digest}.csv"
+    mkio.write_csv(path, frame)
+    return path
+
+
+def submit_rows(engine: Engine, kind: str, rows: list[dict[str, object]], source: str = "form") -> ImportResult:
+    """Store rows given as dicts in the template's columns (the forms' path into the store)."""
+    frame = pd.DataFrame(rows).astype("string")
+    frame.insert(0, "_row", range(1, len(frame) + 1))
+    canon = mkio.Canonical(frame=frame, source=source, raw=frame.drop(columns="_row"))
+    return import_canonical(engine, canon, kind, file_name=source)
+

@@ -1,0 +1,428 @@
+"""The brief's scoring rules, one small pure function each, over pandas DataFrames.
+
+Nothing here reads the database or files: ``score_cohort`` takes a ``store.CohortData`` and an
+as-of date and returns a frozen ``CohortScore``. Thresholds come from ``Settings``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pandas as pd
+
+from . import instruments as ins
+from .errors import UsageError
+from .settings import DEFAULT, Settings
+from .store import CohortData
+
+BANDS = ("ready", "developing", "not_yet")
+PAIR_STATUSES = ("on_track", "needs_checkin", "too_early")
+GOAL_STATUSES = ("achieved", "dropped", "overdue", "on_track", "at_risk")
+
+
+def parse_as_of(text: str | date | None) -> date:
+    """An as-of date from ISO text (default: today, UTC); a clear error otherwise."""
+    if text is None:
+        return datetime.now(UTC).date()
+    if isinstance(text, datetime):
+        return text.date()
+    if isinstance(text, date):
+        return text
+    try:
+        return date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise UsageError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+# --- shared rules ------------------------------------------------------------------------------
+
+def as_of_cut(frame: pd.DataFrame, as_of: date, column: str = "submitted_at") -> pd.DataFrame:
+    """Rows submitted on or before the as-of date (the whole day, UTC)."""
+    end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    return frame[frame[column] < end]
+
+
+def latest(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The latest submission per key (ties: the one stored last)."""
+    ordered = frame.sort_values(["submitted_at", "submission_id"], kind="stable")
+    return ordered.drop_duplicates(keys, keep="last")
+
+
+def days_before(as_of: date, when: pd.Series) -> pd.Series:
+    """Whole days from each date-time's day to the as-of date."""
+    return (pd.Timestamp(as_of) - when.dt.normalize()).dt.days
+
+
+def suppress(value: float | int | None, n: int, k: int) -> float | int | None:
+    """A figure over fewer than k people is suppressed (None)."""
+    return None if n < k else value
+
+
+# --- readiness ---------------------------------------------------------------------------------
+
+def readiness_band(score: pd.Series, settings: Settings = DEFAULT) -> pd.Series:
+    """ready ≥ 75, developing ≥ 50, not_yet < 50; missing where there is no score."""
+    band = np.select([score >= settings.band_ready, score >= settings.band_developing, score < settings.band_developing],
+                     list(BANDS), default="")
+    return pd.Series(band, index=score.index, dtype="string").replace("", pd.NA)
+
+
+def readiness_scores(responses: pd.DataFrame, instrument: ins.Instrument,
+                     settings: Settings = DEFAULT) -> pd.DataFrame:
+    """Per submission: answered, yes, complete, score (100 × yes ÷ answered), band, capacity risk."""
+    items = [i.id for i in instrument.scored_items]
+    answers = responses[items].astype("float64")
+    out = responses.drop(columns=items).copy()
+    out["answered"] = answers.notna().sum(axis=1)
+    out["yes"] = answers.sum(axis=1, min_count=1).fillna(0)
+    out["complete"] = out["answered"] >= instrument.min_answered(settings)
+    out["score"] = (100 * out["yes"] / out["answered"]).where(out["complete"])
+    out["band"] = readiness_band(out["score"], settings)
+    if instrument.capacity_items:
+        out["capacity_risk"] = (answers[list(instrument.capacity_items)] == 0).any(axis=1)
+    else:
+        out["capacity_risk"] = False
+    return out
+
+
+@dataclass(frozen=True)
+class ReadinessSummary:
+    """A cohort's figures for one readiness checklist (None where suppressed)."""
+
+    respondents: int
+    response_rate: float | None
+    mean_score: float | None
+    ready: int | None
+    developing: int | None
+    not_yet: int | None
+    incomplete: int
+    suppressed: bool
+    capacity_risk: int | None = None
+
+
+def readiness_table(scored: pd.DataFrame, enrolled: pd.Series, settings: Settings = DEFAULT,
+                    capacity: bool = False) -> pd.DataFrame:
+    """Per cohort: respondents, response rate, mean score, band counts, incomplete, suppression.
+
+    ``scored`` is the latest scored submission per respondent (any number of cohorts);
+    ``enrolled`` counts enrolled participants of the role per cohort.
+    """
+    g = scored.groupby("cohort_id")
+    table = pd.DataFrame({
+        "respondents": g.size(),
+        "mean_score": g["score"].mean(),
+        "incomplete": g["complete"].agg(lambda c: int((~c).sum())),
+        "capacity_risk": g["capacity_risk"].sum(),
+    })
+    bands = scored.groupby(["cohort_id", "band"]).size().unstack(fill_value=0)
+    table = table.join(bands.reindex(columns=list(BANDS), fill_value=0))
+    table = table.reindex(enrolled.index.union(table.index))
+    table["respondents"] = table["respondents"].fillna(0).astype(int)
+    table["incomplete"] = table["incomplete"].fillna(0).astype(int)
+    table[["capacity_risk", *BANDS]] = table[["capacity_risk", *BANDS]].fillna(0).astype(int)
+    table["enrolled"] = enrolled.reindex(table.index).fillna(0).astype(int)
+    table["response_rate"] = (table["respondents"] / table["enrolled"]).where(table["enrolled"] > 0)
+    table["suppressed"] = table["respondents"] < settings.min_group_size
+    hidden = ["mean_score", *BANDS, "capacity_risk"]
+    table[hidden] = table[hidden].astype("object").where(~table["suppressed"], None)
+    if not capacity:
+        table = table.drop(columns="capacity_risk")
+    return table
+
+
+def readiness_summary(responses: pd.DataFrame, participants: pd.DataFrame, role: str, as_of: date,
+                      settings: Settings = DEFAULT) -> tuple[ReadinessSummary, pd.DataFrame]:
+    """One cohort's readiness figures for a role, and the latest scored submission per person."""
+    instrument = ins.readiness_for(role)
+    people = participants[participants["role"] == role]
+    current = as_of_cut(responses, as_of)
+    current = current[current["participant_id"].isin(people["participant_id"])]
+    scored = readiness_scores(latest(current, ["participant_id"]), instrument, settings)
+    cohort = people["cohort_id"].iloc[0] if len(people) else "-"
+    enrolled = pd.Series({cohort: len(people)})
+    row = readiness_table(scored.assign(cohort_id=cohort), enrolled, settings,
+                          capacity=bool(instrument.capacity_items)).loc[cohort]
+    summary = ReadinessSummary(
+        respondents=int(row["respondents"]),
+        response_rate=None if pd.isna(row["response_rate"]) else float(row["response_rate"]),
+        mean_score=_num(row["mean_score"]),
+        ready=_int(row["ready"]), developing=_int(row["developing"]), not_yet=_int(row["not_yet"]),
+        incomplete=int(row["incomplete"]), suppressed=bool(row["suppressed"]),
+        capacity_risk=_int(row["capacity_risk"]) if instrument.capacity_items else None,
+    )
+    return summary, scored
+
+
+def item_yes_rates(scored_latest: pd.DataFrame, responses: pd.DataFrame, instrument: ins.Instrument,
+                   settings: Settings = DEFAULT) -> pd.DataFrame:
+    """Per item: answered and yes rate over the latest submissions, weakest first (None if < k)."""
+    rows = responses[responses["submission_id"].isin(scored_latest["submission_id"])]
+    out = []
+    for item in instrument.scored_items:
+        answered = int(rows[item.id].notna().sum())
+        rate = float(rows[item.id].mean()) if answered else None
+        out.append({"item_id": item.id, "question": item.text, "answered": answered,
+                    "yes_rate": suppress(rate, answered, settings.min_group_size)})
+    table = pd.DataFrame(out)
+    return table.sort_values("yes_rate", na_position="last", kind="stable").reset_index(drop=True)
+
+
+# --- relationship check-ins --------------------------------------------------------------------
+
+def checkin_health(responses: pd.DataFrame, settings: Settings = DEFAULT) -> pd.Series:
+    """(mean of answered elements − 1) ÷ 4 × 100, needing at least 5 of the 7 answered."""
+    elements = responses[list(ins.CHECKIN_ELEMENTS)].astype("float64")
+    answered = elements.notna().sum(axis=1)
+    health = (elements.mean(axis=1) - 1) / 4 * 100
+    return health.where(answered >= settings.checkin_min_answered)
+
+
+def pair_table(pairs: pd.DataFrame, checkins: pd.DataFrame, as_of: date,
+               settings: Settings = DEFAULT) -> pd.DataFrame:
+    """Per matched pair (as of the date): each side's latest health, pair health, gap, status."""
+    pairs = pairs[pairs["matched_on"] <= pd.Timestamp(as_of)].copy()
+    current = as_of_cut(checkins, as_of)
+    current = current[current["pair_id"].isin(pairs["pair_id"])].merge(
+        pairs[["pair_id", "mentor_id"]], on="pair_id")
+    current["side"] = np.where(current["participant_id"] == current["mentor_id"], "mentor", "mentee")
+    last = latest(current, ["pair_id", "side"]).copy()
+    last["health"] = checkin_health(last, settings)
+    elements = list(ins.CHECKIN_ELEMENTS)
+    last["low"] = (last[elements] <= settings.element_low).any(axis=1)
+    by_side = {side: last[last["side"] == side].set_index("pair_id") for side in ("mentor", "mentee")}
+    out = pairs.set_index("pair_id")
+    for side, frame in by_side.items():
+        out[f"{side}_health"] = frame["health"].reindex(out.index)
+        out[f"{side}_at"] = frame["submitted_at"].reindex(out.index)
+    out["health"] = out[["mentor_health", "mentee_health"]].mean(axis=1)
+    both = by_side["mentor"][elements].join(by_side["mentee"][elements], lsuffix="_m", rsuffix="_e",
+                                             how="inner")
+    gaps = pd.concat([(both[f"{e}_m"] - both[f"{e}_e"]).abs() for e in elements], axis=1)
+    out["perception_gap"] = (gaps >= settings.perception_gap).any(axis=1).reindex(out.index, fill_value=False)
+    out["low_element"] = last.groupby("pair_id")["low"].any().reindex(out.index, fill_value=False)
+    out["last_checkin"] = out[["mentor_at", "mentee_at"]].max(axis=1)
+    out["days_matched"] = days_before(as_of, out["matched_on"])
+    out["days_since_checkin"] = days_before(as_of, out["last_checkin"])
+    out["status"] = pair_status(out, settings)
+    return out.reset_index()
+
+
+def pair_status(pairs: pd.DataFrame, settings: Settings = DEFAULT) -> pd.Series:
+    """too_early, needs_checkin or on_track, a partition of matched pairs."""
+    never = pairs["last_checkin"].isna()
+    too_early = never & (pairs["days_matched"] < settings.too_early_days)
+    needs = (
+        never
+        | (pairs["health"] < settings.health_needs_checkin).fillna(False)
+        | pairs["low_element"].astype(bool)
+        | (pairs["days_since_checkin"] > settings.checkin_recency_days).fillna(False)
+    )
+    status = np.select([too_early, needs], ["too_early", "needs_checkin"], default="on_track")
+    return pd.Series(status, index=pairs.index, dtype="string")
+
+
+@dataclass(frozen=True)
+class RelationshipSummary:
+    """A cohort's pair figures (None where suppressed)."""
+
+    pairs: int
+    health_index: float | None
+    on_track: int | None
+    needs_checkin: int | None
+    too_early: int
+    perception_gaps: int | None
+    suppressed: bool
+
+
+def relationship_summary(table: pd.DataFrame, checkins: pd.DataFrame, as_of: date,
+                         settings: Settings = DEFAULT) -> RelationshipSummary:
+    """Pair counts, mean pair health and gaps, suppressed below k people with a check-in."""
+    people = as_of_cut(checkins, as_of)
+    people = people[people["pair_id"].isin(table["pair_id"])]["participant_id"].nunique()
+    k = settings.min_group_size
+    counts = table["status"].value_counts()
+    health = table["health"].mean()
+    return RelationshipSummary(
+        pairs=len(table),
+        health_index=suppress(None if pd.isna(health) else float(health), people, k),
+        on_track=suppress(int(counts.get("on_track", 0)), people, k),
+        needs_checkin=suppress(int(counts.get("needs_checkin", 0)), people, k),
+        too_early=int(counts.get("too_early", 0)),
+        perception_gaps=suppress(int(table["perception_gap"].sum()), people, k),
+        suppressed=people < k,
+    )
+
+
+# --- goals -------------------------------------------------------------------------------------
+
+def expected_progress(start: pd.Series, target: pd.Series, as_of: date) -> pd.Series:
+    """100 × elapsed share of start → target, clamped to 0–100."""
+    day = pd.Timestamp(as_of)
+    span = (target - start).dt.days.astype("float64")
+    elapsed = (day - start).dt.days.astype("float64")
+    share = (elapsed / span.where(span > 0)).clip(0, 1)
+    instant = pd.Series(np.where(day >= target, 1.0, 0.0), index=start.index)
+    return 100 * share.fillna(instant)
+
+
+def goal_table(definitions: pd.DataFrame, updates: pd.DataFrame, as_of: date,
+               settings: Settings = DEFAULT) -> pd.DataFrame:
+    """Per goal (latest definition as of the date): agreement, progress, expected, status, stale."""
+    goals = latest(as_of_cut(definitions, as_of), ["goal_id"]).set_index("goal_id")
+    ups = latest(as_of_cut(updates, as_of), ["goal_id"]).set_index("goal_id")
+    out = goals[["cohort_id", "pair_id", "title", "start_date", "target_date",
+                 "agreed_by_mentor", "agreed_by_mentee"]].copy()
+    out["mutually_agreed"] = (out["agreed_by_mentor"] == 1) & (out["agreed_by_mentee"] == 1)
+    out["progress"] = ups["progress_pct"].reindex(out.index).fillna(0.0)
+    out["reported_status"] = ups["status"].reindex(out.index).fillna("not_started")
+    out["last_update"] = ups["submitted_at"].reindex(out.index)
+    out["expected"] = expected_progress(out["start_date"], out["target_date"], as_of)
+    out["status"] = goal_status(out, as_of, settings)
+    since = out["last_update"].dt.normalize().fillna(out["start_date"])
+    out["days_since_update"] = days_before(as_of, since)
+    out["stale"] = (~out["status"].isin(["achieved", "dropped"])
+                    & (out["days_since_update"] > settings.stale_days))
+    return out.reset_index()
+
+
+def goal_status(goals: pd.DataFrame, as_of: date, settings: Settings = DEFAULT) -> pd.Series:
+    """achieved, dropped, overdue, on_track or at_risk, a partition of goals."""
+    reported = goals["reported_status"]
+    overdue = goals["target_date"] < pd.Timestamp(as_of)
+    on_track = goals["progress"] >= goals["expected"] - settings.goal_tolerance
+    status = np.select(
+        [reported == "achieved", reported == "dropped", overdue, on_track],
+        ["achieved", "dropped", "overdue", "on_track"], default="at_risk")
+    return pd.Series(status, index=goals.index, dtype="string")
+
+
+@dataclass(frozen=True)
+class GoalSummary:
+    """A cohort's goal figures (never suppressed: they are not survey answers)."""
+
+    total: int
+    mutually_agreed: int
+    achieved: int
+    dropped: int
+    overdue: int
+    on_track: int
+    at_risk: int
+    stale: int
+
+
+def goal_summary(table: pd.DataFrame) -> GoalSummary:
+    """Goal counts by status."""
+    counts = table["status"].value_counts()
+    return GoalSummary(total=len(table), mutually_agreed=int(table["mutually_agreed"].sum()),
+                       stale=int(table["stale"].sum()),
+                       **{s: int(counts.get(s, 0)) for s in GOAL_STATUSES})
+
+
+# --- reliability -------------------------------------------------------------------------------
+
+def kr20(items: pd.DataFrame) -> float | None:
+    """Kuder–Richardson 20 over complete 0/1 answers (None when not computable)."""
+    data = items.dropna().astype("float64")
+    k = data.shape[1]
+    if k < 2 or len(data) < 2:
+        return None
+    p = data.mean()
+    var = data.sum(axis=1).var(ddof=0)
+    if var == 0:
+        return None
+    return float(k / (k - 1) * (1 - (p * (1 - p)).sum() / var))
+
+
+def cronbach_alpha(items: pd.DataFrame) -> float | None:
+    """Cronbach's alpha over complete rows (None when not computable)."""
+    data = items.dropna().astype("float64")
+    k = data.shape[1]
+    if k < 2 or len(data) < 2:
+        return None
+    var = data.sum(axis=1).var(ddof=1)
+    if var == 0:
+        return None
+    return float(k / (k - 1) * (1 - data.var(ddof=1).sum() / var))
+
+
+def reliability(items: pd.DataFrame, method: str, settings: Settings = DEFAULT) -> dict[str, object]:
+    """A reliability coefficient with its n, reported only from n ≥ 10 complete responses."""
+    n = int(len(items.dropna()))
+    value = (kr20 if method == "kr20" else cronbach_alpha)(items) if n >= settings.reliability_min_n else None
+    return {"method": method, "n": n, "value": value, "reference": settings.reliability_reference}
+
+
+# --- the cohort --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CohortScore:
+    """Every headline figure of one cohort as of a date (the brief's JSON)."""
+
+    cohort: str
+    as_of: date
+    enrolled: dict[str, int]
+    mentor_readiness: ReadinessSummary
+    mentee_readiness: ReadinessSummary
+    relationship: RelationshipSummary
+    goals: GoalSummary
+
+    def to_dict(self) -> dict[str, object]:
+        """The brief's JSON shape (suppressed figures are None)."""
+        mentor = asdict(self.mentor_readiness)
+        mentor.pop("capacity_risk")
+        return {
+            "cohort": self.cohort, "as_of": self.as_of.isoformat(), "enrolled": dict(self.enrolled),
+            "mentor_readiness": mentor, "mentee_readiness": asdict(self.mentee_readiness),
+            "relationship": asdict(self.relationship), "goals": asdict(self.goals),
+        }
+
+
+@dataclass(frozen=True)
+class CohortDetail:
+    """The score plus the per-person, per-pair and per-goal tables behind it (for reports)."""
+
+    score: CohortScore
+    readiness: dict[str, pd.DataFrame]
+    pairs: pd.DataFrame
+    goals: pd.DataFrame
+
+
+def cohort_detail(data: CohortData, cohort_id: str, as_of: date, settings: Settings = DEFAULT) -> CohortDetail:
+    """Score one cohort from its data."""
+    people = data.participants[data.participants["cohort_id"] == cohort_id]
+    if people.empty:
+        raise UsageError(f"unknown cohort {cohort_id!r}")
+    resp = {k: v[v["cohort_id"] == cohort_id] for k, v in data.responses.items()}
+    mentor, mentor_scored = readiness_summary(resp["mentor_readiness"], people, "mentor", as_of, settings)
+    mentee, mentee_scored = readiness_summary(resp["mentee_readiness"], people, "mentee", as_of, settings)
+    pairs = data.pairs[data.pairs["cohort_id"] == cohort_id]
+    ptable = pair_table(pairs, resp["checkin"], as_of, settings)
+    gtable = goal_table(resp["goals"], resp["goal_updates"], as_of, settings)
+    gtable = gtable[gtable["pair_id"].isin(pairs["pair_id"]) | gtable["cohort_id"].eq(cohort_id)]
+    score = CohortScore(
+        cohort=cohort_id, as_of=as_of,
+        enrolled={r: int((people["role"] == r).sum()) for r in ins.ROLES},
+        mentor_readiness=mentor, mentee_readiness=mentee,
+        relationship=relationship_summary(ptable, resp["checkin"], as_of, settings),
+        goals=goal_summary(gtable),
+    )
+    return CohortDetail(score=score, readiness={"mentor": mentor_scored, "mentee": mentee_scored},
+                        pairs=ptable, goals=gtable)
+
+
+def score_cohort(data: CohortData, cohort_id: str, as_of: date, settings: Settings = DEFAULT) -> CohortScore:
+    """The headline figures of one cohort."""
+    return cohort_detail(data, cohort_id, as_of, settings).score
+
+
+def _num(value: object) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)  # type: ignore[arg-type]
+
+
+def _int(value: object) -> int | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else int(value)  # type: ignore[call-overload]
+
+

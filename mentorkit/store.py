@@ -1,0 +1,508 @@
+"""The system of record: an append-only store on SQLAlchemy 2 (SQLite or PostgreSQL).
+
+Only this module talks to the database. Submissions are never updated or deleted: a later
+submission supersedes an earlier one when scoring. Reads are scoped to cohorts through indexes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+
+from . import instruments as ins
+from .errors import StoreError
+
+SCHEMA_VERSION = 1
+DEFAULT_DB_NAME = "mentorkit.db"
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "mk_meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(256), nullable=False),
+)
+
+cohorts = sa.Table(
+    "cohorts", metadata,
+    sa.Column("cohort_id", sa.String(64), primary_key=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+participants = sa.Table(
+    "participants", metadata,
+    sa.Column("participant_id", sa.String(64), primary_key=True),
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.cohort_id"), nullable=False,
+              index=True),
+    sa.Column("role", sa.String(8), nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column("email", sa.String(320), unique=True),
+    sa.Column("mentor_id", sa.String(64)),
+    sa.Column("matched_on", sa.Date),
+    sa.Column("department", sa.Text),
+    sa.Column("attributes", sa.JSON),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+pairs = sa.Table(
+    "pairs", metadata,
+    sa.Column("pair_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.cohort_id"), nullable=False,
+              index=True),
+    sa.Column("mentor_id", sa.String(64), nullable=False),
+    sa.Column("mentee_id", sa.String(64), nullable=False),
+    sa.Column("matched_on", sa.Date),
+    sa.UniqueConstraint("mentor_id", "mentee_id", name="uq_pairs_mentor_mentee"),
+)
+
+goals = sa.Table(
+    "goals", metadata,
+    sa.Column("goal_id", sa.String(64), primary_key=True),
+    sa.Column("pair_id", sa.Integer, sa.ForeignKey("pairs.pair_id"), nullable=False),
+    sa.Column("cohort_id", sa.String(64), nullable=False, index=True),
+)
+
+imports = sa.Table(
+    "imports", metadata,
+    sa.Column("import_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("instrument", sa.String(32), nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("file_name", sa.Text),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+    sa.Column("rows_read", sa.Integer, nullable=False),
+    sa.Column("accepted", sa.Integer, nullable=False),
+    sa.Column("duplicates", sa.Integer, nullable=False),
+    sa.Column("quarantined", sa.Integer, nullable=False),
+)
+
+submissions = sa.Table(
+    "submissions", metadata,
+    sa.Column("submission_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("instrument", sa.String(32), nullable=False),
+    sa.Column("cohort_id", sa.String(64), nullable=False),
+    sa.Column("participant_id", sa.String(64), nullable=False),
+    sa.Column("pair_id", sa.Integer),
+    sa.Column("goal_id", sa.String(64)),
+    sa.Column("submitted_at", sa.DateTime, nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("dedupe_key", sa.String(128), nullable=False),
+    sa.Column("import_id", sa.Integer),
+    sa.Column("received_at", sa.DateTime, nullable=False),
+    sa.Column("raw", sa.JSON),
+    sa.UniqueConstraint("instrument", "dedupe_key", name="uq_submissions_key"),
+    sa.Index("ix_submissions_cohort", "cohort_id", "instrument", "submitted_at"),
+)
+
+answers = sa.Table(
+    "answers", metadata,
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.submission_id"),
+              primary_key=True),
+    sa.Column("item_id", sa.String(32), primary_key=True),
+    sa.Column("value_num", sa.Float),
+    sa.Column("value_text", sa.Text),
+)
+
+
+# --- where the store lives -------------------------------------------------------------------
+
+def workspace() -> Path:
+    """The workspace folder: ``MENTORKIT_HOME``, else the source checkout, else the cwd."""
+    env = os.environ.get("MENTORKIT_HOME")
+    if env:
+        return Path(env)
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "data").is_dir():
+        return checkout
+    return Path.cwd()
+
+
+def default_url() -> str:
+    """``MENTORKIT_DB`` or the SQLite file ``data/mentorkit.db`` in the workspace."""
+    env = os.environ.get("MENTORKIT_DB")
+    if env:
+        return env
+    return f"sqlite:///{workspace() / 'data' / DEFAULT_DB_NAME}"
+
+
+def data_dir(engine: Engine) -> Path:
+    """Where files that go beside the store (quarantine CSVs) are written."""
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        return Path(engine.url.database).resolve().parent
+    return workspace() / "data"
+
+
+def _normalize_url(url: str) -> sa.URL:
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError:
+        raise StoreError(f"not a database URL: {url!r}") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def connect(url: str | None = None, *, create: bool = True) -> Engine:
+    """An engine on a ready store (schema created when missing); one clear error otherwise."""
+    raw = url or default_url()
+    if raw in _ENGINES:
+        return _ENGINES[raw]
+    parsed = _normalize_url(raw)
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            db = parsed.database
+            if db and db != ":memory:":
+                path = Path(db)
+                if not path.exists() and not create:
+                    raise StoreError(f"no mentorkit store at {path}; run `mentorkit demo` or import a roster")
+                path.parent.mkdir(parents=True, exist_ok=True)
+            engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = sa.create_engine(parsed, pool_pre_ping=True,
+                                      connect_args={"connect_timeout": 10})
+        ensure_schema(engine)
+    except NoSuchModuleError:
+        raise StoreError(f"no driver for {parsed.drivername}; for PostgreSQL install mentorkit[postgres]") from None
+    except ModuleNotFoundError as exc:
+        raise StoreError(f"the database driver is not installed ({exc.name}); for PostgreSQL install mentorkit[postgres]") from None
+    except (OperationalError, DBAPIError) as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(getattr(exc, "orig", exc)).strip() else type(exc).__name__
+        raise StoreError(f"cannot open the database {shown}: {reason}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot open the database {shown}: {exc.strerror or exc}") from None
+    _ENGINES[raw] = engine
+    return engine
+
+
+def dispose_all() -> None:
+    """Close every cached engine (tests, forks)."""
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create missing tables and check the schema version."""
+    with retrying(engine) as conn:
+        metadata.create_all(conn, checkfirst=True)
+        found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+        if found is None:
+            conn.execute(_insert_ignore(conn, meta), [{"key": "schema_version", "value": str(SCHEMA_VERSION)}])
+        elif int(found) > SCHEMA_VERSION:
+            raise StoreError(f"the store has schema version {found}, newer than this mentorkit ({SCHEMA_VERSION}); upgrade mentorkit")
+
+
+def _insert_ignore(conn: Connection, table: sa.Table) -> sa.Insert:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
+@contextmanager
+def retrying(engine: Engine, attempts: int = 8) -> Iterator[Connection]:
+    """A transaction; on SQLite a 'database is locked' at BEGIN is retried with back-off."""
+    for attempt in range(attempts):
+        try:
+            conn_cm = engine.begin()
+            conn = conn_cm.__enter__()
+        except OperationalError as exc:
+            if "locked" in str(exc) and attempt < attempts - 1:
+                time.sleep(0.05 * 2**attempt)
+                continue
+            raise
+        break
+    try:
+        yield conn
+    except BaseException as exc:
+        conn_cm.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    else:
+        conn_cm.__exit__(None, None, None)
+
+
+def now() -> datetime:
+    """The current time, naive UTC (the store keeps UTC without a zone)."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def ensure_cohorts(conn: Connection, cohort_ids: Iterable[str]) -> None:
+    """Create cohorts that do not exist yet."""
+    rows = [{"cohort_id": c, "created_at": now()} for c in sorted(set(cohort_ids))]
+    if rows:
+        conn.execute(_insert_ignore(conn, cohorts), rows)
+
+
+def upsert_participants(conn: Connection, frame: pd.DataFrame) -> None:
+    """Insert new roster rows and update changed ones (the roster is reference data)."""
+    if frame.empty:
+        return
+    existing = set(conn.execute(
+        sa.select(participants.c.participant_id).where(
+            participants.c.participant_id.in_(sa.bindparam("ids", expanding=True))),
+        {"ids": frame["participant_id"].tolist()}).scalars())
+    rows = [_participant_row(r) for r in frame.to_dict("records")]
+    new = [r for r in rows if r["participant_id"] not in existing]
+    old = [r for r in rows if r["participant_id"] in existing]
+    if new:
+        conn.execute(participants.insert(), new)
+    if old:
+        stmt = participants.update().where(participants.c.participant_id == sa.bindparam("pid"))
+        conn.execute(stmt, [{**{k: v for k, v in r.items() if k != "participant_id"},
+                             "pid": r["participant_id"]} for r in old])
+    matched = frame[frame["mentor_id"].notna()]
+    if not matched.empty:
+        pair_rows = [{"cohort_id": r["cohort_id"], "mentor_id": r["mentor_id"],
+                      "mentee_id": r["participant_id"], "matched_on": _py_date(r["matched_on"])}
+                     for r in matched.to_dict("records")]
+        conn.execute(_insert_ignore(conn, pairs), pair_rows)
+        stmt = pairs.update().where(
+            (pairs.c.mentor_id == sa.bindparam("m")) & (pairs.c.mentee_id == sa.bindparam("e")))
+        conn.execute(stmt, [{"m": r["mentor_id"], "e": r["mentee_id"], "matched_on": r["matched_on"]}
+                            for r in pair_rows])
+
+
+def _py_date(value: object):  # type: ignore[no-untyped-def]
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _clean(value: object) -> object:
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return None
+    return value
+
+
+def _participant_row(r: dict) -> dict:
+    return {
+        "participant_id": r["participant_id"], "cohort_id": r["cohort_id"], "role": r["role"],
+        "name": _clean(r.get("name")), "email": _clean(r.get("email")),
+        "mentor_id": _clean(r.get("mentor_id")), "matched_on": _py_date(r.get("matched_on")),
+        "department": _clean(r.get("department")), "attributes": r.get("attributes") or None,
+        "updated_at": now(),
+    }
+
+
+def ensure_goals(conn: Connection, frame: pd.DataFrame) -> None:
+    """Register goal ids with their pair (first definition wins; ids never move)."""
+    rows = frame[["goal_id", "pair_id", "cohort_id"]].drop_duplicates("goal_id")
+    if not rows.empty:
+        conn.execute(_insert_ignore(conn, goals),
+                     [{"goal_id": g, "pair_id": int(p), "cohort_id": c}
+                      for g, p, c in rows.itertuples(index=False)])
+
+
+def record_import(conn: Connection, **fields: object) -> int:
+    """Log one import run; returns its id."""
+    result = conn.execute(imports.insert().values(imported_at=now(), **fields))
+    return int(result.inserted_primary_key[0])
+
+
+def finish_import(conn: Connection, import_id: int, **counts: int) -> None:
+    """Write an import run's final counts."""
+    conn.execute(imports.update().where(imports.c.import_id == import_id).values(**counts))
+
+
+def append_submissions(conn: Connection, frame: pd.DataFrame, instrument: ins.Instrument,
+                       source: str, import_id: int | None) -> pd.Series:
+    """Append submissions and their answers; returns, per row, the new id (missing: duplicate).
+
+    ``frame`` carries cohort_id, participant_id, pair_id, goal_id, submitted_at, dedupe_key,
+    raw and one column per item (cleaned). Concurrent writers of the same submission are safe:
+    the unique key makes the second a duplicate.
+    """
+    if frame.empty:
+        return pd.Series([], dtype="Int64")
+    received = now()
+    rows = [
+        {"instrument": instrument.id, "cohort_id": r["cohort_id"], "participant_id": r["participant_id"],
+         "pair_id": None if pd.isna(r["pair_id"]) else int(r["pair_id"]),
+         "goal_id": _clean(r["goal_id"]), "submitted_at": pd.Timestamp(r["submitted_at"]).to_pydatetime(),
+         "source": source, "dedupe_key": r["dedupe_key"], "import_id": import_id,
+         "received_at": received, "raw": r["raw"]}
+        for r in frame[["cohort_id", "participant_id", "pair_id", "goal_id", "submitted_at",
+                        "dedupe_key", "raw"]].to_dict("records")
+    ]
+    ids: dict[str, int] = {}
+    stmt = _insert_ignore(conn, submissions).returning(submissions.c.submission_id,
+                                                        submissions.c.dedupe_key)
+    for start in range(0, len(rows), 5000):
+        for sid, key in conn.execute(stmt, rows[start:start + 5000]):
+            ids[key] = sid
+    new_ids = frame["dedupe_key"].map(ids).astype("Int64")
+    new = new_ids.notna()
+    answer_rows: list[dict] = []
+    for item in instrument.items:
+        if item.id not in frame.columns:
+            continue
+        col = frame.loc[new, ["dedupe_key", item.id]]
+        col = col[col[item.id].notna()]
+        numeric = item.kind in ("yesno", "likert5", "percent")
+        for key, value in col.itertuples(index=False):
+            answer_rows.append({
+                "submission_id": ids[key], "item_id": item.id,
+                "value_num": float(value) if numeric else None,
+                "value_text": None if numeric else _as_text(value),
+            })
+    for start in range(0, len(answer_rows), 20000):
+        conn.execute(answers.insert(), answer_rows[start:start + 20000])
+    return new_ids
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, pd.Timestamp | datetime):
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    return str(value)
+
+
+def existing_keys(conn: Connection, instrument_id: str, keys: list[str]) -> set[str]:
+    """Which of these dedupe keys the store already holds."""
+    found: set[str] = set()
+    stmt = sa.select(submissions.c.dedupe_key).where(
+        (submissions.c.instrument == instrument_id)
+        & submissions.c.dedupe_key.in_(sa.bindparam("keys", expanding=True)))
+    for start in range(0, len(keys), 900):
+        found.update(conn.execute(stmt, {"keys": keys[start:start + 900]}).scalars())
+    return found
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def read_participants(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
+    """Roster rows (all cohorts, or these)."""
+    stmt = sa.select(participants.c.participant_id, participants.c.cohort_id, participants.c.role,
+                     participants.c.name, participants.c.email, participants.c.mentor_id,
+                     participants.c.matched_on, participants.c.department)
+    if cohort_ids is not None:
+        stmt = stmt.where(participants.c.cohort_id.in_(cohort_ids))
+    df = pd.read_sql(stmt, conn)
+    df["matched_on"] = pd.to_datetime(df["matched_on"]).astype("datetime64[us]")
+    return df
+
+
+def read_pairs(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
+    """Current pairs: a mentee's pair with the mentor the roster names now."""
+    p, m = pairs, participants
+    stmt = (sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id, p.c.matched_on)
+            .join(m, (m.c.participant_id == p.c.mentee_id) & (m.c.mentor_id == p.c.mentor_id)))
+    if cohort_ids is not None:
+        stmt = stmt.where(p.c.cohort_id.in_(cohort_ids))
+    df = pd.read_sql(stmt, conn)
+    df["matched_on"] = pd.to_datetime(df["matched_on"]).astype("datetime64[us]")
+    return df
+
+
+def read_all_pairs(conn: Connection) -> pd.DataFrame:
+    """Every pair ever recorded (check-ins and goals keep the pair they were about)."""
+    return pd.read_sql(sa.select(pairs), conn)
+
+
+def read_goals(conn: Connection, goal_ids: list[str]) -> pd.DataFrame:
+    """Registered goals among these ids."""
+    stmt = sa.select(goals).where(goals.c.goal_id.in_(sa.bindparam("ids", expanding=True)))
+    return pd.read_sql(stmt, conn, params={"ids": goal_ids}) if goal_ids else pd.DataFrame(
+        columns=["goal_id", "pair_id", "cohort_id"])
+
+
+def read_responses(conn: Connection, instrument: ins.Instrument,
+                   cohort_ids: list[str] | None = None) -> pd.DataFrame:
+    """An instrument's submissions, one row each, one column per item (wide)."""
+    s, a = submissions, answers
+    where = s.c.instrument == instrument.id
+    if cohort_ids is not None:
+        where = where & s.c.cohort_id.in_(cohort_ids)
+    head = pd.read_sql(
+        sa.select(s.c.submission_id, s.c.cohort_id, s.c.participant_id, s.c.pair_id, s.c.goal_id,
+                  s.c.submitted_at, s.c.source).where(where), conn)
+    head["submitted_at"] = pd.to_datetime(head["submitted_at"]).astype("datetime64[us]")
+    long = pd.read_sql(
+        sa.select(a.c.submission_id, a.c.item_id, a.c.value_num, a.c.value_text)
+        .join(s, s.c.submission_id == a.c.submission_id).where(where), conn)
+    return widen(head, long, instrument)
+
+
+def widen(head: pd.DataFrame, long: pd.DataFrame, instrument: ins.Instrument) -> pd.DataFrame:
+    """Submissions with their long answers pivoted to one column per item."""
+    numeric = [i.id for i in instrument.items if i.kind in ("yesno", "likert5", "percent")]
+    texts = [i.id for i in instrument.items if i.id not in numeric]
+    out = head.set_index("submission_id")
+    if not long.empty:
+        num = long[long["item_id"].isin(numeric)].pivot(index="submission_id", columns="item_id",
+                                                        values="value_num")
+        txt = long[long["item_id"].isin(texts)].pivot(index="submission_id", columns="item_id",
+                                                       values="value_text")
+        out = out.join(num).join(txt)
+    for item in instrument.items:
+        if item.id not in out.columns:
+            out[item.id] = pd.Series(dtype="float64" if item.id in numeric else "string")
+        if item.kind == "date":
+            out[item.id] = pd.to_datetime(out[item.id], format="%Y-%m-%d").astype("datetime64[us]")
+        elif item.id in numeric:
+            out[item.id] = out[item.id].astype("float64")
+        else:
+            out[item.id] = out[item.id].astype("string")
+    return out.reset_index()
+
+
+def list_cohorts(conn: Connection) -> list[str]:
+    """Every cohort id, sorted."""
+    return list(conn.execute(sa.select(cohorts.c.cohort_id).order_by(cohorts.c.cohort_id)).scalars())
+
+
+def fingerprint(conn: Connection, cohort_ids: list[str] | None = None) -> str:
+    """A short fingerprint of the data behind a report: counts and the newest submission."""
+    import hashlib
+    s = submissions
+    stmt = sa.select(sa.func.count(), sa.func.max(s.c.submission_id), sa.func.max(s.c.submitted_at))
+    pstmt = sa.select(sa.func.count(), sa.func.max(participants.c.updated_at))
+    if cohort_ids is not None:
+        stmt = stmt.where(s.c.cohort_id.in_(cohort_ids))
+        pstmt = pstmt.where(participants.c.cohort_id.in_(cohort_ids))
+    parts = [*conn.execute(stmt).one(), *conn.execute(pstmt).one()]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class CohortData:
+    """Everything scoring needs about some cohorts, read in one go."""
+
+    participants: pd.DataFrame
+    pairs: pd.DataFrame
+    responses: dict[str, pd.DataFrame]
+
+
+def load(engine: Engine, cohort_ids: list[str] | None = None) -> CohortData:
+    """Read the roster, pairs and every instrument's responses of these cohorts."""
+    with engine.connect() as conn:
+        return CohortData(
+            participants=read_participants(conn, cohort_ids),
+            pairs=read_pairs(conn, cohort_ids),
+            responses={i: read_responses(conn, inst, cohort_ids)
+                       for i, inst in ins.instruments().items()},
+        )
