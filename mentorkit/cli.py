@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from collections.abc import Sequence
 
 from . import __version__
@@ -91,7 +92,8 @@ def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from . import ingest, store
-    folder = store.workspace() / "data" / "sample"
+    checkout = Path(__file__).resolve().parent.parent / "data" / "sample"
+    folder = checkout if checkout.is_dir() else store.workspace() / "data" / "sample"
     if not folder.is_dir():
         raise UsageError(f"the sample programme is not in {folder}; run from a mentorkit checkout")
     engine = _engine(args)

@@ -198,8 +198,8 @@ def pair_table(pairs: pd.DataFrame, checkins: pd.DataFrame, as_of: date,
         out[f"{side}_health"] = frame["health"].reindex(out.index)
         out[f"{side}_at"] = frame["submitted_at"].reindex(out.index)
     out["health"] = out[["mentor_health", "mentee_health"]].mean(axis=1)
-    both = by_side["mentor"][elements].join(by_side["mentee"][elements], lsuffix="_m", rsuffix="_e",
-                                             how="inner")
+    both = by_side["mentor"][elements].add_suffix("_m").join(
+        by_side["mentee"][elements].add_suffix("_e"), how="inner")
     gaps = pd.concat([(both[f"{e}_m"] - both[f"{e}_e"]).abs() for e in elements], axis=1)
     out["perception_gap"] = (gaps >= settings.perception_gap).any(axis=1).reindex(out.index, fill_value=False)
     out["low_element"] = last.groupby("pair_id")["low"].any().reindex(out.index, fill_value=False)

@@ -1,0 +1,62 @@
+"""The command line: user errors are one line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from mentorkit import cli
+
+from .conftest import SAMPLE, SAMPLE_AS_OF, run_cli
+
+
+def one_line_error(capsys, argv: list[str], code: int, text: str) -> None:
+    assert cli.main(argv) == code
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err
+    assert err.count("\n") == 0, err
+    assert err.startswith("mentorkit: error: ") and text in err, err
+
+
+def test_help_lists_every_command():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("demo", "import", "score", "report", "forms"):
+        assert command in result.stdout
+
+
+def test_user_errors(capsys, sample_db, tmp_path):
+    db = ["--db", sample_db]
+    one_line_error(capsys, ["score", "--cohort", "nope", *db], 2, "unknown cohort 'nope'")
+    one_line_error(capsys, ["score", "--cohort", "../x", *db], 2, "not a cohort id")
+    one_line_error(capsys, ["score", "--cohort", "2026-fall-ops", "--as-of", "2026-13-01", *db], 2, "not a date")
+    one_line_error(capsys, ["import", str(tmp_path / "none.csv"), "--instrument", "checkin", *db], 1, "no such file")
+    one_line_error(capsys, ["score", "--cohort", "x", "--db", "nonsense://"], 1, "")
+    one_line_error(capsys, ["score", "--cohort", "x", "--db", "sqlite:////proc/forbidden/x.db"], 1, "cannot open the database")
+
+
+def test_unreachable_postgres_is_one_line(capsys):
+    one_line_error(capsys, ["score", "--cohort", "x", "--db", "postgresql://nobody@127.0.0.1:1/none"], 1,
+                   "cannot open the database postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def test_bad_usage_exits_2():
+    with pytest.raises(SystemExit) as info:
+        cli.main(["import", "x.csv", "--instrument", "survey"])
+    assert info.value.code == 2
+
+
+def test_score_table_shows_suppression(sample_db):
+    result = run_cli("score", "--cohort", "2026-pilot-legal", "--as-of", SAMPLE_AS_OF, "--db", sample_db)
+    assert result.returncode == 0
+    assert "mean score       suppressed" in result.stdout
+    assert "fewer than 5 responses" in result.stdout
+
+
+def test_import_prints_the_summary_and_quarantine_file(tmp_path):
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    assert run_cli("import", str(SAMPLE / "roster.csv"), "--instrument", "roster", "--db", db).returncode == 0
+    result = run_cli("import", str(SAMPLE / "mentor_readiness.csv"), "--instrument", "mentor_readiness", "--db", db)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "read 20, accepted 17, duplicates 1, quarantined 2"
+    assert lines[1].startswith("quarantined rows and reasons: ") and lines[1].endswith(".csv")

@@ -1,0 +1,173 @@
+"""Import accounting: every row accepted, duplicate or quarantined; files either import or not at all."""
+
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from mentorkit import ingest, store
+from mentorkit.errors import InputFileError, UsageError
+
+from .conftest import write_csv
+
+ROSTER_HEADER = ["cohort_id", "participant_id", "role", "name", "email", "mentor_id", "matched_on", "department"]
+ROSTER = [
+    ["c1", "m1", "mentor", "Ann Lee", "ann@example.com", "", "", "Eng"],
+    ["c1", "m2", "mentor", "Bo Kim", "bo@example.com", "", "", "Eng"],
+    ["c1", "e1", "mentee", "Cy Ng", "cy@example.com", "m1", "2026-05-01", "Eng"],
+    ["c1", "e2", "mentee", "Di Ox", "di@example.com", "m1", "2026-05-01", "Ops"],
+    ["c1", "e3", "mentee", "Ed Po", "ed@example.com", "m2", "2026-05-01", "Ops"],
+]
+MENTEE = ["participant_id", "email", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"]
+
+
+def count(engine, table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
+@pytest.fixture
+def roster(engine, tmp_path):
+    result = ingest.import_file(engine, write_csv(tmp_path / "roster.csv", ROSTER_HEADER, ROSTER), "roster")
+    assert (result.read, result.accepted) == (5, 5)
+    return engine
+
+
+def test_roster_accounting_and_idempotence(engine, tmp_path):
+    rows = [*ROSTER,
+            ["c1", "x1", "coach", "X", "x@example.com", "", "", ""],            # bad role
+            ["c1", "e4", "mentee", "Y", "y@example.com", "e1", "2026-05-01", ""],  # mentor is a mentee
+            ["c/1", "e5", "mentee", "Z", "z@example.com", "", "", ""],          # unsafe cohort id
+            ["c1", "e6", "mentee", "W", "ANN@example.com", "", "", ""]]         # e-mail taken (case-insensitive)
+    path = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, rows)
+    first = ingest.import_file(engine, path, "roster")
+    assert (first.read, first.accepted, first.duplicates, first.quarantined) == (9, 5, 0, 4)
+    again = ingest.import_file(engine, path, "roster")
+    assert (again.read, again.accepted, again.duplicates, again.quarantined) == (9, 0, 5, 4)
+    assert count(engine, store.participants) == 5
+    assert count(engine, store.pairs) == 3
+    reasons = pd.read_csv(first.quarantine_file)["reason"].tolist()
+    assert reasons == ["role: 'coach' is not mentor or mentee", "mentor_id 'e1' is not a mentor of cohort c1",
+                       "cohort_id: 'c/1' is not an id (letters, digits, - and _)", "email is used by another row of the file"]
+
+
+def test_readiness_import_accounting(roster, tmp_path):
+    rows = [
+        ["e1", "", "2026-05-02T10:00:00Z", "Yes", "y", "TRUE", "1", " yes ", "no"],
+        ["", "DI@Example.com", "2026-05-02 11:00", "yes", "yes", "yes", "yes", "", ""],  # by e-mail, partial
+        ["e1", "", "2026-05-02T10:00:00Z", "Yes", "y", "TRUE", "1", " yes ", "no"],      # exact repeat
+        ["e9", "", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"],    # not on roster
+        ["e3", "", "2026-05-02T10:00:00Z", "yes", "perhaps", "yes", "yes", "yes", "yes"],  # unmappable
+        ["m1", "", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"],    # wrong role
+        ["e3", "", "yesterday", "yes", "yes", "yes", "yes", "yes", "yes"],                # bad time
+        ["e3", "", "2026-05-02T10:00:00Z", "", "", "", "", "", ""],                       # no answers
+    ]
+    path = write_csv(tmp_path / "mentee.csv", MENTEE, rows)
+    result = ingest.import_file(roster, path, "mentee_readiness")
+    assert (result.read, result.accepted, result.duplicates, result.quarantined) == (8, 2, 1, 5)
+    assert result.summary() == "read 8, accepted 2, duplicates 1, quarantined 5"
+    q = pd.read_csv(result.quarantine_file)
+    assert q["row"].tolist() == [5, 6, 7, 8, 9]  # file rows (the header is row 1)
+    assert q["reason"].tolist() == [
+        "participant_id 'e9' is not on the roster", "me02: 'perhaps' is not a yes/no answer",
+        "m1 is a mentor; mentee readiness is for mentees", "submitted_at: 'yesterday' is not an ISO date-time",
+        "no answers"]
+    again = ingest.import_file(roster, path, "mentee_readiness")
+    assert (again.accepted, again.duplicates, again.quarantined) == (0, 3, 5)
+    assert count(roster, store.submissions) == 2
+    assert count(roster, store.answers) == 6 + 4  # blanks are not stored: they are unanswered
+
+
+def test_missing_column_imports_nothing(roster, tmp_path):
+    path = write_csv(tmp_path / "m.csv", MENTEE[:-1], [["e1", "", "2026-05-02", "y", "y", "y", "y", "y"]])
+    with pytest.raises(InputFileError, match="missing required column.*me06"):
+        ingest.import_file(roster, path, "mentee_readiness")
+    assert count(roster, store.submissions) == 0
+
+
+def test_unreadable_files_are_one_clear_error(roster, tmp_path):
+    (tmp_path / "bin.csv").write_bytes(b"\x00\x01\x02garbage")
+    with pytest.raises(InputFileError, match="not a CSV or XLSX"):
+        ingest.import_file(roster, tmp_path / "bin.csv", "mentee_readiness")
+    with pytest.raises(InputFileError, match="no such file"):
+        ingest.import_file(roster, tmp_path / "missing.csv", "mentee_readiness")
+    (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(InputFileError, match="not a readable XLSX"):
+        ingest.import_file(roster, tmp_path / "bad.xlsx", "mentee_readiness")
+    with pytest.raises(UsageError, match="unknown instrument"):
+        ingest.import_file(roster, tmp_path / "bin.csv", "survey")
+
+
+def test_xlsx_and_windows_1252(roster, tmp_path):
+    frame = pd.DataFrame([["e1", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"]],
+                         columns=["participant_id", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"])
+    frame.to_excel(tmp_path / "m.xlsx", index=False)
+    assert ingest.import_file(roster, tmp_path / "m.xlsx", "mentee_readiness").accepted == 1
+    text = "participant_id,submitted_at,rc_reciprocity,rc_learning,rc_relationship,rc_partnership,rc_collaboration,rc_goals,rc_development,comment\n" \
+           "e1,2026-06-01T10:00:00Z,4,4,4,4,4,4,4,Très bien – “merci”\n"
+    (tmp_path / "c.csv").write_bytes(text.encode("cp1252"))
+    result = ingest.import_file(roster, tmp_path / "c.csv", "checkin")
+    assert result.accepted == 1
+    with roster.connect() as conn:
+        comment = conn.execute(sa.select(store.answers.c.value_text).where(store.answers.c.item_id == "comment")).scalar_one()
+    assert comment == "Très bien – “merci”"
+
+
+def test_checkin_pairs_and_about(roster, tmp_path):
+    header = ["participant_id", "submitted_at", "about", "rc_reciprocity", "rc_learning", "rc_relationship",
+              "rc_partnership", "rc_collaboration", "rc_goals", "rc_development", "comment"]
+    rows = [["m1", "2026-06-01", "e2", "Agree", 4, 4, 4, 4, 4, 4, ""],       # mentor of two: names e2
+            ["m1", "2026-06-01", "", 4, 4, 4, 4, 4, 4, 4, ""],               # needs about
+            ["m2", "2026-06-01", "", 5, 5, 5, 5, 5, 5, 5, ""],               # one mentee: implied
+            ["e1", "2026-06-01", "", 3, 3, 3, 3, 3, 3, 3, "=HYPERLINK(\"x\")"],
+            ["m2", "2026-06-01", "e1", 5, 5, 5, 5, 5, 5, 5, ""]]             # e1 is not m2's mentee
+    result = ingest.import_file(roster, write_csv(tmp_path / "c.csv", header, rows), "checkin")
+    assert (result.accepted, result.quarantined) == (3, 2)
+    q = pd.read_csv(result.quarantine_file)
+    assert q["reason"].tolist() == ["about is needed: m1 mentors 2 mentees", "about 'e1' is not a mentee of m2"]
+    with roster.connect() as conn:
+        got = dict(conn.execute(sa.select(store.submissions.c.participant_id, store.pairs.c.mentee_id)
+                                .join(store.pairs, store.pairs.c.pair_id == store.submissions.c.pair_id)).all())
+    assert got == {"m1": "e2", "m2": "e3", "e1": "e1"}
+
+
+def test_quarantine_csv_guards_formulas(roster, tmp_path):
+    rows = [["=cmd|'/c calc'!A1", "", "2026-05-02", "yes", "yes", "yes", "yes", "yes", "yes"]]
+    result = ingest.import_file(roster, write_csv(tmp_path / "m.csv", MENTEE, rows), "mentee_readiness")
+    with open(result.quarantine_file, newline="", encoding="utf-8") as fh:
+        cells = list(csv.DictReader(fh))[0]
+    assert cells["participant_id"].startswith("'=")
+    assert cells["reason"].startswith("participant_id: ")  # a reason never starts a formula
+
+
+def test_goals_and_updates(roster, tmp_path):
+    gh = ["goal_id", "mentor_id", "mentee_id", "title", "success_criteria", "start_date", "target_date",
+          "agreed_by_mentor", "agreed_by_mentee"]
+    goals = [["g1", "m1", "e1", "Lead a review", "done", "2026-06-01", "2026-12-01", "yes", "yes"],
+             ["g2", "m1", "e3", "Wrong pair", "", "2026-06-01", "2026-12-01", "yes", "yes"],
+             ["g3", "m1", "e2", "Backwards", "", "2026-12-01", "2026-06-01", "yes", "yes"]]
+    result = ingest.import_file(roster, write_csv(tmp_path / "g.csv", gh, goals), "goals")
+    assert (result.accepted, result.quarantined) == (1, 2)
+    uh = ["goal_id", "reported_by", "reported_at", "progress_pct", "status", "note"]
+    ups = [["g1", "e1", "2026-07-01", "40%", "In progress", ""],
+           ["g1", "ANN@example.com", "2026-08-01", "60", "in_progress", "by the mentor's e-mail"],
+           ["g1", "e3", "2026-08-01", "60", "in_progress", ""],      # not in the pair
+           ["g9", "e1", "2026-08-01", "60", "in_progress", ""]]      # unknown goal
+    result = ingest.import_file(roster, write_csv(tmp_path / "u.csv", uh, ups), "goal_updates")
+    assert (result.accepted, result.quarantined) == (2, 2)
+    assert pd.read_csv(result.quarantine_file)["reason"].tolist() == [
+        "reported_by is not part of the goal's pair", "goal_id 'g9' is not a known goal"]
+
+
+def test_submissions_are_append_only(roster, tmp_path):
+    path1 = write_csv(tmp_path / "a.csv", MENTEE, [["e1", "", "2026-05-02", "no", "no", "no", "no", "no", "no"]])
+    path2 = write_csv(tmp_path / "b.csv", MENTEE, [["e1", "", "2026-06-02", "yes", "yes", "yes", "yes", "yes", "yes"]])
+    ingest.import_file(roster, path1, "mentee_readiness")
+    ingest.import_file(roster, path2, "mentee_readiness")
+    with roster.connect() as conn:
+        rows = conn.execute(sa.select(store.submissions.c.submitted_at, store.submissions.c.raw)
+                            .order_by(store.submissions.c.submitted_at)).all()
+    assert len(rows) == 2 and rows[0].raw["me01"] == "no" and rows[1].raw["me01"] == "yes"
