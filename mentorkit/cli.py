@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--identify", action="store_true", help="name people instead of pseudonymous ids")
     rep.add_argument("--timeout", type=int, default=300, metavar="S",
                      help="seconds one notebook cell may run (default 300)")
+    rep.add_argument("--notebooks", metavar="DIR", default=None,
+                     help="folder with readiness.ipynb and goal_progress.ipynb (default: the bundled ones)")
 
     fm = sub.add_parser("forms", parents=[db], help="serve the collection forms with Voilà on localhost")
     fm.add_argument("--port", type=int, default=8866, metavar="N")

@@ -22,6 +22,8 @@ from .errors import InputFileError, UsageError
 from .instruments import Instrument
 
 ZIP_MAGIC = b"PK\x03\x04"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,7 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; final files get the usual mode
         write(Path(tmp))
         os.replace(tmp, path)
     except BaseException:

@@ -1,0 +1,384 @@
+"""What report notebooks call: load a cohort once, then one function per section.
+
+Every function returns something a notebook displays (``HTML`` or a plotly figure). All
+user-written text is escaped here; suppressed figures are shown as hidden, never as numbers.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+from IPython.display import HTML
+
+from . import __version__, charts, insights, score, store
+from . import instruments as ins
+from .settings import DEFAULT, Settings
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """A cohort's data and scores, loaded once per report."""
+
+    cohort_id: str
+    as_of: date
+    settings: Settings
+    identify: bool
+    data: store.CohortData
+    detail: score.CohortDetail
+    fingerprint: str
+    generated_at: datetime
+
+    def name(self, participant_id: object) -> str:
+        """A person as the report shows them: the pseudonymous id, or the name with ``identify``."""
+        pid = str(participant_id)
+        if not self.identify:
+            return pid
+        people = self.data.participants.set_index("participant_id")["name"]
+        name = people.get(pid)
+        return f"{name} ({pid})" if isinstance(name, str) and name else pid
+
+    @property
+    def hidden(self) -> str:
+        return f"fewer than {self.settings.min_group_size} responses — hidden for confidentiality"
+
+
+def open_report(cohort_id: str, as_of: str | date, db_url: str | None = None, min_group_size: int = 5,
+                identify: bool = False) -> ReportContext:
+    """Load and score one cohort for a report; sets up the chart renderer."""
+    charts.use_report_renderer()
+    settings = Settings(min_group_size=int(min_group_size),
+                        min_comment_group=max(DEFAULT.min_comment_group, int(min_group_size)))
+    day = score.parse_as_of(as_of)
+    engine = store.connect(db_url, create=False)
+    data = store.load(engine, [cohort_id])
+    detail = score.cohort_detail(data, cohort_id, day, settings)
+    with engine.connect() as conn:
+        fp = store.fingerprint(conn, [cohort_id])
+    return ReportContext(cohort_id, day, settings, bool(identify), data, detail, fp,
+                         store.now())
+
+
+# --- small HTML pieces -------------------------------------------------------------------------
+
+def esc(value: object) -> str:
+    """Escape any value for HTML."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def fmt(value: object, kind: str = "num", hidden: str = "hidden") -> str:
+    """A figure for display: rounded, or the hidden marker where it is suppressed."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return f'<span class="mk-hidden">{esc(hidden)}</span>'
+    if kind == "pct":
+        return f"{100 * float(value):.0f} %"  # type: ignore[arg-type]
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return esc(value)
+
+
+def table(frame: pd.DataFrame, caption: str = "") -> HTML:
+    """A DataFrame as an escaped, responsive HTML table."""
+    body = frame.to_html(index=False, escape=True, na_rep="—", border=0, classes="mk-table")
+    cap = f"<p class='mk-caption'>{esc(caption)}</p>" if caption else ""
+    return HTML(f"<div class='mk-scroll'>{body}</div>{cap}")
+
+
+def note(text: str) -> HTML:
+    """A short escaped paragraph."""
+    return HTML(f"<p class='mk-note'>{esc(text)}</p>")
+
+
+def title(ctx: ReportContext, report: str) -> HTML:
+    """The report's title block."""
+    s = ctx.detail.score
+    return HTML(
+        f"<header class='mk-title'><h1>{esc(report)}: {esc(ctx.cohort_id)}</h1>"
+        f"<p>As of {esc(ctx.as_of.isoformat())} · {s.enrolled['mentor']} mentors · {s.enrolled['mentee']} mentees"
+        f" · {s.relationship.pairs} matched pairs</p></header>")
+
+
+def kpis(items: list[tuple[str, str]]) -> HTML:
+    """A row of headline figures (label, already formatted value)."""
+    cells = "".join(f"<div class='mk-kpi'><div class='mk-kpi-v'>{v}</div><div class='mk-kpi-l'>{esc(k)}</div></div>"
+                    for k, v in items)
+    return HTML(f"<div class='mk-kpis'>{cells}</div>")
+
+
+def findings(found: list[insights.Finding]) -> HTML:
+    """Key findings, each with its suggested next step."""
+    if not found:
+        return note("Nothing needs attention.")
+    rows = "".join(
+        f"<li class='mk-f mk-f-{esc(f.level)}'><strong>{esc(f.text)}</strong>"
+        f"<br><span class='mk-next'>Next step: {esc(f.next_step)}</span></li>" for f in found)
+    return HTML(f"<ul class='mk-findings'>{rows}</ul>")
+
+
+def footer(ctx: ReportContext) -> HTML:
+    """Cohort, as-of date, generation time, version and data fingerprint."""
+    return HTML(
+        "<footer class='mk-footer'>"
+        f"Cohort {esc(ctx.cohort_id)} · as of {esc(ctx.as_of.isoformat())} · generated "
+        f"{esc(ctx.generated_at.strftime('%Y-%m-%d %H:%M'))} UTC · mentorkit {esc(__version__)} · "
+        f"data fingerprint {esc(ctx.fingerprint)} · people are shown "
+        f"{'by name' if ctx.identify else 'by pseudonymous id'}; groups under "
+        f"{ctx.settings.min_group_size} are hidden</footer>")
+
+
+# --- readiness sections ------------------------------------------------------------------------
+
+def readiness_kpis(ctx: ReportContext) -> HTML:
+    s = ctx.detail.score
+    m, e = s.mentor_readiness, s.mentee_readiness
+    return kpis([
+        ("mentor response rate", fmt(m.response_rate, "pct")),
+        ("mentor mean score", fmt(m.mean_score, hidden=ctx.hidden)),
+        ("mentee response rate", fmt(e.response_rate, "pct")),
+        ("mentee mean score", fmt(e.mean_score, hidden=ctx.hidden)),
+        ("mentees with a capacity risk", fmt(e.capacity_risk, hidden=ctx.hidden)),
+    ])
+
+
+def readiness_findings(ctx: ReportContext) -> HTML:
+    found = insights.readiness_findings(ctx.detail, ctx.settings)
+    for role in ins.ROLES:
+        weak = insights.weakest_item(item_table(ctx, role))
+        summary = getattr(ctx.detail.score, f"{role}_readiness")
+        if weak and not summary.suppressed:
+            found.append(weak)
+    return findings(found)
+
+
+def response_table(ctx: ReportContext) -> pd.DataFrame:
+    s = ctx.detail.score
+    rows = []
+    for role in ins.ROLES:
+        r = getattr(s, f"{role}_readiness")
+        rows.append({"role": role.title() + "s", "enrolled": s.enrolled[role], "respondents": r.respondents,
+                     "response rate": fmt(r.response_rate, "pct"), "incomplete": r.incomplete})
+    return pd.DataFrame(rows)
+
+
+def response_rates(ctx: ReportContext) -> go.Figure:
+    return charts.response_rates(response_table(ctx))
+
+
+def bands(ctx: ReportContext) -> go.Figure | HTML:
+    s = ctx.detail.score
+    rows = {}
+    for role in ins.ROLES:
+        r = getattr(s, f"{role}_readiness")
+        if not r.suppressed:
+            rows[role.title() + "s"] = {"ready": r.ready, "developing": r.developing, "not_yet": r.not_yet,
+                                        "incomplete": r.incomplete}
+    if not rows:
+        return note(f"Bands: {ctx.hidden}.")
+    return charts.band_counts(pd.DataFrame(rows).T)
+
+
+def score_distribution(ctx: ReportContext) -> go.Figure | HTML:
+    frames = []
+    for role in ins.ROLES:
+        r = getattr(ctx.detail.score, f"{role}_readiness")
+        if not r.suppressed:
+            frames.append(ctx.detail.readiness[role].dropna(subset=["score"]).assign(role=role))
+    if not frames:
+        return note(f"Score distribution: {ctx.hidden}.")
+    return charts.score_distribution(pd.concat(frames))
+
+
+def item_table(ctx: ReportContext, role: str) -> pd.DataFrame:
+    inst = ins.readiness_for(role)
+    latest = ctx.detail.readiness[role]
+    responses = ctx.data.responses[inst.id]
+    return score.item_yes_rates(latest, responses, inst, ctx.settings)
+
+
+def item_rates(ctx: ReportContext, role: str) -> go.Figure | HTML:
+    summary = getattr(ctx.detail.score, f"{role}_readiness")
+    if summary.suppressed:
+        return note(f"{role.title()} items: {ctx.hidden}.")
+    return charts.item_rates(item_table(ctx, role), f"{role.title()} checklist: share answering yes, weakest first")
+
+
+def capacity_risks(ctx: ReportContext) -> HTML:
+    e = ctx.detail.score.mentee_readiness
+    if e.suppressed:
+        return note(f"Capacity risks: {ctx.hidden}.")
+    scored = ctx.detail.readiness["mentee"]
+    risky = scored[scored["capacity_risk"]]
+    if risky.empty:
+        return note("No mentee answered no to the time-commitment or other-responsibilities questions.")
+    inst = ins.readiness_for("mentee")
+    responses = ctx.data.responses[inst.id].set_index("submission_id")
+    rows = []
+    for sid, pid in zip(risky["submission_id"], risky["participant_id"], strict=True):
+        said_no = [inst.item(i).text for i in inst.capacity_items if responses.at[sid, i] == 0]
+        rows.append({"mentee": ctx.name(pid), "answered no to": "; ".join(said_no)})
+    return table(pd.DataFrame(rows), "Mentees who said no to me02 (time) or me06 (other responsibilities).")
+
+
+def reliability(ctx: ReportContext) -> HTML:
+    rows = []
+    for role in ins.ROLES:
+        inst = ins.readiness_for(role)
+        latest = ctx.detail.readiness[role]
+        answers = ctx.data.responses[inst.id]
+        items = answers[answers["submission_id"].isin(latest["submission_id"])][[i.id for i in inst.scored_items]]
+        rows.append((f"{role.title()} checklist (KR-20)", score.reliability(items, "kr20", ctx.settings)))
+    checkins = score.latest(score.as_of_cut(ctx.data.responses["checkin"], ctx.as_of), ["participant_id", "pair_id"])
+    rows.append(("Check-in scale (Cronbach's alpha)",
+                 score.reliability(checkins[list(ins.CHECKIN_ELEMENTS)], "alpha", ctx.settings)))
+    out = []
+    for label, r in rows:
+        value = r["value"]
+        if value is None:
+            verdict = (f"not reported: {r['n']} complete responses, needs {ctx.settings.reliability_min_n}"
+                       if r["n"] < ctx.settings.reliability_min_n else "not computable (no variation)")
+            shown = "—"
+        else:
+            shown = f"{value:.2f}"
+            verdict = "acceptable (≥ 0.70)" if value >= r["reference"] else "below the 0.70 reference"
+        out.append({"scale": label, "complete responses": r["n"], "coefficient": shown, "reading": verdict})
+    return table(pd.DataFrame(out), "Internal consistency; 0.70 is the usual reference line.")
+
+
+# --- goals and relationship sections -----------------------------------------------------------
+
+def goal_kpis(ctx: ReportContext) -> HTML:
+    g, r = ctx.detail.score.goals, ctx.detail.score.relationship
+    return kpis([
+        ("goals", fmt(g.total)), ("mutually agreed", fmt(g.mutually_agreed)), ("achieved", fmt(g.achieved)),
+        ("overdue", fmt(g.overdue)), ("stale", fmt(g.stale)),
+        ("pair health index", fmt(r.health_index, hidden=ctx.hidden)),
+        ("pairs needing a check-in", fmt(r.needs_checkin, hidden=ctx.hidden)),
+    ])
+
+
+def goal_findings(ctx: ReportContext) -> HTML:
+    return findings(insights.goal_findings(ctx.detail, ctx.settings))
+
+
+def goal_status(ctx: ReportContext) -> go.Figure | HTML:
+    g = ctx.detail.score.goals
+    if g.total == 0:
+        return note("No goals recorded yet.")
+    counts = {s: getattr(g, s) for s in score.GOAL_STATUSES}
+    return charts.status_bars(counts, charts.GOAL_COLOURS, charts.GOAL_LABELS, "Goals by status", "Goals")
+
+
+def _pair_label(ctx: ReportContext, pair_id: object) -> str:
+    pairs = ctx.detail.pairs.set_index("pair_id")
+    if pair_id not in pairs.index:
+        all_pairs = ctx.data.pairs.set_index("pair_id")
+        if pair_id not in all_pairs.index:
+            return "—"
+        pairs = all_pairs
+    row = pairs.loc[pair_id]
+    return f"{ctx.name(row['mentor_id'])} & {ctx.name(row['mentee_id'])}"
+
+
+def progress_vs_expected(ctx: ReportContext) -> go.Figure | HTML:
+    goals = ctx.detail.goals
+    if goals.empty:
+        return note("No goals recorded yet.")
+    goals = goals.assign(label=[f"{gid}: {t}" for gid, t in zip(goals["goal_id"], goals["title"], strict=True)])
+    return charts.progress_vs_expected(goals, ctx.settings.goal_tolerance)
+
+
+def goal_list(ctx: ReportContext, which: str) -> HTML:
+    goals = ctx.detail.goals
+    picked = goals[goals["status"] == "overdue"] if which == "overdue" else goals[goals["stale"]]
+    if picked.empty:
+        return note(f"No {which} goals.")
+    out = pd.DataFrame({
+        "goal": picked["goal_id"], "title": picked["title"],
+        "pair": [_pair_label(ctx, p) for p in picked["pair_id"]],
+        "target date": picked["target_date"].dt.strftime("%Y-%m-%d"),
+        "progress": [f"{p:.0f} %" for p in picked["progress"]],
+        "last update": [d.strftime("%Y-%m-%d") if pd.notna(d) else "never" for d in picked["last_update"]],
+    })
+    return table(out)
+
+
+def health_over_time(ctx: ReportContext) -> go.Figure | HTML:
+    rel = ctx.detail.score.relationship
+    if rel.suppressed:
+        return note(f"Pair health over time: {ctx.hidden}.")
+    checkins = score.as_of_cut(ctx.data.responses["checkin"], ctx.as_of)
+    checkins = checkins[checkins["pair_id"].isin(ctx.detail.pairs["pair_id"])]
+    month = checkins["submitted_at"].dt.to_period("M")
+    elements = list(ins.CHECKIN_ELEMENTS)
+    monthly = checkins.groupby(month)[elements].mean()
+    people = checkins.groupby(month)["participant_id"].nunique()
+    monthly = monthly[people.reindex(monthly.index) >= ctx.settings.min_group_size]
+    if monthly.empty:
+        return note(f"Pair health over time: no month reaches {ctx.settings.min_group_size} people.")
+    labels = {i.id: i.element or i.id for i in ins.get("checkin").items}
+    return charts.health_over_time(monthly, labels)
+
+
+def pair_status(ctx: ReportContext) -> go.Figure | HTML:
+    rel = ctx.detail.score.relationship
+    if rel.suppressed:
+        return note(f"Pair status: {ctx.hidden}. Pairs matched less than "
+                    f"{ctx.settings.too_early_days} days ago: {rel.too_early} of {rel.pairs}.")
+    counts = {"on_track": rel.on_track or 0, "needs_checkin": rel.needs_checkin or 0, "too_early": rel.too_early}
+    return charts.status_bars(counts, charts.PAIR_COLOURS, charts.PAIR_LABELS, "Pairs by status", "Pairs")
+
+
+def pairs_needing_checkin(ctx: ReportContext) -> HTML:
+    rel = ctx.detail.score.relationship
+    if rel.suppressed:
+        return note(f"Pairs needing a check-in: {ctx.hidden}.")
+    p = ctx.detail.pairs
+    need = p[p["status"] == "needs_checkin"]
+    if need.empty:
+        return note("Every pair with a check-in is on track.")
+    reasons = []
+    for _, row in need.iterrows():
+        why = []
+        if pd.isna(row["last_checkin"]):
+            why.append("no check-in yet")
+        else:
+            if row["days_since_checkin"] > ctx.settings.checkin_recency_days:
+                why.append(f"last check-in {int(row['days_since_checkin'])} days ago")
+            if pd.notna(row["health"]) and row["health"] < ctx.settings.health_needs_checkin:
+                why.append(f"health {row['health']:.0f}")
+            if row["low_element"]:
+                why.append(f"an element rated {ctx.settings.element_low} or lower")
+        reasons.append("; ".join(why))
+    out = pd.DataFrame({"pair": [_pair_label(ctx, pid) for pid in need["pair_id"]],
+                        "matched on": need["matched_on"].dt.strftime("%Y-%m-%d"), "why": reasons})
+    return table(out)
+
+
+def perception_gaps(ctx: ReportContext) -> HTML:
+    rel = ctx.detail.score.relationship
+    if rel.suppressed:
+        return note(f"Perception gaps: {ctx.hidden}.")
+    p = ctx.detail.pairs
+    gaps = p[p["perception_gap"]]
+    if gaps.empty:
+        return note("Mentors and mentees see their relationships alike (no element differs by 2 or more).")
+    out = pd.DataFrame({"pair": [_pair_label(ctx, pid) for pid in gaps["pair_id"]],
+                        "mentor's health": gaps["mentor_health"].round(0), "mentee's health": gaps["mentee_health"].round(0)})
+    return table(out, "Pairs whose two sides differ by 2 or more points on at least one element.")
+
+
+def comments(ctx: ReportContext) -> HTML:
+    checkins = score.as_of_cut(ctx.data.responses["checkin"], ctx.as_of)
+    checkins = checkins[checkins["pair_id"].isin(ctx.detail.pairs["pair_id"])]
+    people = checkins["participant_id"].nunique()
+    if people < ctx.settings.min_comment_group:
+        return note(f"Comments are shown only when at least {ctx.settings.min_comment_group} people have sent "
+                    f"a check-in ({people} so far).")
+    latest = score.latest(checkins, ["participant_id", "pair_id"]).dropna(subset=["comment"])
+    if latest.empty:
+        return note("No comments.")
+    items = "".join(f"<li>{esc(c)}</li>" for c in latest.sort_values("submitted_at")["comment"])
+    return HTML(f"<ul class='mk-comments'>{items}</ul><p class='mk-caption'>Latest comment per person, unattributed.</p>")
