@@ -10,9 +10,14 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import plotly.graph_objects as go
-import plotly.io as pio
-from plotly.io._base_renderers import MimetypeRenderer
+
+from ._imports import skip_iri_grammar
+
+skip_iri_grammar()
+
+import plotly.graph_objects as go  # noqa: E402
+import plotly.io as pio  # noqa: E402
+from plotly.io._base_renderers import MimetypeRenderer  # noqa: E402
 
 BAND_COLOURS = {"ready": "#2e7d32", "developing": "#f9a825", "not_yet": "#c62828", "incomplete": "#9e9e9e"}
 BAND_LABELS = {"ready": "Ready (≥ 75)", "developing": "Developing (50–74)", "not_yet": "Not yet (< 50)",
@@ -31,10 +36,11 @@ class ReportRenderer(MimetypeRenderer):
     """Plotly JSON for JupyterLab plus an HTML div that uses a page-level plotly.js."""
 
     def to_mimebundle(self, fig_dict):  # type: ignore[no-untyped-def]
-        fig = go.Figure(fig_dict)
-        html = fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False,
-                                                                           "responsive": True})
-        return {"application/vnd.plotly.v1+json": json.loads(fig.to_json()), "text/html": html}
+        # fig_dict comes validated from the figure: serialise it once, without validating again
+        config = {"displaylogo": False, "responsive": True}
+        html = pio.to_html(fig_dict, full_html=False, include_plotlyjs=False, config=config, validate=False)
+        return {"application/vnd.plotly.v1+json": json.loads(pio.to_json(fig_dict, validate=False)),
+                "text/html": html}
 
 
 def use_report_renderer() -> None:

@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__, clean, score, store
+from ._imports import skip_iri_grammar
 from . import io as mkio
 from .errors import ReportError, UsageError
 
@@ -84,6 +85,12 @@ class Runner:
     """Executes jobs on ``n`` kernels kept warm for the whole batch."""
 
     def __init__(self, options: RunOptions, on_done: Callable[[Outcome], None]) -> None:
+        self.options = options
+        self.on_done = on_done
+
+    def _import_tools(self) -> None:
+        """The notebook tools, imported once per batch (while the kernels boot)."""
+        skip_iri_grammar()
         import nbformat
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -91,8 +98,6 @@ class Runner:
         from papermill.iorw import load_notebook_node
         from papermill.parameterize import parameterize_notebook
 
-        self.options = options
-        self.on_done = on_done
         self._nbformat = nbformat
         self._client = NotebookClient
         self._errors = (CellExecutionError, CellTimeoutError, DeadKernelError)
@@ -113,58 +118,60 @@ class Runner:
             raise ReportError(f"{notebook.name} has no parameter(s) {', '.join(missing)} in its 'parameters' cell")
 
     def run(self, jobs: list[Job]) -> None:
-        for nb in {j.notebook for j in jobs}:
-            self.check_parameters(nb)
         asyncio.run(self._run_all(jobs))
 
+    async def _start_kernel(self):  # type: ignore[no-untyped-def]
+        from jupyter_client.manager import AsyncKernelManager
+        km = AsyncKernelManager(kernel_name="python3")
+        # the kernel imports the report code while it boots; its own stderr is noise here
+        # (cell errors reach us through the protocol)
+        await km.start_kernel(extra_arguments=["--HistoryManager.enabled=False",
+                                               "--IPKernelApp.exec_lines=import mentorkit.reportkit"],
+                              stderr=subprocess.DEVNULL)
+        return km
+
     async def _run_all(self, jobs: list[Job]) -> None:
+        n = max(1, min(self.options.jobs, len(jobs)))
+        kernels = await asyncio.gather(*(self._start_kernel() for _ in range(n)))
+        self._import_tools()  # overlaps with the kernels' start-up
+        for nb in {j.notebook for j in jobs}:
+            self.check_parameters(nb)
         queue: asyncio.Queue[Job] = asyncio.Queue()
         for job in jobs:
             queue.put_nowait(job)
-        n = max(1, min(self.options.jobs, len(jobs)))
-        await asyncio.gather(*(self._worker(queue) for _ in range(n)))
+        await asyncio.gather(*(self._worker(queue, km) for km in kernels))
 
-    async def _worker(self, queue: asyncio.Queue[Job]) -> None:
-        from jupyter_client.manager import AsyncKernelManager
+    async def _worker(self, queue: asyncio.Queue[Job], km) -> None:  # type: ignore[no-untyped-def]
         exporter = self.exporter()
-        km = None
+        kc = None
         try:
             while not queue.empty():
                 job = queue.get_nowait()
                 if km is None:
-                    km = AsyncKernelManager(kernel_name="python3")
-                    # the kernel's own stderr is noise here; cell errors reach us through the protocol
-                    await km.start_kernel(extra_arguments=["--HistoryManager.enabled=False"],
-                                          stderr=subprocess.DEVNULL)
+                    km = await self._start_kernel()
+                if kc is None:  # one client per kernel, kept across reports
+                    kc = km.client()
+                    kc.start_channels()
+                    await kc.wait_for_ready(timeout=120)
                 try:
-                    outcome, healthy = await self._execute(km, job, exporter)
+                    outcome, healthy = await self._execute(km, kc, job, exporter)
                 except Exception as exc:  # never let one report stop the batch
                     outcome = Outcome(job.cohort, job.report, "failed",
                                       error=f"{type(exc).__name__}: {_one_line(str(exc))}")
                     healthy = False
-                if healthy:
-                    healthy = await self._reset(km)
                 if not healthy:
+                    kc.stop_channels()
+                    kc = None
                     await _shutdown(km)
                     km = None
                 self.on_done(outcome)
         finally:
+            if kc is not None:
+                kc.stop_channels()
             if km is not None:
                 await _shutdown(km)
 
-    async def _reset(self, km) -> bool:  # type: ignore[no-untyped-def]
-        nb = self._nbformat.v4.new_notebook(cells=[self._nbformat.v4.new_code_cell("%reset -f")])
-        client = self._client(nb, km=km, timeout=30)
-        try:
-            await client.async_execute()
-            return True
-        except Exception:
-            return False
-        finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
-
-    async def _execute(self, km, job: Job, exporter) -> tuple[Outcome, bool]:  # type: ignore[no-untyped-def]
+    async def _execute(self, km, kc, job: Job, exporter) -> tuple[Outcome, bool]:  # type: ignore[no-untyped-def]
         opts = self.options
         start = time.perf_counter()
         outcome = Outcome(job.cohort, job.report)
@@ -175,8 +182,11 @@ class Runner:
                   "min_group_size": opts.min_group_size, "identify": opts.identify}
         nb = self._parameterize(nb, params)
         nb.metadata["mentorkit"] = {"version": __version__, "parameters": params}
+        # the kernel is reused across reports: start each one from an empty namespace
+        nb.cells.insert(0, self._nbformat.v4.new_code_cell("%reset -f"))
         client = self._client(nb, km=km, timeout=opts.timeout, startup_timeout=60, allow_errors=False,
                               resources={"metadata": {"path": str(folder)}})
+        client.kc = kc
         healthy = True
         try:
             await client.async_execute()
@@ -197,21 +207,28 @@ class Runner:
             outcome.error = f"{type(exc).__name__}: {_one_line(str(exc))}"
             healthy = False
         finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
-        ipynb = folder / f"{job.report}.ipynb"
-        mkio.write_atomic(ipynb, lambda tmp: self._nbformat.write(nb, str(tmp)))
-        outcome.ipynb = f"{job.cohort}/{ipynb.name}"
-        if outcome.status == "ok":
-            try:
-                body, _ = exporter.from_notebook_node(nb, resources={"mentorkit_assets": "../assets"})
-                html_path = folder / f"{job.report}.html"
-                mkio.write_atomic(html_path, lambda tmp: tmp.write_text(body, encoding="utf-8"))
-                outcome.html = f"{job.cohort}/{html_path.name}"
-            except Exception as exc:  # a broken template or output: the report fails, the run goes on
-                outcome.status, outcome.error = "failed", f"HTML export: {_one_line(str(exc))}"
+            nb.cells.pop(0)
+        # writing and exporting run in a thread so the other kernels keep getting work
+        await asyncio.to_thread(self._write_outputs, nb, folder, job, outcome, exporter)
         outcome.seconds = round(time.perf_counter() - start, 3)
         return outcome, healthy
+
+    def _write_outputs(self, nb, folder: Path, job: Job, outcome: Outcome, exporter) -> None:  # type: ignore[no-untyped-def]
+        """The executed notebook (always, for debugging) and, when it ran, its HTML."""
+        ipynb = folder / f"{job.report}.ipynb"
+        text = self._nbformat.v4.nbjson.writes(nb)  # the executed outputs need no re-validation
+        mkio.write_atomic(ipynb, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        outcome.ipynb = f"{job.cohort}/{ipynb.name}"
+        if outcome.status != "ok":
+            return
+        try:
+            body, _ = exporter.from_notebook_node(nb, resources={"mentorkit_assets": "../assets"})
+        except Exception as exc:  # a broken template or output: the report fails, the run goes on
+            outcome.status, outcome.error = "failed", f"HTML export: {_one_line(str(exc))}"
+            return
+        html_path = folder / f"{job.report}.html"
+        mkio.write_atomic(html_path, lambda tmp: tmp.write_text(body, encoding="utf-8"))
+        outcome.html = f"{job.cohort}/{html_path.name}"
 
 
 async def _shutdown(km) -> None:  # type: ignore[no-untyped-def]
