@@ -50,16 +50,25 @@ def open_report(cohort_id: str, as_of: str | date, db_url: str | None = None, mi
                 identify: bool = False) -> ReportContext:
     """Load and score one cohort for a report; sets up the chart renderer."""
     charts.use_report_renderer()
-    settings = Settings(min_group_size=int(min_group_size),
-                        min_comment_group=max(DEFAULT.min_comment_group, int(min_group_size)))
-    day = score.parse_as_of(as_of)
     engine = store.connect(db_url, create=False)
     data = store.load(engine, [cohort_id])
-    detail = score.cohort_detail(data, cohort_id, day, settings)
     with engine.connect() as conn:
         fp = store.fingerprint(conn, [cohort_id])
-    return ReportContext(cohort_id, day, settings, bool(identify), data, detail, fp,
-                         store.now())
+    return context(data, cohort_id, as_of, settings_for(min_group_size), identify, fp)
+
+
+def settings_for(min_group_size: int) -> Settings:
+    """Settings with another minimum group size (the comment threshold never drops below it)."""
+    k = int(min_group_size)
+    return Settings(min_group_size=k, min_comment_group=max(DEFAULT.min_comment_group, k))
+
+
+def context(data: store.CohortData, cohort_id: str, as_of: str | date, settings: Settings = DEFAULT,
+            identify: bool = False, fingerprint: str = "-") -> ReportContext:
+    """A report context from data already in memory (the explore notebook switches cohorts fast)."""
+    day = score.parse_as_of(as_of)
+    detail = score.cohort_detail(data, cohort_id, day, settings)
+    return ReportContext(cohort_id, day, settings, bool(identify), data, detail, fingerprint, store.now())
 
 
 # --- small HTML pieces -------------------------------------------------------------------------
