@@ -133,18 +133,29 @@ def readiness_table(scored: pd.DataFrame, enrolled: pd.Series, settings: Setting
     return table
 
 
-def readiness_summary(responses: pd.DataFrame, participants: pd.DataFrame, role: str, as_of: date,
-                      settings: Settings = DEFAULT) -> tuple[ReadinessSummary, pd.DataFrame]:
-    """One cohort's readiness figures for a role, and the latest scored submission per person."""
+def readiness_by_cohort(responses: pd.DataFrame, participants: pd.DataFrame, role: str, as_of: date,
+                        settings: Settings = DEFAULT) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Readiness figures of every cohort at once, and the latest scored submission per person."""
     instrument = ins.readiness_for(role)
     people = participants[participants["role"] == role]
     current = as_of_cut(responses, as_of)
     current = current[current["participant_id"].isin(people["participant_id"])]
     scored = readiness_scores(latest(current, ["participant_id"]), instrument, settings)
-    cohort = people["cohort_id"].iloc[0] if len(people) else "-"
-    enrolled = pd.Series({cohort: len(people)})
-    row = readiness_table(scored.assign(cohort_id=cohort), enrolled, settings,
-                          capacity=bool(instrument.capacity_items)).loc[cohort]
+    enrolled = people.groupby("cohort_id").size()
+    table = readiness_table(scored, enrolled, settings, capacity=bool(instrument.capacity_items))
+    return table, scored
+
+
+def readiness_summary(responses: pd.DataFrame, participants: pd.DataFrame, role: str, as_of: date,
+                      settings: Settings = DEFAULT) -> tuple[ReadinessSummary, pd.DataFrame]:
+    """One cohort's readiness figures for a role, and the latest scored submission per person."""
+    instrument = ins.readiness_for(role)
+    cohort = participants["cohort_id"].iloc[0] if len(participants) else "-"
+    people = participants.assign(cohort_id=cohort)
+    table, scored = readiness_by_cohort(responses.assign(cohort_id=cohort), people, role, as_of, settings)
+    if cohort not in table.index:  # nobody of this role enrolled
+        return ReadinessSummary(0, None, None, None, None, None, 0, True, None), scored
+    row = table.loc[cohort]
     summary = ReadinessSummary(
         respondents=int(row["respondents"]),
         response_rate=None if pd.isna(row["response_rate"]) else float(row["response_rate"]),
