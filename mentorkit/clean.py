@@ -41,10 +41,14 @@ def _shown(value: object, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def _errors_for(text: pd.Series, bad: pd.Series, column: str, what: str) -> pd.Series:
+Column = str | pd.Series  # one name, or a name per row (cleaning several columns stacked)
+
+
+def _errors_for(text: pd.Series, bad: pd.Series, column: Column, what: str) -> pd.Series:
     errors = pd.Series(pd.NA, index=text.index, dtype="string")
     if bad.any():
-        errors[bad] = [f"{column}: {_shown(v)} is not {what}" for v in text[bad]]
+        names = column[bad] if isinstance(column, pd.Series) else [column] * int(bad.sum())
+        errors[bad] = [f"{c}: {_shown(v)} is not {what}" for c, v in zip(names, text[bad], strict=True)]
     return errors
 
 
@@ -56,7 +60,7 @@ def _by_lookup(raw: pd.Series, table: dict[str, float], column: str, what: str) 
     return values, _errors_for(text, bad, column, what)
 
 
-def clean_yesno(raw: pd.Series, column: str = "value") -> Cleaned:
+def clean_yesno(raw: pd.Series, column: Column = "value") -> Cleaned:
     """Yes/no answers: ``Yes``, ``y``, ``TRUE``, ``1`` … → 1.0; ``No``, ``n``, ``0`` … → 0.0."""
     table = {k: 1.0 for k in YES} | {k: 0.0 for k in NO}
     return _by_lookup(raw, table, column, "a yes/no answer")
@@ -77,12 +81,12 @@ def _likert_table() -> dict[str, float]:
 _LIKERT = _likert_table()
 
 
-def clean_likert(raw: pd.Series, column: str = "value") -> Cleaned:
+def clean_likert(raw: pd.Series, column: Column = "value") -> Cleaned:
     """1–5 agreement: numbers or labels such as ``Agree`` → 1.0 … 5.0."""
     return _by_lookup(raw, _LIKERT, column, "a 1–5 rating")
 
 
-def clean_percent(raw: pd.Series, column: str = "value") -> Cleaned:
+def clean_percent(raw: pd.Series, column: Column = "value") -> Cleaned:
     """Progress 0–100, ``45`` or ``45%``."""
     text = as_text(raw)
     number = pd.to_numeric(text.str.rstrip("%").str.strip(), errors="coerce").astype("Float64")
@@ -92,7 +96,7 @@ def clean_percent(raw: pd.Series, column: str = "value") -> Cleaned:
     return values, _errors_for(text, bad, column, "a percentage from 0 to 100")
 
 
-def clean_choice(raw: pd.Series, choices: tuple[str, ...], column: str = "value") -> Cleaned:
+def clean_choice(raw: pd.Series, choices: tuple[str, ...], column: Column = "value") -> Cleaned:
     """One of a fixed list; ``In progress`` → ``in_progress``."""
     text = as_text(raw)
     key = text.str.lower().str.replace(r"[\s-]+", "_", regex=True)
@@ -102,13 +106,13 @@ def clean_choice(raw: pd.Series, choices: tuple[str, ...], column: str = "value"
     return values, _errors_for(text, bad, column, "one of " + ", ".join(choices))
 
 
-def clean_text(raw: pd.Series, column: str = "value") -> Cleaned:
+def clean_text(raw: pd.Series, column: Column = "value") -> Cleaned:
     """Free text, stripped; never rejected."""
     text = as_text(raw)
     return text, pd.Series(pd.NA, index=raw.index, dtype="string")
 
 
-def clean_date(raw: pd.Series, column: str = "value") -> Cleaned:
+def clean_date(raw: pd.Series, column: Column = "value") -> Cleaned:
     """ISO dates (``2026-03-14``) → ``datetime64`` at midnight."""
     text = as_text(raw)
     shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)
@@ -117,7 +121,7 @@ def clean_date(raw: pd.Series, column: str = "value") -> Cleaned:
     return parsed.astype("datetime64[us]"), _errors_for(text, bad, column, "an ISO date (YYYY-MM-DD)")
 
 
-def clean_datetime(raw: pd.Series, column: str = "value") -> Cleaned:
+def clean_datetime(raw: pd.Series, column: Column = "value") -> Cleaned:
     """ISO date-times → naive UTC ``datetime64``; a time without a zone is UTC."""
     text = as_text(raw)
     shaped = text.str.fullmatch(
@@ -129,7 +133,7 @@ def clean_datetime(raw: pd.Series, column: str = "value") -> Cleaned:
     return parsed, _errors_for(text, bad, column, "an ISO date-time")
 
 
-def clean_email(raw: pd.Series, column: str = "email") -> Cleaned:
+def clean_email(raw: pd.Series, column: Column = "email") -> Cleaned:
     """E-mail addresses, lower-cased."""
     text = as_text(raw).str.lower()
     ok = text.str.fullmatch(EMAIL.pattern).fillna(False)
@@ -137,7 +141,7 @@ def clean_email(raw: pd.Series, column: str = "email") -> Cleaned:
     return text.where(ok), _errors_for(text, bad, column, "an e-mail address")
 
 
-def clean_id(raw: pd.Series, column: str = "id") -> Cleaned:
+def clean_id(raw: pd.Series, column: Column = "id") -> Cleaned:
     """Ids of letters, digits, ``-`` and ``_`` (they become file names and URL parts)."""
     text = as_text(raw)
     ok = text.str.fullmatch(SAFE_ID.pattern).fillna(False)
@@ -145,20 +149,42 @@ def clean_id(raw: pd.Series, column: str = "id") -> Cleaned:
     return text.where(ok), _errors_for(text, bad, column, "an id (letters, digits, - and _)")
 
 
-def cleaner_for(item: Item) -> Callable[[pd.Series, str], Cleaned]:
+def cleaner_for(item: Item) -> Callable[[pd.Series, Column], Cleaned]:
     """The cleaner of an item's kind."""
     if item.kind == "choice":
         return lambda raw, column: clean_choice(raw, item.choices, column)
     return _BY_KIND[item.kind]
 
 
-_BY_KIND: dict[str, Callable[[pd.Series, str], Cleaned]] = {
+_BY_KIND: dict[str, Callable[[pd.Series, Column], Cleaned]] = {
     "yesno": clean_yesno,
     "likert5": clean_likert,
     "percent": clean_percent,
     "text": clean_text,
     "date": clean_date,
 }
+
+
+def clean_items(frame: pd.DataFrame, items: list[Item]) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """Clean several item columns at once: items of one kind are stacked and cleaned together."""
+    values: dict[str, pd.Series] = {}
+    errors: dict[str, pd.Series] = {}
+    groups: dict[tuple[str, tuple[str, ...]], list[Item]] = {}
+    for item in items:
+        groups.setdefault((item.kind, item.choices), []).append(item)
+    for members in groups.values():
+        cols = [i.id for i in members]
+        block = pd.DataFrame({c: frame[c] if c in frame.columns else pd.Series(pd.NA, index=frame.index)
+                              for c in cols}, index=frame.index).astype("string")
+        long = block.stack()
+        names = pd.Series(long.index.get_level_values(1), index=long.index)
+        got, errs = cleaner_for(members[0])(long, names)
+        wide_values, wide_errors = got.unstack(), errs.unstack()
+        for c in cols:
+            values[c] = wide_values[c].reindex(frame.index) if c in wide_values else pd.Series(pd.NA, index=frame.index)
+            errors[c] = (wide_errors[c].reindex(frame.index) if c in wide_errors
+                         else pd.Series(pd.NA, index=frame.index, dtype="string"))
+    return values, errors
 
 
 def first_error(errors: list[pd.Series], index: pd.Index) -> pd.Series:

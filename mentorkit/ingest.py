@@ -192,9 +192,9 @@ def prepare_submissions(canon: mkio.Canonical, instrument: ins.Instrument, conn:
             out["pair_id"] = pd.Series(pd.NA, index=idx, dtype="Float64")
     out["cohort_id"] = out["participant_id"].map(roster.set_index("participant_id")["cohort_id"]).astype("string")
 
+    cleaned, item_errors = clean.clean_items(f, list(instrument.items))
     for item in instrument.items:
-        raw = f[item.id] if item.id in f.columns else pd.Series(pd.NA, index=idx, dtype="string")
-        values, errs = clean.cleaner_for(item)(raw, item.id)
+        values, errs = cleaned[item.id], item_errors[item.id]
         out[item.id] = values
         errors.append(errs)
         if item.required:

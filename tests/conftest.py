@@ -87,3 +87,13 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
         w.writerow(header)
         w.writerows(rows)
     return path
+
+
+@pytest.fixture
+def sample_copy(sample_db, tmp_path) -> str:
+    """A private, writable copy of the sample store."""
+    src = Path(sa.make_url(sample_db).database)
+    dst = tmp_path / "data" / "sample.db"
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(src, dst)
+    return f"sqlite:///{dst}"

@@ -1,0 +1,429 @@
+"""Collection forms built from the instrument definitions (ipywidgets).
+
+One ``InstrumentForm`` class serves every instrument: the controls come from each item's kind,
+the "who" and "about what" parts from the instrument's role and subject. Answers go into the
+store through ``ingest.submit_rows``, the same validation and writer as file imports.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import urllib.parse
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from . import ingest, score, store
+from . import instruments as ins
+from .errors import MentorkitError
+
+FORM_ORDER = ("mentor_readiness", "mentee_readiness", "checkin", "goals", "goal_updates")
+NEW_GOAL = "__new__"
+GOAL_FIELDS = ("title", "success_criteria", "start_date", "target_date")
+
+
+def _esc(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+class Directory:
+    """The roster, pairs and goals as forms need them (read fresh on each use)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def people(self) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return store.read_participants(conn)
+
+    def pairs(self) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return store.read_pairs(conn)
+
+    def goals(self, pair_ids: list[int]) -> pd.DataFrame:
+        """The latest definition of every goal of these pairs."""
+        with self.engine.connect() as conn:
+            defs = store.read_responses(conn, ins.get("goals"))
+        defs = defs[defs["pair_id"].isin(pair_ids)]
+        return score.latest(defs, ["goal_id"]) if not defs.empty else defs
+
+    def find_email(self, email: str) -> pd.Series | None:
+        people = self.people()
+        hit = people[people["email"] == email.strip().lower()]
+        return None if hit.empty else hit.iloc[0]
+
+
+class InstrumentForm:
+    """A form for one instrument; ``identify`` is ``roster`` (pick a person) or ``email``."""
+
+    def __init__(self, instrument_id: str, db_url: str | None = None, *, identify: str = "roster",
+                 engine: Engine | None = None, clock: Callable[[], datetime] = store.now) -> None:
+        self.instrument = ins.get(instrument_id)
+        self.engine = engine or store.connect(db_url, create=False)
+        self.directory = Directory(self.engine)
+        self.identify = identify
+        self.clock = clock
+        self.person: pd.Series | None = None
+        self.sent = False
+        self._saving = False
+        self.last_result: ingest.ImportResult | None = None
+
+        self.title = widgets.HTML(f"<h2>{_esc(self.instrument.title)}</h2><p>{_esc(self.instrument.description)}</p>")
+        self.who_box = widgets.VBox()
+        self.who_message = widgets.HTML()
+        self.subject_box = widgets.VBox()
+        self.controls: dict[str, widgets.ValueWidget] = {}
+        self.problems: dict[str, widgets.HTML] = {}
+        item_rows = []
+        for item in self.instrument.items:
+            if self.instrument.id == "goals" and item.id in ("agreed_by_mentor", "agreed_by_mentee"):
+                continue
+            control = _control_for(item)
+            problem = widgets.HTML(layout=widgets.Layout(min_height="0"))
+            problem.add_class("mk-problem")
+            self.controls[item.id] = control
+            self.problems[item.id] = problem
+            label = widgets.HTML(f"<div class='mk-q'><b>{_esc(item.text)}</b>{'' if not item.optional else ' <i>(optional)</i>'}</div>")
+            row = widgets.VBox([label, control, problem])
+            row.add_class(f"mk-item-{item.id}")
+            item_rows.append(row)
+        self.agree = widgets.Checkbox(description="I agree to this goal", value=True, indent=False)
+        self.agree.add_class("mk-agree")
+        if self.instrument.id == "goals":
+            item_rows.append(self.agree)
+        self.items_box = widgets.VBox(item_rows)
+        self.confirm_partial = widgets.Checkbox(description="Send anyway, with some questions unanswered",
+                                                value=False, indent=False, layout=widgets.Layout(display="none"))
+        self.confirm_partial.add_class("mk-confirm-partial")
+        self.submit_button = widgets.Button(description="Send", button_style="primary", icon="paper-plane")
+        self.submit_button.add_class("mk-submit")
+        self.new_button = widgets.Button(description="New response", layout=widgets.Layout(display="none"))
+        self.status = widgets.HTML()
+        self.status.add_class("mk-status")
+        self.submit_button.on_click(self.submit)
+        self.new_button.on_click(lambda _b: self.reset())
+        self._build_who()
+        self._show_form(False)
+
+    # --- who is answering ------------------------------------------------------------------
+
+    def _build_who(self) -> None:
+        if self.identify == "email":
+            self.email = widgets.Text(placeholder="you@company.com", description="Your e-mail",
+                                      continuous_update=False)
+            self.email.add_class("mk-email")
+            go = widgets.Button(description="Continue")
+            go.add_class("mk-continue")
+            go.on_click(lambda _b: self.identify_by_email(self.email.value))
+            self.who_box.children = [widgets.HBox([self.email, go]), self.who_message]
+            return
+        people = self.directory.people()
+        cohorts = sorted(people["cohort_id"].unique())
+        self.cohort = widgets.Dropdown(options=cohorts, value=None, description="Cohort")
+        self.cohort.add_class("mk-cohort")
+        self.person_picker = widgets.Dropdown(options=[], value=None, description="Person")
+        self.person_picker.add_class("mk-person")
+        self.cohort.observe(self._cohort_changed, names="value")
+        self.person_picker.observe(lambda ch: self.choose_person(ch["new"]), names="value")
+        self.who_box.children = [widgets.HBox([self.cohort, self.person_picker]), self.who_message]
+
+    def _cohort_changed(self, change: dict[str, Any]) -> None:
+        people = self.directory.people()
+        people = people[people["cohort_id"] == change["new"]]
+        if self.instrument.role in ins.ROLES:
+            people = people[people["role"] == self.instrument.role]
+        self.person_picker.options = [(f"{n} ({p})" if isinstance(n, str) else p, p)
+                                      for n, p in zip(people["name"], people["participant_id"], strict=True)]
+        self.person_picker.value = None
+
+    def identify_by_email(self, email: str) -> bool:
+        """Find the participant by e-mail (case-insensitive); explain when that fails."""
+        found = self.directory.find_email(email) if email.strip() else None
+        if found is None:
+            self.who_message.value = ("<p class='mk-error'>This e-mail is not on the programme's roster. Check the "
+                                      "spelling, or ask your programme lead to add you.</p>")
+            self._show_form(False)
+            return False
+        return self.choose_person(found["participant_id"])
+
+    def choose_person(self, participant_id: str | None) -> bool:
+        """Set who is answering; shows the subject choices and the questions."""
+        if participant_id is None:
+            self.person = None
+            self._show_form(False)
+            return False
+        people = self.directory.people().set_index("participant_id", drop=False)
+        person = people.loc[participant_id]
+        need = self.instrument.role
+        if need in ins.ROLES and person["role"] != need:
+            other = "Mentee readiness" if need == "mentor" else "Mentor readiness"
+            self.who_message.value = (f"<p class='mk-error'>This checklist is for {need}s. You are enrolled as a "
+                                      f"{_esc(person['role'])}: please use the {other} form.</p>")
+            self._show_form(False)
+            return False
+        self.person = person
+        greeting = person["name"] if isinstance(person["name"], str) else person["participant_id"]
+        self.who_message.value = f"<p class='mk-hello'>Answering as {_esc(greeting)}.</p>"
+        ok = self._build_subject()
+        self._show_form(ok)
+        return ok
+
+    # --- what the answer is about ----------------------------------------------------------
+
+    def my_pairs(self) -> pd.DataFrame:
+        assert self.person is not None
+        pairs = self.directory.pairs()
+        pid = self.person["participant_id"]
+        return pairs[(pairs["mentor_id"] == pid) | (pairs["mentee_id"] == pid)]
+
+    def _other(self, pair: pd.Series) -> str:
+        assert self.person is not None
+        return pair["mentee_id"] if pair["mentor_id"] == self.person["participant_id"] else pair["mentor_id"]
+
+    def _pair_options(self, pairs: pd.DataFrame) -> list[tuple[str, int]]:
+        people = self.directory.people().set_index("participant_id")["name"]
+        out = []
+        for _, pair in pairs.iterrows():
+            other = self._other(pair)
+            name = people.get(other)
+            out.append((f"{name} ({other})" if isinstance(name, str) else other, int(pair["pair_id"])))
+        return out
+
+    def _build_subject(self) -> bool:
+        subject = self.instrument.subject
+        self.pair_picker = self.goal_picker = None
+        if subject == "none":
+            self.subject_box.children = []
+            return True
+        pairs = self.my_pairs()
+        if pairs.empty:
+            self.who_message.value += "<p class='mk-error'>You are not in a mentoring pair yet, so there is nothing to answer about.</p>"
+            self.subject_box.children = []
+            return False
+        self.pair_picker = widgets.Dropdown(options=self._pair_options(pairs), description="About")
+        self.pair_picker.add_class("mk-pair")
+        if len(pairs) > 1:
+            self.pair_picker.value = None
+        children: list[widgets.Widget] = [self.pair_picker]
+        if subject == "goal":
+            self.goal_picker = widgets.Dropdown(options=[], description="Goal")
+            self.goal_picker.add_class("mk-goal")
+            self.pair_picker.observe(lambda _c: self._refresh_goals(), names="value")
+            self.goal_picker.observe(lambda _c: self._load_goal(), names="value")
+            children.append(self.goal_picker)
+            self._refresh_goals()
+        self.subject_box.children = children
+        return True
+
+    def _refresh_goals(self) -> None:
+        if self.goal_picker is None or self.pair_picker is None:
+            return
+        pair = self.pair_picker.value
+        goals = self.directory.goals([] if pair is None else [pair])
+        options = [(f"{t} ({g})", g) for g, t in zip(goals.get("goal_id", []), goals.get("title", []), strict=True)]
+        if self.instrument.id == "goals":
+            options = [("A new goal", NEW_GOAL), *options]
+        self.goal_picker.options = options
+        self.goal_picker.value = options[0][1] if options else None
+
+    def _load_goal(self) -> None:
+        """In the agreement form, show the chosen goal's current wording to confirm or change."""
+        if self.instrument.id != "goals" or self.goal_picker is None:
+            return
+        goal = self._current_goal()
+        for field in GOAL_FIELDS:
+            control = self.controls[field]
+            if goal is None:
+                control.value = None if field.endswith("_date") else ""
+            elif field.endswith("_date"):
+                control.value = None if pd.isna(goal[field]) else pd.Timestamp(goal[field]).date()
+            else:
+                control.value = "" if pd.isna(goal[field]) else str(goal[field])
+
+    def _current_goal(self) -> pd.Series | None:
+        if self.goal_picker is None or self.goal_picker.value in (None, NEW_GOAL):
+            return None
+        goals = self.directory.goals([self.pair_picker.value]).set_index("goal_id", drop=False)
+        return goals.loc[self.goal_picker.value] if self.goal_picker.value in goals.index else None
+
+    # --- checking and sending ----------------------------------------------------------------
+
+    def _show_form(self, visible: bool) -> None:
+        display = None if visible else "none"
+        for w in (self.subject_box, self.items_box, self.submit_button):
+            w.layout.display = display
+
+    def check(self) -> tuple[dict[str, str], list[str]]:
+        """Problems per item (shown next to the control) and the unanswered optional-to-confirm items."""
+        problems: dict[str, str] = {}
+        unanswered: list[str] = []
+        for item in self.instrument.items:
+            if item.id not in self.controls:
+                continue
+            value = self.controls[item.id].value
+            empty = value is None or (isinstance(value, str) and not value.strip())
+            if empty and item.required:
+                problems[item.id] = "Please fill this in."
+            elif empty and not item.optional:
+                unanswered.append(item.id)
+        if self.instrument.id == "goals":
+            start, target = self.controls["start_date"].value, self.controls["target_date"].value
+            if start and target and target < start:
+                problems["target_date"] = "The target date is before the start date."
+        if self.instrument.subject == "pair" and (self.pair_picker is None or self.pair_picker.value is None):
+            problems["_subject"] = "Choose which mentoring relationship this is about."
+        if self.instrument.subject == "goal" and (self.goal_picker is None or self.goal_picker.value is None):
+            problems["_subject"] = "Choose a goal."
+        return problems, unanswered
+
+    def row(self) -> dict[str, str]:
+        """The answers as a row of the project's template."""
+        assert self.person is not None
+        pid = self.person["participant_id"]
+        now = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+        answers = {i: _as_cell(self.controls[i].value) for i in self.controls}
+        kind = self.instrument.id
+        if kind in ("mentor_readiness", "mentee_readiness"):
+            return {"participant_id": pid, "submitted_at": now, **answers}
+        pairs = self.directory.pairs().set_index("pair_id")
+        pair = pairs.loc[self.pair_picker.value]
+        if kind == "checkin":
+            about = pair["mentee_id"] if pair["mentor_id"] == pid else pair["mentor_id"]
+            return {"participant_id": pid, "submitted_at": now, "about": about, **answers}
+        if kind == "goal_updates":
+            return {"goal_id": self.goal_picker.value, "reported_by": pid, "reported_at": now, **answers}
+        # the mentoring agreement: this side confirms; the other side's agreement stands only if
+        # the goal's wording is unchanged since they gave it
+        goal = self._current_goal()
+        mine = "agreed_by_mentor" if pair["mentor_id"] == pid else "agreed_by_mentee"
+        theirs = "agreed_by_mentee" if mine == "agreed_by_mentor" else "agreed_by_mentor"
+        unchanged = goal is not None and all(_as_cell(goal[f]) == answers[f] for f in GOAL_FIELDS)
+        other = "yes" if unchanged and goal[theirs] == 1 else "no"
+        goal_id = goal["goal_id"] if goal is not None else f"G-{uuid.uuid4().hex[:10].upper()}"
+        return {"goal_id": goal_id, "mentor_id": pair["mentor_id"], "mentee_id": pair["mentee_id"], **answers,
+                mine: "yes" if self.agree.value else "no", theirs: other, "submitted_at": now}
+
+    def submit(self, _button: object = None) -> ingest.ImportResult | None:
+        """Check, then store one submission; a second click while saving or after sending does nothing."""
+        if self._saving or self.sent:
+            return None
+        if self.person is None:
+            self.status.value = "<p class='mk-error'>Say who you are first.</p>"
+            return None
+        problems, unanswered = self.check()
+        for item_id, widget in self.problems.items():
+            text = problems.get(item_id) or ("Not answered yet." if item_id in unanswered else "")
+            widget.value = f"<span class='mk-error'>{_esc(text)}</span>" if text else ""
+        if problems:
+            self.status.value = "<p class='mk-error'>" + _esc(problems.get("_subject", "Please complete the highlighted questions.")) + "</p>"
+            return None
+        if unanswered and not self.confirm_partial.value:
+            self.confirm_partial.layout.display = None
+            self.status.value = (f"<p class='mk-error'>{len(unanswered)} question(s) are not answered. Answer them, or "
+                                 "tick “Send anyway” to send a partial response.</p>")
+            return None
+        self._saving = True
+        self.submit_button.disabled = True
+        self.submit_button.description = "Saving…"
+        try:
+            result = ingest.submit_rows(self.engine, self.instrument.id, [self.row()])
+        except MentorkitError as exc:
+            self.status.value = f"<p class='mk-error'>Could not save your answers: {_esc(exc.message)} Your answers are still here; please try again.</p>"
+            return None
+        except Exception as exc:  # the database went away: keep the answers, say so plainly
+            self.status.value = (f"<p class='mk-error'>Could not save your answers ({_esc(type(exc).__name__)}). "
+                                 "Your answers are still here; please try again in a moment.</p>")
+            return None
+        finally:
+            self._saving = False
+            self.submit_button.disabled = False
+            self.submit_button.description = "Send"
+        self.last_result = result
+        if result.quarantined:
+            reason = pd.read_csv(result.quarantine_file)["reason"].iloc[0] if result.quarantine_file else ""
+            self.status.value = f"<p class='mk-error'>Your answers could not be accepted: {_esc(reason)}</p>"
+            return result
+        self.sent = True
+        self.submit_button.disabled = True
+        self.new_button.layout.display = None
+        receipt = f"MK-{result.receipts[0]}" if result.receipts else "already received"
+        self.status.value = (f"<p class='mk-ok'>Thank you — your answers are saved. Receipt: "
+                             f"<b class='mk-receipt'>{_esc(receipt)}</b></p>")
+        return result
+
+    def reset(self) -> None:
+        """Clear the answers for a new response."""
+        for item_id, control in self.controls.items():
+            control.value = _empty_value(control)
+            self.problems[item_id].value = ""
+        self.confirm_partial.value = False
+        self.confirm_partial.layout.display = "none"
+        self.sent = False
+        self.submit_button.disabled = False
+        self.new_button.layout.display = "none"
+        self.status.value = ""
+
+    def widget(self) -> widgets.Widget:
+        """The whole form."""
+        box = widgets.VBox([self.title, self.who_box, self.subject_box, self.items_box, self.confirm_partial,
+                            widgets.HBox([self.submit_button, self.new_button]), self.status])
+        box.add_class("mk-form")
+        return box
+
+
+def _control_for(item: ins.Item) -> widgets.ValueWidget:
+    if item.kind == "yesno":
+        return widgets.RadioButtons(options=[("Yes", "yes"), ("No", "no")], index=None)
+    if item.kind == "likert5":
+        labels = ins.likert_labels()
+        return widgets.RadioButtons(options=[(f"{v} – {labels[v]}", str(v)) for v in sorted(labels)], index=None)
+    if item.kind == "percent":
+        return widgets.IntSlider(value=0, min=0, max=100, step=5, description="%")
+    if item.kind == "choice":
+        return widgets.Dropdown(options=[(c.replace("_", " ").capitalize(), c) for c in item.choices], value=None)
+    if item.kind == "date":
+        return widgets.DatePicker(value=None)
+    return widgets.Textarea(value="", placeholder="", layout=widgets.Layout(width="100%"))
+
+
+def _empty_value(control: widgets.ValueWidget) -> object:
+    if isinstance(control, widgets.IntSlider):
+        return 0
+    if isinstance(control, widgets.Textarea):
+        return ""
+    return None
+
+
+def _as_cell(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return ""
+    if isinstance(value, pd.Timestamp | datetime | date):
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    return str(value).strip()
+
+
+# --- the web app ---------------------------------------------------------------------------------
+
+def landing() -> widgets.HTML:
+    """The landing page: one link per form, named for people."""
+    links = "".join(
+        f"<li><a class='mk-form-link' href='?form={f}'>{_esc(ins.get(f).title)}</a>"
+        f"<br><small>{_esc(ins.get(f).description)}</small></li>" for f in FORM_ORDER)
+    return widgets.HTML(f"<h1>Mentoring programme</h1><p>Choose a form:</p><ul class='mk-forms'>{links}</ul>")
+
+
+def app(query: str | None = None, db_url: str | None = None) -> widgets.Widget:
+    """What the Voilà page shows: the landing page, or the form named by ``?form=…``."""
+    query = os.environ.get("QUERY_STRING", "") if query is None else query
+    wanted = urllib.parse.parse_qs(query).get("form", [""])[0]
+    if wanted not in FORM_ORDER:
+        return landing()
+    form = InstrumentForm(wanted, db_url, identify="email")
+    back = widgets.HTML("<p><a href='?'>← All forms</a></p>")
+    return widgets.VBox([back, form.widget()])
