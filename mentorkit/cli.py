@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="file format (default: detected)")
     imp.add_argument("--map", metavar="FILE", default=None,
                      help="YAML or CSV mapping other question wordings to item ids")
+    imp.add_argument("--timezone", metavar="TZ", default="UTC",
+                     help="time zone of export times that carry none (Google/Microsoft Forms; default UTC)")
 
     sc = sub.add_parser("score", parents=[db], help="a cohort's figures as of a date")
     sc.add_argument("--cohort", required=True, metavar="ID")
@@ -110,7 +112,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from . import ingest
     result = ingest.import_file(_engine(args), args.file, args.instrument, source=args.source,
-                                mapping=args.map)
+                                mapping=args.map, timezone=args.timezone)
     print(result.summary())
     if result.flags:
         print("flags: " + ", ".join(f"{k} {v}" for k, v in result.flags.items()))

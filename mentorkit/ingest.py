@@ -118,6 +118,8 @@ def prepare_submissions(canon: mkio.Canonical, instrument: ins.Instrument, conn:
     all_pairs = store.read_all_pairs(conn)
     out = pd.DataFrame(index=idx)
     errors: list[pd.Series] = []
+    if "_reject" in f.columns:  # the source knows this row is not an answer (e.g. a survey preview)
+        errors.append(f["_reject"].astype("string"))
 
     if instrument.id == "goals":
         _require_columns(f, ["goal_id", "mentor_id", "mentee_id", *items_needed], name)
@@ -210,6 +212,9 @@ def prepare_submissions(canon: mkio.Canonical, instrument: ins.Instrument, conn:
     reasons = clean.first_error(errors, idx)
     keyed = _text(f, "response_id") if "response_id" in f.columns else None
     out["dedupe_key"] = _dedupe_keys(out, instrument, keyed)
+    flagged = pd.DataFrame({k: v.reindex(idx).fillna(False).astype(bool) for k, v in canon.flags.items()}, index=idx)
+    out["flags"] = (flagged.apply(lambda r: ",".join(k for k, v in r.items() if v), axis=1).replace("", pd.NA)
+                    if not flagged.empty else pd.Series(pd.NA, index=idx, dtype="string"))
     raw = canon.raw.astype("string")
     out["raw"] = [{k: v for k, v in r.items() if pd.notna(v) and v != ""} for r in raw.to_dict("records")]
     return out, reasons
@@ -338,14 +343,19 @@ def _roster_signature(frame: pd.DataFrame) -> pd.Series:
 # --- the import --------------------------------------------------------------------------------
 
 def import_file(engine: Engine, path: str | os.PathLike[str], kind: str, *, source: str = "auto",
-                mapping: str | os.PathLike[str] | None = None) -> ImportResult:
-    """Import a CSV/XLSX file of one instrument (or the roster) in one transaction."""
+                mapping: str | os.PathLike[str] | None = None, timezone: str = "UTC") -> ImportResult:
+    """Import a CSV/XLSX file of one instrument (or the roster) in one transaction.
+
+    ``timezone`` is the zone of exports whose times carry none (Google Forms, Microsoft Forms).
+    """
+    from . import exports  # noqa: F401  (registers the survey-tool sources)
+
     if kind not in KINDS:
         raise UsageError(f"unknown instrument {kind!r}; choose one of: {', '.join(KINDS)}")
     table = mkio.read_raw(path)
     src = mkio.detect(table, source)
     instrument = None if kind == "roster" else ins.get(kind)
-    canon = src.convert(table, instrument, mkio.load_mapping(mapping))
+    canon = src.convert(table, instrument, mkio.load_mapping(mapping), timezone)
     return import_canonical(engine, canon, kind, file_name=table.path.name)
 
 
@@ -379,7 +389,8 @@ def import_canonical(engine: Engine, canon: mkio.Canonical, kind: str, *, file_n
         result = ImportResult(
             instrument=kind, source=canon.source, read=len(out), accepted=int(accept.sum()),
             duplicates=int(dup.sum()), quarantined=int((~ok).sum()),
-            flags={k: int(v[ok].sum()) for k, v in canon.flags.items()}, receipts=receipts,
+            flags={k: int(v.reindex(out.index).fillna(False).astype(bool)[accept].sum()) for k, v in canon.flags.items()},
+            receipts=receipts,
         )
         store.finish_import(conn, import_id, accepted=result.accepted, duplicates=result.duplicates,
                             quarantined=result.quarantined)

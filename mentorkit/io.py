@@ -117,7 +117,7 @@ def with_header(cells: pd.DataFrame, header_row: int = 0, first_data_row: int | 
 # --- sources ----------------------------------------------------------------------------------
 
 Detector = Callable[[RawTable], bool]
-Converter = Callable[[RawTable, Instrument | None, dict[str, str]], Canonical]
+Converter = Callable[[RawTable, Instrument | None, dict[str, str], str], Canonical]  # … time zone
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def detect(table: RawTable, forced: str = "auto") -> Source:
 
 
 def _template_convert(table: RawTable, instrument: Instrument | None,
-                      mapping: dict[str, str]) -> Canonical:
+                      mapping: dict[str, str], tz: str = "UTC") -> Canonical:
     header, body = with_header(table.cells)
     names = [mapping.get(clean.normalize_question(h), h.strip().lower()) for h in header]
     seen: dict[str, int] = {}

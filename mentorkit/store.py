@@ -99,6 +99,7 @@ submissions = sa.Table(
     sa.Column("import_id", sa.Integer),
     sa.Column("received_at", sa.DateTime, nullable=False),
     sa.Column("raw", sa.JSON),
+    sa.Column("flags", sa.String(128)),  # data-quality flags (speeder, partial, straight_lining)
     sa.UniqueConstraint("instrument", "dedupe_key", name="uq_submissions_key"),
     sa.Index("ix_submissions_cohort", "cohort_id", "instrument", "submitted_at"),
 )
@@ -345,9 +346,9 @@ def append_submissions(conn: Connection, frame: pd.DataFrame, instrument: ins.In
          "pair_id": None if pd.isna(r["pair_id"]) else int(r["pair_id"]),
          "goal_id": _clean(r["goal_id"]), "submitted_at": pd.Timestamp(r["submitted_at"]).to_pydatetime(),
          "source": source, "dedupe_key": r["dedupe_key"], "import_id": import_id,
-         "received_at": received, "raw": r["raw"]}
+         "received_at": received, "raw": r["raw"], "flags": _clean(r.get("flags"))}
         for r in frame[["cohort_id", "participant_id", "pair_id", "goal_id", "submitted_at",
-                        "dedupe_key", "raw"]].to_dict("records")
+                        "dedupe_key", "raw", *(["flags"] if "flags" in frame.columns else [])]].to_dict("records")
     ]
     ids: dict[str, int] = {}
     stmt = _insert_ignore(conn, submissions).returning(submissions.c.submission_id,
@@ -439,7 +440,7 @@ def read_responses(conn: Connection, instrument: ins.Instrument,
         where = where & s.c.cohort_id.in_(cohort_ids)
     head = pd.read_sql(
         sa.select(s.c.submission_id, s.c.cohort_id, s.c.participant_id, s.c.pair_id, s.c.goal_id,
-                  s.c.submitted_at, s.c.source).where(where), conn)
+                  s.c.submitted_at, s.c.source, s.c.flags).where(where), conn)
     head["submitted_at"] = pd.to_datetime(head["submitted_at"]).astype("datetime64[us]")
     long = pd.read_sql(
         sa.select(a.c.submission_id, a.c.item_id, a.c.value_num, a.c.value_text)
