@@ -67,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--notebooks", metavar="DIR", default=None,
                      help="folder with readiness.ipynb and goal_progress.ipynb (default: the bundled ones)")
 
+    dbp = sub.add_parser("db", help="database maintenance")
+    dbsub = dbp.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    dbsub.add_parser("upgrade", parents=[db], help="bring the store's schema up to date (Alembic)")
+    dbsub.add_parser("status", parents=[db], help="show the store's schema revision")
+
+    fg = sub.add_parser("forget", parents=[db], help="erase a person's personal data (right to erasure)")
+    fg.add_argument("--email", required=True, help="the person's e-mail address")
+
     fm = sub.add_parser("forms", parents=[db], help="serve the collection forms with Voilà on localhost")
     fm.add_argument("--port", type=int, default=8866, metavar="N")
     fm.add_argument("--no-browser", action="store_true", help="do not open a browser")
@@ -184,7 +192,40 @@ def cmd_forms(args: argparse.Namespace) -> int:
     return serve.serve(port=args.port, db=args.db, open_browser=not args.no_browser)
 
 
-COMMANDS = {"demo": cmd_demo, "import": cmd_import, "score": cmd_score, "report": cmd_report,
+def cmd_db(args: argparse.Namespace) -> int:
+    from . import store
+    shown = store._normalize_url(args.db or store.default_url()).render_as_string(hide_password=True)
+    if args.db_command == "status":
+        import sqlalchemy as sa
+        engine = sa.create_engine(store._normalize_url(args.db or store.default_url()))
+        try:
+            with engine.connect() as conn:
+                found = store.schema_revision(conn)
+        except sa.exc.DBAPIError as exc:
+            raise store.StoreError(f"cannot open the database {shown}: {str(exc.orig).strip().splitlines()[0]}") from None
+        finally:
+            engine.dispose()
+        state = "empty" if found is None else ("up to date" if found == store.SCHEMA_REVISION else
+                                               f"needs `mentorkit db upgrade` to {store.SCHEMA_REVISION}")
+        print(f"{shown}: schema {found or '-'} ({state})")
+        return 0
+    before, after = store.upgrade_schema(args.db)
+    print(f"{shown}: schema {before or 'empty'} → {after}" if before != after else f"{shown}: schema {after}, already up to date")
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from . import store
+    done = store.forget(_engine(args), args.email)
+    if not done:
+        raise UsageError("no participant has that e-mail address (nothing was changed)")
+    print(f"erased the personal data of {done['participant_id']}: {', '.join(done['fields'])}; "
+          f"{done['raw_rows']} raw submission row(s); {done['free_text_answers']} free-text answer(s). "
+          f"Scored answers stay under the pseudonymous id. Audit reference {done['reference']}.")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "db": cmd_db, "forget": cmd_forget, "import": cmd_import, "score": cmd_score, "report": cmd_report,
             "forms": cmd_forms}
 
 

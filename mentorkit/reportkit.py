@@ -391,3 +391,18 @@ def comments(ctx: ReportContext) -> HTML:
         return note("No comments.")
     items = "".join(f"<li>{esc(c)}</li>" for c in latest.sort_values("submitted_at")["comment"])
     return HTML(f"<ul class='mk-comments'>{items}</ul><p class='mk-caption'>Latest comment per person, unattributed.</p>")
+
+
+def data_quality(ctx: ReportContext) -> HTML:
+    """Submissions flagged at import (speeders, partial responses, straight-lining); never rejected."""
+    rows = []
+    for inst_id in ("mentor_readiness", "mentee_readiness", "checkin"):
+        frame = score.as_of_cut(ctx.data.responses[inst_id], ctx.as_of)
+        flags = frame["flags"].fillna("") if "flags" in frame.columns else pd.Series("", index=frame.index)
+        rows.append({"instrument": ins.get(inst_id).title, "submissions": len(frame),
+                     "speeders": int(flags.str.contains("speeder").sum()),
+                     "partial": int(flags.str.contains("partial").sum()),
+                     "straight-lining": int(flags.str.contains("straight_lining").sum()) if inst_id == "checkin" else "—"})
+    return table(pd.DataFrame(rows), "Flags are set when answers are imported; flagged answers still count. "
+                 "Speeders finished in under a third of the median time (Qualtrics); straight-lining gives every "
+                 "element the same rating.")

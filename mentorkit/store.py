@@ -22,16 +22,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from . import instruments as ins
 from .errors import StoreError
 
-SCHEMA_VERSION = 1
 DEFAULT_DB_NAME = "mentorkit.db"
 
 metadata = sa.MetaData()
-
-meta = sa.Table(
-    "mk_meta", metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("value", sa.String(256), nullable=False),
-)
 
 cohorts = sa.Table(
     "cohorts", metadata,
@@ -102,6 +95,14 @@ submissions = sa.Table(
     sa.Column("flags", sa.String(128)),  # data-quality flags (speeder, partial, straight_lining)
     sa.UniqueConstraint("instrument", "dedupe_key", name="uq_submissions_key"),
     sa.Index("ix_submissions_cohort", "cohort_id", "instrument", "submitted_at"),
+)
+
+erasures = sa.Table(
+    "erasures", metadata,
+    sa.Column("erasure_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("erased_at", sa.DateTime, nullable=False),
+    sa.Column("reference", sa.String(32), nullable=False),  # random, never derived from the person
+    sa.Column("removed", sa.JSON, nullable=False),  # what was removed: field names and counts
 )
 
 answers = sa.Table(
@@ -205,15 +206,56 @@ def dispose_all() -> None:
     _ENGINES.clear()
 
 
+SCHEMA_REVISION = "0003"  # the Alembic head this code expects (tests check they agree)
+
+
+def schema_revision(conn: Connection) -> str | None:
+    """The store's Alembic revision; "0001" for a store made before Alembic; None when empty."""
+    tables = set(sa.inspect(conn).get_table_names())
+    if "alembic_version" in tables:
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    return "0001" if "submissions" in tables else None
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Create missing tables and check the schema version."""
+    """Create a new store at the newest schema; refuse an older one until `mentorkit db upgrade`."""
     with retrying(engine) as conn:
-        metadata.create_all(conn, checkfirst=True)
-        found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+        if conn.dialect.name == "postgresql":  # two processes creating one store: one waits
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(727274)"))
+        found = schema_revision(conn)
         if found is None:
-            conn.execute(_insert_ignore(conn, meta), [{"key": "schema_version", "value": str(SCHEMA_VERSION)}])
-        elif int(found) > SCHEMA_VERSION:
-            raise StoreError(f"the store has schema version {found}, newer than this mentorkit ({SCHEMA_VERSION}); upgrade mentorkit")
+            from . import migrations
+            migrations.upgrade(conn)
+            return
+    if found != SCHEMA_REVISION:
+        if found > SCHEMA_REVISION:
+            raise StoreError(f"the store's schema ({found}) is newer than this mentorkit ({SCHEMA_REVISION}); upgrade mentorkit")
+        raise StoreError(f"the store's schema ({found}) is older than this mentorkit ({SCHEMA_REVISION}); "
+                         "run `mentorkit db upgrade` (back up the database first)")
+
+
+def upgrade_schema(url: str | None = None) -> tuple[str | None, str]:
+    """Migrate a store to the newest schema; returns (revision before, revision after)."""
+    from . import migrations
+    global _ENGINES
+    raw = url or default_url()
+    parsed = _normalize_url(raw)
+    engine = sa.create_engine(parsed)
+    if parsed.get_backend_name() == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.begin() as conn:
+            before = schema_revision(conn)
+            if before is not None and "alembic_version" not in sa.inspect(conn).get_table_names():
+                migrations.stamp(conn, before)
+            migrations.upgrade(conn)
+            after = schema_revision(conn)
+    except (OperationalError, DBAPIError) as exc:
+        raise StoreError(f"cannot upgrade the database: {str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+    _ENGINES.pop(raw, None)
+    return before, str(after)
 
 
 def _insert_ignore(conn: Connection, table: sa.Table) -> sa.Insert:
@@ -391,6 +433,35 @@ def existing_keys(conn: Connection, instrument_id: str, keys: list[str]) -> set[
     for start in range(0, len(keys), 900):
         found.update(conn.execute(stmt, {"keys": keys[start:start + 900]}).scalars())
     return found
+
+
+def forget(engine: Engine, email: str) -> dict[str, object]:
+    """Erase a person's personal data (right to erasure); keeps an audit record without it.
+
+    Clears the roster's name, e-mail, department and attributes, the raw rows kept with the
+    person's submissions and their free-text answers. Their scored answers stay, linked only to
+    the pseudonymous participant id, so cohort figures do not change.
+    """
+    import secrets
+    address = email.strip().lower()
+    with retrying(engine) as conn:
+        pid = conn.execute(sa.select(participants.c.participant_id)
+                           .where(sa.func.lower(participants.c.email) == address)).scalar()
+        if pid is None:
+            return {}
+        subs = sa.select(submissions.c.submission_id).where(submissions.c.participant_id == pid)
+        raw_rows = conn.execute(submissions.update().where(submissions.c.participant_id == pid)
+                                .where(submissions.c.raw.is_not(None)).values(raw=None)).rowcount
+        texts = conn.execute(answers.update().where(answers.c.submission_id.in_(subs))
+                             .where(answers.c.value_text.is_not(None))
+                             .where(answers.c.item_id.in_(["comment", "note"])).values(value_text=None)).rowcount
+        conn.execute(participants.update().where(participants.c.participant_id == pid)
+                     .values(name=None, email=None, department=None, attributes=None, updated_at=now()))
+        removed = {"fields": ["name", "email", "department", "attributes"], "raw_rows": raw_rows,
+                   "free_text_answers": texts}
+        reference = secrets.token_hex(6)
+        conn.execute(erasures.insert().values(erased_at=now(), reference=reference, removed=removed))
+    return {"participant_id": pid, "reference": reference, **removed}
 
 
 # --- reading ---------------------------------------------------------------------------------

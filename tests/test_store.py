@@ -1,0 +1,156 @@
+"""The store: schema and migrations, append-only writes, indexes, erasure, concurrency and faults."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from mentorkit import ingest, migrations, store
+from mentorkit.errors import StoreError
+
+from .conftest import SAMPLE, SAMPLE_AS_OF, run_cli, write_csv
+
+
+def test_schema_revision_is_the_alembic_head():
+    assert store.SCHEMA_REVISION == migrations.head()
+
+
+def test_migrated_schema_matches_the_code(db_url):
+    engine = store.connect(db_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), store.metadata)
+    assert diff == []
+
+
+def test_older_store_is_refused_then_upgraded_keeping_its_data(db_url, tmp_path):
+    url = store._normalize_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    raw = sa.create_engine(url)
+    with raw.begin() as conn:
+        migrations.upgrade(conn, "0001")
+        conn.execute(sa.text("INSERT INTO cohorts (cohort_id, created_at) VALUES ('old', '2026-01-01 00:00:00')"))
+    raw.dispose()
+    with pytest.raises(StoreError, match=r"older than this mentorkit.*mentorkit db upgrade"):
+        store.connect(db_url)
+    result = run_cli("db", "upgrade", "--db", db_url)
+    assert result.returncode == 0 and "schema 0001 → 0003" in result.stdout
+    engine = store.connect(db_url)
+    with engine.connect() as conn:
+        assert store.list_cohorts(conn) == ["old"]
+        assert "flags" in {c["name"] for c in sa.inspect(conn).get_columns("submissions")}
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_url):
+    engine = store.connect(sqlite_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_reading_one_cohort_uses_the_cohort_index(sample_db):
+    engine = store.connect(sample_db)
+    s = store.submissions
+    stmt = sa.select(s.c.submission_id).where((s.c.instrument == "checkin") & s.c.cohort_id.in_(["2026-fall-ops"]))
+    with engine.connect() as conn:
+        sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "USING INDEX ix_submissions_cohort" in plan or "USING COVERING INDEX ix_submissions_cohort" in plan
+
+
+def test_forget_erases_personal_data_and_keeps_an_audit_record(sample_copy):
+    engine = store.connect(sample_copy)
+    before = run_cli("score", "--cohort", "2026-spring-eng", "--as-of", SAMPLE_AS_OF, "--json", "--db", sample_copy)
+    with engine.connect() as conn:
+        email = conn.execute(sa.select(store.participants.c.email)
+                             .where(store.participants.c.participant_id == "E-ENG-01")).scalar_one()
+    result = run_cli("forget", "--email", email.upper(), "--db", sample_copy)
+    assert result.returncode == 0 and "erased the personal data of E-ENG-01" in result.stdout
+    with engine.connect() as conn:
+        person = conn.execute(sa.select(store.participants).where(store.participants.c.participant_id == "E-ENG-01")).one()
+        assert (person.name, person.email, person.department) == (None, None, None)
+        raws = conn.execute(sa.select(store.submissions.c.raw).where(store.submissions.c.participant_id == "E-ENG-01")).scalars().all()
+        assert raws and all(r is None for r in raws)
+        audit = conn.execute(sa.select(store.erasures)).one()
+        assert email not in str(audit) and "E-ENG-01" not in str(audit)
+    after = run_cli("score", "--cohort", "2026-spring-eng", "--as-of", SAMPLE_AS_OF, "--json", "--db", sample_copy)
+    assert before.stdout == after.stdout  # the figures do not move
+
+
+WORKER = textwrap.dedent("""
+    import sys
+    from mentorkit import ingest, store
+    url, n, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    engine = store.connect(url)
+    ingest.import_file(engine, path, "mentee_readiness")              # the same file in every process
+    for k in range(5):                                                 # and five answers of its own
+        rows = [{"participant_id": f"e{(n * 5 + k) % 3 + 1}", "submitted_at": f"2026-06-{n + 1:02d}T10:0{k}:00Z",
+                 **{f"me0{i}": "yes" for i in range(1, 7)}}]
+        ingest.submit_rows(engine, "mentee_readiness", rows)
+""")
+
+
+@pytest.mark.parametrize("processes", [8])
+def test_eight_processes_lose_nothing_and_duplicate_nothing(db_url, tmp_path, processes):
+    from .test_ingest import MENTEE, ROSTER, ROSTER_HEADER
+    engine = store.connect(db_url)
+    ingest.import_file(engine, write_csv(tmp_path / "r.csv", ROSTER_HEADER, ROSTER), "roster")
+    shared = write_csv(tmp_path / "m.csv", MENTEE, [[f"e{i}", "", f"2026-05-0{i}T10:00:00Z", *["yes"] * 6] for i in (1, 2, 3)])
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    procs = [subprocess.Popen([sys.executable, str(script), db_url, str(n), str(shared)], stderr=subprocess.PIPE, text=True)
+             for n in range(processes)]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * processes, errors
+    with engine.connect() as conn:
+        count = conn.execute(sa.select(sa.func.count()).select_from(store.submissions)).scalar()
+        keys = conn.execute(sa.select(sa.func.count(sa.distinct(store.submissions.c.dedupe_key)))).scalar()
+        answers = conn.execute(sa.select(sa.func.count()).select_from(store.answers)).scalar()
+    assert count == 3 + processes * 5 == keys  # the shared file once, every own answer once
+    assert answers == 6 * count
+
+
+def test_import_killed_halfway_leaves_the_store_as_before(sample_copy, tmp_path):
+    """A big import is killed while it writes: nothing of it is in the store afterwards."""
+    engine = store.connect(sample_copy)
+    with engine.connect() as conn:
+        before = conn.execute(sa.select(sa.func.count()).select_from(store.submissions)).scalar()
+    people = pd.read_csv(SAMPLE / "roster.csv")
+    mentees = people[people["role"] == "mentee"]["participant_id"].tolist()
+    rows = [[mentees[i % len(mentees)], "", f"2026-07-01T00:00:{i % 60:02d}Z", *(["yes", "no"] * 3)]
+            for i in range(60_000)]
+    rows = [[r[0], r[1], f"2026-{7 + (i // 40000) % 3:02d}-{1 + (i // 1440) % 28:02d}T{(i // 60) % 24:02d}:{i % 60:02d}:00Z", *r[3:]]
+            for i, r in enumerate(rows)]
+    big = write_csv(tmp_path / "big.csv", ["participant_id", "email", "submitted_at", "me01", "me02", "me03", "me04",
+                                            "me05", "me06"], rows)
+    wal = Path(sa.make_url(sample_copy).database + "-wal")
+    start_size = wal.stat().st_size if wal.exists() else 0
+    exe = str(Path(sys.executable).parent / "mentorkit")
+    proc = subprocess.Popen([exe, "import", str(big), "--instrument", "mentee_readiness", "--db", sample_copy],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if wal.exists() and wal.stat().st_size > start_size + 2_000_000:  # it is writing
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the import finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    store.dispose_all()
+    engine = store.connect(sample_copy)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.submissions)).scalar() == before
+    result = run_cli("import", str(big), "--instrument", "mentee_readiness", "--db", sample_copy)
+    assert result.returncode == 0 and result.stdout.startswith("read 60000, accepted 60000")
