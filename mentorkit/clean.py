@@ -52,10 +52,13 @@ def _errors_for(text: pd.Series, bad: pd.Series, column: Column, what: str) -> p
     return errors
 
 
-def _by_lookup(raw: pd.Series, table: dict[str, float], column: str, what: str) -> Cleaned:
+def _by_lookup(raw: pd.Series, table: dict[str, float], column: Column, what: str) -> Cleaned:
     text = as_text(raw)
-    key = text.str.lower().str.replace(r"\s+", " ", regex=True)
-    values = key.map(table).astype("Float64")
+    # map the few distinct spellings, not every cell
+    uniques = pd.Series(text.dropna().unique())
+    keys = uniques.str.lower().str.replace(r"\s+", " ", regex=True)
+    lookup = dict(zip(uniques.tolist(), keys.map(table).tolist(), strict=True))
+    values = text.map(lookup).astype("Float64")
     bad = text.notna() & values.isna()
     return values, _errors_for(text, bad, column, what)
 

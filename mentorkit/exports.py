@@ -180,18 +180,20 @@ def _is_google(table: mkio.RawTable) -> bool:
 
 def parse_local_times(text: pd.Series) -> tuple[pd.Series, str]:
     """Google Forms timestamps in the sheet's locale: M/D/YYYY or D/M/YYYY (decided from the file)."""
-    parts = text.str.strip().str.extract(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$")
-    first, second = pd.to_numeric(parts[0]), pd.to_numeric(parts[1])
+    clean_text = text.astype("string").str.strip()
+    head = clean_text.str.split("/", n=2)
+    first = pd.to_numeric(head.str[0], errors="coerce")
+    second = pd.to_numeric(head.str[1], errors="coerce")
     order = "DMY" if (first > 12).any() and not (second > 12).any() else "MDY"
-    month, day = (second, first) if order == "DMY" else (first, second)
-    hour = pd.to_numeric(parts[3])
-    pm = parts[6].str.lower().eq("pm").fillna(False)
-    am = parts[6].str.lower().eq("am").fillna(False)
-    hour = hour.where(~(pm & (hour < 12)), hour + 12).where(~(am & (hour == 12)), 0)
-    frame = pd.DataFrame({"year": pd.to_numeric(parts[2]), "month": month, "day": day, "hour": hour,
-                          "minute": pd.to_numeric(parts[4]), "second": pd.to_numeric(parts[5]).fillna(0)})
-    parsed = pd.to_datetime(frame, errors="coerce")
-    iso = pd.to_datetime(text.str.strip().where(parsed.isna()), format="ISO8601", errors="coerce")
+    day_month = "%d/%m/%Y" if order == "DMY" else "%m/%d/%Y"
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for fmt in (f"{day_month} %H:%M:%S", f"{day_month} %H:%M", f"{day_month} %I:%M:%S %p", f"{day_month} %I:%M %p",
+                "%Y/%m/%d %H:%M:%S"):
+        missing = parsed.isna() & clean_text.notna()
+        if not missing.any():
+            break
+        parsed[missing] = pd.to_datetime(clean_text[missing], format=fmt, errors="coerce")
+    iso = pd.to_datetime(clean_text.where(parsed.isna()), format="ISO8601", errors="coerce")
     return parsed.fillna(iso), order
 
 

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
@@ -212,11 +213,14 @@ def prepare_submissions(canon: mkio.Canonical, instrument: ins.Instrument, conn:
     reasons = clean.first_error(errors, idx)
     keyed = _text(f, "response_id") if "response_id" in f.columns else None
     out["dedupe_key"] = _dedupe_keys(out, instrument, keyed)
-    flagged = pd.DataFrame({k: v.reindex(idx).fillna(False).astype(bool) for k, v in canon.flags.items()}, index=idx)
-    out["flags"] = (flagged.apply(lambda r: ",".join(k for k, v in r.items() if v), axis=1).replace("", pd.NA)
-                    if not flagged.empty else pd.Series(pd.NA, index=idx, dtype="string"))
-    raw = canon.raw.astype("string")
-    out["raw"] = [{k: v for k, v in r.items() if pd.notna(v) and v != ""} for r in raw.to_dict("records")]
+    names = pd.Series("", index=idx, dtype="string")
+    for key, flag in canon.flags.items():
+        names = names + np.where(flag.reindex(idx).fillna(False).astype(bool), key + ",", "")
+    out["flags"] = names.str.rstrip(",").replace("", pd.NA)
+    # the raw row as the file had it, one JSON object per row
+    raw_json = canon.raw.astype("string").fillna("").to_json(orient="records", lines=True, force_ascii=False)
+    out["raw"] = pd.Series(raw_json.splitlines(), index=idx, dtype="string") if len(idx) else \
+        pd.Series(dtype="string")
     return out, reasons
 
 

@@ -373,49 +373,67 @@ def finish_import(conn: Connection, import_id: int, **counts: int) -> None:
 
 
 def append_submissions(conn: Connection, frame: pd.DataFrame, instrument: ins.Instrument,
-                       source: str, import_id: int | None) -> pd.Series:
+                       source: str, import_id: int) -> pd.Series:
     """Append submissions and their answers; returns, per row, the new id (missing: duplicate).
 
     ``frame`` carries cohort_id, participant_id, pair_id, goal_id, submitted_at, dedupe_key,
-    raw and one column per item (cleaned). Concurrent writers of the same submission are safe:
-    the unique key makes the second a duplicate.
+    raw (JSON text), flags and one column per item (cleaned). Rows go through the driver's
+    executemany (COPY for answers on PostgreSQL): no per-row round trips. Concurrent writers of
+    the same submission are safe: the unique key makes the second a duplicate.
     """
     if frame.empty:
         return pd.Series([], dtype="Int64")
+    pg = conn.dialect.name == "postgresql"
     received = now()
-    rows = [
-        {"instrument": instrument.id, "cohort_id": r["cohort_id"], "participant_id": r["participant_id"],
-         "pair_id": None if pd.isna(r["pair_id"]) else int(r["pair_id"]),
-         "goal_id": _clean(r["goal_id"]), "submitted_at": pd.Timestamp(r["submitted_at"]).to_pydatetime(),
-         "source": source, "dedupe_key": r["dedupe_key"], "import_id": import_id,
-         "received_at": received, "raw": r["raw"], "flags": _clean(r.get("flags"))}
-        for r in frame[["cohort_id", "participant_id", "pair_id", "goal_id", "submitted_at",
-                        "dedupe_key", "raw", *(["flags"] if "flags" in frame.columns else [])]].to_dict("records")
-    ]
-    ids: dict[str, int] = {}
-    stmt = _insert_ignore(conn, submissions).returning(submissions.c.submission_id,
-                                                        submissions.c.dedupe_key)
-    for start in range(0, len(rows), 5000):
-        for sid, key in conn.execute(stmt, rows[start:start + 5000]):
-            ids[key] = sid
+    when = pd.to_datetime(frame["submitted_at"]).dt.to_pydatetime().tolist() if pg else \
+        pd.to_datetime(frame["submitted_at"]).dt.strftime("%Y-%m-%d %H:%M:%S.%f").tolist()
+    pair = frame["pair_id"].astype("Float64").astype("Int64")
+    columns = ["instrument", "cohort_id", "participant_id", "pair_id", "goal_id", "submitted_at", "source",
+               "dedupe_key", "import_id", "received_at", "raw", "flags"]
+    data = list(zip(
+        [instrument.id] * len(frame), _cells(frame["cohort_id"]), _cells(frame["participant_id"]),
+        [None if pd.isna(v) else int(v) for v in pair], _cells(frame["goal_id"]), when, [source] * len(frame),
+        _cells(frame["dedupe_key"]), [import_id] * len(frame),
+        [received if pg else received.strftime("%Y-%m-%d %H:%M:%S.%f")] * len(frame),
+        _cells(frame["raw"]), _cells(frame["flags"]) if "flags" in frame.columns else [None] * len(frame),
+        strict=True))
+    mark = "%s" if pg else "?"
+    conn.exec_driver_sql(
+        f"INSERT INTO submissions ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
+        "ON CONFLICT DO NOTHING", data)
+    ids = dict(conn.execute(sa.select(submissions.c.dedupe_key, submissions.c.submission_id)
+                            .where(submissions.c.import_id == import_id)).all())
     new_ids = frame["dedupe_key"].map(ids).astype("Int64")
     new = new_ids.notna()
-    answer_rows: list[dict] = []
+    parts = []
     for item in instrument.items:
         if item.id not in frame.columns:
             continue
-        col = frame.loc[new, ["dedupe_key", item.id]]
-        col = col[col[item.id].notna()]
+        values = frame.loc[new, item.id]
+        keep = values.notna()
+        if not keep.any():
+            continue
         numeric = item.kind in ("yesno", "likert5", "percent")
-        for key, value in col.itertuples(index=False):
-            answer_rows.append({
-                "submission_id": ids[key], "item_id": item.id,
-                "value_num": float(value) if numeric else None,
-                "value_text": None if numeric else _as_text(value),
-            })
-    for start in range(0, len(answer_rows), 20000):
-        conn.execute(answers.insert(), answer_rows[start:start + 20000])
+        sids = new_ids[new][keep].astype("int64").tolist()
+        vals = values[keep]
+        nums = vals.astype("float64").tolist() if numeric else [None] * len(sids)
+        texts = [None] * len(sids) if numeric else [_as_text(v) for v in vals.tolist()]
+        parts.append(list(zip(sids, [item.id] * len(sids), nums, texts, strict=True)))
+    rows = [r for part in parts for r in part]
+    if pg:
+        with conn.connection.driver_connection.cursor() as cur:
+            with cur.copy("COPY answers (submission_id, item_id, value_num, value_text) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    elif rows:
+        conn.exec_driver_sql("INSERT INTO answers (submission_id, item_id, value_num, value_text) "
+                             "VALUES (?, ?, ?, ?)", rows)
     return new_ids
+
+
+def _cells(series: pd.Series) -> list[object]:
+    """A column as Python values, missing as None."""
+    return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in series.tolist()]
 
 
 def _as_text(value: object) -> str:
