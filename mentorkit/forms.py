@@ -329,32 +329,32 @@ class InstrumentForm:
                                  "tick “Send anyway” to send a partial response.</p>")
             return None
         self._saving = True
-        self.submit_button.disabled = True
-        self.submit_button.description = "Saving…"
+        self.submit_button.disabled = True  # one widget message; no other changes until the answer
         try:
             result = ingest.submit_rows(self.engine, self.instrument.id, [self.row()])
         except MentorkitError as exc:
+            self._saving = False
+            self.submit_button.disabled = False
             self.status.value = f"<p class='mk-error'>Could not save your answers: {_esc(exc.message)} Your answers are still here; please try again.</p>"
             return None
         except Exception as exc:  # the database went away: keep the answers, say so plainly
+            self._saving = False
+            self.submit_button.disabled = False
             self.status.value = (f"<p class='mk-error'>Could not save your answers ({_esc(type(exc).__name__)}). "
                                  "Your answers are still here; please try again in a moment.</p>")
             return None
-        finally:
-            self._saving = False
-            self.submit_button.disabled = False
-            self.submit_button.description = "Send"
+        self._saving = False
         self.last_result = result
         if result.quarantined:
             reason = pd.read_csv(result.quarantine_file)["reason"].iloc[0] if result.quarantine_file else ""
+            self.submit_button.disabled = False
             self.status.value = f"<p class='mk-error'>Your answers could not be accepted: {_esc(reason)}</p>"
             return result
         self.sent = True
-        self.submit_button.disabled = True
-        self.new_button.layout.display = None
         receipt = f"MK-{result.receipts[0]}" if result.receipts else "already received"
         self.status.value = (f"<p class='mk-ok'>Thank you — your answers are saved. Receipt: "
                              f"<b class='mk-receipt'>{_esc(receipt)}</b></p>")
+        self.new_button.layout.display = None
         return result
 
     def reset(self) -> None:
