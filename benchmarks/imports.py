@@ -44,8 +44,13 @@ def generate(folder: Path, rows: int, seed: int = 11) -> tuple[Path, Path]:
         for r in range(rows):
             m = int(minutes[r])
             day = pd.Timestamp("2026-01-01") + pd.Timedelta(minutes=m)
-            w.writerow([f"{day.month}/{day.day}/{day.year} {day.hour}:{day.minute:02d}:{r % 60:02d}",
-                        f"mentee{who[r]}@example.com", *answers[r]])
+            w.writerow(
+                [
+                    f"{day.month}/{day.day}/{day.year} {day.hour}:{day.minute:02d}:{r % 60:02d}",
+                    f"mentee{who[r]}@example.com",
+                    *answers[r],
+                ]
+            )
     return roster, export
 
 

@@ -43,9 +43,24 @@ def main() -> int:
         reports = ["readiness", "goal_progress"]
 
         start = time.perf_counter()
-        done = subprocess.run([tool("mentorkit"), "report", "--all", "--as-of", args.as_of, "--db", db,
-                               "--out", str(work / "fast"), "--jobs", str(args.jobs)],
-                              env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                tool("mentorkit"),
+                "report",
+                "--all",
+                "--as-of",
+                args.as_of,
+                "--db",
+                db,
+                "--out",
+                str(work / "fast"),
+                "--jobs",
+                str(args.jobs),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         fast = time.perf_counter() - start
         if done.returncode != 0:
             print(done.stdout, done.stderr, file=sys.stderr)
@@ -56,11 +71,34 @@ def main() -> int:
             for report in reports:
                 out = work / "naive" / cohort / f"{report}.ipynb"
                 out.parent.mkdir(parents=True, exist_ok=True)
-                subprocess.run([tool("papermill"), str(ROOT / "notebooks" / "reports" / f"{report}.ipynb"), str(out),
-                                "-p", "cohort_id", cohort, "-p", "as_of", args.as_of, "-p", "db_url", db,
-                                "--log-level", "ERROR", "--no-progress-bar"], check=True, env=env, capture_output=True)
-                subprocess.run([tool("jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
-                               check=True, env=env, capture_output=True)
+                subprocess.run(
+                    [
+                        tool("papermill"),
+                        str(ROOT / "notebooks" / "reports" / f"{report}.ipynb"),
+                        str(out),
+                        "-p",
+                        "cohort_id",
+                        cohort,
+                        "-p",
+                        "as_of",
+                        args.as_of,
+                        "-p",
+                        "db_url",
+                        db,
+                        "--log-level",
+                        "ERROR",
+                        "--no-progress-bar",
+                    ],
+                    check=True,
+                    env=env,
+                    capture_output=True,
+                )
+                subprocess.run(
+                    [tool("jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
+                    check=True,
+                    env=env,
+                    capture_output=True,
+                )
         naive = time.perf_counter() - start
 
     n = len(cohorts) * len(reports)

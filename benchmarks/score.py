@@ -44,10 +44,24 @@ def generate(db_url: str, participants: int, submissions: int, seed: int = 7) ->
     now = store.now()
     with engine.begin() as conn:
         conn.execute(store.cohorts.insert(), [{"cohort_id": f"c{i:04d}", "created_at": now} for i in range(n_cohorts)])
-        conn.execute(store.participants.insert(), [
-            {"participant_id": p, "cohort_id": c, "role": r, "name": None, "email": f"{p.lower()}@example.com",
-             "mentor_id": None, "matched_on": None, "department": None, "attributes": None, "updated_at": now}
-            for p, c, r in zip(pid, cohort, role, strict=True)])
+        conn.execute(
+            store.participants.insert(),
+            [
+                {
+                    "participant_id": p,
+                    "cohort_id": c,
+                    "role": r,
+                    "name": None,
+                    "email": f"{p.lower()}@example.com",
+                    "mentor_id": None,
+                    "matched_on": None,
+                    "department": None,
+                    "attributes": None,
+                    "updated_at": now,
+                }
+                for p, c, r in zip(pid, cohort, role, strict=True)
+            ],
+        )
     who = rng.integers(0, participants, submissions)
     start = datetime(2026, 1, 1)
     seconds = rng.integers(0, 320 * 86400, submissions)
@@ -61,10 +75,22 @@ def generate(db_url: str, participants: int, submissions: int, seed: int = 7) ->
             for i in range(lo, hi):
                 p = who[i]
                 inst = "mentor_readiness" if role[p] == "mentor" else "mentee_readiness"
-                rows.append({"submission_id": i + 1, "instrument": inst, "cohort_id": cohort[p],
-                             "participant_id": pid[p], "pair_id": None, "goal_id": None,
-                             "submitted_at": start + timedelta(seconds=int(seconds[i])), "source": "bench",
-                             "dedupe_key": f"b:{i}", "import_id": None, "received_at": now, "raw": None})
+                rows.append(
+                    {
+                        "submission_id": i + 1,
+                        "instrument": inst,
+                        "cohort_id": cohort[p],
+                        "participant_id": pid[p],
+                        "pair_id": None,
+                        "goal_id": None,
+                        "submitted_at": start + timedelta(seconds=int(seconds[i])),
+                        "source": "bench",
+                        "dedupe_key": f"b:{i}",
+                        "import_id": None,
+                        "received_at": now,
+                        "raw": None,
+                    }
+                )
             conn.execute(store.submissions.insert(), rows)
             ans = []
             for i in range(lo, hi):
@@ -73,8 +99,14 @@ def generate(db_url: str, participants: int, submissions: int, seed: int = 7) ->
                 for j in range(n_items):
                     v = answers[i, j]
                     if v == v:  # not NaN
-                        ans.append({"submission_id": i + 1, "item_id": f"{prefix}{j + 1:02d}", "value_num": v,
-                                    "value_text": None})
+                        ans.append(
+                            {
+                                "submission_id": i + 1,
+                                "item_id": f"{prefix}{j + 1:02d}",
+                                "value_num": v,
+                                "value_text": None,
+                            }
+                        )
             conn.execute(store.answers.insert(), ans)
         print(f"  generated {hi:,} of {submissions:,} submissions", file=sys.stderr, flush=True)
     with engine.connect() as conn:
@@ -82,8 +114,9 @@ def generate(db_url: str, participants: int, submissions: int, seed: int = 7) ->
 
 
 def load_tables(db_url: str) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    from mentorkit import store
     from mentorkit import instruments as ins
+    from mentorkit import store
+
     engine = store.connect(db_url, create=False)
     with engine.connect() as conn:
         people = store.read_participants(conn)
@@ -93,12 +126,16 @@ def load_tables(db_url: str) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
 
 def phase_pandas(tables) -> dict[str, float]:  # type: ignore[no-untyped-def]
     from mentorkit import score
+
     people, wide = tables
     t = time.perf_counter()
     tables = {r: score.readiness_by_cohort(wide[r], people, r, AS_OF)[0] for r in ("mentor", "mentee")}
     wall = time.perf_counter() - t
-    return {"seconds": wall, "cohorts": len(tables["mentee"]),
-            "mean_of_means": float(pd.to_numeric(tables["mentee"]["mean_score"]).mean())}
+    return {
+        "seconds": wall,
+        "cohorts": len(tables["mentee"]),
+        "mean_of_means": float(pd.to_numeric(tables["mentee"]["mean_score"]).mean()),
+    }
 
 
 DUCK_SQL = """
@@ -135,6 +172,7 @@ def phase_duckdb(tables) -> dict[str, float]:  # type: ignore[no-untyped-def]
     import duckdb
 
     from mentorkit import instruments as ins
+
     people, wide_tables = tables
     con = duckdb.connect()
     con.register("people", people)
@@ -144,14 +182,20 @@ def phase_duckdb(tables) -> dict[str, float]:  # type: ignore[no-untyped-def]
         inst = ins.readiness_for(role)
         con.register("wide", wide_tables[role])
         items = [i.id for i in inst.scored_items]
-        sql = DUCK_SQL.format(role=role, end=(AS_OF + timedelta(days=1)).isoformat(),
-                              answered=" + ".join(f"({i} IS NOT NULL)::INT" for i in items),
-                              yes=" + ".join(f"coalesce({i}, 0)" for i in items),
-                              min_answered=inst.min_answered())
+        sql = DUCK_SQL.format(
+            role=role,
+            end=(AS_OF + timedelta(days=1)).isoformat(),
+            answered=" + ".join(f"({i} IS NOT NULL)::INT" for i in items),
+            yes=" + ".join(f"coalesce({i}, 0)" for i in items),
+            min_answered=inst.min_answered(),
+        )
         out[role] = con.execute(sql).df()
     wall = time.perf_counter() - t
-    return {"seconds": wall, "cohorts": len(out["mentee"]),
-            "mean_of_means": float(pd.to_numeric(out["mentee"]["mean_score"]).mean())}
+    return {
+        "seconds": wall,
+        "cohorts": len(out["mentee"]),
+        "mean_of_means": float(pd.to_numeric(out["mentee"]["mean_score"]).mean()),
+    }
 
 
 class PeakRSS:
@@ -161,6 +205,7 @@ class PeakRSS:
         import threading
 
         import psutil
+
         self._proc = psutil.Process()
         self.base = self.peak = self._proc.memory_info().rss
         self._stop = threading.Event()
@@ -185,23 +230,32 @@ class PeakRSS:
 def phase_score_one(db_url: str) -> dict[str, float]:
     t = time.perf_counter()
     from mentorkit import score, store
+
     imported = time.perf_counter() - t
     with PeakRSS() as mem:
         t = time.perf_counter()
         engine = store.connect(db_url, create=False)
         result = score.score_cohort(store.load(engine, ["c0042"]), "c0042", AS_OF)
         wall = time.perf_counter() - t
-    return {"seconds": wall, "import_seconds": imported, "added_mb": mem.added_mb,
-            "respondents": result.mentee_readiness.respondents}
+    return {
+        "seconds": wall,
+        "import_seconds": imported,
+        "added_mb": mem.added_mb,
+        "respondents": result.mentee_readiness.respondents,
+    }
 
 
-PHASES = {"score-one": phase_score_one, "pandas-all": lambda url: measured(phase_pandas, url),
-          "duckdb-all": lambda url: measured(phase_duckdb, url)}
+PHASES = {
+    "score-one": phase_score_one,
+    "pandas-all": lambda url: measured(phase_pandas, url),
+    "duckdb-all": lambda url: measured(phase_duckdb, url),
+}
 
 
 def measured(fn, url: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
     tables = load_tables(url)  # the same in-memory tables for both; reading them is not measured
     import duckdb  # noqa: F401  (imported before measuring, like pandas)
+
     with PeakRSS() as mem:
         result = fn(tables)
     result["added_mb"] = mem.added_mb
@@ -242,17 +296,28 @@ def main() -> int:
     one, pandas_all, duck_all = results["score-one"], results["pandas-all"], results["duckdb-all"]
     exe = Path(sys.executable).parent / "mentorkit"
     t = time.perf_counter()
-    subprocess.run([str(exe), "score", "--cohort", "c0042", "--as-of", AS_OF.isoformat(), "--json", "--db", url],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(exe), "score", "--cohort", "c0042", "--as-of", AS_OF.isoformat(), "--json", "--db", url],
+        check=True,
+        capture_output=True,
+    )
     command = time.perf_counter() - t
-    print(f"store: {args.participants:,} participants in {args.participants // COHORT_SIZE:,} cohorts, "
-          f"{args.submissions:,} readiness submissions; {os.cpu_count()} CPUs")
-    print(f"one cohort: read + score {one['seconds']:.2f} s, +{one['added_mb']:.0f} MB (target < 1 s); "
-          f"the whole `mentorkit score` command {command:.2f} s, of which imports {one['import_seconds']:.2f} s")
-    print(f"every cohort, mentorkit pandas (in memory): {pandas_all['seconds']:.2f} s, +{pandas_all['added_mb']:.0f} MB")
+    print(
+        f"store: {args.participants:,} participants in {args.participants // COHORT_SIZE:,} cohorts, "
+        f"{args.submissions:,} readiness submissions; {os.cpu_count()} CPUs"
+    )
+    print(
+        f"one cohort: read + score {one['seconds']:.2f} s, +{one['added_mb']:.0f} MB (target < 1 s); "
+        f"the whole `mentorkit score` command {command:.2f} s, of which imports {one['import_seconds']:.2f} s"
+    )
+    print(
+        f"every cohort, mentorkit pandas (in memory): {pandas_all['seconds']:.2f} s, +{pandas_all['added_mb']:.0f} MB"
+    )
     print(f"every cohort, DuckDB SQL (same tables):     {duck_all['seconds']:.2f} s, +{duck_all['added_mb']:.0f} MB")
-    print(f"pandas / DuckDB: {pandas_all['seconds'] / duck_all['seconds']:.2f}x (target ≤ 2x); same mean of means: "
-          f"{abs(pandas_all['mean_of_means'] - duck_all['mean_of_means']) < 1e-9}")
+    print(
+        f"pandas / DuckDB: {pandas_all['seconds'] / duck_all['seconds']:.2f}x (target ≤ 2x); same mean of means: "
+        f"{abs(pandas_all['mean_of_means'] - duck_all['mean_of_means']) < 1e-9}"
+    )
     return 0
 
 

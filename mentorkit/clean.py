@@ -73,8 +73,17 @@ def _likert_table() -> dict[str, float]:
     table: dict[str, float] = {}
     for value, label in likert_labels().items():
         lab = label.lower()
-        for key in (str(value), f"{value}.0", lab, f"{value} - {lab}", f"{value} {lab}",
-                    f"{value}. {lab}", f"{value} ({lab})", f"{value}: {lab}", f"{value} – {lab}"):
+        for key in (
+            str(value),
+            f"{value}.0",
+            lab,
+            f"{value} - {lab}",
+            f"{value} {lab}",
+            f"{value}. {lab}",
+            f"{value} ({lab})",
+            f"{value}: {lab}",
+            f"{value} – {lab}",
+        ):
             table[key] = float(value)
     table["neutral"] = 3.0
     table["3 - neutral"] = 3.0
@@ -177,16 +186,21 @@ def clean_items(frame: pd.DataFrame, items: list[Item]) -> tuple[dict[str, pd.Se
         groups.setdefault((item.kind, item.choices), []).append(item)
     for members in groups.values():
         cols = [i.id for i in members]
-        block = pd.DataFrame({c: frame[c] if c in frame.columns else pd.Series(pd.NA, index=frame.index)
-                              for c in cols}, index=frame.index).astype("string")
+        block = pd.DataFrame(
+            {c: frame[c] if c in frame.columns else pd.Series(pd.NA, index=frame.index) for c in cols},
+            index=frame.index,
+        ).astype("string")
         long = block.stack()
         names = pd.Series(long.index.get_level_values(1), index=long.index)
         got, errs = cleaner_for(members[0])(long, names)
         wide_values, wide_errors = got.unstack(), errs.unstack()
         for c in cols:
             values[c] = wide_values[c].reindex(frame.index) if c in wide_values else pd.Series(pd.NA, index=frame.index)
-            errors[c] = (wide_errors[c].reindex(frame.index) if c in wide_errors
-                         else pd.Series(pd.NA, index=frame.index, dtype="string"))
+            errors[c] = (
+                wide_errors[c].reindex(frame.index)
+                if c in wide_errors
+                else pd.Series(pd.NA, index=frame.index, dtype="string")
+            )
     return values, errors
 
 
@@ -229,7 +243,20 @@ def is_blank(raw: pd.Series) -> pd.Series:
 
 
 __all__ = [
-    "clean_choice", "clean_date", "clean_datetime", "clean_email", "clean_id", "clean_likert",
-    "clean_percent", "clean_text", "clean_yesno", "cleaner_for", "first_error", "guard_formula",
-    "guard_frame", "is_blank", "is_safe_id", "normalize_question",
+    "clean_choice",
+    "clean_date",
+    "clean_datetime",
+    "clean_email",
+    "clean_id",
+    "clean_likert",
+    "clean_percent",
+    "clean_text",
+    "clean_yesno",
+    "cleaner_for",
+    "first_error",
+    "guard_formula",
+    "guard_frame",
+    "is_blank",
+    "is_safe_id",
+    "normalize_question",
 ]

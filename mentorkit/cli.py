@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
 from .errors import MentorkitError, UsageError
@@ -16,9 +16,12 @@ SAMPLE_ORDER = ("roster", "mentor_readiness", "mentee_readiness", "checkin", "go
 
 def _db_parent() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--db", metavar="URL", default=None,
-                        help="SQLAlchemy database URL (env MENTORKIT_DB; default: SQLite data/mentorkit.db "
-                             "in the workspace)")
+    parent.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="SQLAlchemy database URL (env MENTORKIT_DB; default: SQLite data/mentorkit.db in the workspace)",
+    )
     return parent
 
 
@@ -28,8 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = _db_parent()
     parser = argparse.ArgumentParser(
-        prog="mentorkit",
-        description="Collect, import, score and report on mentoring programmes (Zachary's model).")
+        prog="mentorkit", description="Collect, import, score and report on mentoring programmes (Zachary's model)."
+    )
     parser.add_argument("--version", action="version", version=f"mentorkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -38,13 +41,21 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", parents=[db], help="import a roster or answers (CSV or XLSX)")
     imp.add_argument("file", metavar="FILE", help="CSV or XLSX file")
     imp.add_argument("--instrument", required=True, choices=KINDS, help="what the file holds")
-    imp.add_argument("--source", default="auto",
-                     choices=["auto", "mentorkit", "qualtrics", "googleforms", "msforms"],
-                     help="file format (default: detected)")
-    imp.add_argument("--map", metavar="FILE", default=None,
-                     help="YAML or CSV mapping other question wordings to item ids")
-    imp.add_argument("--timezone", metavar="TZ", default="UTC",
-                     help="time zone of export times that carry none (Google/Microsoft Forms; default UTC)")
+    imp.add_argument(
+        "--source",
+        default="auto",
+        choices=["auto", "mentorkit", "qualtrics", "googleforms", "msforms"],
+        help="file format (default: detected)",
+    )
+    imp.add_argument(
+        "--map", metavar="FILE", default=None, help="YAML or CSV mapping other question wordings to item ids"
+    )
+    imp.add_argument(
+        "--timezone",
+        metavar="TZ",
+        default="UTC",
+        help="time zone of export times that carry none (Google/Microsoft Forms; default UTC)",
+    )
 
     sc = sub.add_parser("score", parents=[db], help="a cohort's figures as of a date")
     sc.add_argument("--cohort", required=True, metavar="ID")
@@ -55,17 +66,22 @@ def build_parser() -> argparse.ArgumentParser:
     who = rep.add_mutually_exclusive_group(required=True)
     who.add_argument("--cohort", action="append", metavar="ID", help="a cohort (repeatable)")
     who.add_argument("--all", action="store_true", help="every cohort in the store")
-    who.add_argument("--index", action="store_true",
-                     help="only rebuild index.html and manifest.json from the reports in --out")
+    who.add_argument(
+        "--index", action="store_true", help="only rebuild index.html and manifest.json from the reports in --out"
+    )
     rep.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
-    rep.add_argument("--jobs", type=int, default=None, metavar="N",
-                     help="parallel kernels (default: CPU count)")
+    rep.add_argument("--jobs", type=int, default=None, metavar="N", help="parallel kernels (default: CPU count)")
     rep.add_argument("--out", metavar="DIR", default=None, help="output folder (default reports/<as-of>/)")
     rep.add_argument("--identify", action="store_true", help="name people instead of pseudonymous ids")
-    rep.add_argument("--timeout", type=int, default=300, metavar="S",
-                     help="seconds one notebook cell may run (default 300)")
-    rep.add_argument("--notebooks", metavar="DIR", default=None,
-                     help="folder with readiness.ipynb and goal_progress.ipynb (default: the bundled ones)")
+    rep.add_argument(
+        "--timeout", type=int, default=300, metavar="S", help="seconds one notebook cell may run (default 300)"
+    )
+    rep.add_argument(
+        "--notebooks",
+        metavar="DIR",
+        default=None,
+        help="folder with readiness.ipynb and goal_progress.ipynb (default: the bundled ones)",
+    )
 
     dbp = sub.add_parser("db", help="database maintenance")
     dbsub = dbp.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -99,11 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from . import store
+
     return store.connect(args.db)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from . import ingest, store
+
     checkout = Path(__file__).resolve().parent.parent / "data" / "sample"
     folder = checkout if checkout.is_dir() else store.workspace() / "data" / "sample"
     if not folder.is_dir():
@@ -119,8 +137,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from . import ingest
-    result = ingest.import_file(_engine(args), args.file, args.instrument, source=args.source,
-                                mapping=args.map, timezone=args.timezone)
+
+    result = ingest.import_file(
+        _engine(args), args.file, args.instrument, source=args.source, mapping=args.map, timezone=args.timezone
+    )
     print(result.summary())
     if result.flags:
         print("flags: " + ", ".join(f"{k} {v}" for k, v in result.flags.items()))
@@ -131,6 +151,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from . import clean, score, store
+
     if not clean.is_safe_id(args.cohort):
         raise UsageError(f"not a cohort id: {args.cohort!r}")
     as_of = score.parse_as_of(args.as_of)
@@ -146,6 +167,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def format_score(d: dict) -> str:  # type: ignore[type-arg]
     """A cohort's figures as a readable table."""
+
     def fig(v: object, pct: bool = False) -> str:
         if v is None:
             return "suppressed"
@@ -154,14 +176,18 @@ def format_score(d: dict) -> str:  # type: ignore[type-arg]
         if isinstance(v, float):
             return f"{100 * v:.0f} %" if pct else f"{v:.1f}"
         return str(v)
-    lines = [f"cohort {d['cohort']} as of {d['as_of']}: "
-             f"{d['enrolled']['mentor']} mentors, {d['enrolled']['mentee']} mentees"]
+
+    lines = [
+        f"cohort {d['cohort']} as of {d['as_of']}: {d['enrolled']['mentor']} mentors, {d['enrolled']['mentee']} mentees"
+    ]
     for key, title in (("mentor_readiness", "Mentor readiness"), ("mentee_readiness", "Mentee readiness")):
         r = d[key]
         lines.append(f"\n{title}")
         lines.append(f"  respondents      {r['respondents']} ({fig(r['response_rate'], pct=True)} response rate)")
         lines.append(f"  mean score       {fig(r['mean_score'])}")
-        lines.append(f"  ready / developing / not yet   {fig(r['ready'])} / {fig(r['developing'])} / {fig(r['not_yet'])}")
+        lines.append(
+            f"  ready / developing / not yet   {fig(r['ready'])} / {fig(r['developing'])} / {fig(r['not_yet'])}"
+        )
         lines.append(f"  incomplete       {r['incomplete']}")
         if "capacity_risk" in r:
             lines.append(f"  capacity risk    {fig(r['capacity_risk'])}")
@@ -169,14 +195,18 @@ def format_score(d: dict) -> str:  # type: ignore[type-arg]
     lines.append("\nRelationships")
     lines.append(f"  pairs            {rel['pairs']}")
     lines.append(f"  health index     {fig(rel['health_index'])}")
-    lines.append(f"  on track / needs check-in / too early   {fig(rel['on_track'])} / "
-                 f"{fig(rel['needs_checkin'])} / {rel['too_early']}")
+    lines.append(
+        f"  on track / needs check-in / too early   {fig(rel['on_track'])} / "
+        f"{fig(rel['needs_checkin'])} / {rel['too_early']}"
+    )
     lines.append(f"  perception gaps  {fig(rel['perception_gaps'])}")
     g = d["goals"]
     lines.append("\nGoals")
     lines.append(f"  total {g['total']} (mutually agreed {g['mutually_agreed']})")
-    lines.append(f"  achieved {g['achieved']}, on track {g['on_track']}, at risk {g['at_risk']}, "
-                 f"overdue {g['overdue']}, dropped {g['dropped']}; stale {g['stale']}")
+    lines.append(
+        f"  achieved {g['achieved']}, on track {g['on_track']}, at risk {g['at_risk']}, "
+        f"overdue {g['overdue']}, dropped {g['dropped']}; stale {g['stale']}"
+    )
     if any(d[k].get("suppressed") for k in ("mentor_readiness", "mentee_readiness", "relationship")):
         lines.append("\n'suppressed': fewer than 5 responses — hidden for confidentiality")
     return "\n".join(lines)
@@ -184,49 +214,76 @@ def format_score(d: dict) -> str:  # type: ignore[type-arg]
 
 def cmd_report(args: argparse.Namespace) -> int:
     from . import report
+
     return report.run_cli(args)
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
     from . import serve
+
     return serve.serve(port=args.port, db=args.db, open_browser=not args.no_browser)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
     from . import store
+
     shown = store._normalize_url(args.db or store.default_url()).render_as_string(hide_password=True)
     if args.db_command == "status":
         import sqlalchemy as sa
+
         engine = sa.create_engine(store._normalize_url(args.db or store.default_url()))
         try:
             with engine.connect() as conn:
                 found = store.schema_revision(conn)
         except sa.exc.DBAPIError as exc:
-            raise store.StoreError(f"cannot open the database {shown}: {str(exc.orig).strip().splitlines()[0]}") from None
+            raise store.StoreError(
+                f"cannot open the database {shown}: {str(exc.orig).strip().splitlines()[0]}"
+            ) from None
         finally:
             engine.dispose()
-        state = "empty" if found is None else ("up to date" if found == store.SCHEMA_REVISION else
-                                               f"needs `mentorkit db upgrade` to {store.SCHEMA_REVISION}")
+        state = (
+            "empty"
+            if found is None
+            else (
+                "up to date"
+                if found == store.SCHEMA_REVISION
+                else f"needs `mentorkit db upgrade` to {store.SCHEMA_REVISION}"
+            )
+        )
         print(f"{shown}: schema {found or '-'} ({state})")
         return 0
     before, after = store.upgrade_schema(args.db)
-    print(f"{shown}: schema {before or 'empty'} → {after}" if before != after else f"{shown}: schema {after}, already up to date")
+    print(
+        f"{shown}: schema {before or 'empty'} → {after}"
+        if before != after
+        else f"{shown}: schema {after}, already up to date"
+    )
     return 0
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
     from . import store
+
     done = store.forget(_engine(args), args.email)
     if not done:
         raise UsageError("no participant has that e-mail address (nothing was changed)")
-    print(f"erased the personal data of {done['participant_id']}: {', '.join(done['fields'])}; "
-          f"{done['raw_rows']} raw submission row(s); {done['free_text_answers']} free-text answer(s). "
-          f"Scored answers stay under the pseudonymous id. Audit reference {done['reference']}.")
+    print(
+        f"erased the personal data of {done['participant_id']}: {', '.join(done['fields'])}; "
+        f"{done['raw_rows']} raw submission row(s); {done['free_text_answers']} free-text answer(s). "
+        f"Scored answers stay under the pseudonymous id. Audit reference {done['reference']}."
+    )
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "db": cmd_db, "forget": cmd_forget, "import": cmd_import, "score": cmd_score, "report": cmd_report,
-            "forms": cmd_forms}
+COMMANDS = {
+    "demo": cmd_demo,
+    "db": cmd_db,
+    "forget": cmd_forget,
+    "import": cmd_import,
+    "score": cmd_score,
+    "report": cmd_report,
+    "forms": cmd_forms,
+}
 
 
 if __name__ == "__main__":

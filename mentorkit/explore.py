@@ -19,8 +19,9 @@ from .settings import DEFAULT, Settings
 class Explorer:
     """Cohort, as-of date and role pickers over a readiness and relationship overview."""
 
-    def __init__(self, db_url: str | None = None, as_of: str | date | None = None,
-                 settings: Settings = DEFAULT) -> None:
+    def __init__(
+        self, db_url: str | None = None, as_of: str | date | None = None, settings: Settings = DEFAULT
+    ) -> None:
         rk.charts.use_report_renderer()
         self.settings = settings
         engine = store.connect(db_url, create=False)
@@ -31,8 +32,9 @@ class Explorer:
             raise store.StoreError("the store has no cohorts yet; run `mentorkit demo` or import a roster")
         self.cohort = widgets.Dropdown(options=cohorts, value=cohorts[0], description="Cohort")
         self.as_of = widgets.DatePicker(value=score.parse_as_of(as_of), description="As of")
-        self.role = widgets.ToggleButtons(options=[("Mentors", "mentor"), ("Mentees", "mentee")],
-                                          value="mentor", description="Role")
+        self.role = widgets.ToggleButtons(
+            options=[("Mentors", "mentor"), ("Mentees", "mentee")], value="mentor", description="Role"
+        )
         self.headline = widgets.HTML()
         self.panels = {name: widgets.Output() for name in ("items", "bands", "pairs", "goals")}
         self.figures: dict[str, object] = {}
@@ -53,8 +55,7 @@ class Explorer:
         start = time.perf_counter()
         ctx = self.context()
         role = self.role.value
-        self.headline.value = (rk.title(ctx, "Explore").data + rk.readiness_kpis(ctx).data
-                               + rk.goal_kpis(ctx).data)
+        self.headline.value = rk.title(ctx, "Explore").data + rk.readiness_kpis(ctx).data + rk.goal_kpis(ctx).data
         self.figures = {
             "items": rk.item_rates(ctx, role),
             "bands": rk.bands(ctx),

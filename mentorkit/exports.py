@@ -7,6 +7,7 @@ case, spacing and a lost "?"), or through a ``--map`` file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,8 +36,7 @@ def question_index(instrument: Instrument, mapping: dict[str, str]) -> dict[str,
     return index
 
 
-def match_questions(headers: list[str], instrument: Instrument, mapping: dict[str, str],
-                    name: str) -> dict[int, str]:
+def match_questions(headers: list[str], instrument: Instrument, mapping: dict[str, str], name: str) -> dict[int, str]:
     """Column position → item id; a missing required question or a double match is a file error."""
     index = question_index(instrument, mapping)
     found: dict[int, str] = {}
@@ -59,7 +59,9 @@ def match_questions(headers: list[str], instrument: Instrument, mapping: dict[st
     missing = [i for i in needed if i.id not in by_item]
     if missing:
         shown = "; ".join(f"{i.id} “{i.text}”" for i in missing[:3]) + (" …" if len(missing) > 3 else "")
-        raise InputFileError(f"{name}: no column for {len(missing)} question(s): {shown} (use --map for other wordings)")
+        raise InputFileError(
+            f"{name}: no column for {len(missing)} question(s): {shown} (use --map for other wordings)"
+        )
     return found
 
 
@@ -77,8 +79,14 @@ def to_utc_iso(local: pd.Series, tz: str) -> pd.Series:
     return utc.astype("string")
 
 
-def _canonical(body: pd.DataFrame, columns: dict[int, str], extra: dict[str, pd.Series],
-               headers: list[str], source: str, flags: dict[str, pd.Series]) -> mkio.Canonical:
+def _canonical(
+    body: pd.DataFrame,
+    columns: dict[int, str],
+    extra: dict[str, pd.Series],
+    headers: list[str],
+    source: str,
+    flags: dict[str, pd.Series],
+) -> mkio.Canonical:
     frame = pd.DataFrame({"_row": body["_row"]})
     for pos, item in columns.items():
         frame[item] = body[pos]
@@ -105,6 +113,7 @@ def _quality_flags(frame: pd.DataFrame, instrument: Instrument) -> dict[str, pd.
 
 # --- Qualtrics ---------------------------------------------------------------------------------
 
+
 def _is_qualtrics(table: mkio.RawTable) -> bool:
     if table.kind != "csv" or table.cells.empty:
         return False
@@ -112,8 +121,9 @@ def _is_qualtrics(table: mkio.RawTable) -> bool:
     return bool({"ResponseId", "ResponseID"} & first) and bool({"StartDate", "EndDate", "RecordedDate"} & first)
 
 
-def _qualtrics(table: mkio.RawTable, instrument: Instrument | None, mapping: dict[str, str],
-               tz: str = "UTC") -> mkio.Canonical:
+def _qualtrics(
+    table: mkio.RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str = "UTC"
+) -> mkio.Canonical:
     if instrument is None:
         raise UsageError("a Qualtrics export holds answers, not a roster")
     cells = table.cells
@@ -123,10 +133,8 @@ def _qualtrics(table: mkio.RawTable, instrument: Instrument | None, mapping: dic
     zones: dict[str, str] = {}
     if three_rows:
         for fid, meta in zip(ids, cells.iloc[2], strict=True):
-            try:
+            with contextlib.suppress(ValueError):
                 zones[fid] = json.loads(meta).get("timeZone") or ""
-            except ValueError:
-                pass
     _, body = mkio.with_header(cells, 0, 3 if three_rows else 2)
     name = table.path.name
     pos = {fid: i for i, fid in enumerate(ids)}
@@ -162,17 +170,20 @@ def _qualtrics(table: mkio.RawTable, instrument: Instrument | None, mapping: dic
     if "Duration (in seconds)" in pos:
         duration = pd.to_numeric(body[pos["Duration (in seconds)"]], errors="coerce")
         median = duration.median()
-        flags["speeder"] = (duration < median / 3).fillna(False) if duration.notna().sum() >= 5 else \
-            pd.Series(False, index=body.index)
+        flags["speeder"] = (
+            (duration < median / 3).fillna(False) if duration.notna().sum() >= 5 else pd.Series(False, index=body.index)
+        )
     if "Status" in pos:
         status = body[pos["Status"]].str.strip().str.lower()
         canon.frame["_reject"] = pd.Series(pd.NA, index=body.index, dtype="string").mask(
             status.isin(["survey preview", "1", "survey test", "2", "spam", "8"]),
-            "a survey preview, test or spam response, not a participant's answer")
+            "a survey preview, test or spam response, not a participant's answer",
+        )
     return canon
 
 
 # --- Google Forms ------------------------------------------------------------------------------
+
 
 def _is_google(table: mkio.RawTable) -> bool:
     return table.kind == "csv" and not table.cells.empty and table.cells.iloc[0, 0].strip() == "Timestamp"
@@ -187,8 +198,13 @@ def parse_local_times(text: pd.Series) -> tuple[pd.Series, str]:
     order = "DMY" if (first > 12).any() and not (second > 12).any() else "MDY"
     day_month = "%d/%m/%Y" if order == "DMY" else "%m/%d/%Y"
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    for fmt in (f"{day_month} %H:%M:%S", f"{day_month} %H:%M", f"{day_month} %I:%M:%S %p", f"{day_month} %I:%M %p",
-                "%Y/%m/%d %H:%M:%S"):
+    for fmt in (
+        f"{day_month} %H:%M:%S",
+        f"{day_month} %H:%M",
+        f"{day_month} %I:%M:%S %p",
+        f"{day_month} %I:%M %p",
+        "%Y/%m/%d %H:%M:%S",
+    ):
         missing = parsed.isna() & clean_text.notna()
         if not missing.any():
             break
@@ -197,15 +213,25 @@ def parse_local_times(text: pd.Series) -> tuple[pd.Series, str]:
     return parsed.fillna(iso), order
 
 
-def _google(table: mkio.RawTable, instrument: Instrument | None, mapping: dict[str, str],
-            tz: str = "UTC") -> mkio.Canonical:
+def _one_header_row(
+    table: mkio.RawTable, instrument: Instrument | None, mapping: dict[str, str], tool: str, fixed: tuple[str, ...]
+) -> tuple[list[str], pd.DataFrame, list[str], dict[int, str]]:
+    """Headers, rows, lower-cased headers and matched questions of a one-header-row export."""
     if instrument is None:
-        raise UsageError("a Google Forms export holds answers, not a roster")
+        raise UsageError(f"a {tool} export holds answers, not a roster")
     headers, body = mkio.with_header(table.cells)
-    name = table.path.name
     lower = [h.strip().lower() for h in headers]
-    fixed = {0} | {i for i, h in enumerate(lower) if h in ("email address", "score")}
-    columns = match_questions([h if i not in fixed else "" for i, h in enumerate(headers)], instrument, mapping, name)
+    questions = [h if h.strip().lower() not in fixed else "" for h in headers]
+    return headers, body, lower, match_questions(questions, instrument, mapping, table.path.name)
+
+
+def _google(
+    table: mkio.RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str = "UTC"
+) -> mkio.Canonical:
+    headers, body, lower, columns = _one_header_row(
+        table, instrument, mapping, "Google Forms", ("timestamp", "email address", "score")
+    )
+    name = table.path.name
     local, _order = parse_local_times(body[0])
     extra = {"submitted_at": to_utc_iso(local, tz).fillna(body[0])}
     if "email address" in lower:
@@ -241,15 +267,10 @@ def _excel_times(text: pd.Series) -> pd.Series:
     return parsed
 
 
-def _msforms(table: mkio.RawTable, instrument: Instrument | None, mapping: dict[str, str],
-             tz: str = "UTC") -> mkio.Canonical:
-    if instrument is None:
-        raise UsageError("a Microsoft Forms export holds answers, not a roster")
-    headers, body = mkio.with_header(table.cells)
-    name = table.path.name
-    lower = [h.strip().lower() for h in headers]
-    fixed = {i for i, h in enumerate(lower) if h in MS_FIXED}
-    columns = match_questions([h if i not in fixed else "" for i, h in enumerate(headers)], instrument, mapping, name)
+def _msforms(
+    table: mkio.RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str = "UTC"
+) -> mkio.Canonical:
+    headers, body, lower, columns = _one_header_row(table, instrument, mapping, "Microsoft Forms", MS_FIXED)
     completion = body[lower.index("completion time")]
     extra = {"submitted_at": to_utc_iso(_excel_times(completion), tz).fillna(completion)}
     if "email" in lower:
@@ -257,8 +278,14 @@ def _msforms(table: mkio.RawTable, instrument: Instrument | None, mapping: dict[
         extra["email"] = mail.mask(mail.str.strip().str.lower() == "anonymous", "")
     ident = body[lower.index("id")].str.strip()
     # Forms numbers responses per form: qualify the id so two forms never collide
-    extra["response_id"] = ("msforms:" + ident + ":" + extra.get("email", pd.Series("", index=body.index))
-                            .str.strip().str.lower() + ":" + extra["submitted_at"])
+    extra["response_id"] = (
+        "msforms:"
+        + ident
+        + ":"
+        + extra.get("email", pd.Series("", index=body.index)).str.strip().str.lower()
+        + ":"
+        + extra["submitted_at"]
+    )
     canon = _canonical(body, columns, extra, headers, "msforms", {})
     canon.flags.update(_quality_flags(canon.frame, instrument))
     return canon

@@ -62,8 +62,15 @@ class Directory:
 class InstrumentForm:
     """A form for one instrument; ``identify`` is ``roster`` (pick a person) or ``email``."""
 
-    def __init__(self, instrument_id: str, db_url: str | None = None, *, identify: str = "roster",
-                 engine: Engine | None = None, clock: Callable[[], datetime] = store.now) -> None:
+    def __init__(
+        self,
+        instrument_id: str,
+        db_url: str | None = None,
+        *,
+        identify: str = "roster",
+        engine: Engine | None = None,
+        clock: Callable[[], datetime] = store.now,
+    ) -> None:
         self.instrument = ins.get(instrument_id)
         self.engine = engine or store.connect(db_url, create=False)
         self.directory = Directory(self.engine)
@@ -89,7 +96,9 @@ class InstrumentForm:
             problem.add_class("mk-problem")
             self.controls[item.id] = control
             self.problems[item.id] = problem
-            label = widgets.HTML(f"<div class='mk-q'><b>{_esc(item.text)}</b>{'' if not item.optional else ' <i>(optional)</i>'}</div>")
+            label = widgets.HTML(
+                f"<div class='mk-q'><b>{_esc(item.text)}</b>{'' if not item.optional else ' <i>(optional)</i>'}</div>"
+            )
             row = widgets.VBox([label, control, problem])
             row.add_class(f"mk-item-{item.id}")
             item_rows.append(row)
@@ -98,8 +107,12 @@ class InstrumentForm:
         if self.instrument.id == "goals":
             item_rows.append(self.agree)
         self.items_box = widgets.VBox(item_rows)
-        self.confirm_partial = widgets.Checkbox(description="Send anyway, with some questions unanswered",
-                                                value=False, indent=False, layout=widgets.Layout(display="none"))
+        self.confirm_partial = widgets.Checkbox(
+            description="Send anyway, with some questions unanswered",
+            value=False,
+            indent=False,
+            layout=widgets.Layout(display="none"),
+        )
         self.confirm_partial.add_class("mk-confirm-partial")
         self.submit_button = widgets.Button(description="Send", button_style="primary", icon="paper-plane")
         self.submit_button.add_class("mk-submit")
@@ -115,8 +128,7 @@ class InstrumentForm:
 
     def _build_who(self) -> None:
         if self.identify == "email":
-            self.email = widgets.Text(placeholder="you@company.com", description="Your e-mail",
-                                      continuous_update=False)
+            self.email = widgets.Text(placeholder="you@company.com", description="Your e-mail", continuous_update=False)
             self.email.add_class("mk-email")
             go = widgets.Button(description="Continue")
             go.add_class("mk-continue")
@@ -138,16 +150,20 @@ class InstrumentForm:
         people = people[people["cohort_id"] == change["new"]]
         if self.instrument.role in ins.ROLES:
             people = people[people["role"] == self.instrument.role]
-        self.person_picker.options = [(f"{n} ({p})" if isinstance(n, str) else p, p)
-                                      for n, p in zip(people["name"], people["participant_id"], strict=True)]
+        self.person_picker.options = [
+            (f"{n} ({p})" if isinstance(n, str) else p, p)
+            for n, p in zip(people["name"], people["participant_id"], strict=True)
+        ]
         self.person_picker.value = None
 
     def identify_by_email(self, email: str) -> bool:
         """Find the participant by e-mail (case-insensitive); explain when that fails."""
         found = self.directory.find_email(email) if email.strip() else None
         if found is None:
-            self.who_message.value = ("<p class='mk-error'>This e-mail is not on the programme's roster. Check the "
-                                      "spelling, or ask your programme lead to add you.</p>")
+            self.who_message.value = (
+                "<p class='mk-error'>This e-mail is not on the programme's roster. Check the "
+                "spelling, or ask your programme lead to add you.</p>"
+            )
             self._show_form(False)
             return False
         return self.choose_person(found["participant_id"])
@@ -163,8 +179,10 @@ class InstrumentForm:
         need = self.instrument.role
         if need in ins.ROLES and person["role"] != need:
             other = "Mentee readiness" if need == "mentor" else "Mentor readiness"
-            self.who_message.value = (f"<p class='mk-error'>This checklist is for {need}s. You are enrolled as a "
-                                      f"{_esc(person['role'])}: please use the {other} form.</p>")
+            self.who_message.value = (
+                f"<p class='mk-error'>This checklist is for {need}s. You are enrolled as a "
+                f"{_esc(person['role'])}: please use the {other} form.</p>"
+            )
             self._show_form(False)
             return False
         self.person = person
@@ -203,7 +221,9 @@ class InstrumentForm:
             return True
         pairs = self.my_pairs()
         if pairs.empty:
-            self.who_message.value += "<p class='mk-error'>You are not in a mentoring pair yet, so there is nothing to answer about.</p>"
+            self.who_message.value += (
+                "<p class='mk-error'>You are not in a mentoring pair yet, so there is nothing to answer about.</p>"
+            )
             self.subject_box.children = []
             return False
         self.pair_picker = widgets.Dropdown(options=self._pair_options(pairs), description="About")
@@ -306,8 +326,15 @@ class InstrumentForm:
         unchanged = goal is not None and all(_as_cell(goal[f]) == answers[f] for f in GOAL_FIELDS)
         other = "yes" if unchanged and goal[theirs] == 1 else "no"
         goal_id = goal["goal_id"] if goal is not None else f"G-{uuid.uuid4().hex[:10].upper()}"
-        return {"goal_id": goal_id, "mentor_id": pair["mentor_id"], "mentee_id": pair["mentee_id"], **answers,
-                mine: "yes" if self.agree.value else "no", theirs: other, "submitted_at": now}
+        return {
+            "goal_id": goal_id,
+            "mentor_id": pair["mentor_id"],
+            "mentee_id": pair["mentee_id"],
+            **answers,
+            mine: "yes" if self.agree.value else "no",
+            theirs: other,
+            "submitted_at": now,
+        }
 
     def submit(self, _button: object = None) -> ingest.ImportResult | None:
         """Check, then store one submission; a second click while saving or after sending does nothing."""
@@ -321,12 +348,18 @@ class InstrumentForm:
             text = problems.get(item_id) or ("Not answered yet." if item_id in unanswered else "")
             widget.value = f"<span class='mk-error'>{_esc(text)}</span>" if text else ""
         if problems:
-            self.status.value = "<p class='mk-error'>" + _esc(problems.get("_subject", "Please complete the highlighted questions.")) + "</p>"
+            self.status.value = (
+                "<p class='mk-error'>"
+                + _esc(problems.get("_subject", "Please complete the highlighted questions."))
+                + "</p>"
+            )
             return None
         if unanswered and not self.confirm_partial.value:
             self.confirm_partial.layout.display = None
-            self.status.value = (f"<p class='mk-error'>{len(unanswered)} question(s) are not answered. Answer them, or "
-                                 "tick “Send anyway” to send a partial response.</p>")
+            self.status.value = (
+                f"<p class='mk-error'>{len(unanswered)} question(s) are not answered. Answer them, or "
+                "tick “Send anyway” to send a partial response.</p>"
+            )
             return None
         self._saving = True
         self.submit_button.disabled = True  # one widget message; no other changes until the answer
@@ -340,8 +373,10 @@ class InstrumentForm:
         except Exception as exc:  # the database went away: keep the answers, say so plainly
             self._saving = False
             self.submit_button.disabled = False
-            self.status.value = (f"<p class='mk-error'>Could not save your answers ({_esc(type(exc).__name__)}). "
-                                 "Your answers are still here; please try again in a moment.</p>")
+            self.status.value = (
+                f"<p class='mk-error'>Could not save your answers ({_esc(type(exc).__name__)}). "
+                "Your answers are still here; please try again in a moment.</p>"
+            )
             return None
         self._saving = False
         self.last_result = result
@@ -352,8 +387,10 @@ class InstrumentForm:
             return result
         self.sent = True
         receipt = f"MK-{result.receipts[0]}" if result.receipts else "already received"
-        self.status.value = (f"<p class='mk-ok'>Thank you — your answers are saved. Receipt: "
-                             f"<b class='mk-receipt'>{_esc(receipt)}</b></p>")
+        self.status.value = (
+            f"<p class='mk-ok'>Thank you — your answers are saved. Receipt: "
+            f"<b class='mk-receipt'>{_esc(receipt)}</b></p>"
+        )
         self.new_button.layout.display = None
         return result
 
@@ -371,8 +408,17 @@ class InstrumentForm:
 
     def widget(self) -> widgets.Widget:
         """The whole form."""
-        box = widgets.VBox([self.title, self.who_box, self.subject_box, self.items_box, self.confirm_partial,
-                            widgets.HBox([self.submit_button, self.new_button]), self.status])
+        box = widgets.VBox(
+            [
+                self.title,
+                self.who_box,
+                self.subject_box,
+                self.items_box,
+                self.confirm_partial,
+                widgets.HBox([self.submit_button, self.new_button]),
+                self.status,
+            ]
+        )
         box.add_class("mk-form")
         return box
 
@@ -410,11 +456,14 @@ def _as_cell(value: object) -> str:
 
 # --- the web app ---------------------------------------------------------------------------------
 
+
 def landing() -> widgets.HTML:
     """The landing page: one link per form, named for people."""
     links = "".join(
         f"<li><a class='mk-form-link' href='?form={f}'>{_esc(ins.get(f).title)}</a>"
-        f"<br><small>{_esc(ins.get(f).description)}</small></li>" for f in FORM_ORDER)
+        f"<br><small>{_esc(ins.get(f).description)}</small></li>"
+        for f in FORM_ORDER
+    )
     return widgets.HTML(f"<h1>Mentoring programme</h1><p>Choose a form:</p><ul class='mk-forms'>{links}</ul>")
 
 

@@ -40,12 +40,14 @@ class ImportResult:
 
     def summary(self) -> str:
         """The one-line summary the CLI prints."""
-        line = (f"read {self.read}, accepted {self.accepted}, duplicates {self.duplicates}, "
-                f"quarantined {self.quarantined}")
+        line = (
+            f"read {self.read}, accepted {self.accepted}, duplicates {self.duplicates}, quarantined {self.quarantined}"
+        )
         return line
 
 
 # --- row checks --------------------------------------------------------------------------------
+
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
@@ -65,8 +67,9 @@ def _roster_index(conn: Connection) -> pd.DataFrame:
     return store.read_participants(conn)[["participant_id", "cohort_id", "role", "email", "mentor_id"]]
 
 
-def resolve_people(ids: pd.Series, emails: pd.Series, roster: pd.DataFrame,
-                   what: str = "participant_id") -> tuple[pd.Series, pd.Series]:
+def resolve_people(
+    ids: pd.Series, emails: pd.Series, roster: pd.DataFrame, what: str = "participant_id"
+) -> tuple[pd.Series, pd.Series]:
     """Roster participant ids from ids and/or e-mails (case-insensitive); reasons for the rest."""
     pid, pid_err = clean.clean_id(ids, what)
     mail, mail_err = clean.clean_email(emails, "email")
@@ -75,28 +78,36 @@ def resolve_people(ids: pd.Series, emails: pd.Series, roster: pd.DataFrame,
     from_mail = mail.map(by_email).astype("string")
     reasons = clean.first_error([pid_err, mail_err], ids.index)
     unknown_id = pid.notna() & ~pid.isin(known)
-    reasons = reasons.fillna(pd.Series(
-        [f"{what} {v!r} is not on the roster" for v in pid], index=ids.index, dtype="string"
-    ).where(unknown_id))
+    reasons = reasons.fillna(
+        pd.Series([f"{what} {v!r} is not on the roster" for v in pid], index=ids.index, dtype="string").where(
+            unknown_id
+        )
+    )
     unknown_mail = pid.isna() & mail.notna() & from_mail.isna()
-    reasons = reasons.fillna(pd.Series(
-        [f"email {v!r} is not on the roster" for v in mail], index=ids.index, dtype="string"
-    ).where(unknown_mail))
+    reasons = reasons.fillna(
+        pd.Series([f"email {v!r} is not on the roster" for v in mail], index=ids.index, dtype="string").where(
+            unknown_mail
+        )
+    )
     clash = pid.notna() & from_mail.notna() & (pid != from_mail)
-    reasons = reasons.fillna(pd.Series(
-        f"{what} and email name different people", index=ids.index, dtype="string").where(clash))
+    reasons = reasons.fillna(
+        pd.Series(f"{what} and email name different people", index=ids.index, dtype="string").where(clash)
+    )
     nobody = pid.isna() & mail.isna() & ids.index.to_series().notna()
-    reasons = reasons.fillna(pd.Series(
-        f"no {what} or email", index=ids.index, dtype="string").where(nobody & reasons.isna()))
+    reasons = reasons.fillna(
+        pd.Series(f"no {what} or email", index=ids.index, dtype="string").where(nobody & reasons.isna())
+    )
     person = pid.fillna(from_mail)
     return person.where(reasons.isna()), reasons
 
 
 def _dedupe_keys(frame: pd.DataFrame, instrument: ins.Instrument, keyed: pd.Series | None) -> pd.Series:
-    parts = [frame["participant_id"].astype("string").fillna(""),
-             frame["pair_id"].astype("string").fillna(""),
-             frame["goal_id"].astype("string").fillna(""),
-             frame["submitted_at"].dt.strftime("%Y-%m-%dT%H:%M:%S").astype("string").fillna("")]
+    parts = [
+        frame["participant_id"].astype("string").fillna(""),
+        frame["pair_id"].astype("string").fillna(""),
+        frame["goal_id"].astype("string").fillna(""),
+        frame["submitted_at"].dt.strftime("%Y-%m-%dT%H:%M:%S").astype("string").fillna(""),
+    ]
     for item in instrument.items:
         col = frame[item.id]
         if item.kind == "date":
@@ -109,8 +120,9 @@ def _dedupe_keys(frame: pd.DataFrame, instrument: ins.Instrument, keyed: pd.Seri
     return content.astype("string")
 
 
-def prepare_submissions(canon: mkio.Canonical, instrument: ins.Instrument, conn: Connection,
-                        name: str = "file") -> tuple[pd.DataFrame, pd.Series]:
+def prepare_submissions(
+    canon: mkio.Canonical, instrument: ins.Instrument, conn: Connection, name: str = "file"
+) -> tuple[pd.DataFrame, pd.Series]:
     """Clean rows of an instrument; returns the cleaned frame and, per row, a quarantine reason."""
     f = canon.frame
     idx = f.index
@@ -127,20 +139,38 @@ def prepare_submissions(canon: mkio.Canonical, instrument: ins.Instrument, conn:
         goal, goal_err = clean.clean_id(f["goal_id"], "goal_id")
         mentor, mentor_err = clean.clean_id(f["mentor_id"], "mentor_id")
         mentee, mentee_err = clean.clean_id(f["mentee_id"], "mentee_id")
-        errors += [goal_err, mentor_err, mentee_err,
-                   _missing(goal, "goal_id"), _missing(mentor, "mentor_id"), _missing(mentee, "mentee_id")]
+        errors += [
+            goal_err,
+            mentor_err,
+            mentee_err,
+            _missing(goal, "goal_id"),
+            _missing(mentor, "mentor_id"),
+            _missing(mentee, "mentee_id"),
+        ]
         keyed = all_pairs.set_index(["mentor_id", "mentee_id"])["pair_id"]
-        pair_ids = pd.Series([keyed.get((m, e)) if pd.notna(m) and pd.notna(e) else None
-                              for m, e in zip(mentor, mentee, strict=True)], index=idx, dtype="Float64")
-        errors.append(pd.Series("mentor_id and mentee_id are not a pair on the roster", index=idx,
-                                dtype="string").where(pair_ids.isna() & mentor.notna() & mentee.notna()))
+        pair_ids = pd.Series(
+            [keyed.get((m, e)) if pd.notna(m) and pd.notna(e) else None for m, e in zip(mentor, mentee, strict=True)],
+            index=idx,
+            dtype="Float64",
+        )
+        errors.append(
+            pd.Series("mentor_id and mentee_id are not a pair on the roster", index=idx, dtype="string").where(
+                pair_ids.isna() & mentor.notna() & mentee.notna()
+            )
+        )
         registered = store.read_goals(conn, goal.dropna().unique().tolist()).set_index("goal_id")["pair_id"]
         other = goal.map(registered).astype("Float64")
-        errors.append(pd.Series("goal_id already belongs to another pair", index=idx, dtype="string")
-                      .where(other.notna() & pair_ids.notna() & (other != pair_ids)))
+        errors.append(
+            pd.Series("goal_id already belongs to another pair", index=idx, dtype="string").where(
+                other.notna() & pair_ids.notna() & (other != pair_ids)
+            )
+        )
         first_pair = pd.DataFrame({"g": goal, "p": pair_ids}).dropna().drop_duplicates("g").set_index("g")["p"]
-        errors.append(pd.Series("goal_id is used for another pair earlier in the file", index=idx,
-                                dtype="string").where(goal.map(first_pair).astype("Float64").ne(pair_ids).fillna(False)))
+        errors.append(
+            pd.Series("goal_id is used for another pair earlier in the file", index=idx, dtype="string").where(
+                goal.map(first_pair).astype("Float64").ne(pair_ids).fillna(False)
+            )
+        )
         out["participant_id"] = mentee
         out["pair_id"] = pair_ids
         out["goal_id"] = goal
@@ -154,19 +184,28 @@ def prepare_submissions(canon: mkio.Canonical, instrument: ins.Instrument, conn:
         errors += [goal_err, _missing(goal, "goal_id")]
         registered = store.read_goals(conn, goal.dropna().unique().tolist()).set_index("goal_id")
         pair_ids = goal.map(registered["pair_id"]).astype("Float64")
-        errors.append(pd.Series([f"goal_id {g!r} is not a known goal" for g in goal], index=idx,
-                                dtype="string").where(goal.notna() & pair_ids.isna()))
+        errors.append(
+            pd.Series([f"goal_id {g!r} is not a known goal" for g in goal], index=idx, dtype="string").where(
+                goal.notna() & pair_ids.isna()
+            )
+        )
         by = _text(f, "reported_by")
         is_mail = by.str.contains("@", regex=False).fillna(False)
         person, person_err = resolve_people(by.where(~is_mail), by.where(is_mail), roster, "reported_by")
         errors.append(person_err.where(by.notna()))
         errors.append(_missing(by, "reported_by"))
         pairs_by_id = all_pairs.set_index("pair_id")
-        in_pair = [pd.isna(p) or pd.isna(who) or who in (pairs_by_id.at[int(p), "mentor_id"],
-                                                        pairs_by_id.at[int(p), "mentee_id"])
-                   for p, who in zip(pair_ids, person, strict=True)]
-        errors.append(pd.Series("reported_by is not part of the goal's pair", index=idx,
-                                dtype="string").where(~pd.Series(in_pair, index=idx)))
+        in_pair = [
+            pd.isna(p)
+            or pd.isna(who)
+            or who in (pairs_by_id.at[int(p), "mentor_id"], pairs_by_id.at[int(p), "mentee_id"])
+            for p, who in zip(pair_ids, person, strict=True)
+        ]
+        errors.append(
+            pd.Series("reported_by is not part of the goal's pair", index=idx, dtype="string").where(
+                ~pd.Series(in_pair, index=idx)
+            )
+        )
         sub, sub_err = clean.clean_datetime(f["reported_at"], "reported_at")
         errors += [sub_err, _missing(sub, "reported_at")]
         out["participant_id"] = person
@@ -179,9 +218,16 @@ def prepare_submissions(canon: mkio.Canonical, instrument: ins.Instrument, conn:
         errors.append(person_err)
         role = person.map(roster.set_index("participant_id")["role"]).astype("string")
         if instrument.role in ins.ROLES:
-            errors.append(pd.Series([f"{p} is a {r}; {instrument.title.lower()} is for {instrument.role}s"
-                                     for p, r in zip(person, role, strict=True)], index=idx, dtype="string")
-                          .where(role.notna() & (role != instrument.role)))
+            errors.append(
+                pd.Series(
+                    [
+                        f"{p} is a {r}; {instrument.title.lower()} is for {instrument.role}s"
+                        for p, r in zip(person, role, strict=True)
+                    ],
+                    index=idx,
+                    dtype="string",
+                ).where(role.notna() & (role != instrument.role))
+            )
         sub, sub_err = clean.clean_datetime(f["submitted_at"], "submitted_at")
         errors += [sub_err, _missing(sub, "submitted_at")]
         out["participant_id"] = person
@@ -203,13 +249,15 @@ def prepare_submissions(canon: mkio.Canonical, instrument: ins.Instrument, conn:
         if item.required:
             errors.append(_missing(values.where(errs.isna(), "x"), item.id))
     if instrument.id == "goals":
-        errors.append(pd.Series("target_date is before start_date", index=idx, dtype="string")
-                      .where((out["target_date"] < out["start_date"]).fillna(False)))
+        errors.append(
+            pd.Series("target_date is before start_date", index=idx, dtype="string").where(
+                (out["target_date"] < out["start_date"]).fillna(False)
+            )
+        )
         out["submitted_at"] = out["submitted_at"].fillna(out["start_date"])
     if instrument.scoring in ("readiness", "checkin"):
         scored = [i.id for i in instrument.scored_items]
-        errors.append(pd.Series("no answers", index=idx, dtype="string")
-                      .where(out[scored].notna().sum(axis=1) == 0))
+        errors.append(pd.Series("no answers", index=idx, dtype="string").where(out[scored].notna().sum(axis=1) == 0))
     reasons = clean.first_error(errors, idx)
     keyed = _text(f, "response_id") if "response_id" in f.columns else None
     out["dedupe_key"] = _dedupe_keys(out, instrument, keyed)
@@ -219,8 +267,7 @@ def prepare_submissions(canon: mkio.Canonical, instrument: ins.Instrument, conn:
     out["flags"] = names.str.rstrip(",").replace("", pd.NA)
     # the raw row as the file had it, one JSON object per row
     raw_json = canon.raw.astype("string").fillna("").to_json(orient="records", lines=True, force_ascii=False)
-    out["raw"] = pd.Series(raw_json.splitlines(), index=idx, dtype="string") if len(idx) else \
-        pd.Series(dtype="string")
+    out["raw"] = pd.Series(raw_json.splitlines(), index=idx, dtype="string") if len(idx) else pd.Series(dtype="string")
     return out, reasons
 
 
@@ -228,8 +275,9 @@ def _missing(values: pd.Series, column: str) -> pd.Series:
     return pd.Series(f"{column} is required", index=values.index, dtype="string").where(values.isna())
 
 
-def _resolve_pairs(person: pd.Series, role: pd.Series, about: pd.Series, roster: pd.DataFrame,
-                   all_pairs: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+def _resolve_pairs(
+    person: pd.Series, role: pd.Series, about: pd.Series, roster: pd.DataFrame, all_pairs: pd.DataFrame
+) -> tuple[pd.Series, pd.Series]:
     """The pair a check-in is about: a mentee's current mentor; a mentor's only mentee or ``about``."""
     current = roster[roster["mentor_id"].notna()]
     by_pair = all_pairs.set_index(["mentor_id", "mentee_id"])["pair_id"]
@@ -263,8 +311,10 @@ def _resolve_pairs(person: pd.Series, role: pd.Series, about: pd.Series, roster:
                 why = f"about is needed: {who} mentors {len(mine)} mentees"
         pair_ids.append(None if pid is None else float(pid))
         reasons.append(why)
-    return (pd.Series(pair_ids, index=person.index, dtype="Float64"),
-            pd.Series(reasons, index=person.index, dtype="string"))
+    return (
+        pd.Series(pair_ids, index=person.index, dtype="Float64"),
+        pd.Series(reasons, index=person.index, dtype="string"),
+    )
 
 
 # --- roster ------------------------------------------------------------------------------------
@@ -284,8 +334,11 @@ def prepare_roster(canon: mkio.Canonical, conn: Connection, name: str) -> tuple[
         errors.append(err)
     errors += [_missing(out["cohort_id"], "cohort_id"), _missing(out["participant_id"], "participant_id")]
     role = clean.as_text(f["role"]).str.lower()
-    errors.append(pd.Series([f"role: {r!r} is not mentor or mentee" for r in role], index=idx,
-                            dtype="string").where(~role.isin(list(ins.ROLES))))
+    errors.append(
+        pd.Series([f"role: {r!r} is not mentor or mentee" for r in role], index=idx, dtype="string").where(
+            ~role.isin(list(ins.ROLES))
+        )
+    )
     out["role"] = role
     out["name"] = clean.as_text(f["name"])
     out["email"], err = clean.clean_email(f["email"])
@@ -294,14 +347,29 @@ def prepare_roster(canon: mkio.Canonical, conn: Connection, name: str) -> tuple[
     errors.append(err)
     out["department"] = _text(f, "department")
     extra = [c for c in f.columns if c not in (*ROSTER_COLUMNS, "department", "_row")]
-    out["attributes"] = [{k: v for k, v in r.items() if pd.notna(v) and v != ""} or None
-                         for r in f[extra].astype("string").to_dict("records")] if extra else None
-    errors.append(pd.Series("a mentor row cannot name a mentor_id", index=idx, dtype="string")
-                  .where((role == "mentor") & out["mentor_id"].notna()))
-    errors.append(pd.Series("matched_on is required when mentor_id is given", index=idx, dtype="string")
-                  .where(out["mentor_id"].notna() & out["matched_on"].isna() & clean.is_blank(f["matched_on"])))
-    errors.append(pd.Series("matched_on given but mentor_id is blank", index=idx, dtype="string")
-                  .where(out["mentor_id"].isna() & out["matched_on"].notna()))
+    out["attributes"] = (
+        [
+            {k: v for k, v in r.items() if pd.notna(v) and v != ""} or None
+            for r in f[extra].astype("string").to_dict("records")
+        ]
+        if extra
+        else None
+    )
+    errors.append(
+        pd.Series("a mentor row cannot name a mentor_id", index=idx, dtype="string").where(
+            (role == "mentor") & out["mentor_id"].notna()
+        )
+    )
+    errors.append(
+        pd.Series("matched_on is required when mentor_id is given", index=idx, dtype="string").where(
+            out["mentor_id"].notna() & out["matched_on"].isna() & clean.is_blank(f["matched_on"])
+        )
+    )
+    errors.append(
+        pd.Series("matched_on given but mentor_id is blank", index=idx, dtype="string").where(
+            out["mentor_id"].isna() & out["matched_on"].notna()
+        )
+    )
     reasons = clean.first_error(errors, idx)
 
     stored = store.read_participants(conn)
@@ -310,29 +378,52 @@ def prepare_roster(canon: mkio.Canonical, conn: Connection, name: str) -> tuple[
     dup_mail = out["email"].notna() & out["email"].duplicated(keep="first")
     ident = _roster_signature(out)
     same_as_earlier = ident.duplicated(keep="first")
-    reasons = reasons.fillna(pd.Series("participant_id appears earlier in the file with other details",
-                                       index=idx, dtype="string").where(dup_id & ~same_as_earlier))
-    reasons = reasons.fillna(pd.Series("email is used by another row of the file", index=idx,
-                                       dtype="string").where(dup_mail & ~dup_id))
+    reasons = reasons.fillna(
+        pd.Series("participant_id appears earlier in the file with other details", index=idx, dtype="string").where(
+            dup_id & ~same_as_earlier
+        )
+    )
+    reasons = reasons.fillna(
+        pd.Series("email is used by another row of the file", index=idx, dtype="string").where(dup_mail & ~dup_id)
+    )
     # against the store
     st = stored.set_index("participant_id")
     other_cohort = out["participant_id"].map(st["cohort_id"]).astype("string")
-    reasons = reasons.fillna(pd.Series([f"participant already enrolled in cohort {c}" for c in other_cohort],
-                                       index=idx, dtype="string").where(other_cohort.notna() & (other_cohort != out["cohort_id"])))
+    reasons = reasons.fillna(
+        pd.Series(
+            [f"participant already enrolled in cohort {c}" for c in other_cohort], index=idx, dtype="string"
+        ).where(other_cohort.notna() & (other_cohort != out["cohort_id"]))
+    )
     mail_owner = out["email"].map(stored.dropna(subset=["email"]).set_index("email")["participant_id"]).astype("string")
-    reasons = reasons.fillna(pd.Series("email belongs to another participant", index=idx, dtype="string")
-                             .where(mail_owner.notna() & (mail_owner != out["participant_id"])))
+    reasons = reasons.fillna(
+        pd.Series("email belongs to another participant", index=idx, dtype="string").where(
+            mail_owner.notna() & (mail_owner != out["participant_id"])
+        )
+    )
     # mentors must be mentors of the same cohort, in the file or the store
     ok = reasons.isna()
-    mentors = pd.concat([
-        out.loc[ok & (out["role"] == "mentor"), ["participant_id", "cohort_id"]],
-        stored.loc[stored["role"] == "mentor", ["participant_id", "cohort_id"]],
-    ]).drop_duplicates("participant_id").set_index("participant_id")["cohort_id"]
+    mentors = (
+        pd.concat(
+            [
+                out.loc[ok & (out["role"] == "mentor"), ["participant_id", "cohort_id"]],
+                stored.loc[stored["role"] == "mentor", ["participant_id", "cohort_id"]],
+            ]
+        )
+        .drop_duplicates("participant_id")
+        .set_index("participant_id")["cohort_id"]
+    )
     mentor_cohort = out["mentor_id"].map(mentors).astype("string")
     bad_mentor = out["mentor_id"].notna() & (mentor_cohort.isna() | (mentor_cohort != out["cohort_id"]))
-    reasons = reasons.fillna(pd.Series([f"mentor_id {m!r} is not a mentor of cohort {c}" for m, c in
-                                        zip(out["mentor_id"], out["cohort_id"], strict=True)],
-                                       index=idx, dtype="string").where(bad_mentor))
+    reasons = reasons.fillna(
+        pd.Series(
+            [
+                f"mentor_id {m!r} is not a mentor of cohort {c}"
+                for m, c in zip(out["mentor_id"], out["cohort_id"], strict=True)
+            ],
+            index=idx,
+            dtype="string",
+        ).where(bad_mentor)
+    )
     stored_sig = _roster_signature(stored.assign(attributes=None)) if not stored.empty else pd.Series(dtype="string")
     unchanged = ident.isin(set(stored_sig)) | (same_as_earlier & dup_id)
     return out, reasons, unchanged & reasons.isna()
@@ -346,8 +437,16 @@ def _roster_signature(frame: pd.DataFrame) -> pd.Series:
 
 # --- the import --------------------------------------------------------------------------------
 
-def import_file(engine: Engine, path: str | os.PathLike[str], kind: str, *, source: str = "auto",
-                mapping: str | os.PathLike[str] | None = None, timezone: str = "UTC") -> ImportResult:
+
+def import_file(
+    engine: Engine,
+    path: str | os.PathLike[str],
+    kind: str,
+    *,
+    source: str = "auto",
+    mapping: str | os.PathLike[str] | None = None,
+    timezone: str = "UTC",
+) -> ImportResult:
     """Import a CSV/XLSX file of one instrument (or the roster) in one transaction.
 
     ``timezone`` is the zone of exports whose times carry none (Google Forms, Microsoft Forms).
@@ -366,8 +465,16 @@ def import_file(engine: Engine, path: str | os.PathLike[str], kind: str, *, sour
 def import_canonical(engine: Engine, canon: mkio.Canonical, kind: str, *, file_name: str) -> ImportResult:
     """Import rows already in the template's columns (files, forms)."""
     with store.retrying(engine) as conn:
-        import_id = store.record_import(conn, instrument=kind, source=canon.source, file_name=file_name,
-                                        rows_read=len(canon.frame), accepted=0, duplicates=0, quarantined=0)
+        import_id = store.record_import(
+            conn,
+            instrument=kind,
+            source=canon.source,
+            file_name=file_name,
+            rows_read=len(canon.frame),
+            accepted=0,
+            duplicates=0,
+            quarantined=0,
+        )
         if kind == "roster":
             out, reasons, unchanged = prepare_roster(canon, conn, file_name)
             ok = reasons.isna()
@@ -391,13 +498,20 @@ def import_canonical(engine: Engine, canon: mkio.Canonical, kind: str, *, file_n
             dup = ok & ~accept
             receipts = tuple(int(i) for i in ids.dropna())
         result = ImportResult(
-            instrument=kind, source=canon.source, read=len(out), accepted=int(accept.sum()),
-            duplicates=int(dup.sum()), quarantined=int((~ok).sum()),
-            flags={k: int(v.reindex(out.index).fillna(False).astype(bool)[accept].sum()) for k, v in canon.flags.items()},
+            instrument=kind,
+            source=canon.source,
+            read=len(out),
+            accepted=int(accept.sum()),
+            duplicates=int(dup.sum()),
+            quarantined=int((~ok).sum()),
+            flags={
+                k: int(v.reindex(out.index).fillna(False).astype(bool)[accept].sum()) for k, v in canon.flags.items()
+            },
             receipts=receipts,
         )
-        store.finish_import(conn, import_id, accepted=result.accepted, duplicates=result.duplicates,
-                            quarantined=result.quarantined)
+        store.finish_import(
+            conn, import_id, accepted=result.accepted, duplicates=result.duplicates, quarantined=result.quarantined
+        )
         assert result.read == result.accepted + result.duplicates + result.quarantined
     if result.quarantined:
         qpath = _write_quarantine(engine, canon, reasons, kind, file_name)
@@ -405,8 +519,7 @@ def import_canonical(engine: Engine, canon: mkio.Canonical, kind: str, *, file_n
     return result
 
 
-def _write_quarantine(engine: Engine, canon: mkio.Canonical, reasons: pd.Series, kind: str,
-                      file_name: str) -> Path:
+def _write_quarantine(engine: Engine, canon: mkio.Canonical, reasons: pd.Series, kind: str, file_name: str) -> Path:
     bad = reasons.notna()
     frame = canon.raw[bad].copy()
     frame.insert(0, "reason", reasons[bad].to_numpy())
@@ -424,4 +537,3 @@ def submit_rows(engine: Engine, kind: str, rows: list[dict[str, object]], source
     frame.insert(0, "_row", range(1, len(frame) + 1))
     canon = mkio.Canonical(frame=frame, source=source, raw=frame.drop(columns="_row"))
     return import_canonical(engine, canon, kind, file_name=source)
-

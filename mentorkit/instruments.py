@@ -68,9 +68,7 @@ def _load() -> tuple[dict[int, str], dict[str, Instrument]]:
     likert = {int(k): str(v) for k, v in raw["scales"]["likert5"].items()}
     found: dict[str, Instrument] = {}
     for spec in raw["instruments"]:
-        items = tuple(
-            Item(**{**it, "choices": tuple(it.get("choices", ()))}) for it in spec["items"]
-        )
+        items = tuple(Item(**{**it, "choices": tuple(it.get("choices", ()))}) for it in spec["items"])
         found[spec["id"]] = Instrument(
             id=spec["id"],
             title=spec["title"],

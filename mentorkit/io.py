@@ -79,8 +79,9 @@ def _decode(p: Path, data: bytes) -> str:
 def _read_csv(p: Path, data: bytes) -> pd.DataFrame:
     text = _decode(p, data)
     try:
-        cells = pd.read_csv(_io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=True)
+        cells = pd.read_csv(
+            _io.StringIO(text), header=None, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True
+        )
     except (pd.errors.ParserError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
         raise InputFileError(f"{p.name} is not a readable CSV file: {first}") from None
@@ -89,16 +90,20 @@ def _read_csv(p: Path, data: bytes) -> pd.DataFrame:
 
 def _read_xlsx(p: Path, data: bytes) -> pd.DataFrame:
     try:
-        cells = pd.read_excel(_io.BytesIO(data), header=None, dtype=str, engine="openpyxl",
-                              keep_default_na=False, na_filter=False)
+        cells = pd.read_excel(
+            _io.BytesIO(data), header=None, dtype=str, engine="openpyxl", keep_default_na=False, na_filter=False
+        )
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise InputFileError(f"{p.name} is not a readable XLSX workbook ({type(exc).__name__})") from None
     cells = cells.dropna(how="all")
     return cells.astype("string").fillna("")
 
 
-def with_header(cells: pd.DataFrame, header_row: int = 0, first_data_row: int | None = None,
-                ) -> tuple[list[str], pd.DataFrame]:
+def with_header(
+    cells: pd.DataFrame,
+    header_row: int = 0,
+    first_data_row: int | None = None,
+) -> tuple[list[str], pd.DataFrame]:
     """Split cells into header names and data rows; ``_row`` gives 1-based file rows."""
     if len(cells) <= header_row:
         raise InputFileError("the file has no header row")
@@ -151,8 +156,9 @@ def detect(table: RawTable, forced: str = "auto") -> Source:
     return SOURCES["mentorkit"]
 
 
-def _template_convert(table: RawTable, instrument: Instrument | None,
-                      mapping: dict[str, str], tz: str = "UTC") -> Canonical:
+def _template_convert(
+    table: RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str = "UTC"
+) -> Canonical:
     header, body = with_header(table.cells)
     names = [mapping.get(clean.normalize_question(h), h.strip().lower()) for h in header]
     seen: dict[str, int] = {}
@@ -172,6 +178,7 @@ register(Source("mentorkit", "mentorkit template", lambda t: True, _template_con
 
 
 # --- writing ---------------------------------------------------------------------------------
+
 
 def safe_stem(name: str, limit: int = 40) -> str:
     """A file name part derived from user text: only letters, digits, - and _."""
@@ -211,6 +218,7 @@ def load_mapping(path: str | os.PathLike[str] | None) -> dict[str, str]:
     pairs: dict[str, str] = {}
     if p.suffix.lower() in (".yaml", ".yml"):
         import yaml
+
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError:

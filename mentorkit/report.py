@@ -8,6 +8,7 @@ one report's failure never stops the others. Only this module starts kernels.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -20,8 +21,8 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__, clean, score, store
-from ._imports import skip_iri_grammar
 from . import io as mkio
+from ._imports import skip_iri_grammar
 from .errors import ReportError, UsageError
 
 REPORTS = ("readiness", "goal_progress")
@@ -74,8 +75,10 @@ class RunOptions:
 
 # --- the kernel pool ---------------------------------------------------------------------------
 
+
 def _one_line(text: str, limit: int = 300) -> str:
     import re
+
     plain = re.sub(r"\x1b\[[0-9;]*m", "", text).strip().splitlines()
     line = plain[-1] if plain else ""
     return line[:limit]
@@ -106,12 +109,18 @@ class Runner:
         self._exporter_cls = HTMLExporter
 
     def exporter(self):  # type: ignore[no-untyped-def]
-        return self._exporter_cls(template_name="mentorkit_report", extra_template_basedirs=[str(TEMPLATES)],
-                                  exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        return self._exporter_cls(
+            template_name="mentorkit_report",
+            extra_template_basedirs=[str(TEMPLATES)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
 
     def check_parameters(self, notebook: Path) -> None:
         """papermill only warns about unknown parameter names: refuse them here."""
         from papermill.inspection import inspect_notebook
+
         found = set(inspect_notebook(str(notebook)))
         missing = [p for p in PARAMETERS if p not in found]
         if missing:
@@ -122,12 +131,14 @@ class Runner:
 
     async def _start_kernel(self):  # type: ignore[no-untyped-def]
         from jupyter_client.manager import AsyncKernelManager
+
         km = AsyncKernelManager(kernel_name="python3")
         # the kernel imports the report code while it boots; its own stderr is noise here
         # (cell errors reach us through the protocol)
-        await km.start_kernel(extra_arguments=["--HistoryManager.enabled=False",
-                                               "--IPKernelApp.exec_lines=import mentorkit.reportkit"],
-                              stderr=subprocess.DEVNULL)
+        await km.start_kernel(
+            extra_arguments=["--HistoryManager.enabled=False", "--IPKernelApp.exec_lines=import mentorkit.reportkit"],
+            stderr=subprocess.DEVNULL,
+        )
         return km
 
     async def _run_all(self, jobs: list[Job]) -> None:
@@ -156,8 +167,9 @@ class Runner:
                 try:
                     outcome, healthy = await self._execute(km, kc, job, exporter)
                 except Exception as exc:  # never let one report stop the batch
-                    outcome = Outcome(job.cohort, job.report, "failed",
-                                      error=f"{type(exc).__name__}: {_one_line(str(exc))}")
+                    outcome = Outcome(
+                        job.cohort, job.report, "failed", error=f"{type(exc).__name__}: {_one_line(str(exc))}"
+                    )
                     healthy = False
                 if not healthy:
                     kc.stop_channels()
@@ -178,14 +190,25 @@ class Runner:
         folder = opts.out / job.cohort
         folder.mkdir(parents=True, exist_ok=True)
         nb = self._load(str(job.notebook))  # papermill's loader adds the metadata it needs
-        params = {"cohort_id": job.cohort, "as_of": opts.as_of.isoformat(), "db_url": opts.db_url,
-                  "min_group_size": opts.min_group_size, "identify": opts.identify}
+        params = {
+            "cohort_id": job.cohort,
+            "as_of": opts.as_of.isoformat(),
+            "db_url": opts.db_url,
+            "min_group_size": opts.min_group_size,
+            "identify": opts.identify,
+        }
         nb = self._parameterize(nb, params)
         nb.metadata["mentorkit"] = {"version": __version__, "parameters": params}
         # the kernel is reused across reports: start each one from an empty namespace
         nb.cells.insert(0, self._nbformat.v4.new_code_cell("%reset -f"))
-        client = self._client(nb, km=km, timeout=opts.timeout, startup_timeout=60, allow_errors=False,
-                              resources={"metadata": {"path": str(folder)}})
+        client = self._client(
+            nb,
+            km=km,
+            timeout=opts.timeout,
+            startup_timeout=60,
+            allow_errors=False,
+            resources={"metadata": {"path": str(folder)}},
+        )
         client.kc = kc
         healthy = True
         try:
@@ -232,13 +255,12 @@ class Runner:
 
 
 async def _shutdown(km) -> None:  # type: ignore[no-untyped-def]
-    try:
+    with contextlib.suppress(Exception):  # a kernel that is already gone is fine
         await km.shutdown_kernel(now=True)
-    except Exception:
-        pass
 
 
 # --- the run -----------------------------------------------------------------------------------
+
 
 def default_out(as_of: date) -> Path:
     """reports/<as-of>/ in the workspace."""
@@ -248,6 +270,7 @@ def default_out(as_of: date) -> Path:
 def write_assets(out: Path) -> None:
     """plotly.js and the stylesheet, once per run, shared by every report of the folder."""
     import plotly.offline
+
     assets = out / "assets"
     js = assets / "plotly.min.js"
     source = plotly.offline.get_plotlyjs()
@@ -298,6 +321,7 @@ def run(options: RunOptions, cohorts: list[str] | None, progress: bool | None = 
     bar = None
     if show:
         from tqdm import tqdm
+
         bar = tqdm(total=len(jobs), unit="report", desc="reports", file=sys.stderr)
 
     def done(outcome: Outcome) -> None:
@@ -308,8 +332,11 @@ def run(options: RunOptions, cohorts: list[str] | None, progress: bool | None = 
                 bar.write(f"{outcome.cohort}/{outcome.report}: failed: {outcome.error}", file=sys.stderr)
         else:
             tail = "" if outcome.status == "ok" else f": {outcome.error}"
-            print(f"{outcome.cohort}/{outcome.report} {outcome.status} {outcome.seconds:.1f}s{tail}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"{outcome.cohort}/{outcome.report} {outcome.status} {outcome.seconds:.1f}s{tail}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     runner = Runner(options, done)
     try:
@@ -324,8 +351,11 @@ def run(options: RunOptions, cohorts: list[str] | None, progress: bool | None = 
     for cohort in chosen:
         figures = score.score_cohort(data, cohort, options.as_of, settings).to_dict()
         meta = {
-            "cohort": cohort, "as_of": options.as_of.isoformat(), "generated_at": store.now().isoformat() + "Z",
-            "mentorkit_version": __version__, "data_fingerprint": fingerprints[cohort],
+            "cohort": cohort,
+            "as_of": options.as_of.isoformat(),
+            "generated_at": store.now().isoformat() + "Z",
+            "mentorkit_version": __version__,
+            "data_fingerprint": fingerprints[cohort],
             "parameters": _public_parameters(options),
             "figures": figures,
             "reports": {o.report: asdict(o) for o in outcomes if o.cohort == cohort},
@@ -337,12 +367,19 @@ def run(options: RunOptions, cohorts: list[str] | None, progress: bool | None = 
 
 def _public_parameters(options: RunOptions) -> dict[str, object]:
     import sqlalchemy as sa
-    return {"as_of": options.as_of.isoformat(), "db": sa.make_url(options.db_url).render_as_string(hide_password=True),
-            "min_group_size": options.min_group_size, "identify": options.identify, "jobs": options.jobs,
-            "timeout": options.timeout}
+
+    return {
+        "as_of": options.as_of.isoformat(),
+        "db": sa.make_url(options.db_url).render_as_string(hide_password=True),
+        "min_group_size": options.min_group_size,
+        "identify": options.identify,
+        "jobs": options.jobs,
+        "timeout": options.timeout,
+    }
 
 
 # --- index and manifest ------------------------------------------------------------------------
+
 
 def read_metas(out: Path) -> list[dict]:  # type: ignore[type-arg]
     """Every cohort's meta.json under a report folder (reports may come from several machines)."""
@@ -369,8 +406,15 @@ def rebuild_index(out: Path) -> tuple[Path, Path]:
         "generated_at": store.now().isoformat() + "Z",
         "parameters": metas[-1]["parameters"] if metas else {},
         "data_fingerprint": combined,
-        "cohorts": {m["cohort"]: {"as_of": m["as_of"], "data_fingerprint": m["data_fingerprint"],
-                                  "generated_at": m["generated_at"], "parameters": m["parameters"]} for m in metas},
+        "cohorts": {
+            m["cohort"]: {
+                "as_of": m["as_of"],
+                "data_fingerprint": m["data_fingerprint"],
+                "generated_at": m["generated_at"],
+                "parameters": m["parameters"],
+            }
+            for m in metas
+        },
         "reports": reports,
         "ok": sum(r["status"] == "ok" for r in reports),
         "failed": sum(r["status"] != "ok" for r in reports),
@@ -404,8 +448,10 @@ def index_html(metas: list[dict]) -> str:  # type: ignore[type-arg]
             elif r["status"] == "ok":
                 links.append(f"<a href='{escape(r['html'])}'>{REPORT_TITLES[name]}</a>")
             else:
-                links.append(f"<span class='mk-failed'>{REPORT_TITLES[name]} failed</span>"
-                             f" <small>{escape(r['error'] or '')}</small>")
+                links.append(
+                    f"<span class='mk-failed'>{REPORT_TITLES[name]} failed</span>"
+                    f" <small>{escape(r['error'] or '')}</small>"
+                )
         mr, er, rel, g = f["mentor_readiness"], f["mentee_readiness"], f["relationship"], f["goals"]
         rows.append(
             f"<tr><td><strong>{escape(m['cohort'])}</strong><br><small>as of {escape(m['as_of'])}</small></td>"
@@ -414,7 +460,8 @@ def index_html(metas: list[dict]) -> str:  # type: ignore[type-arg]
             f"<td>{fig(mr['response_rate'], True)} / {fig(er['response_rate'], True)}</td>"
             f"<td>{fig(rel['health_index'])}</td><td>{fig(rel['needs_checkin'])} of {rel['pairs']}</td>"
             f"<td>{g['achieved']} achieved, {g['at_risk']} at risk, {g['overdue']} overdue</td>"
-            f"<td>{'<br>'.join(links)}</td></tr>")
+            f"<td>{'<br>'.join(links)}</td></tr>"
+        )
     body = "".join(rows) or "<tr><td colspan='8'>No reports in this folder yet.</td></tr>"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -433,6 +480,7 @@ def index_html(metas: list[dict]) -> str:  # type: ignore[type-arg]
 
 # --- the command -------------------------------------------------------------------------------
 
+
 def run_cli(args) -> int:  # type: ignore[no-untyped-def]
     """``mentorkit report``: exit 0 when all succeeded, 1 when any failed, 2 on bad usage."""
     as_of = score.parse_as_of(args.as_of)
@@ -445,11 +493,20 @@ def run_cli(args) -> int:  # type: ignore[no-untyped-def]
         raise UsageError("--jobs must be at least 1")
     db_url = args.db or store.default_url()
     notebooks = Path(args.notebooks) if getattr(args, "notebooks", None) else notebooks_dir()
-    options = RunOptions(as_of=as_of, out=out, db_url=db_url, jobs=args.jobs or os.cpu_count() or 1,
-                         identify=args.identify, timeout=args.timeout, notebooks=notebooks)
+    options = RunOptions(
+        as_of=as_of,
+        out=out,
+        db_url=db_url,
+        jobs=args.jobs or os.cpu_count() or 1,
+        identify=args.identify,
+        timeout=args.timeout,
+        notebooks=notebooks,
+    )
     start = time.perf_counter()
     outcomes = run(options, None if args.all else args.cohort)
     failed = [o for o in outcomes if o.status != "ok"]
-    print(f"{len(outcomes)} reports in {time.perf_counter() - start:.1f} s: {len(outcomes) - len(failed)} ok, "
-          f"{len(failed)} failed → {out / 'index.html'}")
+    print(
+        f"{len(outcomes)} reports in {time.perf_counter() - start:.1f} s: {len(outcomes) - len(failed)} ok, "
+        f"{len(failed)} failed → {out / 'index.html'}"
+    )
     return 1 if failed else 0

@@ -46,8 +46,9 @@ class ReportContext:
         return f"fewer than {self.settings.min_group_size} responses — hidden for confidentiality"
 
 
-def open_report(cohort_id: str, as_of: str | date, db_url: str | None = None, min_group_size: int = 5,
-                identify: bool = False) -> ReportContext:
+def open_report(
+    cohort_id: str, as_of: str | date, db_url: str | None = None, min_group_size: int = 5, identify: bool = False
+) -> ReportContext:
     """Load and score one cohort for a report; sets up the chart renderer."""
     charts.use_report_renderer()
     engine = store.connect(db_url, create=False)
@@ -63,8 +64,14 @@ def settings_for(min_group_size: int) -> Settings:
     return Settings(min_group_size=k, min_comment_group=max(DEFAULT.min_comment_group, k))
 
 
-def context(data: store.CohortData, cohort_id: str, as_of: str | date, settings: Settings = DEFAULT,
-            identify: bool = False, fingerprint: str = "-") -> ReportContext:
+def context(
+    data: store.CohortData,
+    cohort_id: str,
+    as_of: str | date,
+    settings: Settings = DEFAULT,
+    identify: bool = False,
+    fingerprint: str = "-",
+) -> ReportContext:
     """A report context from data already in memory (the explore notebook switches cohorts fast)."""
     day = score.parse_as_of(as_of)
     detail = score.cohort_detail(data, cohort_id, day, settings)
@@ -72,6 +79,7 @@ def context(data: store.CohortData, cohort_id: str, as_of: str | date, settings:
 
 
 # --- small HTML pieces -------------------------------------------------------------------------
+
 
 def esc(value: object) -> str:
     """Escape any value for HTML."""
@@ -107,13 +115,16 @@ def title(ctx: ReportContext, report: str) -> HTML:
     return HTML(
         f"<header class='mk-title'><h1>{esc(report)}: {esc(ctx.cohort_id)}</h1>"
         f"<p>As of {esc(ctx.as_of.isoformat())} · {s.enrolled['mentor']} mentors · {s.enrolled['mentee']} mentees"
-        f" · {s.relationship.pairs} matched pairs</p></header>")
+        f" · {s.relationship.pairs} matched pairs</p></header>"
+    )
 
 
 def kpis(items: list[tuple[str, str]]) -> HTML:
     """A row of headline figures (label, already formatted value)."""
-    cells = "".join(f"<div class='mk-kpi'><div class='mk-kpi-v'>{v}</div><div class='mk-kpi-l'>{esc(k)}</div></div>"
-                    for k, v in items)
+    cells = "".join(
+        f"<div class='mk-kpi'><div class='mk-kpi-v'>{v}</div><div class='mk-kpi-l'>{esc(k)}</div></div>"
+        for k, v in items
+    )
     return HTML(f"<div class='mk-kpis'>{cells}</div>")
 
 
@@ -123,7 +134,9 @@ def findings(found: list[insights.Finding]) -> HTML:
         return note("Nothing needs attention.")
     rows = "".join(
         f"<li class='mk-f mk-f-{esc(f.level)}'><strong>{esc(f.text)}</strong>"
-        f"<br><span class='mk-next'>Next step: {esc(f.next_step)}</span></li>" for f in found)
+        f"<br><span class='mk-next'>Next step: {esc(f.next_step)}</span></li>"
+        for f in found
+    )
     return HTML(f"<ul class='mk-findings'>{rows}</ul>")
 
 
@@ -135,21 +148,25 @@ def footer(ctx: ReportContext) -> HTML:
         f"{esc(ctx.generated_at.strftime('%Y-%m-%d %H:%M'))} UTC · mentorkit {esc(__version__)} · "
         f"data fingerprint {esc(ctx.fingerprint)} · people are shown "
         f"{'by name' if ctx.identify else 'by pseudonymous id'}; groups under "
-        f"{ctx.settings.min_group_size} are hidden</footer>")
+        f"{ctx.settings.min_group_size} are hidden</footer>"
+    )
 
 
 # --- readiness sections ------------------------------------------------------------------------
 
+
 def readiness_kpis(ctx: ReportContext) -> HTML:
     s = ctx.detail.score
     m, e = s.mentor_readiness, s.mentee_readiness
-    return kpis([
-        ("mentor response rate", fmt(m.response_rate, "pct")),
-        ("mentor mean score", fmt(m.mean_score, hidden=ctx.hidden)),
-        ("mentee response rate", fmt(e.response_rate, "pct")),
-        ("mentee mean score", fmt(e.mean_score, hidden=ctx.hidden)),
-        ("mentees with a capacity risk", fmt(e.capacity_risk, hidden=ctx.hidden)),
-    ])
+    return kpis(
+        [
+            ("mentor response rate", fmt(m.response_rate, "pct")),
+            ("mentor mean score", fmt(m.mean_score, hidden=ctx.hidden)),
+            ("mentee response rate", fmt(e.response_rate, "pct")),
+            ("mentee mean score", fmt(e.mean_score, hidden=ctx.hidden)),
+            ("mentees with a capacity risk", fmt(e.capacity_risk, hidden=ctx.hidden)),
+        ]
+    )
 
 
 def readiness_findings(ctx: ReportContext) -> HTML:
@@ -167,8 +184,15 @@ def response_table(ctx: ReportContext) -> pd.DataFrame:
     rows = []
     for role in ins.ROLES:
         r = getattr(s, f"{role}_readiness")
-        rows.append({"role": role.title() + "s", "enrolled": s.enrolled[role], "respondents": r.respondents,
-                     "response rate": fmt(r.response_rate, "pct"), "incomplete": r.incomplete})
+        rows.append(
+            {
+                "role": role.title() + "s",
+                "enrolled": s.enrolled[role],
+                "respondents": r.respondents,
+                "response rate": fmt(r.response_rate, "pct"),
+                "incomplete": r.incomplete,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -182,8 +206,12 @@ def bands(ctx: ReportContext) -> go.Figure | HTML:
     for role in ins.ROLES:
         r = getattr(s, f"{role}_readiness")
         if not r.suppressed:
-            rows[role.title() + "s"] = {"ready": r.ready, "developing": r.developing, "not_yet": r.not_yet,
-                                        "incomplete": r.incomplete}
+            rows[role.title() + "s"] = {
+                "ready": r.ready,
+                "developing": r.developing,
+                "not_yet": r.not_yet,
+                "incomplete": r.incomplete,
+            }
     if not rows:
         return note(f"Bands: {ctx.hidden}.")
     return charts.band_counts(pd.DataFrame(rows).T)
@@ -240,14 +268,21 @@ def reliability(ctx: ReportContext) -> HTML:
         items = answers[answers["submission_id"].isin(latest["submission_id"])][[i.id for i in inst.scored_items]]
         rows.append((f"{role.title()} checklist (KR-20)", score.reliability(items, "kr20", ctx.settings)))
     checkins = score.latest(score.as_of_cut(ctx.data.responses["checkin"], ctx.as_of), ["participant_id", "pair_id"])
-    rows.append(("Check-in scale (Cronbach's alpha)",
-                 score.reliability(checkins[list(ins.CHECKIN_ELEMENTS)], "alpha", ctx.settings)))
+    rows.append(
+        (
+            "Check-in scale (Cronbach's alpha)",
+            score.reliability(checkins[list(ins.CHECKIN_ELEMENTS)], "alpha", ctx.settings),
+        )
+    )
     out = []
     for label, r in rows:
         value = r["value"]
         if value is None:
-            verdict = (f"not reported: {r['n']} complete responses, needs {ctx.settings.reliability_min_n}"
-                       if r["n"] < ctx.settings.reliability_min_n else "not computable (no variation)")
+            verdict = (
+                f"not reported: {r['n']} complete responses, needs {ctx.settings.reliability_min_n}"
+                if r["n"] < ctx.settings.reliability_min_n
+                else "not computable (no variation)"
+            )
             shown = "—"
         else:
             shown = f"{value:.2f}"
@@ -258,14 +293,20 @@ def reliability(ctx: ReportContext) -> HTML:
 
 # --- goals and relationship sections -----------------------------------------------------------
 
+
 def goal_kpis(ctx: ReportContext) -> HTML:
     g, r = ctx.detail.score.goals, ctx.detail.score.relationship
-    return kpis([
-        ("goals", fmt(g.total)), ("mutually agreed", fmt(g.mutually_agreed)), ("achieved", fmt(g.achieved)),
-        ("overdue", fmt(g.overdue)), ("stale", fmt(g.stale)),
-        ("pair health index", fmt(r.health_index, hidden=ctx.hidden)),
-        ("pairs needing a check-in", fmt(r.needs_checkin, hidden=ctx.hidden)),
-    ])
+    return kpis(
+        [
+            ("goals", fmt(g.total)),
+            ("mutually agreed", fmt(g.mutually_agreed)),
+            ("achieved", fmt(g.achieved)),
+            ("overdue", fmt(g.overdue)),
+            ("stale", fmt(g.stale)),
+            ("pair health index", fmt(r.health_index, hidden=ctx.hidden)),
+            ("pairs needing a check-in", fmt(r.needs_checkin, hidden=ctx.hidden)),
+        ]
+    )
 
 
 def goal_findings(ctx: ReportContext) -> HTML:
@@ -304,13 +345,16 @@ def goal_list(ctx: ReportContext, which: str) -> HTML:
     picked = goals[goals["status"] == "overdue"] if which == "overdue" else goals[goals["stale"]]
     if picked.empty:
         return note(f"No {which} goals.")
-    out = pd.DataFrame({
-        "goal": picked["goal_id"], "title": picked["title"],
-        "pair": [_pair_label(ctx, p) for p in picked["pair_id"]],
-        "target date": picked["target_date"].dt.strftime("%Y-%m-%d"),
-        "progress": [f"{p:.0f} %" for p in picked["progress"]],
-        "last update": [d.strftime("%Y-%m-%d") if pd.notna(d) else "never" for d in picked["last_update"]],
-    })
+    out = pd.DataFrame(
+        {
+            "goal": picked["goal_id"],
+            "title": picked["title"],
+            "pair": [_pair_label(ctx, p) for p in picked["pair_id"]],
+            "target date": picked["target_date"].dt.strftime("%Y-%m-%d"),
+            "progress": [f"{p:.0f} %" for p in picked["progress"]],
+            "last update": [d.strftime("%Y-%m-%d") if pd.notna(d) else "never" for d in picked["last_update"]],
+        }
+    )
     return table(out)
 
 
@@ -334,8 +378,10 @@ def health_over_time(ctx: ReportContext) -> go.Figure | HTML:
 def pair_status(ctx: ReportContext) -> go.Figure | HTML:
     rel = ctx.detail.score.relationship
     if rel.suppressed:
-        return note(f"Pair status: {ctx.hidden}. Pairs matched less than "
-                    f"{ctx.settings.too_early_days} days ago: {rel.too_early} of {rel.pairs}.")
+        return note(
+            f"Pair status: {ctx.hidden}. Pairs matched less than "
+            f"{ctx.settings.too_early_days} days ago: {rel.too_early} of {rel.pairs}."
+        )
     counts = {"on_track": rel.on_track or 0, "needs_checkin": rel.needs_checkin or 0, "too_early": rel.too_early}
     return charts.status_bars(counts, charts.PAIR_COLOURS, charts.PAIR_LABELS, "Pairs by status", "Pairs")
 
@@ -361,8 +407,13 @@ def pairs_needing_checkin(ctx: ReportContext) -> HTML:
             if row["low_element"]:
                 why.append(f"an element rated {ctx.settings.element_low} or lower")
         reasons.append("; ".join(why))
-    out = pd.DataFrame({"pair": [_pair_label(ctx, pid) for pid in need["pair_id"]],
-                        "matched on": need["matched_on"].dt.strftime("%Y-%m-%d"), "why": reasons})
+    out = pd.DataFrame(
+        {
+            "pair": [_pair_label(ctx, pid) for pid in need["pair_id"]],
+            "matched on": need["matched_on"].dt.strftime("%Y-%m-%d"),
+            "why": reasons,
+        }
+    )
     return table(out)
 
 
@@ -374,8 +425,13 @@ def perception_gaps(ctx: ReportContext) -> HTML:
     gaps = p[p["perception_gap"]]
     if gaps.empty:
         return note("Mentors and mentees see their relationships alike (no element differs by 2 or more).")
-    out = pd.DataFrame({"pair": [_pair_label(ctx, pid) for pid in gaps["pair_id"]],
-                        "mentor's health": gaps["mentor_health"].round(0), "mentee's health": gaps["mentee_health"].round(0)})
+    out = pd.DataFrame(
+        {
+            "pair": [_pair_label(ctx, pid) for pid in gaps["pair_id"]],
+            "mentor's health": gaps["mentor_health"].round(0),
+            "mentee's health": gaps["mentee_health"].round(0),
+        }
+    )
     return table(out, "Pairs whose two sides differ by 2 or more points on at least one element.")
 
 
@@ -384,13 +440,17 @@ def comments(ctx: ReportContext) -> HTML:
     checkins = checkins[checkins["pair_id"].isin(ctx.detail.pairs["pair_id"])]
     people = checkins["participant_id"].nunique()
     if people < ctx.settings.min_comment_group:
-        return note(f"Comments are shown only when at least {ctx.settings.min_comment_group} people have sent "
-                    f"a check-in ({people} so far).")
+        return note(
+            f"Comments are shown only when at least {ctx.settings.min_comment_group} people have sent "
+            f"a check-in ({people} so far)."
+        )
     latest = score.latest(checkins, ["participant_id", "pair_id"]).dropna(subset=["comment"])
     if latest.empty:
         return note("No comments.")
     items = "".join(f"<li>{esc(c)}</li>" for c in latest.sort_values("submitted_at")["comment"])
-    return HTML(f"<ul class='mk-comments'>{items}</ul><p class='mk-caption'>Latest comment per person, unattributed.</p>")
+    return HTML(
+        f"<ul class='mk-comments'>{items}</ul><p class='mk-caption'>Latest comment per person, unattributed.</p>"
+    )
 
 
 def data_quality(ctx: ReportContext) -> HTML:
@@ -399,10 +459,18 @@ def data_quality(ctx: ReportContext) -> HTML:
     for inst_id in ("mentor_readiness", "mentee_readiness", "checkin"):
         frame = score.as_of_cut(ctx.data.responses[inst_id], ctx.as_of)
         flags = frame["flags"].fillna("") if "flags" in frame.columns else pd.Series("", index=frame.index)
-        rows.append({"instrument": ins.get(inst_id).title, "submissions": len(frame),
-                     "speeders": int(flags.str.contains("speeder").sum()),
-                     "partial": int(flags.str.contains("partial").sum()),
-                     "straight-lining": int(flags.str.contains("straight_lining").sum()) if inst_id == "checkin" else "—"})
-    return table(pd.DataFrame(rows), "Flags are set when answers are imported; flagged answers still count. "
-                 "Speeders finished in under a third of the median time (Qualtrics); straight-lining gives every "
-                 "element the same rating.")
+        rows.append(
+            {
+                "instrument": ins.get(inst_id).title,
+                "submissions": len(frame),
+                "speeders": int(flags.str.contains("speeder").sum()),
+                "partial": int(flags.str.contains("partial").sum()),
+                "straight-lining": int(flags.str.contains("straight_lining").sum()) if inst_id == "checkin" else "—",
+            }
+        )
+    return table(
+        pd.DataFrame(rows),
+        "Flags are set when answers are imported; flagged answers still count. "
+        "Speeders finished in under a third of the median time (Qualtrics); straight-lining gives every "
+        "element the same rating.",
+    )

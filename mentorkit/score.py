@@ -39,6 +39,7 @@ def parse_as_of(text: str | date | None) -> date:
 
 # --- shared rules ------------------------------------------------------------------------------
 
+
 def as_of_cut(frame: pd.DataFrame, as_of: date, column: str = "submitted_at") -> pd.DataFrame:
     """Rows submitted on or before the as-of date (the whole day, UTC)."""
     end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
@@ -81,15 +82,18 @@ def suppress(value: float | int | None, n: int, k: int) -> float | int | None:
 
 # --- readiness ---------------------------------------------------------------------------------
 
+
 def readiness_band(score: pd.Series, settings: Settings = DEFAULT) -> pd.Series:
     """ready ≥ 75, developing ≥ 50, not_yet < 50; missing where there is no score."""
-    band = np.select([score >= settings.band_ready, score >= settings.band_developing, score < settings.band_developing],
-                     list(BANDS), default="")
+    band = np.select(
+        [score >= settings.band_ready, score >= settings.band_developing, score < settings.band_developing],
+        list(BANDS),
+        default="",
+    )
     return pd.Series(band, index=score.index, dtype="string").replace("", pd.NA)
 
 
-def readiness_scores(responses: pd.DataFrame, instrument: ins.Instrument,
-                     settings: Settings = DEFAULT) -> pd.DataFrame:
+def readiness_scores(responses: pd.DataFrame, instrument: ins.Instrument, settings: Settings = DEFAULT) -> pd.DataFrame:
     """Per submission: answered, yes, complete, score (100 × yes ÷ answered), band, capacity risk."""
     items = [i.id for i in instrument.scored_items]
     answers = responses[items].astype("float64")
@@ -121,20 +125,23 @@ class ReadinessSummary:
     capacity_risk: int | None = None
 
 
-def readiness_table(scored: pd.DataFrame, enrolled: pd.Series, settings: Settings = DEFAULT,
-                    capacity: bool = False) -> pd.DataFrame:
+def readiness_table(
+    scored: pd.DataFrame, enrolled: pd.Series, settings: Settings = DEFAULT, capacity: bool = False
+) -> pd.DataFrame:
     """Per cohort: respondents, response rate, mean score, band counts, incomplete, suppression.
 
     ``scored`` is the latest scored submission per respondent (any number of cohorts);
     ``enrolled`` counts enrolled participants of the role per cohort.
     """
     g = scored.groupby("cohort_id")
-    table = pd.DataFrame({
-        "respondents": g.size(),
-        "mean_score": g["score"].mean(),
-        "incomplete": (~scored["complete"]).groupby(scored["cohort_id"]).sum(),
-        "capacity_risk": g["capacity_risk"].sum(),
-    })
+    table = pd.DataFrame(
+        {
+            "respondents": g.size(),
+            "mean_score": g["score"].mean(),
+            "incomplete": (~scored["complete"]).groupby(scored["cohort_id"]).sum(),
+            "capacity_risk": g["capacity_risk"].sum(),
+        }
+    )
     bands = scored.groupby(["cohort_id", "band"]).size().unstack(fill_value=0)
     table = table.join(bands.reindex(columns=list(BANDS), fill_value=0))
     table = table.reindex(enrolled.index.union(table.index))
@@ -151,8 +158,9 @@ def readiness_table(scored: pd.DataFrame, enrolled: pd.Series, settings: Setting
     return table
 
 
-def readiness_by_cohort(responses: pd.DataFrame, participants: pd.DataFrame, role: str, as_of: date,
-                        settings: Settings = DEFAULT) -> tuple[pd.DataFrame, pd.DataFrame]:
+def readiness_by_cohort(
+    responses: pd.DataFrame, participants: pd.DataFrame, role: str, as_of: date, settings: Settings = DEFAULT
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Readiness figures of every cohort at once, and the latest scored submission per person."""
     instrument = ins.readiness_for(role)
     people = participants[participants["role"] == role]
@@ -165,8 +173,9 @@ def readiness_by_cohort(responses: pd.DataFrame, participants: pd.DataFrame, rol
     return table, scored
 
 
-def readiness_summary(responses: pd.DataFrame, participants: pd.DataFrame, role: str, as_of: date,
-                      settings: Settings = DEFAULT) -> tuple[ReadinessSummary, pd.DataFrame]:
+def readiness_summary(
+    responses: pd.DataFrame, participants: pd.DataFrame, role: str, as_of: date, settings: Settings = DEFAULT
+) -> tuple[ReadinessSummary, pd.DataFrame]:
     """One cohort's readiness figures for a role, and the latest scored submission per person."""
     instrument = ins.readiness_for(role)
     cohort = participants["cohort_id"].iloc[0] if len(participants) else "-"
@@ -179,28 +188,39 @@ def readiness_summary(responses: pd.DataFrame, participants: pd.DataFrame, role:
         respondents=int(row["respondents"]),
         response_rate=None if pd.isna(row["response_rate"]) else float(row["response_rate"]),
         mean_score=_num(row["mean_score"]),
-        ready=_int(row["ready"]), developing=_int(row["developing"]), not_yet=_int(row["not_yet"]),
-        incomplete=int(row["incomplete"]), suppressed=bool(row["suppressed"]),
+        ready=_int(row["ready"]),
+        developing=_int(row["developing"]),
+        not_yet=_int(row["not_yet"]),
+        incomplete=int(row["incomplete"]),
+        suppressed=bool(row["suppressed"]),
         capacity_risk=_int(row["capacity_risk"]) if instrument.capacity_items else None,
     )
     return summary, scored
 
 
-def item_yes_rates(scored_latest: pd.DataFrame, responses: pd.DataFrame, instrument: ins.Instrument,
-                   settings: Settings = DEFAULT) -> pd.DataFrame:
+def item_yes_rates(
+    scored_latest: pd.DataFrame, responses: pd.DataFrame, instrument: ins.Instrument, settings: Settings = DEFAULT
+) -> pd.DataFrame:
     """Per item: answered and yes rate over the latest submissions, weakest first (None if < k)."""
     rows = responses[responses["submission_id"].isin(scored_latest["submission_id"])]
     out = []
     for item in instrument.scored_items:
         answered = int(rows[item.id].notna().sum())
         rate = float(rows[item.id].mean()) if answered else None
-        out.append({"item_id": item.id, "question": item.text, "answered": answered,
-                    "yes_rate": suppress(rate, answered, settings.min_group_size)})
+        out.append(
+            {
+                "item_id": item.id,
+                "question": item.text,
+                "answered": answered,
+                "yes_rate": suppress(rate, answered, settings.min_group_size),
+            }
+        )
     table = pd.DataFrame(out)
     return table.sort_values("yes_rate", na_position="last", kind="stable").reset_index(drop=True)
 
 
 # --- relationship check-ins --------------------------------------------------------------------
+
 
 def checkin_health(responses: pd.DataFrame, settings: Settings = DEFAULT) -> pd.Series:
     """(mean of answered elements − 1) ÷ 4 × 100, needing at least 5 of the 7 answered."""
@@ -210,13 +230,11 @@ def checkin_health(responses: pd.DataFrame, settings: Settings = DEFAULT) -> pd.
     return health.where(answered >= settings.checkin_min_answered)
 
 
-def pair_table(pairs: pd.DataFrame, checkins: pd.DataFrame, as_of: date,
-               settings: Settings = DEFAULT) -> pd.DataFrame:
+def pair_table(pairs: pd.DataFrame, checkins: pd.DataFrame, as_of: date, settings: Settings = DEFAULT) -> pd.DataFrame:
     """Per matched pair (as of the date): each side's latest health, pair health, gap, status."""
     pairs = pairs[pairs["matched_on"] <= pd.Timestamp(as_of)].copy()
     current = as_of_cut(checkins, as_of)
-    current = current[current["pair_id"].isin(pairs["pair_id"])].merge(
-        pairs[["pair_id", "mentor_id"]], on="pair_id")
+    current = current[current["pair_id"].isin(pairs["pair_id"])].merge(pairs[["pair_id", "mentor_id"]], on="pair_id")
     current["side"] = np.where(current["participant_id"] == current["mentor_id"], "mentor", "mentee")
     last = latest(current, ["pair_id", "side"]).copy()
     last["health"] = checkin_health(last, settings)
@@ -228,8 +246,7 @@ def pair_table(pairs: pd.DataFrame, checkins: pd.DataFrame, as_of: date,
         out[f"{side}_health"] = frame["health"].reindex(out.index)
         out[f"{side}_at"] = frame["submitted_at"].reindex(out.index)
     out["health"] = out[["mentor_health", "mentee_health"]].mean(axis=1)
-    both = by_side["mentor"][elements].add_suffix("_m").join(
-        by_side["mentee"][elements].add_suffix("_e"), how="inner")
+    both = by_side["mentor"][elements].add_suffix("_m").join(by_side["mentee"][elements].add_suffix("_e"), how="inner")
     gaps = pd.concat([(both[f"{e}_m"] - both[f"{e}_e"]).abs() for e in elements], axis=1)
     out["perception_gap"] = (gaps >= settings.perception_gap).any(axis=1).reindex(out.index, fill_value=False)
     out["low_element"] = last.groupby("pair_id")["low"].any().reindex(out.index, fill_value=False)
@@ -267,8 +284,9 @@ class RelationshipSummary:
     suppressed: bool
 
 
-def relationship_summary(table: pd.DataFrame, checkins: pd.DataFrame, as_of: date,
-                         settings: Settings = DEFAULT) -> RelationshipSummary:
+def relationship_summary(
+    table: pd.DataFrame, checkins: pd.DataFrame, as_of: date, settings: Settings = DEFAULT
+) -> RelationshipSummary:
     """Pair counts, mean pair health and gaps, suppressed below k people with a check-in."""
     people = as_of_cut(checkins, as_of)
     people = people[people["pair_id"].isin(table["pair_id"])]["participant_id"].nunique()
@@ -288,6 +306,7 @@ def relationship_summary(table: pd.DataFrame, checkins: pd.DataFrame, as_of: dat
 
 # --- goals -------------------------------------------------------------------------------------
 
+
 def expected_progress(start: pd.Series, target: pd.Series, as_of: date) -> pd.Series:
     """100 × elapsed share of start → target, clamped to 0–100."""
     day = pd.Timestamp(as_of)
@@ -298,13 +317,15 @@ def expected_progress(start: pd.Series, target: pd.Series, as_of: date) -> pd.Se
     return 100 * share.fillna(instant)
 
 
-def goal_table(definitions: pd.DataFrame, updates: pd.DataFrame, as_of: date,
-               settings: Settings = DEFAULT) -> pd.DataFrame:
+def goal_table(
+    definitions: pd.DataFrame, updates: pd.DataFrame, as_of: date, settings: Settings = DEFAULT
+) -> pd.DataFrame:
     """Per goal (latest definition as of the date): agreement, progress, expected, status, stale."""
     goals = latest(as_of_cut(definitions, as_of), ["goal_id"]).set_index("goal_id")
     ups = latest(as_of_cut(updates, as_of), ["goal_id"]).set_index("goal_id")
-    out = goals[["cohort_id", "pair_id", "title", "start_date", "target_date",
-                 "agreed_by_mentor", "agreed_by_mentee"]].copy()
+    out = goals[
+        ["cohort_id", "pair_id", "title", "start_date", "target_date", "agreed_by_mentor", "agreed_by_mentee"]
+    ].copy()
     out["mutually_agreed"] = (out["agreed_by_mentor"] == 1) & (out["agreed_by_mentee"] == 1)
     out["progress"] = ups["progress_pct"].reindex(out.index).fillna(0.0)
     out["reported_status"] = ups["status"].reindex(out.index).fillna("not_started")
@@ -313,8 +334,7 @@ def goal_table(definitions: pd.DataFrame, updates: pd.DataFrame, as_of: date,
     out["status"] = goal_status(out, as_of, settings)
     since = out["last_update"].dt.normalize().fillna(out["start_date"])
     out["days_since_update"] = days_before(as_of, since)
-    out["stale"] = (~out["status"].isin(["achieved", "dropped"])
-                    & (out["days_since_update"] > settings.stale_days))
+    out["stale"] = ~out["status"].isin(["achieved", "dropped"]) & (out["days_since_update"] > settings.stale_days)
     return out.reset_index()
 
 
@@ -325,7 +345,9 @@ def goal_status(goals: pd.DataFrame, as_of: date, settings: Settings = DEFAULT) 
     on_track = goals["progress"] >= goals["expected"] - settings.goal_tolerance
     status = np.select(
         [reported == "achieved", reported == "dropped", overdue, on_track],
-        ["achieved", "dropped", "overdue", "on_track"], default="at_risk")
+        ["achieved", "dropped", "overdue", "on_track"],
+        default="at_risk",
+    )
     return pd.Series(status, index=goals.index, dtype="string")
 
 
@@ -346,12 +368,16 @@ class GoalSummary:
 def goal_summary(table: pd.DataFrame) -> GoalSummary:
     """Goal counts by status."""
     counts = table["status"].value_counts()
-    return GoalSummary(total=len(table), mutually_agreed=int(table["mutually_agreed"].sum()),
-                       stale=int(table["stale"].sum()),
-                       **{s: int(counts.get(s, 0)) for s in GOAL_STATUSES})
+    return GoalSummary(
+        total=len(table),
+        mutually_agreed=int(table["mutually_agreed"].sum()),
+        stale=int(table["stale"].sum()),
+        **{s: int(counts.get(s, 0)) for s in GOAL_STATUSES},
+    )
 
 
 # --- reliability -------------------------------------------------------------------------------
+
 
 def kr20(items: pd.DataFrame) -> float | None:
     """Kuder–Richardson 20 over complete 0/1 answers (None when not computable)."""
@@ -380,12 +406,13 @@ def cronbach_alpha(items: pd.DataFrame) -> float | None:
 
 def reliability(items: pd.DataFrame, method: str, settings: Settings = DEFAULT) -> dict[str, object]:
     """A reliability coefficient with its n, reported only from n ≥ 10 complete responses."""
-    n = int(len(items.dropna()))
+    n = len(items.dropna())
     value = (kr20 if method == "kr20" else cronbach_alpha)(items) if n >= settings.reliability_min_n else None
     return {"method": method, "n": n, "value": value, "reference": settings.reliability_reference}
 
 
 # --- the cohort --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CohortScore:
@@ -404,9 +431,13 @@ class CohortScore:
         mentor = asdict(self.mentor_readiness)
         mentor.pop("capacity_risk")
         return {
-            "cohort": self.cohort, "as_of": self.as_of.isoformat(), "enrolled": dict(self.enrolled),
-            "mentor_readiness": mentor, "mentee_readiness": asdict(self.mentee_readiness),
-            "relationship": asdict(self.relationship), "goals": asdict(self.goals),
+            "cohort": self.cohort,
+            "as_of": self.as_of.isoformat(),
+            "enrolled": dict(self.enrolled),
+            "mentor_readiness": mentor,
+            "mentee_readiness": asdict(self.mentee_readiness),
+            "relationship": asdict(self.relationship),
+            "goals": asdict(self.goals),
         }
 
 
@@ -433,14 +464,17 @@ def cohort_detail(data: CohortData, cohort_id: str, as_of: date, settings: Setti
     gtable = goal_table(resp["goals"], resp["goal_updates"], as_of, settings)
     gtable = gtable[gtable["pair_id"].isin(pairs["pair_id"]) | gtable["cohort_id"].eq(cohort_id)]
     score = CohortScore(
-        cohort=cohort_id, as_of=as_of,
+        cohort=cohort_id,
+        as_of=as_of,
         enrolled={r: int((people["role"] == r).sum()) for r in ins.ROLES},
-        mentor_readiness=mentor, mentee_readiness=mentee,
+        mentor_readiness=mentor,
+        mentee_readiness=mentee,
         relationship=relationship_summary(ptable, resp["checkin"], as_of, settings),
         goals=goal_summary(gtable),
     )
-    return CohortDetail(score=score, readiness={"mentor": mentor_scored, "mentee": mentee_scored},
-                        pairs=ptable, goals=gtable)
+    return CohortDetail(
+        score=score, readiness={"mentor": mentor_scored, "mentee": mentee_scored}, pairs=ptable, goals=gtable
+    )
 
 
 def score_cohort(data: CohortData, cohort_id: str, as_of: date, settings: Settings = DEFAULT) -> CohortScore:
@@ -454,5 +488,3 @@ def _num(value: object) -> float | None:
 
 def _int(value: object) -> int | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else int(value)  # type: ignore[call-overload]
-
-

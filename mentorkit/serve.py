@@ -15,9 +15,20 @@ LANDING = Path(__file__).resolve().parent.parent / "notebooks" / "collect" / "in
 
 def voila_command(port: int, open_browser: bool = False) -> list[str]:
     """The Voilà command line: the landing notebook, loopback only, no code, no tracebacks."""
-    return [sys.executable, "-m", "voila", str(LANDING), f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--Voila.port_retries=0", "--strip_sources=True", "--show_tracebacks=False", "--theme=light",
-            f"--Voila.open_browser={open_browser}", "--VoilaConfiguration.file_allowlist=[]"]
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(LANDING),
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--theme=light",
+        f"--Voila.open_browser={open_browser}",
+        "--VoilaConfiguration.file_allowlist=[]",
+    ]
 
 
 def serve(port: int = 8866, db: str | None = None, open_browser: bool = True) -> int:

@@ -27,16 +27,17 @@ DEFAULT_DB_NAME = "mentorkit.db"
 metadata = sa.MetaData()
 
 cohorts = sa.Table(
-    "cohorts", metadata,
+    "cohorts",
+    metadata,
     sa.Column("cohort_id", sa.String(64), primary_key=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
 participants = sa.Table(
-    "participants", metadata,
+    "participants",
+    metadata,
     sa.Column("participant_id", sa.String(64), primary_key=True),
-    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.cohort_id"), nullable=False,
-              index=True),
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.cohort_id"), nullable=False, index=True),
     sa.Column("role", sa.String(8), nullable=False),
     sa.Column("name", sa.Text),
     sa.Column("email", sa.String(320), unique=True),
@@ -48,10 +49,10 @@ participants = sa.Table(
 )
 
 pairs = sa.Table(
-    "pairs", metadata,
+    "pairs",
+    metadata,
     sa.Column("pair_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.cohort_id"), nullable=False,
-              index=True),
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.cohort_id"), nullable=False, index=True),
     sa.Column("mentor_id", sa.String(64), nullable=False),
     sa.Column("mentee_id", sa.String(64), nullable=False),
     sa.Column("matched_on", sa.Date),
@@ -59,14 +60,16 @@ pairs = sa.Table(
 )
 
 goals = sa.Table(
-    "goals", metadata,
+    "goals",
+    metadata,
     sa.Column("goal_id", sa.String(64), primary_key=True),
     sa.Column("pair_id", sa.Integer, sa.ForeignKey("pairs.pair_id"), nullable=False),
     sa.Column("cohort_id", sa.String(64), nullable=False, index=True),
 )
 
 imports = sa.Table(
-    "imports", metadata,
+    "imports",
+    metadata,
     sa.Column("import_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("instrument", sa.String(32), nullable=False),
     sa.Column("source", sa.String(32), nullable=False),
@@ -79,7 +82,8 @@ imports = sa.Table(
 )
 
 submissions = sa.Table(
-    "submissions", metadata,
+    "submissions",
+    metadata,
     sa.Column("submission_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("instrument", sa.String(32), nullable=False),
     sa.Column("cohort_id", sa.String(64), nullable=False),
@@ -98,7 +102,8 @@ submissions = sa.Table(
 )
 
 erasures = sa.Table(
-    "erasures", metadata,
+    "erasures",
+    metadata,
     sa.Column("erasure_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("erased_at", sa.DateTime, nullable=False),
     sa.Column("reference", sa.String(32), nullable=False),  # random, never derived from the person
@@ -106,9 +111,9 @@ erasures = sa.Table(
 )
 
 answers = sa.Table(
-    "answers", metadata,
-    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.submission_id"),
-              primary_key=True),
+    "answers",
+    metadata,
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.submission_id"), primary_key=True),
     sa.Column("item_id", sa.String(32), primary_key=True),
     sa.Column("value_num", sa.Float),
     sa.Column("value_text", sa.Text),
@@ -116,6 +121,7 @@ answers = sa.Table(
 
 
 # --- where the store lives -------------------------------------------------------------------
+
 
 def workspace() -> Path:
     """The workspace folder: ``MENTORKIT_HOME``, else the source checkout, else the cwd."""
@@ -183,15 +189,20 @@ def connect(url: str | None = None, *, create: bool = True) -> Engine:
             engine = sa.create_engine(parsed, connect_args={"timeout": 30})
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = sa.create_engine(parsed, pool_pre_ping=True,
-                                      connect_args={"connect_timeout": 10})
+            engine = sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
         ensure_schema(engine)
     except NoSuchModuleError:
         raise StoreError(f"no driver for {parsed.drivername}; for PostgreSQL install mentorkit[postgres]") from None
     except ModuleNotFoundError as exc:
-        raise StoreError(f"the database driver is not installed ({exc.name}); for PostgreSQL install mentorkit[postgres]") from None
+        raise StoreError(
+            f"the database driver is not installed ({exc.name}); for PostgreSQL install mentorkit[postgres]"
+        ) from None
     except (OperationalError, DBAPIError) as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(getattr(exc, "orig", exc)).strip() else type(exc).__name__
+        reason = (
+            str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            if str(getattr(exc, "orig", exc)).strip()
+            else type(exc).__name__
+        )
         raise StoreError(f"cannot open the database {shown}: {reason}") from None
     except OSError as exc:
         raise StoreError(f"cannot open the database {shown}: {exc.strerror or exc}") from None
@@ -225,18 +236,24 @@ def ensure_schema(engine: Engine) -> None:
         found = schema_revision(conn)
         if found is None:
             from . import migrations
+
             migrations.upgrade(conn)
             return
     if found != SCHEMA_REVISION:
         if found > SCHEMA_REVISION:
-            raise StoreError(f"the store's schema ({found}) is newer than this mentorkit ({SCHEMA_REVISION}); upgrade mentorkit")
-        raise StoreError(f"the store's schema ({found}) is older than this mentorkit ({SCHEMA_REVISION}); "
-                         "run `mentorkit db upgrade` (back up the database first)")
+            raise StoreError(
+                f"the store's schema ({found}) is newer than this mentorkit ({SCHEMA_REVISION}); upgrade mentorkit"
+            )
+        raise StoreError(
+            f"the store's schema ({found}) is older than this mentorkit ({SCHEMA_REVISION}); "
+            "run `mentorkit db upgrade` (back up the database first)"
+        )
 
 
 def upgrade_schema(url: str | None = None) -> tuple[str | None, str]:
     """Migrate a store to the newest schema; returns (revision before, revision after)."""
     from . import migrations
+
     global _ENGINES
     raw = url or default_url()
     parsed = _normalize_url(raw)
@@ -251,7 +268,9 @@ def upgrade_schema(url: str | None = None) -> tuple[str | None, str]:
             migrations.upgrade(conn)
             after = schema_revision(conn)
     except (OperationalError, DBAPIError) as exc:
-        raise StoreError(f"cannot upgrade the database: {str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}") from None
+        raise StoreError(
+            f"cannot upgrade the database: {str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}"
+        ) from None
     finally:
         engine.dispose()
     _ENGINES.pop(raw, None)
@@ -262,8 +281,10 @@ def _insert_ignore(conn: Connection, table: sa.Table) -> sa.Insert:
     """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
+
         return pg_insert(table).on_conflict_do_nothing()
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
     return sqlite_insert(table).on_conflict_do_nothing()
 
 
@@ -296,6 +317,7 @@ def now() -> datetime:
 
 # --- writing ---------------------------------------------------------------------------------
 
+
 def ensure_cohorts(conn: Connection, cohort_ids: Iterable[str]) -> None:
     """Create cohorts that do not exist yet."""
     rows = [{"cohort_id": c, "created_at": now()} for c in sorted(set(cohort_ids))]
@@ -307,10 +329,14 @@ def upsert_participants(conn: Connection, frame: pd.DataFrame) -> None:
     """Insert new roster rows and update changed ones (the roster is reference data)."""
     if frame.empty:
         return
-    existing = set(conn.execute(
-        sa.select(participants.c.participant_id).where(
-            participants.c.participant_id.in_(sa.bindparam("ids", expanding=True))),
-        {"ids": frame["participant_id"].tolist()}).scalars())
+    existing = set(
+        conn.execute(
+            sa.select(participants.c.participant_id).where(
+                participants.c.participant_id.in_(sa.bindparam("ids", expanding=True))
+            ),
+            {"ids": frame["participant_id"].tolist()},
+        ).scalars()
+    )
     rows = [_participant_row(r) for r in frame.to_dict("records")]
     new = [r for r in rows if r["participant_id"] not in existing]
     old = [r for r in rows if r["participant_id"] in existing]
@@ -318,18 +344,25 @@ def upsert_participants(conn: Connection, frame: pd.DataFrame) -> None:
         conn.execute(participants.insert(), new)
     if old:
         stmt = participants.update().where(participants.c.participant_id == sa.bindparam("pid"))
-        conn.execute(stmt, [{**{k: v for k, v in r.items() if k != "participant_id"},
-                             "pid": r["participant_id"]} for r in old])
+        conn.execute(
+            stmt, [{**{k: v for k, v in r.items() if k != "participant_id"}, "pid": r["participant_id"]} for r in old]
+        )
     matched = frame[frame["mentor_id"].notna()]
     if not matched.empty:
-        pair_rows = [{"cohort_id": r["cohort_id"], "mentor_id": r["mentor_id"],
-                      "mentee_id": r["participant_id"], "matched_on": _py_date(r["matched_on"])}
-                     for r in matched.to_dict("records")]
+        pair_rows = [
+            {
+                "cohort_id": r["cohort_id"],
+                "mentor_id": r["mentor_id"],
+                "mentee_id": r["participant_id"],
+                "matched_on": _py_date(r["matched_on"]),
+            }
+            for r in matched.to_dict("records")
+        ]
         conn.execute(_insert_ignore(conn, pairs), pair_rows)
-        stmt = pairs.update().where(
-            (pairs.c.mentor_id == sa.bindparam("m")) & (pairs.c.mentee_id == sa.bindparam("e")))
-        conn.execute(stmt, [{"m": r["mentor_id"], "e": r["mentee_id"], "matched_on": r["matched_on"]}
-                            for r in pair_rows])
+        stmt = pairs.update().where((pairs.c.mentor_id == sa.bindparam("m")) & (pairs.c.mentee_id == sa.bindparam("e")))
+        conn.execute(
+            stmt, [{"m": r["mentor_id"], "e": r["mentee_id"], "matched_on": r["matched_on"]} for r in pair_rows]
+        )
 
 
 def _py_date(value: object):  # type: ignore[no-untyped-def]
@@ -344,10 +377,15 @@ def _clean(value: object) -> object:
 
 def _participant_row(r: dict) -> dict:
     return {
-        "participant_id": r["participant_id"], "cohort_id": r["cohort_id"], "role": r["role"],
-        "name": _clean(r.get("name")), "email": _clean(r.get("email")),
-        "mentor_id": _clean(r.get("mentor_id")), "matched_on": _py_date(r.get("matched_on")),
-        "department": _clean(r.get("department")), "attributes": r.get("attributes") or None,
+        "participant_id": r["participant_id"],
+        "cohort_id": r["cohort_id"],
+        "role": r["role"],
+        "name": _clean(r.get("name")),
+        "email": _clean(r.get("email")),
+        "mentor_id": _clean(r.get("mentor_id")),
+        "matched_on": _py_date(r.get("matched_on")),
+        "department": _clean(r.get("department")),
+        "attributes": r.get("attributes") or None,
         "updated_at": now(),
     }
 
@@ -356,9 +394,10 @@ def ensure_goals(conn: Connection, frame: pd.DataFrame) -> None:
     """Register goal ids with their pair (first definition wins; ids never move)."""
     rows = frame[["goal_id", "pair_id", "cohort_id"]].drop_duplicates("goal_id")
     if not rows.empty:
-        conn.execute(_insert_ignore(conn, goals),
-                     [{"goal_id": g, "pair_id": int(p), "cohort_id": c}
-                      for g, p, c in rows.itertuples(index=False)])
+        conn.execute(
+            _insert_ignore(conn, goals),
+            [{"goal_id": g, "pair_id": int(p), "cohort_id": c} for g, p, c in rows.itertuples(index=False)],
+        )
 
 
 def record_import(conn: Connection, **fields: object) -> int:
@@ -372,8 +411,9 @@ def finish_import(conn: Connection, import_id: int, **counts: int) -> None:
     conn.execute(imports.update().where(imports.c.import_id == import_id).values(**counts))
 
 
-def append_submissions(conn: Connection, frame: pd.DataFrame, instrument: ins.Instrument,
-                       source: str, import_id: int) -> pd.Series:
+def append_submissions(
+    conn: Connection, frame: pd.DataFrame, instrument: ins.Instrument, source: str, import_id: int
+) -> pd.Series:
     """Append submissions and their answers; returns, per row, the new id (missing: duplicate).
 
     ``frame`` carries cohort_id, participant_id, pair_id, goal_id, submitted_at, dedupe_key,
@@ -385,24 +425,52 @@ def append_submissions(conn: Connection, frame: pd.DataFrame, instrument: ins.In
         return pd.Series([], dtype="Int64")
     pg = conn.dialect.name == "postgresql"
     received = now()
-    when = pd.to_datetime(frame["submitted_at"]).dt.to_pydatetime().tolist() if pg else \
-        pd.to_datetime(frame["submitted_at"]).dt.strftime("%Y-%m-%d %H:%M:%S.%f").tolist()
+    when = (
+        pd.to_datetime(frame["submitted_at"]).dt.to_pydatetime().tolist()
+        if pg
+        else pd.to_datetime(frame["submitted_at"]).dt.strftime("%Y-%m-%d %H:%M:%S.%f").tolist()
+    )
     pair = frame["pair_id"].astype("Float64").astype("Int64")
-    columns = ["instrument", "cohort_id", "participant_id", "pair_id", "goal_id", "submitted_at", "source",
-               "dedupe_key", "import_id", "received_at", "raw", "flags"]
-    data = list(zip(
-        [instrument.id] * len(frame), _cells(frame["cohort_id"]), _cells(frame["participant_id"]),
-        [None if pd.isna(v) else int(v) for v in pair], _cells(frame["goal_id"]), when, [source] * len(frame),
-        _cells(frame["dedupe_key"]), [import_id] * len(frame),
-        [received if pg else received.strftime("%Y-%m-%d %H:%M:%S.%f")] * len(frame),
-        _cells(frame["raw"]), _cells(frame["flags"]) if "flags" in frame.columns else [None] * len(frame),
-        strict=True))
+    columns = [
+        "instrument",
+        "cohort_id",
+        "participant_id",
+        "pair_id",
+        "goal_id",
+        "submitted_at",
+        "source",
+        "dedupe_key",
+        "import_id",
+        "received_at",
+        "raw",
+        "flags",
+    ]
+    data = list(
+        zip(
+            [instrument.id] * len(frame),
+            _cells(frame["cohort_id"]),
+            _cells(frame["participant_id"]),
+            [None if pd.isna(v) else int(v) for v in pair],
+            _cells(frame["goal_id"]),
+            when,
+            [source] * len(frame),
+            _cells(frame["dedupe_key"]),
+            [import_id] * len(frame),
+            [received if pg else received.strftime("%Y-%m-%d %H:%M:%S.%f")] * len(frame),
+            _cells(frame["raw"]),
+            _cells(frame["flags"]) if "flags" in frame.columns else [None] * len(frame),
+            strict=True,
+        )
+    )
     mark = "%s" if pg else "?"
-    conn.exec_driver_sql(
-        f"INSERT INTO submissions ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
-        "ON CONFLICT DO NOTHING", data)
-    ids = dict(conn.execute(sa.select(submissions.c.dedupe_key, submissions.c.submission_id)
-                            .where(submissions.c.import_id == import_id)).all())
+    # column names are this module's constants; every value is a bound parameter
+    insert = f"INSERT INTO submissions ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608
+    conn.exec_driver_sql(insert + " ON CONFLICT DO NOTHING", data)
+    ids = dict(
+        conn.execute(
+            sa.select(submissions.c.dedupe_key, submissions.c.submission_id).where(submissions.c.import_id == import_id)
+        ).all()
+    )
     new_ids = frame["dedupe_key"].map(ids).astype("Int64")
     new = new_ids.notna()
     parts = []
@@ -421,13 +489,14 @@ def append_submissions(conn: Connection, frame: pd.DataFrame, instrument: ins.In
         parts.append(list(zip(sids, [item.id] * len(sids), nums, texts, strict=True)))
     rows = [r for part in parts for r in part]
     if pg:
-        with conn.connection.driver_connection.cursor() as cur:
-            with cur.copy("COPY answers (submission_id, item_id, value_num, value_text) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        copy_sql = "COPY answers (submission_id, item_id, value_num, value_text) FROM STDIN"
+        with conn.connection.driver_connection.cursor() as cur, cur.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
     elif rows:
-        conn.exec_driver_sql("INSERT INTO answers (submission_id, item_id, value_num, value_text) "
-                             "VALUES (?, ?, ?, ?)", rows)
+        conn.exec_driver_sql(
+            "INSERT INTO answers (submission_id, item_id, value_num, value_text) VALUES (?, ?, ?, ?)", rows
+        )
     return new_ids
 
 
@@ -446,10 +515,10 @@ def existing_keys(conn: Connection, instrument_id: str, keys: list[str]) -> set[
     """Which of these dedupe keys the store already holds."""
     found: set[str] = set()
     stmt = sa.select(submissions.c.dedupe_key).where(
-        (submissions.c.instrument == instrument_id)
-        & submissions.c.dedupe_key.in_(sa.bindparam("keys", expanding=True)))
+        (submissions.c.instrument == instrument_id) & submissions.c.dedupe_key.in_(sa.bindparam("keys", expanding=True))
+    )
     for start in range(0, len(keys), 900):
-        found.update(conn.execute(stmt, {"keys": keys[start:start + 900]}).scalars())
+        found.update(conn.execute(stmt, {"keys": keys[start : start + 900]}).scalars())
     return found
 
 
@@ -461,22 +530,38 @@ def forget(engine: Engine, email: str) -> dict[str, object]:
     the pseudonymous participant id, so cohort figures do not change.
     """
     import secrets
+
     address = email.strip().lower()
     with retrying(engine) as conn:
-        pid = conn.execute(sa.select(participants.c.participant_id)
-                           .where(sa.func.lower(participants.c.email) == address)).scalar()
+        pid = conn.execute(
+            sa.select(participants.c.participant_id).where(sa.func.lower(participants.c.email) == address)
+        ).scalar()
         if pid is None:
             return {}
         subs = sa.select(submissions.c.submission_id).where(submissions.c.participant_id == pid)
-        raw_rows = conn.execute(submissions.update().where(submissions.c.participant_id == pid)
-                                .where(submissions.c.raw.is_not(None)).values(raw=None)).rowcount
-        texts = conn.execute(answers.update().where(answers.c.submission_id.in_(subs))
-                             .where(answers.c.value_text.is_not(None))
-                             .where(answers.c.item_id.in_(["comment", "note"])).values(value_text=None)).rowcount
-        conn.execute(participants.update().where(participants.c.participant_id == pid)
-                     .values(name=None, email=None, department=None, attributes=None, updated_at=now()))
-        removed = {"fields": ["name", "email", "department", "attributes"], "raw_rows": raw_rows,
-                   "free_text_answers": texts}
+        raw_rows = conn.execute(
+            submissions.update()
+            .where(submissions.c.participant_id == pid)
+            .where(submissions.c.raw.is_not(None))
+            .values(raw=None)
+        ).rowcount
+        texts = conn.execute(
+            answers.update()
+            .where(answers.c.submission_id.in_(subs))
+            .where(answers.c.value_text.is_not(None))
+            .where(answers.c.item_id.in_(["comment", "note"]))
+            .values(value_text=None)
+        ).rowcount
+        conn.execute(
+            participants.update()
+            .where(participants.c.participant_id == pid)
+            .values(name=None, email=None, department=None, attributes=None, updated_at=now())
+        )
+        removed = {
+            "fields": ["name", "email", "department", "attributes"],
+            "raw_rows": raw_rows,
+            "free_text_answers": texts,
+        }
         reference = secrets.token_hex(6)
         conn.execute(erasures.insert().values(erased_at=now(), reference=reference, removed=removed))
     return {"participant_id": pid, "reference": reference, **removed}
@@ -484,11 +569,19 @@ def forget(engine: Engine, email: str) -> dict[str, object]:
 
 # --- reading ---------------------------------------------------------------------------------
 
+
 def read_participants(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
     """Roster rows (all cohorts, or these)."""
-    stmt = sa.select(participants.c.participant_id, participants.c.cohort_id, participants.c.role,
-                     participants.c.name, participants.c.email, participants.c.mentor_id,
-                     participants.c.matched_on, participants.c.department)
+    stmt = sa.select(
+        participants.c.participant_id,
+        participants.c.cohort_id,
+        participants.c.role,
+        participants.c.name,
+        participants.c.email,
+        participants.c.mentor_id,
+        participants.c.matched_on,
+        participants.c.department,
+    )
     if cohort_ids is not None:
         stmt = stmt.where(participants.c.cohort_id.in_(cohort_ids))
     df = pd.read_sql(stmt, conn)
@@ -499,8 +592,9 @@ def read_participants(conn: Connection, cohort_ids: list[str] | None = None) -> 
 def read_pairs(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
     """Current pairs: a mentee's pair with the mentor the roster names now."""
     p, m = pairs, participants
-    stmt = (sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id, p.c.matched_on)
-            .join(m, (m.c.participant_id == p.c.mentee_id) & (m.c.mentor_id == p.c.mentor_id)))
+    stmt = sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id, p.c.matched_on).join(
+        m, (m.c.participant_id == p.c.mentee_id) & (m.c.mentor_id == p.c.mentor_id)
+    )
     if cohort_ids is not None:
         stmt = stmt.where(p.c.cohort_id.in_(cohort_ids))
     df = pd.read_sql(stmt, conn)
@@ -516,24 +610,39 @@ def read_all_pairs(conn: Connection) -> pd.DataFrame:
 def read_goals(conn: Connection, goal_ids: list[str]) -> pd.DataFrame:
     """Registered goals among these ids."""
     stmt = sa.select(goals).where(goals.c.goal_id.in_(sa.bindparam("ids", expanding=True)))
-    return pd.read_sql(stmt, conn, params={"ids": goal_ids}) if goal_ids else pd.DataFrame(
-        columns=["goal_id", "pair_id", "cohort_id"])
+    return (
+        pd.read_sql(stmt, conn, params={"ids": goal_ids})
+        if goal_ids
+        else pd.DataFrame(columns=["goal_id", "pair_id", "cohort_id"])
+    )
 
 
-def read_responses(conn: Connection, instrument: ins.Instrument,
-                   cohort_ids: list[str] | None = None) -> pd.DataFrame:
+def read_responses(conn: Connection, instrument: ins.Instrument, cohort_ids: list[str] | None = None) -> pd.DataFrame:
     """An instrument's submissions, one row each, one column per item (wide)."""
     s, a = submissions, answers
     where = s.c.instrument == instrument.id
     if cohort_ids is not None:
         where = where & s.c.cohort_id.in_(cohort_ids)
     head = pd.read_sql(
-        sa.select(s.c.submission_id, s.c.cohort_id, s.c.participant_id, s.c.pair_id, s.c.goal_id,
-                  s.c.submitted_at, s.c.source, s.c.flags).where(where), conn)
+        sa.select(
+            s.c.submission_id,
+            s.c.cohort_id,
+            s.c.participant_id,
+            s.c.pair_id,
+            s.c.goal_id,
+            s.c.submitted_at,
+            s.c.source,
+            s.c.flags,
+        ).where(where),
+        conn,
+    )
     head["submitted_at"] = pd.to_datetime(head["submitted_at"]).astype("datetime64[us]")
     long = pd.read_sql(
         sa.select(a.c.submission_id, a.c.item_id, a.c.value_num, a.c.value_text)
-        .join(s, s.c.submission_id == a.c.submission_id).where(where), conn)
+        .join(s, s.c.submission_id == a.c.submission_id)
+        .where(where),
+        conn,
+    )
     return widen(head, long, instrument)
 
 
@@ -543,10 +652,8 @@ def widen(head: pd.DataFrame, long: pd.DataFrame, instrument: ins.Instrument) ->
     texts = [i.id for i in instrument.items if i.id not in numeric]
     out = head.set_index("submission_id")
     if not long.empty:
-        num = long[long["item_id"].isin(numeric)].pivot(index="submission_id", columns="item_id",
-                                                        values="value_num")
-        txt = long[long["item_id"].isin(texts)].pivot(index="submission_id", columns="item_id",
-                                                       values="value_text")
+        num = long[long["item_id"].isin(numeric)].pivot(index="submission_id", columns="item_id", values="value_num")
+        txt = long[long["item_id"].isin(texts)].pivot(index="submission_id", columns="item_id", values="value_text")
         out = out.join(num).join(txt)
     for item in instrument.items:
         if item.id not in out.columns:
@@ -568,6 +675,7 @@ def list_cohorts(conn: Connection) -> list[str]:
 def fingerprint(conn: Connection, cohort_ids: list[str] | None = None) -> str:
     """A short fingerprint of the data behind a report: counts and the newest submission."""
     import hashlib
+
     s = submissions
     stmt = sa.select(sa.func.count(), sa.func.max(s.c.submission_id), sa.func.max(s.c.submitted_at))
     pstmt = sa.select(sa.func.count(), sa.func.max(participants.c.updated_at))
@@ -593,6 +701,5 @@ def load(engine: Engine, cohort_ids: list[str] | None = None) -> CohortData:
         return CohortData(
             participants=read_participants(conn, cohort_ids),
             pairs=read_pairs(conn, cohort_ids),
-            responses={i: read_responses(conn, inst, cohort_ids)
-                       for i, inst in ins.instruments().items()},
+            responses={i: read_responses(conn, inst, cohort_ids) for i, inst in ins.instruments().items()},
         )

@@ -21,16 +21,80 @@ rng = random.Random(20261115)
 
 YES = ["Yes", "yes", "Y", "y", "TRUE", "true", "1", " yes ", "Yes"]
 NO = ["No", "no", "N", "n", "FALSE", "0", " no", "No"]
-LABELS = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree",
-          5: "Strongly agree"}
-ELEMENTS = ["rc_reciprocity", "rc_learning", "rc_relationship", "rc_partnership",
-            "rc_collaboration", "rc_goals", "rc_development"]
-FIRST = ["Amara", "Ben", "Chiara", "Dev", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi",
-         "Lars", "Maya", "Nikhil", "Olga", "Pedro", "Quinn", "Rosa", "Sami", "Tove", "Uma", "Viktor",
-         "Wen", "Ximena", "Yusuf", "Zoe", "Aisha", "Bruno", "Carmen", "Dmitri", "Eva", "Femi",
-         "Gita", "Hugo", "Ivy", "Jamal", "Kai", "Lena", "Marco", "Nia", "Omar", "Priya"]
-LAST = ["Okafor", "Lindqvist", "Rossi", "Patel", "Yilmaz", "Haddad", "Chen", "Tanaka", "García",
-        "Müller", "Adeyemi", "Berg", "Cohen", "Rao", "Ivanova", "Santos", "O'Neill", "Kowalski"]
+LABELS = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree", 5: "Strongly agree"}
+ELEMENTS = [
+    "rc_reciprocity",
+    "rc_learning",
+    "rc_relationship",
+    "rc_partnership",
+    "rc_collaboration",
+    "rc_goals",
+    "rc_development",
+]
+FIRST = [
+    "Amara",
+    "Ben",
+    "Chiara",
+    "Dev",
+    "Elif",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Lars",
+    "Maya",
+    "Nikhil",
+    "Olga",
+    "Pedro",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tove",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Aisha",
+    "Bruno",
+    "Carmen",
+    "Dmitri",
+    "Eva",
+    "Femi",
+    "Gita",
+    "Hugo",
+    "Ivy",
+    "Jamal",
+    "Kai",
+    "Lena",
+    "Marco",
+    "Nia",
+    "Omar",
+    "Priya",
+]
+LAST = [
+    "Okafor",
+    "Lindqvist",
+    "Rossi",
+    "Patel",
+    "Yilmaz",
+    "Haddad",
+    "Chen",
+    "Tanaka",
+    "García",
+    "Müller",
+    "Adeyemi",
+    "Berg",
+    "Cohen",
+    "Rao",
+    "Ivanova",
+    "Santos",
+    "O'Neill",
+    "Kowalski",
+]
 
 
 def yn(value: int | None) -> str:
@@ -59,8 +123,7 @@ COHORTS = {
     "2026-fall-ops": {"dept": "Operations", "mentors": 5, "per": 1, "matched": date(2026, 10, 20)},
     "2026-pilot-legal": {"dept": "Legal", "mentors": 2, "per": 1, "matched": date(2026, 8, 15)},
 }
-SHORT = {"2026-spring-eng": "ENG", "2026-spring-sales": "SAL", "2026-fall-ops": "OPS",
-         "2026-pilot-legal": "LEG"}
+SHORT = {"2026-spring-eng": "ENG", "2026-spring-sales": "SAL", "2026-fall-ops": "OPS", "2026-pilot-legal": "LEG"}
 MATCHED_OVERRIDE = {"E-ENG-12": date(2026, 11, 1)}  # a pair matched two weeks before the as-of date
 
 people: dict[str, dict[str, str]] = {}
@@ -72,10 +135,21 @@ for cohort, spec in COHORTS.items():
         mid = f"M-{s}-{m:02d}"
         first, last = FIRST[name_i % len(FIRST)], LAST[name_i % len(LAST)]
         name_i += 1
-        people[mid] = {"name": f"{first} {last}", "email": f"{first}.{last}.{mid}@example.com".lower()
-                       .replace("'", "").replace("í", "i").replace("ü", "u")}
-        roster.append({"cohort_id": cohort, "participant_id": mid, "role": "mentor", "mentor_id": "",
-                       "matched_on": "", **people[mid], "department": spec["dept"]})
+        people[mid] = {
+            "name": f"{first} {last}",
+            "email": f"{first}.{last}.{mid}@example.com".lower().replace("'", "").replace("í", "i").replace("ü", "u"),
+        }
+        roster.append(
+            {
+                "cohort_id": cohort,
+                "participant_id": mid,
+                "role": "mentor",
+                "mentor_id": "",
+                "matched_on": "",
+                **people[mid],
+                "department": spec["dept"],
+            }
+        )
     n = 0
     for m in range(1, spec["mentors"] + 1):
         for _ in range(spec["per"]):
@@ -83,12 +157,24 @@ for cohort, spec in COHORTS.items():
             eid = f"E-{s}-{n:02d}"
             first, last = FIRST[name_i % len(FIRST)], LAST[name_i % len(LAST)]
             name_i += 1
-            people[eid] = {"name": f"{first} {last}", "email": f"{first}.{last}.{eid}@example.com".lower()
-                           .replace("'", "").replace("í", "i").replace("ü", "u")}
-            roster.append({"cohort_id": cohort, "participant_id": eid, "role": "mentee",
-                           "mentor_id": f"M-{s}-{m:02d}",
-                           "matched_on": MATCHED_OVERRIDE.get(eid, spec["matched"]).isoformat(),
-                           **people[eid], "department": spec["dept"]})
+            people[eid] = {
+                "name": f"{first} {last}",
+                "email": f"{first}.{last}.{eid}@example.com".lower()
+                .replace("'", "")
+                .replace("í", "i")
+                .replace("ü", "u"),
+            }
+            roster.append(
+                {
+                    "cohort_id": cohort,
+                    "participant_id": eid,
+                    "role": "mentee",
+                    "mentor_id": f"M-{s}-{m:02d}",
+                    "matched_on": MATCHED_OVERRIDE.get(eid, spec["matched"]).isoformat(),
+                    **people[eid],
+                    "department": spec["dept"],
+                }
+            )
 mentor_of = {r["participant_id"]: r["mentor_id"] for r in roster if r["role"] == "mentee"}
 matched_of = {r["participant_id"]: date.fromisoformat(r["matched_on"]) for r in roster if r["role"] == "mentee"}
 
@@ -117,32 +203,49 @@ def pattern(n_items: int, yes: int, answered: int | None = None, no_at: tuple[in
 
 MENTOR_READINESS = {
     # eng: 100, 81.8, 72.7, 54.5, 45.5, 77.8 (9 answered) -> mean 72.05; ready 3, developing 2, not yet 1
-    "M-ENG-01": pattern(11, 11), "M-ENG-02": pattern(11, 9), "M-ENG-03": pattern(11, 8),
-    "M-ENG-04": pattern(11, 6), "M-ENG-05": pattern(11, 5), "M-ENG-06": pattern(11, 7, answered=9),
+    "M-ENG-01": pattern(11, 11),
+    "M-ENG-02": pattern(11, 9),
+    "M-ENG-03": pattern(11, 8),
+    "M-ENG-04": pattern(11, 6),
+    "M-ENG-05": pattern(11, 5),
+    "M-ENG-06": pattern(11, 7, answered=9),
     # sales: 3 respondents (< 5) -> suppressed
-    "M-SAL-01": pattern(11, 11), "M-SAL-02": pattern(11, 11), "M-SAL-03": pattern(11, 11),
+    "M-SAL-01": pattern(11, 11),
+    "M-SAL-02": pattern(11, 11),
+    "M-SAL-03": pattern(11, 11),
     # ops: 100, 90.9, 80 (10 answered), 44.4 (9 answered), incomplete (8 answered)
-    "M-OPS-01": pattern(11, 11), "M-OPS-02": pattern(11, 10), "M-OPS-03": pattern(11, 8, answered=10),
-    "M-OPS-04": pattern(11, 4, answered=9), "M-OPS-05": pattern(11, 8, answered=8),
+    "M-OPS-01": pattern(11, 11),
+    "M-OPS-02": pattern(11, 10),
+    "M-OPS-03": pattern(11, 8, answered=10),
+    "M-OPS-04": pattern(11, 4, answered=9),
+    "M-OPS-05": pattern(11, 8, answered=8),
     # legal: 2 respondents -> suppressed
-    "M-LEG-01": pattern(11, 10), "M-LEG-02": pattern(11, 7),
+    "M-LEG-01": pattern(11, 10),
+    "M-LEG-02": pattern(11, 7),
 }
 MENTEE_READINESS = {
-    "E-ENG-01": pattern(6, 6), "E-ENG-02": pattern(6, 6), "E-ENG-03": pattern(6, 6),
+    "E-ENG-01": pattern(6, 6),
+    "E-ENG-02": pattern(6, 6),
+    "E-ENG-03": pattern(6, 6),
     "E-ENG-04": pattern(6, 6),
-    "E-ENG-05": pattern(6, 6, no_at=(2,)),            # 83.3 ready, capacity risk (me02)
-    "E-ENG-06": pattern(6, 6, no_at=(3, 5)),          # 66.7 developing
-    "E-ENG-07": pattern(6, 6, no_at=(1, 4, 5)),       # 50.0 developing (band edge)
+    "E-ENG-05": pattern(6, 6, no_at=(2,)),  # 83.3 ready, capacity risk (me02)
+    "E-ENG-06": pattern(6, 6, no_at=(3, 5)),  # 66.7 developing
+    "E-ENG-07": pattern(6, 6, no_at=(1, 4, 5)),  # 50.0 developing (band edge)
     "E-ENG-08": pattern(6, 6, answered=5, no_at=(3, 4)),  # 3 of 5 = 60.0 developing
-    "E-ENG-09": pattern(6, 4, answered=4),            # 4 of 6 answered: incomplete
-    "E-ENG-10": pattern(6, 6, no_at=(2, 4, 5, 6)),    # 33.3 not yet, capacity risk
+    "E-ENG-09": pattern(6, 4, answered=4),  # 4 of 6 answered: incomplete
+    "E-ENG-10": pattern(6, 6, no_at=(2, 4, 5, 6)),  # 33.3 not yet, capacity risk
     # E-ENG-11, E-ENG-12: no response
-    "E-SAL-01": pattern(6, 6), "E-SAL-02": pattern(6, 6, no_at=(6,)),  # 83.3, capacity risk (me06)
-    "E-SAL-03": pattern(6, 6, no_at=(1, 3)), "E-SAL-04": pattern(6, 6, no_at=(1, 3, 5)),
+    "E-SAL-01": pattern(6, 6),
+    "E-SAL-02": pattern(6, 6, no_at=(6,)),  # 83.3, capacity risk (me06)
+    "E-SAL-03": pattern(6, 6, no_at=(1, 3)),
+    "E-SAL-04": pattern(6, 6, no_at=(1, 3, 5)),
     "E-SAL-05": pattern(6, 6),
-    "E-OPS-01": pattern(6, 6), "E-OPS-02": pattern(6, 5), "E-OPS-03": pattern(6, 6),
+    "E-OPS-01": pattern(6, 6),
+    "E-OPS-02": pattern(6, 5),
+    "E-OPS-03": pattern(6, 6),
     "E-OPS-04": pattern(6, 4),
-    "E-LEG-01": pattern(6, 6), "E-LEG-02": pattern(6, 3),
+    "E-LEG-01": pattern(6, 6),
+    "E-LEG-02": pattern(6, 3),
 }
 # M-ENG-03 first answered 4 of 11 yes on 2026-05-06, then resubmitted (the later answer wins)
 EARLIER = {"M-ENG-03": (pattern(11, 4), date(2026, 5, 6))}
@@ -153,29 +256,57 @@ def readiness_rows(answers: dict[str, list[int | None]], prefix: str) -> list[di
     for pid, values in answers.items():
         if pid in EARLIER:
             old, day = EARLIER[pid]
-            rows.append({**who(pid), "submitted_at": stamp(day),
-                         **{f"{prefix}{i:02d}": yn(v) for i, v in enumerate(old, 1)}})
+            rows.append(
+                {**who(pid), "submitted_at": stamp(day), **{f"{prefix}{i:02d}": yn(v) for i, v in enumerate(old, 1)}}
+            )
         day = date(2026, 5, 4) + timedelta(days=rng.randint(0, 8))
         if pid in EARLIER:
             day = date(2026, 6, 1)
         if pid.startswith(("M-OPS", "E-OPS")):
             day = date(2026, 10, 5) + timedelta(days=rng.randint(0, 10))
-        rows.append({**who(pid), "submitted_at": stamp(day),
-                     **{f"{prefix}{i:02d}": yn(v) for i, v in enumerate(values, 1)}})
+        rows.append(
+            {**who(pid), "submitted_at": stamp(day), **{f"{prefix}{i:02d}": yn(v) for i, v in enumerate(values, 1)}}
+        )
     return rows
 
 
 mentor_rows = readiness_rows(MENTOR_READINESS, "mr")
 mentee_rows = readiness_rows(MENTEE_READINESS, "me")
 mentor_rows.append(dict(mentor_rows[0]))  # an exact repeat: counted as a duplicate
-mentor_rows.append({"participant_id": "", "email": "stranger@example.com", "submitted_at": "2026-05-07T10:00:00Z",
-                    **{f"mr{i:02d}": "Yes" for i in range(1, 12)}})  # not on the roster
-mentor_rows.append({"participant_id": "M-ENG-04", "email": "", "submitted_at": "2026-05-20T10:00:00Z",
-                    **{f"mr{i:02d}": "Yes" for i in range(1, 12)}, "mr05": "maybe"})  # cannot be mapped
-mentee_rows.append({"participant_id": "E-ENG-11", "email": "", "submitted_at": "15/05/2026",
-                    **{f"me{i:02d}": "yes" for i in range(1, 7)}})  # not an ISO date
-mentee_rows.append({"participant_id": "M-ENG-01", "email": "", "submitted_at": "2026-05-09T09:00:00Z",
-                    **{f"me{i:02d}": "yes" for i in range(1, 7)}})  # a mentor on the mentee checklist
+mentor_rows.append(
+    {
+        "participant_id": "",
+        "email": "stranger@example.com",
+        "submitted_at": "2026-05-07T10:00:00Z",
+        **{f"mr{i:02d}": "Yes" for i in range(1, 12)},
+    }
+)  # not on the roster
+mentor_rows.append(
+    {
+        "participant_id": "M-ENG-04",
+        "email": "",
+        "submitted_at": "2026-05-20T10:00:00Z",
+        **{f"mr{i:02d}": "Yes" for i in range(1, 12)},
+        "mr05": "maybe",
+    }
+)  # cannot be mapped
+mentee_rows.append(
+    {
+        "participant_id": "E-ENG-11",
+        "email": "",
+        "submitted_at": "15/05/2026",
+        **{f"me{i:02d}": "yes" for i in range(1, 7)},
+    }
+)  # not an ISO date
+mentee_rows.append(
+    {
+        "participant_id": "M-ENG-01",
+        "email": "",
+        "submitted_at": "2026-05-09T09:00:00Z",
+        **{f"me{i:02d}": "yes" for i in range(1, 7)},
+    }
+)  # a mentor on the mentee checklist
+
 
 # --- check-ins: pair -> {side: (latest day, ratings)}; ratings: one value, or a dict --------
 def flat(v: int) -> dict[str, int | None]:
@@ -185,14 +316,17 @@ def flat(v: int) -> dict[str, int | None]:
 CHECKINS: dict[tuple[str, str], dict[str, tuple[date, dict[str, int | None]]]] = {
     ("M-ENG-01", "E-ENG-01"): {"mentor": (date(2026, 11, 1), flat(5)), "mentee": (date(2026, 11, 1), flat(4))},
     ("M-ENG-01", "E-ENG-02"): {"mentor": (date(2026, 10, 20), flat(5)), "mentee": (date(2026, 10, 20), flat(3))},
-    ("M-ENG-02", "E-ENG-03"): {"mentor": (date(2026, 10, 28), {**flat(4), "rc_goals": 3}),
-                               "mentee": (date(2026, 10, 28), {**flat(4), "rc_goals": 2})},
+    ("M-ENG-02", "E-ENG-03"): {
+        "mentor": (date(2026, 10, 28), {**flat(4), "rc_goals": 3}),
+        "mentee": (date(2026, 10, 28), {**flat(4), "rc_goals": 2}),
+    },
     ("M-ENG-02", "E-ENG-04"): {"mentor": (date(2026, 8, 30), flat(4)), "mentee": (date(2026, 8, 30), flat(4))},
     ("M-ENG-03", "E-ENG-05"): {"mentor": (date(2026, 10, 25), flat(3)), "mentee": (date(2026, 10, 25), flat(3))},
     ("M-ENG-03", "E-ENG-06"): {"mentee": (date(2026, 11, 10), flat(4))},
-    ("M-ENG-04", "E-ENG-08"): {"mentor": (date(2026, 10, 15), flat(4)),
-                               "mentee": (date(2026, 10, 15), {**flat(4), "rc_goals": None, "rc_development": None,
-                                                               "rc_collaboration": None})},
+    ("M-ENG-04", "E-ENG-08"): {
+        "mentor": (date(2026, 10, 15), flat(4)),
+        "mentee": (date(2026, 10, 15), {**flat(4), "rc_goals": None, "rc_development": None, "rc_collaboration": None}),
+    },
     ("M-ENG-05", "E-ENG-09"): {"mentor": (date(2026, 11, 12), flat(5)), "mentee": (date(2026, 11, 12), flat(4))},
     ("M-ENG-05", "E-ENG-10"): {"mentor": (date(2026, 10, 1), flat(4)), "mentee": (date(2026, 10, 1), flat(4))},
     ("M-ENG-06", "E-ENG-11"): {"mentor": (date(2026, 9, 16), flat(4)), "mentee": (date(2026, 9, 16), flat(4))},
@@ -202,8 +336,14 @@ CHECKINS: dict[tuple[str, str], dict[str, tuple[date, dict[str, int | None]]]] =
     ("M-OPS-01", "E-OPS-01"): {"mentor": (date(2026, 11, 10), flat(4)), "mentee": (date(2026, 11, 10), flat(4))},
     ("M-LEG-01", "E-LEG-01"): {"mentor": (date(2026, 11, 5), flat(5)), "mentee": (date(2026, 11, 5), flat(5))},
 }
-COMMENTS = ["We agreed a monthly rhythm that works.", "Hard to find time this quarter.",
-            "Great conversations about moving into architecture.", "", "", ""]
+COMMENTS = [
+    "We agreed a monthly rhythm that works.",
+    "Hard to find time this quarter.",
+    "Great conversations about moving into architecture.",
+    "",
+    "",
+    "",
+]
 
 checkin_rows = []
 for (mentor, mentee), sides in CHECKINS.items():
@@ -213,16 +353,33 @@ for (mentor, mentee), sides in CHECKINS.items():
         history = [d for d in history if d >= matched_of[mentee] + timedelta(days=14)]
         for i, d in enumerate([*history, day]):
             latest = d == day
-            values = ratings if latest else {e: (None if v is None else max(1, min(5, v - (1 if i < 2 else 0))))
-                                             for e, v in ratings.items()}
-            row = {**who(pid), "submitted_at": stamp(d),
-                   "about": mentee if side == "mentor" and rng.random() < 0.9 or (side == "mentor" and COHORTS[
-                       next(c for c, s in SHORT.items() if s in mentor)]["per"] > 1) else "",
-                   **{e: likert(v) for e, v in values.items()},
-                   "comment": rng.choice(COMMENTS) if latest else ""}
+            values = (
+                ratings
+                if latest
+                else {e: (None if v is None else max(1, min(5, v - (1 if i < 2 else 0)))) for e, v in ratings.items()}
+            )
+            row = {
+                **who(pid),
+                "submitted_at": stamp(d),
+                "about": mentee
+                if (side == "mentor" and rng.random() < 0.9)
+                or (side == "mentor" and COHORTS[next(c for c, s in SHORT.items() if s in mentor)]["per"] > 1)
+                else "",
+                **{e: likert(v) for e, v in values.items()},
+                "comment": rng.choice(COMMENTS) if latest else "",
+            }
             checkin_rows.append(row)
-checkin_rows.append({"participant_id": "E-ENG-07", "email": "", "submitted_at": "2026-09-01T10:00:00Z",
-                     "about": "", **flat(4), "rc_learning": "6", "comment": ""})  # 6 is off the scale
+checkin_rows.append(
+    {
+        "participant_id": "E-ENG-07",
+        "email": "",
+        "submitted_at": "2026-09-01T10:00:00Z",
+        "about": "",
+        **flat(4),
+        "rc_learning": "6",
+        "comment": "",
+    }
+)  # 6 is off the scale
 
 # --- goals: goal_id -> (mentor, mentee, start, target, agreed mentor, agreed mentee) -----------
 GOALS = {
@@ -245,14 +402,34 @@ goal_rows = []
 for gid, (mentor, mentee, start, target, am, ae, title) in GOALS.items():
     submitted = "2026-11-10T09:00:00Z" if gid == "G-ENG-07" else f"{start}T09:00:00Z"
     if gid == "G-ENG-04":  # first drafted without the mentee's agreement, then revised
-        goal_rows.append({"goal_id": gid, "mentor_id": mentor, "mentee_id": mentee, "title": "Get certified",
-                          "success_criteria": "", "start_date": start, "target_date": target,
-                          "agreed_by_mentor": yn(1), "agreed_by_mentee": yn(0),
-                          "submitted_at": "2026-05-28T09:00:00Z"})
-    goal_rows.append({"goal_id": gid, "mentor_id": mentor, "mentee_id": mentee, "title": title,
-                      "success_criteria": f"{title}: confirmed by both at a check-in",
-                      "start_date": start, "target_date": target, "agreed_by_mentor": yn(am),
-                      "agreed_by_mentee": yn(ae), "submitted_at": submitted})
+        goal_rows.append(
+            {
+                "goal_id": gid,
+                "mentor_id": mentor,
+                "mentee_id": mentee,
+                "title": "Get certified",
+                "success_criteria": "",
+                "start_date": start,
+                "target_date": target,
+                "agreed_by_mentor": yn(1),
+                "agreed_by_mentee": yn(0),
+                "submitted_at": "2026-05-28T09:00:00Z",
+            }
+        )
+    goal_rows.append(
+        {
+            "goal_id": gid,
+            "mentor_id": mentor,
+            "mentee_id": mentee,
+            "title": title,
+            "success_criteria": f"{title}: confirmed by both at a check-in",
+            "start_date": start,
+            "target_date": target,
+            "agreed_by_mentor": yn(am),
+            "agreed_by_mentee": yn(ae),
+            "submitted_at": submitted,
+        }
+    )
 
 # goal -> list of (day, progress, status) oldest first; the last one is the latest
 UPDATES = {
@@ -273,13 +450,38 @@ for gid, updates in UPDATES.items():
     mentor, mentee = GOALS[gid][0], GOALS[gid][1]
     for day, progress, status in updates:
         reporter = mentee if rng.random() < 0.6 else people[mentor]["email"].upper()
-        update_rows.append({"goal_id": gid, "reported_by": reporter, "reported_at": stamp(date.fromisoformat(day)),
-                            "progress_pct": str(progress), "status": status, "note": ""})
-update_rows.append({"goal_id": "G-XYZ-99", "reported_by": "E-ENG-01", "reported_at": "2026-10-01T10:00:00Z",
-                    "progress_pct": "50", "status": "in_progress", "note": "wrong goal id"})  # unknown goal
-roster.append({"cohort_id": "2026-spring-eng", "participant_id": "C-ENG-01", "role": "coach", "mentor_id": "",
-               "matched_on": "", "name": "Pat Coach", "email": "pat.coach@example.com",
-               "department": "Engineering"})  # not a mentoring role
+        update_rows.append(
+            {
+                "goal_id": gid,
+                "reported_by": reporter,
+                "reported_at": stamp(date.fromisoformat(day)),
+                "progress_pct": str(progress),
+                "status": status,
+                "note": "",
+            }
+        )
+update_rows.append(
+    {
+        "goal_id": "G-XYZ-99",
+        "reported_by": "E-ENG-01",
+        "reported_at": "2026-10-01T10:00:00Z",
+        "progress_pct": "50",
+        "status": "in_progress",
+        "note": "wrong goal id",
+    }
+)  # unknown goal
+roster.append(
+    {
+        "cohort_id": "2026-spring-eng",
+        "participant_id": "C-ENG-01",
+        "role": "coach",
+        "mentor_id": "",
+        "matched_on": "",
+        "name": "Pat Coach",
+        "email": "pat.coach@example.com",
+        "department": "Engineering",
+    }
+)  # not a mentoring role
 
 
 def write(name: str, rows: list[dict[str, str]]) -> None:

@@ -18,8 +18,11 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = [ROOT / "notebooks" / "explore.ipynb", *sorted((ROOT / "notebooks" / "reports").glob("*.ipynb")),
-             *sorted((ROOT / "notebooks" / "collect").glob("*.ipynb"))]
+NOTEBOOKS = [
+    ROOT / "notebooks" / "explore.ipynb",
+    *sorted((ROOT / "notebooks" / "reports").glob("*.ipynb")),
+    *sorted((ROOT / "notebooks" / "collect").glob("*.ipynb")),
+]
 
 
 def main() -> int:

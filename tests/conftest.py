@@ -59,13 +59,15 @@ def engine(db_url):
     return store.connect(db_url)
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-            timeout: int = 600) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``mentorkit`` command in a subprocess."""
     full_env = {**os.environ, **(env or {})}
     exe = shutil.which("mentorkit", path=str(Path(sys.executable).parent)) or "mentorkit"
-    return subprocess.run([exe, *args], capture_output=True, text=True, env=full_env,
-                          cwd=cwd, timeout=timeout, check=False)
+    return subprocess.run(
+        [exe, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout, check=False
+    )
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +83,7 @@ def sample_db(tmp_path_factory) -> str:
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
     """A small CSV written by hand."""
     import csv
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)

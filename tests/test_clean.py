@@ -15,7 +15,9 @@ def s(*values: object) -> pd.Series:
 
 
 def test_yes_no_spellings():
-    values, errors = clean.clean_yesno(s("Yes", "y", "TRUE", "1", " yes ", "No", "n", "false", "0", "", None, "maybe"), "mr01")
+    values, errors = clean.clean_yesno(
+        s("Yes", "y", "TRUE", "1", " yes ", "No", "n", "false", "0", "", None, "maybe"), "mr01"
+    )
     assert values.tolist()[:9] == [1, 1, 1, 1, 1, 0, 0, 0, 0]
     assert values.isna().tolist()[9:] == [True, True, True]
     assert errors.isna().tolist()[:11] == [True] * 11
@@ -23,8 +25,22 @@ def test_yes_no_spellings():
 
 
 def test_likert_numbers_and_labels():
-    values, errors = clean.clean_likert(s("1", "5", "4.0", "Agree", "strongly  disagree", "Neutral",
-                                          "Neither agree nor disagree", "5 - Strongly agree", "6", "0", "ok"), "rc_goals")
+    values, errors = clean.clean_likert(
+        s(
+            "1",
+            "5",
+            "4.0",
+            "Agree",
+            "strongly  disagree",
+            "Neutral",
+            "Neither agree nor disagree",
+            "5 - Strongly agree",
+            "6",
+            "0",
+            "ok",
+        ),
+        "rc_goals",
+    )
     assert values.tolist()[:8] == [1, 5, 4, 4, 1, 3, 3, 5]
     assert errors.notna().tolist() == [False] * 8 + [True] * 3
     assert errors.iloc[8] == "rc_goals: '6' is not a 1–5 rating"
@@ -33,18 +49,25 @@ def test_likert_numbers_and_labels():
 def test_percent_choice_and_dates():
     pct, err = clean.clean_percent(s("45", "45%", "100", "101", "-1", "half"), "progress_pct")
     assert pct.tolist()[:3] == [45, 45, 100] and err.notna().tolist() == [False] * 3 + [True] * 3
-    status, err = clean.clean_choice(s("In progress", "achieved", "DROPPED", "done"),
-                                     ("not_started", "in_progress", "achieved", "dropped"), "status")
+    status, err = clean.clean_choice(
+        s("In progress", "achieved", "DROPPED", "done"), ("not_started", "in_progress", "achieved", "dropped"), "status"
+    )
     assert status.tolist()[:3] == ["in_progress", "achieved", "dropped"] and err.iloc[3].startswith("status:")
     day, err = clean.clean_date(s("2026-03-14", "14/03/2026", "2026-02-30"), "start_date")
     assert day.iloc[0] == pd.Timestamp("2026-03-14") and err.notna().tolist() == [False, True, True]
 
 
 def test_datetimes_become_naive_utc():
-    values, errors = clean.clean_datetime(s("2026-03-14T09:05:00Z", "2026-03-14 09:05:00",
-                                            "2026-03-14T01:30:00+02:00", "2026-03-14", "3/14/2026 9:05"), "submitted_at")
-    assert values.tolist()[:4] == [pd.Timestamp("2026-03-14 09:05"), pd.Timestamp("2026-03-14 09:05"),
-                                   pd.Timestamp("2026-03-13 23:30"), pd.Timestamp("2026-03-14")]
+    values, errors = clean.clean_datetime(
+        s("2026-03-14T09:05:00Z", "2026-03-14 09:05:00", "2026-03-14T01:30:00+02:00", "2026-03-14", "3/14/2026 9:05"),
+        "submitted_at",
+    )
+    assert values.tolist()[:4] == [
+        pd.Timestamp("2026-03-14 09:05"),
+        pd.Timestamp("2026-03-14 09:05"),
+        pd.Timestamp("2026-03-13 23:30"),
+        pd.Timestamp("2026-03-14"),
+    ]
     assert errors.notna().tolist() == [False, False, False, False, True]
 
 
@@ -58,22 +81,36 @@ def test_emails_are_case_insensitive_and_ids_safe():
 
 def test_question_text_matching_is_robust():
     text = ins.get("mentor_readiness").item("mr11").text  # Do you want to “pay it forward”?
-    assert clean.normalize_question("11.  do you want to \"pay it forward\"") == clean.normalize_question(text)
+    assert clean.normalize_question('11.  do you want to "pay it forward"') == clean.normalize_question(text)
     assert clean.normalize_question("Q3) Do you enjoy collaborative learning") == "do you enjoy collaborative learning"
 
 
 def test_formula_injection_guard():
-    assert [clean.guard_formula(v) for v in ["=1+1", "+x", "-2", "@SUM(A1)", "ok", 3]] == \
-        ["'=1+1", "'+x", "'-2", "'@SUM(A1)", "ok", 3]
+    assert [clean.guard_formula(v) for v in ["=1+1", "+x", "-2", "@SUM(A1)", "ok", 3]] == [
+        "'=1+1",
+        "'+x",
+        "'-2",
+        "'@SUM(A1)",
+        "ok",
+        3,
+    ]
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(st.text(), st.none()), min_size=1, max_size=20))
 def test_any_text_is_mapped_or_rejected_never_raises(values):
     raw = pd.Series(values, dtype="object")
-    cleaners = [clean.clean_yesno, clean.clean_likert, clean.clean_percent, clean.clean_date,
-                clean.clean_datetime, clean.clean_email, clean.clean_id, clean.clean_text,
-                lambda r, c: clean.clean_choice(r, ("a", "b"), c)]
+    cleaners = [
+        clean.clean_yesno,
+        clean.clean_likert,
+        clean.clean_percent,
+        clean.clean_date,
+        clean.clean_datetime,
+        clean.clean_email,
+        clean.clean_id,
+        clean.clean_text,
+        lambda r, c: clean.clean_choice(r, ("a", "b"), c),
+    ]
     blank = clean.is_blank(raw)
     for cleaner in cleaners:
         out, errors = cleaner(raw, "col")

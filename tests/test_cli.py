@@ -31,12 +31,18 @@ def test_user_errors(capsys, sample_db, tmp_path):
     one_line_error(capsys, ["score", "--cohort", "2026-fall-ops", "--as-of", "2026-13-01", *db], 2, "not a date")
     one_line_error(capsys, ["import", str(tmp_path / "none.csv"), "--instrument", "checkin", *db], 1, "no such file")
     one_line_error(capsys, ["score", "--cohort", "x", "--db", "nonsense://"], 1, "")
-    one_line_error(capsys, ["score", "--cohort", "x", "--db", "sqlite:////proc/forbidden/x.db"], 1, "cannot open the database")
+    one_line_error(
+        capsys, ["score", "--cohort", "x", "--db", "sqlite:////proc/forbidden/x.db"], 1, "cannot open the database"
+    )
 
 
 def test_unreachable_postgres_is_one_line(capsys):
-    one_line_error(capsys, ["score", "--cohort", "x", "--db", "postgresql://nobody@127.0.0.1:1/none"], 1,
-                   "cannot open the database postgresql+psycopg://nobody@127.0.0.1:1/none")
+    one_line_error(
+        capsys,
+        ["score", "--cohort", "x", "--db", "postgresql://nobody@127.0.0.1:1/none"],
+        1,
+        "cannot open the database postgresql+psycopg://nobody@127.0.0.1:1/none",
+    )
 
 
 def test_bad_usage_exits_2():

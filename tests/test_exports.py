@@ -15,15 +15,20 @@ import sqlalchemy as sa
 from mentorkit import ingest, instruments, score, store
 from mentorkit.errors import InputFileError
 
-from .test_ingest import ROSTER, ROSTER_HEADER
 from .conftest import write_csv
+from .test_ingest import ROSTER, ROSTER_HEADER
 
 MR = instruments.get("mentor_readiness")
 ME = instruments.get("mentee_readiness")
 # a roster with 5 mentors (m1…m5) so that readiness figures are not suppressed
 ROSTER5 = [*ROSTER, *[["c1", f"m{i}", "mentor", f"Mentor {i}", f"m{i}@example.com", "", "", "Eng"] for i in (3, 4, 5)]]
-MENTOR_EMAILS = {"m1": "ann@example.com", "m2": "bo@example.com", "m3": "m3@example.com", "m4": "m4@example.com",
-                 "m5": "m5@example.com"}
+MENTOR_EMAILS = {
+    "m1": "ann@example.com",
+    "m2": "bo@example.com",
+    "m3": "m3@example.com",
+    "m4": "m4@example.com",
+    "m5": "m5@example.com",
+}
 # yes answers per mentor (first k items yes, the rest no)
 MENTOR_YES = {"m1": 11, "m2": 9, "m3": 8, "m4": 5, "m5": 10}
 
@@ -36,30 +41,122 @@ def programme(engine, tmp_path):
 
 
 def qualtrics_rows(three_rows: bool = True) -> list[list[str]]:
-    meta = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished",
-            "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
-            "ExternalReference", "LocationLatitude", "LocationLongitude", "DistributionChannel", "UserLanguage"]
+    meta = [
+        "StartDate",
+        "EndDate",
+        "Status",
+        "IPAddress",
+        "Progress",
+        "Duration (in seconds)",
+        "Finished",
+        "RecordedDate",
+        "ResponseId",
+        "RecipientLastName",
+        "RecipientFirstName",
+        "RecipientEmail",
+        "ExternalReference",
+        "LocationLatitude",
+        "LocationLongitude",
+        "DistributionChannel",
+        "UserLanguage",
+    ]
     ids = [*meta, *[f"Q{i}" for i in range(1, 12)]]
-    texts = ["Start Date", "End Date", "Response Type", "IP Address", "Progress", "Duration (in seconds)", "Finished",
-             "Recorded Date", "Response ID", "Recipient Last Name", "Recipient First Name", "Recipient Email",
-             "External Data Reference", "Location Latitude", "Location Longitude", "Distribution Channel",
-             "User Language"]
+    texts = [
+        "Start Date",
+        "End Date",
+        "Response Type",
+        "IP Address",
+        "Progress",
+        "Duration (in seconds)",
+        "Finished",
+        "Recorded Date",
+        "Response ID",
+        "Recipient Last Name",
+        "Recipient First Name",
+        "Recipient Email",
+        "External Data Reference",
+        "Location Latitude",
+        "Location Longitude",
+        "Distribution Channel",
+        "User Language",
+    ]
     questions = [f"{n}. {item.text}" for n, item in enumerate(MR.items, 1)]
-    questions[10] = "11. do you want to \"pay it forward\""   # straight quotes, lost "?", other case
+    questions[10] = '11. do you want to "pay it forward"'  # straight quotes, lost "?", other case
     questions[2] = "3.  Do you enjoy   collaborative learning?"  # extra spaces
-    importids = [json.dumps({"ImportId": c[0].lower() + c[1:], **({"timeZone": "America/Denver"} if "Date" in c else {})})
-                 for c in meta] + [json.dumps({"ImportId": f"QID{i}"}) for i in range(1, 12)]
+    importids = [
+        json.dumps({"ImportId": c[0].lower() + c[1:], **({"timeZone": "America/Denver"} if "Date" in c else {})})
+        for c in meta
+    ] + [json.dumps({"ImportId": f"QID{i}"}) for i in range(1, 12)]
     rows = [ids, [*texts, *questions]] + ([importids] if three_rows else [])
     for n, (pid, yes) in enumerate(MENTOR_YES.items()):
         answers = ["Yes"] * yes + ["No"] * (11 - yes)
         duration = "15" if pid == "m4" else str(300 + 10 * n)  # m4 rushed through it
-        rows.append(["2026-03-14 08:00:00", f"2026-03-14 09:0{n}:00", "IP Address", "10.0.0.1", "100", duration,
-                     "True", f"2026-03-14 09:0{n}:01", f"R_{pid}abc", "", "", MENTOR_EMAILS[pid].upper(), "", "", "",
-                     "email", "EN", *answers])
-    rows.append(["2026-03-14 08:00:00", "2026-03-14 10:00:00", "Survey Preview", "", "100", "40", "True",
-                 "2026-03-14 10:00:01", "R_preview", "", "", "ann@example.com", "", "", "", "preview", "EN", *["Yes"] * 11])
-    rows.append(["2026-03-14 08:00:00", "2026-03-14 10:05:00", "IP Address", "", "100", "250", "True",
-                 "2026-03-14 10:05:01", "R_stranger", "", "", "stranger@example.com", "", "", "", "email", "EN", *["Yes"] * 11])
+        rows.append(
+            [
+                "2026-03-14 08:00:00",
+                f"2026-03-14 09:0{n}:00",
+                "IP Address",
+                "10.0.0.1",
+                "100",
+                duration,
+                "True",
+                f"2026-03-14 09:0{n}:01",
+                f"R_{pid}abc",
+                "",
+                "",
+                MENTOR_EMAILS[pid].upper(),
+                "",
+                "",
+                "",
+                "email",
+                "EN",
+                *answers,
+            ]
+        )
+    rows.append(
+        [
+            "2026-03-14 08:00:00",
+            "2026-03-14 10:00:00",
+            "Survey Preview",
+            "",
+            "100",
+            "40",
+            "True",
+            "2026-03-14 10:00:01",
+            "R_preview",
+            "",
+            "",
+            "ann@example.com",
+            "",
+            "",
+            "",
+            "preview",
+            "EN",
+            *["Yes"] * 11,
+        ]
+    )
+    rows.append(
+        [
+            "2026-03-14 08:00:00",
+            "2026-03-14 10:05:00",
+            "IP Address",
+            "",
+            "100",
+            "250",
+            "True",
+            "2026-03-14 10:05:01",
+            "R_stranger",
+            "",
+            "",
+            "stranger@example.com",
+            "",
+            "",
+            "",
+            "email",
+            "EN",
+            *["Yes"] * 11,
+        ]
+    )
     return rows
 
 
@@ -76,8 +173,10 @@ def test_qualtrics_three_row_export(programme, tmp_path):
     assert (result.read, result.accepted, result.duplicates, result.quarantined) == (7, 5, 0, 2)
     assert result.flags["speeder"] == 1  # 15 s against a median of 300 s
     reasons = pd.read_csv(result.quarantine_file)["reason"].tolist()
-    assert reasons == ["a survey preview, test or spam response, not a participant's answer",
-                       "email 'stranger@example.com' is not on the roster"]
+    assert reasons == [
+        "a survey preview, test or spam response, not a participant's answer",
+        "email 'stranger@example.com' is not on the roster",
+    ]
     with programme.connect() as conn:
         rows = dict(conn.execute(sa.select(store.submissions.c.participant_id, store.submissions.c.submitted_at)).all())
         flags = dict(conn.execute(sa.select(store.submissions.c.participant_id, store.submissions.c.flags)).all())
@@ -93,18 +192,22 @@ def test_qualtrics_two_row_layout(programme, tmp_path):
     result = ingest.import_file(programme, path, "mentor_readiness")
     assert result.source == "qualtrics" and result.accepted == 5
     with programme.connect() as conn:
-        when = conn.execute(sa.select(store.submissions.c.submitted_at)
-                            .where(store.submissions.c.participant_id == "m1")).scalar_one()
+        when = conn.execute(
+            sa.select(store.submissions.c.submitted_at).where(store.submissions.c.participant_id == "m1")
+        ).scalar_one()
     assert when == datetime(2026, 3, 14, 9, 0)  # no zone in the file: read as UTC (--timezone to change)
 
 
 def google_rows() -> list[list[str]]:
     questions = [item.text for item in ME.items]
-    questions[0] = "Do I have a sincere interest in learning"      # lost "?"
+    questions[0] = "Do I have a sincere interest in learning"  # lost "?"
     questions[3] = "am i willing to be open and honest with myself and another person?"
     rows = [["Timestamp", "Email address", *questions]]
-    answers = {"cy@example.com": ["Yes"] * 6, "DI@example.com": ["Yes", "No", "Yes", "Yes", "Yes", "Yes"],
-               "ed@example.com": ["Yes", "Yes", "Yes", "", "", ""]}
+    answers = {
+        "cy@example.com": ["Yes"] * 6,
+        "DI@example.com": ["Yes", "No", "Yes", "Yes", "Yes", "Yes"],
+        "ed@example.com": ["Yes", "Yes", "Yes", "", "", ""],
+    }
     for n, (mail, values) in enumerate(answers.items()):
         rows.append([f"3/{14 + n}/2026 9:05:00", mail, *values])
     return rows
@@ -119,13 +222,19 @@ def test_google_forms_export_windows_1252(programme, tmp_path):
     assert result.flags["partial"] == 1
     with programme.connect() as conn:
         rows = dict(conn.execute(sa.select(store.submissions.c.participant_id, store.submissions.c.submitted_at)).all())
-    assert rows == {"e1": datetime(2026, 3, 14, 8, 5), "e2": datetime(2026, 3, 15, 8, 5), "e3": datetime(2026, 3, 16, 8, 5)}
+    assert rows == {
+        "e1": datetime(2026, 3, 14, 8, 5),
+        "e2": datetime(2026, 3, 15, 8, 5),
+        "e3": datetime(2026, 3, 16, 8, 5),
+    }
     assert ingest.import_file(programme, path, "mentee_readiness", timezone="Europe/Berlin").duplicates == 3
 
 
 def test_google_forms_day_first_dates(programme, tmp_path):
-    rows = [["Timestamp", "Email Address", *[i.text for i in ME.items]],
-            ["14/03/2026 17:30:00", "cy@example.com", *["Yes"] * 6]]
+    rows = [
+        ["Timestamp", "Email Address", *[i.text for i in ME.items]],
+        ["14/03/2026 17:30:00", "cy@example.com", *["Yes"] * 6],
+    ]
     result = ingest.import_file(programme, write_rows(tmp_path / "g.csv", rows), "mentee_readiness")
     with programme.connect() as conn:
         assert conn.execute(sa.select(store.submissions.c.submitted_at)).scalar_one() == datetime(2026, 3, 14, 17, 30)
@@ -145,14 +254,45 @@ def write_msforms(path: Path, header: list[str], rows: list[list[object]]) -> Pa
 def test_microsoft_forms_checkin_xlsx(programme, tmp_path):
     checkin = instruments.get("checkin")
     statements = [i.text for i in checkin.items if i.id.startswith("rc_")]
-    header = ["ID", "Start time", "Completion time", "Email", "Name", "Which mentee is this check-in about?",
-              *statements, "Anything you would like to add? (optional)"]
-    rows = [[1, datetime(2026, 6, 1, 10, 0), datetime(2026, 6, 1, 10, 4), "ann@example.com", "Ann Lee", "e2",
-             *["Agree"] * 7, "All good"],                                                  # straight-lining
-            [2, datetime(2026, 6, 1, 11, 0), datetime(2026, 6, 1, 11, 6), "cy@example.com", "Cy Ng", "",
-             "Agree", "Strongly agree", "Neutral", "Agree", "Disagree", "Agree", "Agree", ""],
-            [3, datetime(2026, 6, 1, 12, 0), datetime(2026, 6, 1, 12, 6), "anonymous", "", "",
-             *["Agree"] * 7, ""]]
+    header = [
+        "ID",
+        "Start time",
+        "Completion time",
+        "Email",
+        "Name",
+        "Which mentee is this check-in about?",
+        *statements,
+        "Anything you would like to add? (optional)",
+    ]
+    rows = [
+        [
+            1,
+            datetime(2026, 6, 1, 10, 0),
+            datetime(2026, 6, 1, 10, 4),
+            "ann@example.com",
+            "Ann Lee",
+            "e2",
+            *["Agree"] * 7,
+            "All good",
+        ],  # straight-lining
+        [
+            2,
+            datetime(2026, 6, 1, 11, 0),
+            datetime(2026, 6, 1, 11, 6),
+            "cy@example.com",
+            "Cy Ng",
+            "",
+            "Agree",
+            "Strongly agree",
+            "Neutral",
+            "Agree",
+            "Disagree",
+            "Agree",
+            "Agree",
+            "",
+        ],
+        [3, datetime(2026, 6, 1, 12, 0), datetime(2026, 6, 1, 12, 6), "anonymous", "", "", *["Agree"] * 7, ""],
+    ]
     path = write_msforms(tmp_path / "Relationship check-in(1-3).xlsx", header, rows)
     result = ingest.import_file(programme, path, "checkin", timezone="Europe/London")
     assert result.source == "msforms"
@@ -160,8 +300,11 @@ def test_microsoft_forms_checkin_xlsx(programme, tmp_path):
     assert result.flags["straight_lining"] == 1
     assert pd.read_csv(result.quarantine_file)["reason"].tolist() == ["no participant_id or email"]
     with programme.connect() as conn:
-        got = conn.execute(sa.select(store.submissions.c.participant_id, store.submissions.c.submitted_at)
-                           .order_by(store.submissions.c.submitted_at)).all()
+        got = conn.execute(
+            sa.select(store.submissions.c.participant_id, store.submissions.c.submitted_at).order_by(
+                store.submissions.c.submitted_at
+            )
+        ).all()
     assert [tuple(r) for r in got] == [("m1", datetime(2026, 6, 1, 9, 4)), ("e1", datetime(2026, 6, 1, 10, 6))]
     assert ingest.import_file(programme, path, "checkin", timezone="Europe/London").duplicates == 2
 
@@ -169,7 +312,7 @@ def test_microsoft_forms_checkin_xlsx(programme, tmp_path):
 def test_missing_or_doubled_questions_are_file_errors(programme, tmp_path):
     rows = google_rows()
     short = [r[:-1] for r in rows]  # the last question is gone
-    with pytest.raises(InputFileError, match="no column for 1 question.*me06"):
+    with pytest.raises(InputFileError, match=r"no column for 1 question.*me06"):
         ingest.import_file(programme, write_rows(tmp_path / "a.csv", short), "mentee_readiness")
     doubled = [[*r, r[2]] for r in rows]
     doubled[0][-1] = "1. " + ME.items[0].text
@@ -180,9 +323,14 @@ def test_missing_or_doubled_questions_are_file_errors(programme, tmp_path):
 
 
 def test_map_file_for_other_wordings(programme, tmp_path):
-    german = ["Habe ich ein aufrichtiges Interesse am Lernen?", "Bin ich bereit, Zeit zu investieren?",
-              "Bin ich bereit, an meiner Entwicklung zu arbeiten?", "Bin ich bereit, offen und ehrlich zu sein?",
-              "Bin ich bereit, kritisches Feedback anzuhören?", "Kann ich teilnehmen, ohne andere Aufgaben zu beeinträchtigen?"]
+    german = [
+        "Habe ich ein aufrichtiges Interesse am Lernen?",
+        "Bin ich bereit, Zeit zu investieren?",
+        "Bin ich bereit, an meiner Entwicklung zu arbeiten?",
+        "Bin ich bereit, offen und ehrlich zu sein?",
+        "Bin ich bereit, kritisches Feedback anzuhören?",
+        "Kann ich teilnehmen, ohne andere Aufgaben zu beeinträchtigen?",
+    ]
     rows = [["Timestamp", "Email address", *german], ["3/14/2026 9:05:00", "cy@example.com", *["Yes"] * 6]]
     path = write_rows(tmp_path / "de.csv", rows)
     mapping = tmp_path / "map.yaml"
@@ -200,17 +348,29 @@ def test_exports_score_like_the_templates(tmp_path):
     exports_db, templates_db = (store.connect(u) for u in urls)
     ingest.import_file(exports_db, write_rows(tmp_path / "q.csv", qualtrics_rows()), "mentor_readiness")
     ingest.import_file(exports_db, write_rows(tmp_path / "g.csv", google_rows()), "mentee_readiness")
-    mentor_rows = [[pid, f"2026-03-14T15:0{n}:00Z", *(["yes"] * yes + ["no"] * (11 - yes))]
-                   for n, (pid, yes) in enumerate(MENTOR_YES.items())]
-    ingest.import_file(templates_db, write_csv(tmp_path / "mr.csv", ["participant_id", "submitted_at",
-                                                                      *[i.id for i in MR.items]], mentor_rows),
-                       "mentor_readiness")
-    mentee_rows = [["e1", "2026-03-14T09:05:00Z", *["yes"] * 6], ["e2", "2026-03-15T09:05:00Z", "yes", "no", "yes", "yes", "yes", "yes"],
-                   ["e3", "2026-03-16T09:05:00Z", "yes", "yes", "yes", "", "", ""]]
-    ingest.import_file(templates_db, write_csv(tmp_path / "me.csv", ["participant_id", "submitted_at",
-                                                                      *[i.id for i in ME.items]], mentee_rows),
-                       "mentee_readiness")
-    got = [score.score_cohort(store.load(e, ["c1"]), "c1", date(2026, 11, 15)).to_dict() for e in (exports_db, templates_db)]
+    mentor_rows = [
+        [pid, f"2026-03-14T15:0{n}:00Z", *(["yes"] * yes + ["no"] * (11 - yes))]
+        for n, (pid, yes) in enumerate(MENTOR_YES.items())
+    ]
+    ingest.import_file(
+        templates_db,
+        write_csv(tmp_path / "mr.csv", ["participant_id", "submitted_at", *[i.id for i in MR.items]], mentor_rows),
+        "mentor_readiness",
+    )
+    mentee_rows = [
+        ["e1", "2026-03-14T09:05:00Z", *["yes"] * 6],
+        ["e2", "2026-03-15T09:05:00Z", "yes", "no", "yes", "yes", "yes", "yes"],
+        ["e3", "2026-03-16T09:05:00Z", "yes", "yes", "yes", "", "", ""],
+    ]
+    ingest.import_file(
+        templates_db,
+        write_csv(tmp_path / "me.csv", ["participant_id", "submitted_at", *[i.id for i in ME.items]], mentee_rows),
+        "mentee_readiness",
+    )
+    got = [
+        score.score_cohort(store.load(e, ["c1"]), "c1", date(2026, 11, 15)).to_dict()
+        for e in (exports_db, templates_db)
+    ]
     assert got[0] == got[1]
     # by hand: mentors 100, 81.8, 72.7, 45.5, 90.9 → mean 78.18; ready 3, developing 1, not yet 1
     assert got[0]["mentor_readiness"]["mean_score"] == pytest.approx((11 + 9 + 8 + 5 + 10) / 5 / 11 * 100)

@@ -9,15 +9,17 @@ import sqlalchemy as sa
 
 from mentorkit import forms, score, store
 
-
 CLOCK = lambda: datetime(2026, 11, 14, 10, 0, 0)  # noqa: E731
 
 
 def submissions(url: str, instrument: str) -> list[sa.Row]:
     engine = store.connect(url)
     with engine.connect() as conn:
-        return conn.execute(sa.select(store.submissions).where(store.submissions.c.instrument == instrument)
-                            .where(store.submissions.c.source == "form")).all()
+        return conn.execute(
+            sa.select(store.submissions)
+            .where(store.submissions.c.instrument == instrument)
+            .where(store.submissions.c.source == "form")
+        ).all()
 
 
 def answers(url: str, submission_id: int) -> dict[str, object]:
@@ -71,7 +73,9 @@ def test_email_identification(sample_copy):
 
 def _email(url: str, pid: str) -> str:
     with store.connect(url).connect() as conn:
-        return conn.execute(sa.select(store.participants.c.email).where(store.participants.c.participant_id == pid)).scalar_one()
+        return conn.execute(
+            sa.select(store.participants.c.email).where(store.participants.c.participant_id == pid)
+        ).scalar_one()
 
 
 def test_checkin_by_a_mentor_of_two_needs_the_pair(sample_copy):
@@ -79,11 +83,20 @@ def test_checkin_by_a_mentor_of_two_needs_the_pair(sample_copy):
     form.cohort.value = "2026-spring-eng"
     form.person_picker.value = "M-ENG-04"  # mentors E-ENG-07 and E-ENG-08
     assert len(form.pair_picker.options) == 2 and form.pair_picker.value is None
-    for element in ("rc_reciprocity", "rc_learning", "rc_relationship", "rc_partnership", "rc_collaboration",
-                    "rc_goals", "rc_development"):
+    for element in (
+        "rc_reciprocity",
+        "rc_learning",
+        "rc_relationship",
+        "rc_partnership",
+        "rc_collaboration",
+        "rc_goals",
+        "rc_development",
+    ):
         form.controls[element].value = "4"
     assert form.submit() is None and "Choose which mentoring relationship" in form.status.value
-    form.pair_picker.value = dict((label.split(" (")[-1].rstrip(")"), v) for label, v in form.pair_picker.options)["E-ENG-07"]
+    form.pair_picker.value = dict((label.split(" (")[-1].rstrip(")"), v) for label, v in form.pair_picker.options)[
+        "E-ENG-07"
+    ]
     form.controls["comment"].value = "First real talk <b>today</b>"
     result = form.submit()
     assert result.accepted == 1
@@ -167,21 +180,30 @@ def test_store_error_keeps_the_answers(sample_copy):
     assert form.controls["me03"].value == "no" and not form.submit_button.disabled
     with form.engine.begin() as conn:
         conn.execute(sa.text("ALTER TABLE answers_gone RENAME TO answers"))
-        assert conn.execute(sa.select(sa.func.count()).select_from(store.submissions)
-                            .where(store.submissions.c.source == "form")).scalar() == 0  # nothing half-written
+        assert (
+            conn.execute(
+                sa.select(sa.func.count()).select_from(store.submissions).where(store.submissions.c.source == "form")
+            ).scalar()
+            == 0
+        )  # nothing half-written
     assert form.submit().accepted == 1
 
 
 def test_landing_page_links_every_form():
     page = forms.app(query="").value
-    for title, kind in (("Mentor readiness", "mentor_readiness"), ("Mentee readiness", "mentee_readiness"),
-                        ("Relationship check-in", "checkin"), ("Mentoring agreement", "goals"),
-                        ("Goal update", "goal_updates")):
+    for title, kind in (
+        ("Mentor readiness", "mentor_readiness"),
+        ("Mentee readiness", "mentee_readiness"),
+        ("Relationship check-in", "checkin"),
+        ("Mentoring agreement", "goals"),
+        ("Goal update", "goal_updates"),
+    ):
         assert f"href='?form={kind}'>{title}</a>" in page
 
 
 def test_collect_notebooks_exist_and_are_thin():
     import nbformat
+
     folder = Path(__file__).resolve().parent.parent / "notebooks" / "collect"
     names = sorted(p.stem for p in folder.glob("*.ipynb"))
     assert names == sorted(["index", *forms.FORM_ORDER])

@@ -18,8 +18,14 @@ from mentorkit import store
 
 pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TIMINGS = Path(os.environ.get("MENTORKIT_TIMINGS", "/tmp/mentorkit-form-timings.json"))
 
 
@@ -36,8 +42,12 @@ def forms_server(sample_copy):
     pytest.importorskip("playwright.sync_api")
     port = free_port()
     exe = str(Path(sys.executable).parent / "mentorkit")
-    proc = subprocess.Popen([exe, "forms", "--port", str(port), "--no-browser", "--db", sample_copy],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [exe, "forms", "--port", str(port), "--no-browser", "--db", sample_copy],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 60
     while True:
@@ -56,7 +66,9 @@ def forms_server(sample_copy):
 
 def email_of(url: str, pid: str) -> str:
     with store.connect(url).connect() as conn:
-        return conn.execute(sa.select(store.participants.c.email).where(store.participants.c.participant_id == pid)).scalar_one()
+        return conn.execute(
+            sa.select(store.participants.c.email).where(store.participants.c.participant_id == pid)
+        ).scalar_one()
 
 
 def open_form(page, base: str, link: str) -> float:
@@ -95,13 +107,15 @@ def send(page) -> float:
 
 def test_participant_sends_a_readiness_checklist_and_a_checkin(forms_server):
     from playwright.sync_api import sync_playwright
+
     base, db = forms_server
     timings: dict[str, float] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page()
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
-                   else route.abort())  # offline: only the local server
+        page.route(
+            "**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort()
+        )  # offline: only the local server
         start = time.perf_counter()
         page.goto(base, timeout=60_000)
         page.get_by_role("link", name="Mentor readiness").wait_for(timeout=60_000)
@@ -123,24 +137,44 @@ def test_participant_sends_a_readiness_checklist_and_a_checkin(forms_server):
 
         timings["checkin_load_to_interactive_seconds"] = open_form(page, base, "Relationship check-in")
         who(page, email_of(db, "E-LEG-02"))
-        for element in ("rc_reciprocity", "rc_learning", "rc_relationship", "rc_partnership", "rc_collaboration",
-                        "rc_goals", "rc_development"):
+        for element in (
+            "rc_reciprocity",
+            "rc_learning",
+            "rc_relationship",
+            "rc_partnership",
+            "rc_collaboration",
+            "rc_goals",
+            "rc_development",
+        ):
             page.locator(f".mk-item-{element}").get_by_text("4 – Agree", exact=True).click()
         page.fill(".mk-item-comment textarea", "Good start <script>alert(1)</script>")
         timings["checkin_submit_to_confirmation_seconds"] = send(page)
         browser.close()
 
     with store.connect(db).connect() as conn:
-        rows = conn.execute(sa.select(store.submissions).where(store.submissions.c.source == "form")
-                            .order_by(store.submissions.c.submission_id)).all()
-        assert [(r.instrument, r.participant_id) for r in rows] == [("mentor_readiness", "M-LEG-02"),
-                                                                    ("checkin", "E-LEG-02")]
+        rows = conn.execute(
+            sa.select(store.submissions)
+            .where(store.submissions.c.source == "form")
+            .order_by(store.submissions.c.submission_id)
+        ).all()
+        assert [(r.instrument, r.participant_id) for r in rows] == [
+            ("mentor_readiness", "M-LEG-02"),
+            ("checkin", "E-LEG-02"),
+        ]
         assert receipt == f"MK-{rows[0].submission_id}"
-        got = dict(conn.execute(sa.select(store.answers.c.item_id, store.answers.c.value_num)
-                                .where(store.answers.c.submission_id == rows[0].submission_id)).all())
+        got = dict(
+            conn.execute(
+                sa.select(store.answers.c.item_id, store.answers.c.value_num).where(
+                    store.answers.c.submission_id == rows[0].submission_id
+                )
+            ).all()
+        )
         assert sum(got.values()) == 10 and got["mr07"] == 0.0
-        comment = conn.execute(sa.select(store.answers.c.value_text).where(
-            (store.answers.c.submission_id == rows[1].submission_id) & (store.answers.c.item_id == "comment"))).scalar()
+        comment = conn.execute(
+            sa.select(store.answers.c.value_text).where(
+                (store.answers.c.submission_id == rows[1].submission_id) & (store.answers.c.item_id == "comment")
+            )
+        ).scalar()
         assert comment == "Good start <script>alert(1)</script>"
     TIMINGS.write_text(json.dumps(timings, indent=2))
     print(json.dumps(timings))

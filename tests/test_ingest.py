@@ -37,11 +37,13 @@ def roster(engine, tmp_path):
 
 
 def test_roster_accounting_and_idempotence(engine, tmp_path):
-    rows = [*ROSTER,
-            ["c1", "x1", "coach", "X", "x@example.com", "", "", ""],            # bad role
-            ["c1", "e4", "mentee", "Y", "y@example.com", "e1", "2026-05-01", ""],  # mentor is a mentee
-            ["c/1", "e5", "mentee", "Z", "z@example.com", "", "", ""],          # unsafe cohort id
-            ["c1", "e6", "mentee", "W", "ANN@example.com", "", "", ""]]         # e-mail taken (case-insensitive)
+    rows = [
+        *ROSTER,
+        ["c1", "x1", "coach", "X", "x@example.com", "", "", ""],  # bad role
+        ["c1", "e4", "mentee", "Y", "y@example.com", "e1", "2026-05-01", ""],  # mentor is a mentee
+        ["c/1", "e5", "mentee", "Z", "z@example.com", "", "", ""],  # unsafe cohort id
+        ["c1", "e6", "mentee", "W", "ANN@example.com", "", "", ""],
+    ]  # e-mail taken (case-insensitive)
     path = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, rows)
     first = ingest.import_file(engine, path, "roster")
     assert (first.read, first.accepted, first.duplicates, first.quarantined) == (9, 5, 0, 4)
@@ -50,20 +52,24 @@ def test_roster_accounting_and_idempotence(engine, tmp_path):
     assert count(engine, store.participants) == 5
     assert count(engine, store.pairs) == 3
     reasons = pd.read_csv(first.quarantine_file)["reason"].tolist()
-    assert reasons == ["role: 'coach' is not mentor or mentee", "mentor_id 'e1' is not a mentor of cohort c1",
-                       "cohort_id: 'c/1' is not an id (letters, digits, - and _)", "email is used by another row of the file"]
+    assert reasons == [
+        "role: 'coach' is not mentor or mentee",
+        "mentor_id 'e1' is not a mentor of cohort c1",
+        "cohort_id: 'c/1' is not an id (letters, digits, - and _)",
+        "email is used by another row of the file",
+    ]
 
 
 def test_readiness_import_accounting(roster, tmp_path):
     rows = [
         ["e1", "", "2026-05-02T10:00:00Z", "Yes", "y", "TRUE", "1", " yes ", "no"],
         ["", "DI@Example.com", "2026-05-02 11:00", "yes", "yes", "yes", "yes", "", ""],  # by e-mail, partial
-        ["e1", "", "2026-05-02T10:00:00Z", "Yes", "y", "TRUE", "1", " yes ", "no"],      # exact repeat
-        ["e9", "", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"],    # not on roster
+        ["e1", "", "2026-05-02T10:00:00Z", "Yes", "y", "TRUE", "1", " yes ", "no"],  # exact repeat
+        ["e9", "", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"],  # not on roster
         ["e3", "", "2026-05-02T10:00:00Z", "yes", "perhaps", "yes", "yes", "yes", "yes"],  # unmappable
-        ["m1", "", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"],    # wrong role
-        ["e3", "", "yesterday", "yes", "yes", "yes", "yes", "yes", "yes"],                # bad time
-        ["e3", "", "2026-05-02T10:00:00Z", "", "", "", "", "", ""],                       # no answers
+        ["m1", "", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"],  # wrong role
+        ["e3", "", "yesterday", "yes", "yes", "yes", "yes", "yes", "yes"],  # bad time
+        ["e3", "", "2026-05-02T10:00:00Z", "", "", "", "", "", ""],  # no answers
     ]
     path = write_csv(tmp_path / "mentee.csv", MENTEE, rows)
     result = ingest.import_file(roster, path, "mentee_readiness")
@@ -72,9 +78,12 @@ def test_readiness_import_accounting(roster, tmp_path):
     q = pd.read_csv(result.quarantine_file)
     assert q["row"].tolist() == [5, 6, 7, 8, 9]  # file rows (the header is row 1)
     assert q["reason"].tolist() == [
-        "participant_id 'e9' is not on the roster", "me02: 'perhaps' is not a yes/no answer",
-        "m1 is a mentor; mentee readiness is for mentees", "submitted_at: 'yesterday' is not an ISO date-time",
-        "no answers"]
+        "participant_id 'e9' is not on the roster",
+        "me02: 'perhaps' is not a yes/no answer",
+        "m1 is a mentor; mentee readiness is for mentees",
+        "submitted_at: 'yesterday' is not an ISO date-time",
+        "no answers",
+    ]
     again = ingest.import_file(roster, path, "mentee_readiness")
     assert (again.accepted, again.duplicates, again.quarantined) == (0, 3, 5)
     assert count(roster, store.submissions) == 2
@@ -83,7 +92,7 @@ def test_readiness_import_accounting(roster, tmp_path):
 
 def test_missing_column_imports_nothing(roster, tmp_path):
     path = write_csv(tmp_path / "m.csv", MENTEE[:-1], [["e1", "", "2026-05-02", "y", "y", "y", "y", "y"]])
-    with pytest.raises(InputFileError, match="missing required column.*me06"):
+    with pytest.raises(InputFileError, match=r"missing required column.*me06"):
         ingest.import_file(roster, path, "mentee_readiness")
     assert count(roster, store.submissions) == 0
 
@@ -102,35 +111,59 @@ def test_unreadable_files_are_one_clear_error(roster, tmp_path):
 
 
 def test_xlsx_and_windows_1252(roster, tmp_path):
-    frame = pd.DataFrame([["e1", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"]],
-                         columns=["participant_id", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"])
+    frame = pd.DataFrame(
+        [["e1", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"]],
+        columns=["participant_id", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"],
+    )
     frame.to_excel(tmp_path / "m.xlsx", index=False)
     assert ingest.import_file(roster, tmp_path / "m.xlsx", "mentee_readiness").accepted == 1
-    text = "participant_id,submitted_at,rc_reciprocity,rc_learning,rc_relationship,rc_partnership,rc_collaboration,rc_goals,rc_development,comment\n" \
-           "e1,2026-06-01T10:00:00Z,4,4,4,4,4,4,4,Très bien – “merci”\n"
+    text = (
+        "participant_id,submitted_at,rc_reciprocity,rc_learning,rc_relationship,rc_partnership,rc_collaboration,rc_goals,rc_development,comment\n"
+        "e1,2026-06-01T10:00:00Z,4,4,4,4,4,4,4,Très bien – “merci”\n"
+    )
     (tmp_path / "c.csv").write_bytes(text.encode("cp1252"))
     result = ingest.import_file(roster, tmp_path / "c.csv", "checkin")
     assert result.accepted == 1
     with roster.connect() as conn:
-        comment = conn.execute(sa.select(store.answers.c.value_text).where(store.answers.c.item_id == "comment")).scalar_one()
+        comment = conn.execute(
+            sa.select(store.answers.c.value_text).where(store.answers.c.item_id == "comment")
+        ).scalar_one()
     assert comment == "Très bien – “merci”"
 
 
 def test_checkin_pairs_and_about(roster, tmp_path):
-    header = ["participant_id", "submitted_at", "about", "rc_reciprocity", "rc_learning", "rc_relationship",
-              "rc_partnership", "rc_collaboration", "rc_goals", "rc_development", "comment"]
-    rows = [["m1", "2026-06-01", "e2", "Agree", 4, 4, 4, 4, 4, 4, ""],       # mentor of two: names e2
-            ["m1", "2026-06-01", "", 4, 4, 4, 4, 4, 4, 4, ""],               # needs about
-            ["m2", "2026-06-01", "", 5, 5, 5, 5, 5, 5, 5, ""],               # one mentee: implied
-            ["e1", "2026-06-01", "", 3, 3, 3, 3, 3, 3, 3, "=HYPERLINK(\"x\")"],
-            ["m2", "2026-06-01", "e1", 5, 5, 5, 5, 5, 5, 5, ""]]             # e1 is not m2's mentee
+    header = [
+        "participant_id",
+        "submitted_at",
+        "about",
+        "rc_reciprocity",
+        "rc_learning",
+        "rc_relationship",
+        "rc_partnership",
+        "rc_collaboration",
+        "rc_goals",
+        "rc_development",
+        "comment",
+    ]
+    rows = [
+        ["m1", "2026-06-01", "e2", "Agree", 4, 4, 4, 4, 4, 4, ""],  # mentor of two: names e2
+        ["m1", "2026-06-01", "", 4, 4, 4, 4, 4, 4, 4, ""],  # needs about
+        ["m2", "2026-06-01", "", 5, 5, 5, 5, 5, 5, 5, ""],  # one mentee: implied
+        ["e1", "2026-06-01", "", 3, 3, 3, 3, 3, 3, 3, '=HYPERLINK("x")'],
+        ["m2", "2026-06-01", "e1", 5, 5, 5, 5, 5, 5, 5, ""],
+    ]  # e1 is not m2's mentee
     result = ingest.import_file(roster, write_csv(tmp_path / "c.csv", header, rows), "checkin")
     assert (result.accepted, result.quarantined) == (3, 2)
     q = pd.read_csv(result.quarantine_file)
     assert q["reason"].tolist() == ["about is needed: m1 mentors 2 mentees", "about 'e1' is not a mentee of m2"]
     with roster.connect() as conn:
-        got = dict(conn.execute(sa.select(store.submissions.c.participant_id, store.pairs.c.mentee_id)
-                                .join(store.pairs, store.pairs.c.pair_id == store.submissions.c.pair_id)).all())
+        got = dict(
+            conn.execute(
+                sa.select(store.submissions.c.participant_id, store.pairs.c.mentee_id).join(
+                    store.pairs, store.pairs.c.pair_id == store.submissions.c.pair_id
+                )
+            ).all()
+        )
     assert got == {"m1": "e2", "m2": "e3", "e1": "e1"}
 
 
@@ -138,28 +171,43 @@ def test_quarantine_csv_guards_formulas(roster, tmp_path):
     rows = [["=cmd|'/c calc'!A1", "", "2026-05-02", "yes", "yes", "yes", "yes", "yes", "yes"]]
     result = ingest.import_file(roster, write_csv(tmp_path / "m.csv", MENTEE, rows), "mentee_readiness")
     with open(result.quarantine_file, newline="", encoding="utf-8") as fh:
-        cells = list(csv.DictReader(fh))[0]
+        cells = next(iter(csv.DictReader(fh)))
     assert cells["participant_id"].startswith("'=")
     assert cells["reason"].startswith("participant_id: ")  # a reason never starts a formula
 
 
 def test_goals_and_updates(roster, tmp_path):
-    gh = ["goal_id", "mentor_id", "mentee_id", "title", "success_criteria", "start_date", "target_date",
-          "agreed_by_mentor", "agreed_by_mentee"]
-    goals = [["g1", "m1", "e1", "Lead a review", "done", "2026-06-01", "2026-12-01", "yes", "yes"],
-             ["g2", "m1", "e3", "Wrong pair", "", "2026-06-01", "2026-12-01", "yes", "yes"],
-             ["g3", "m1", "e2", "Backwards", "", "2026-12-01", "2026-06-01", "yes", "yes"]]
+    gh = [
+        "goal_id",
+        "mentor_id",
+        "mentee_id",
+        "title",
+        "success_criteria",
+        "start_date",
+        "target_date",
+        "agreed_by_mentor",
+        "agreed_by_mentee",
+    ]
+    goals = [
+        ["g1", "m1", "e1", "Lead a review", "done", "2026-06-01", "2026-12-01", "yes", "yes"],
+        ["g2", "m1", "e3", "Wrong pair", "", "2026-06-01", "2026-12-01", "yes", "yes"],
+        ["g3", "m1", "e2", "Backwards", "", "2026-12-01", "2026-06-01", "yes", "yes"],
+    ]
     result = ingest.import_file(roster, write_csv(tmp_path / "g.csv", gh, goals), "goals")
     assert (result.accepted, result.quarantined) == (1, 2)
     uh = ["goal_id", "reported_by", "reported_at", "progress_pct", "status", "note"]
-    ups = [["g1", "e1", "2026-07-01", "40%", "In progress", ""],
-           ["g1", "ANN@example.com", "2026-08-01", "60", "in_progress", "by the mentor's e-mail"],
-           ["g1", "e3", "2026-08-01", "60", "in_progress", ""],      # not in the pair
-           ["g9", "e1", "2026-08-01", "60", "in_progress", ""]]      # unknown goal
+    ups = [
+        ["g1", "e1", "2026-07-01", "40%", "In progress", ""],
+        ["g1", "ANN@example.com", "2026-08-01", "60", "in_progress", "by the mentor's e-mail"],
+        ["g1", "e3", "2026-08-01", "60", "in_progress", ""],  # not in the pair
+        ["g9", "e1", "2026-08-01", "60", "in_progress", ""],
+    ]  # unknown goal
     result = ingest.import_file(roster, write_csv(tmp_path / "u.csv", uh, ups), "goal_updates")
     assert (result.accepted, result.quarantined) == (2, 2)
     assert pd.read_csv(result.quarantine_file)["reason"].tolist() == [
-        "reported_by is not part of the goal's pair", "goal_id 'g9' is not a known goal"]
+        "reported_by is not part of the goal's pair",
+        "goal_id 'g9' is not a known goal",
+    ]
 
 
 def test_submissions_are_append_only(roster, tmp_path):
@@ -168,6 +216,9 @@ def test_submissions_are_append_only(roster, tmp_path):
     ingest.import_file(roster, path1, "mentee_readiness")
     ingest.import_file(roster, path2, "mentee_readiness")
     with roster.connect() as conn:
-        rows = conn.execute(sa.select(store.submissions.c.submitted_at, store.submissions.c.raw)
-                            .order_by(store.submissions.c.submitted_at)).all()
+        rows = conn.execute(
+            sa.select(store.submissions.c.submitted_at, store.submissions.c.raw).order_by(
+                store.submissions.c.submitted_at
+            )
+        ).all()
     assert len(rows) == 2 and rows[0].raw["me01"] == "no" and rows[1].raw["me01"] == "yes"

@@ -23,8 +23,10 @@ def pg_sample(tmp_path_factory):
 
 def test_sample_scores_the_same_on_postgres(pg_sample, sample_db):
     for cohort in COHORTS:
-        got = [json.loads(run_cli("score", "--cohort", cohort, "--as-of", SAMPLE_AS_OF, "--json", "--db", url).stdout)
-               for url in (pg_sample, sample_db)]
+        got = [
+            json.loads(run_cli("score", "--cohort", cohort, "--as-of", SAMPLE_AS_OF, "--json", "--db", url).stdout)
+            for url in (pg_sample, sample_db)
+        ]
         assert got[0] == got[1]
 
 
@@ -37,8 +39,9 @@ def test_plain_postgresql_urls_use_psycopg(pg_sample):
 @pytest.mark.kernel
 def test_reports_from_postgres(pg_sample, tmp_path):
     out = tmp_path / "out"
-    result = run_cli("report", "--cohort", "2026-spring-eng", "--as-of", SAMPLE_AS_OF, "--db", pg_sample,
-                     "--out", str(out))
+    result = run_cli(
+        "report", "--cohort", "2026-spring-eng", "--as-of", SAMPLE_AS_OF, "--db", pg_sample, "--out", str(out)
+    )
     assert result.returncode == 0, result.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["ok"] == 2 and "postgresql+psycopg://" in manifest["parameters"]["db"]

@@ -19,8 +19,9 @@ HIDDEN = ["77.3", "77.27", "75.0", "100.0"]
 
 
 def test_score_json_hides_small_groups(sample_db):
-    got = json.loads(run_cli("score", "--cohort", "2026-pilot-legal", "--as-of", SAMPLE_AS_OF, "--json",
-                             "--db", sample_db).stdout)
+    got = json.loads(
+        run_cli("score", "--cohort", "2026-pilot-legal", "--as-of", SAMPLE_AS_OF, "--json", "--db", sample_db).stdout
+    )
     for block in ("mentor_readiness", "mentee_readiness"):
         assert got[block]["suppressed"] is True
         assert all(got[block][k] is None for k in ("mean_score", "ready", "developing", "not_yet"))
@@ -44,10 +45,17 @@ def test_suppressed_bands_cannot_be_derived_by_subtraction(sample_db):
 @pytest.mark.kernel
 def test_reports_and_index_hide_small_groups(sample_db, tmp_path):
     out = tmp_path / "out"
-    assert run_cli("report", "--cohort", "2026-pilot-legal", "--as-of", SAMPLE_AS_OF, "--db", sample_db,
-                   "--out", str(out)).returncode == 0
-    for page in (out / "2026-pilot-legal" / "readiness.html", out / "2026-pilot-legal" / "goal_progress.html",
-                 out / "index.html"):
+    assert (
+        run_cli(
+            "report", "--cohort", "2026-pilot-legal", "--as-of", SAMPLE_AS_OF, "--db", sample_db, "--out", str(out)
+        ).returncode
+        == 0
+    )
+    for page in (
+        out / "2026-pilot-legal" / "readiness.html",
+        out / "2026-pilot-legal" / "goal_progress.html",
+        out / "index.html",
+    ):
         text = re.sub(r"<script.*?</script>", "", page.read_text("utf-8"), flags=re.S)  # chart code
         for figure in HIDDEN:
             assert figure not in text, (page.name, figure)
@@ -59,7 +67,9 @@ def test_explore_hides_small_groups(sample_db):
     explorer = Explorer(sample_db, SAMPLE_AS_OF)
     explorer.cohort.value = "2026-pilot-legal"
     assert "hidden for confidentiality" in explorer.headline.value
-    assert all(isinstance(f, type(reportkit.note(""))) for k, f in explorer.figures.items() if k in ("items", "bands", "pairs"))
+    assert all(
+        isinstance(f, type(reportkit.note(""))) for k, f in explorer.figures.items() if k in ("items", "bands", "pairs")
+    )
 
 
 def test_comments_need_ten_people(sample_db):

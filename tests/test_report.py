@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -42,7 +42,8 @@ def test_output_structure_and_manifest(sample_run):
     assert manifest["parameters"]["as_of"] == SAMPLE_AS_OF and manifest["parameters"]["min_group_size"] == 5
     assert len(manifest["data_fingerprint"]) == 16 and manifest["mentorkit_version"]
     assert sorted((r["cohort"], r["report"]) for r in manifest["reports"]) == sorted(
-        (c, r) for c in COHORTS for r in ("readiness", "goal_progress"))
+        (c, r) for c in COHORTS for r in ("readiness", "goal_progress")
+    )
     assert all(r["status"] == "ok" and r["seconds"] > 0 and r["error"] is None for r in manifest["reports"])
     assert (manifest["ok"], manifest["failed"]) == (8, 0)
     assert "8 reports in" in result.stdout and "8 ok, 0 failed" in result.stdout
@@ -55,7 +56,7 @@ def test_reports_are_offline_and_share_plotly(sample_run):
     html = (out / "2026-spring-eng" / "readiness.html").read_text("utf-8")
     assert '<script src="../assets/plotly.min.js"></script>' in html
     assert "require.min.js" not in html and "MathJax" not in html and "cdn." not in html
-    assert "<script src=\"http" not in html and "<link rel=\"stylesheet\" href=\"http" not in html
+    assert '<script src="http' not in html and '<link rel="stylesheet" href="http' not in html
     assert html.count("Plotly.newPlot") >= 4  # the charts are in the file, drawn by the shared plotly.js
     assert "import mentorkit" not in html  # no code
 
@@ -100,20 +101,75 @@ HOSTILE_ROSTER = ["cohort_id", "participant_id", "role", "name", "email", "mento
 def hostile_programme(tmp_path: Path) -> str:
     db = f"sqlite:///{tmp_path / 'hostile.db'}"
     rows = [["h1", f"m{i}", "mentor", f"Mentor {i}", f"m{i}@x.org", "", ""] for i in range(1, 6)]
-    rows += [["h1", f"e{i}", "mentee", f"Eve {i} <img src=x onerror=alert(3)>", f"e{i}@x.org", f"m{(i + 1) // 2}",
-              "2026-05-01"] for i in range(1, 11)]
-    assert run_cli("import", str(write_csv(tmp_path / "r.csv", HOSTILE_ROSTER, rows)), "--instrument", "roster",
-                   "--db", db).returncode == 0
-    head = ["participant_id", "submitted_at", "about", "rc_reciprocity", "rc_learning", "rc_relationship",
-            "rc_partnership", "rc_collaboration", "rc_goals", "rc_development", "comment"]
-    checkins = [[f"e{i}", "2026-11-01", "", 4, 4, 4, 4, 4, 4, 4, "<script>alert(1)</script> & more"] for i in range(1, 11)]
+    rows += [
+        [
+            "h1",
+            f"e{i}",
+            "mentee",
+            f"Eve {i} <img src=x onerror=alert(3)>",
+            f"e{i}@x.org",
+            f"m{(i + 1) // 2}",
+            "2026-05-01",
+        ]
+        for i in range(1, 11)
+    ]
+    assert (
+        run_cli(
+            "import", str(write_csv(tmp_path / "r.csv", HOSTILE_ROSTER, rows)), "--instrument", "roster", "--db", db
+        ).returncode
+        == 0
+    )
+    head = [
+        "participant_id",
+        "submitted_at",
+        "about",
+        "rc_reciprocity",
+        "rc_learning",
+        "rc_relationship",
+        "rc_partnership",
+        "rc_collaboration",
+        "rc_goals",
+        "rc_development",
+        "comment",
+    ]
+    checkins = [
+        [f"e{i}", "2026-11-01", "", 4, 4, 4, 4, 4, 4, 4, "<script>alert(1)</script> & more"] for i in range(1, 11)
+    ]
     checkins += [[f"m{i}", "2026-11-01", f"e{2 * i}", 2, 2, 2, 2, 2, 2, 2, ""] for i in range(1, 6)]
-    assert run_cli("import", str(write_csv(tmp_path / "c.csv", head, checkins)), "--instrument", "checkin",
-                   "--db", db).returncode == 0
+    assert (
+        run_cli(
+            "import", str(write_csv(tmp_path / "c.csv", head, checkins)), "--instrument", "checkin", "--db", db
+        ).returncode
+        == 0
+    )
     goals = [["g1", "m1", "e1", "</script><script>alert(2)</script>", "", "2026-06-01", "2026-10-01", "yes", "yes"]]
-    assert run_cli("import", str(write_csv(tmp_path / "g.csv", ["goal_id", "mentor_id", "mentee_id", "title",
-                   "success_criteria", "start_date", "target_date", "agreed_by_mentor", "agreed_by_mentee"], goals)),
-                   "--instrument", "goals", "--db", db).returncode == 0
+    assert (
+        run_cli(
+            "import",
+            str(
+                write_csv(
+                    tmp_path / "g.csv",
+                    [
+                        "goal_id",
+                        "mentor_id",
+                        "mentee_id",
+                        "title",
+                        "success_criteria",
+                        "start_date",
+                        "target_date",
+                        "agreed_by_mentor",
+                        "agreed_by_mentee",
+                    ],
+                    goals,
+                )
+            ),
+            "--instrument",
+            "goals",
+            "--db",
+            db,
+        ).returncode
+        == 0
+    )
     return db
 
 
@@ -140,8 +196,21 @@ def broken_notebooks(tmp_path: Path) -> Path:
 
 def test_one_failing_report_gives_exit_1_and_the_others_are_written(sample_db, tmp_path):
     out = tmp_path / "out"
-    result = run_cli("report", "--cohort", "2026-spring-eng", "--cohort", "2026-fall-ops", "--as-of", SAMPLE_AS_OF,
-                     "--db", sample_db, "--out", str(out), "--notebooks", str(broken_notebooks(tmp_path)))
+    result = run_cli(
+        "report",
+        "--cohort",
+        "2026-spring-eng",
+        "--cohort",
+        "2026-fall-ops",
+        "--as-of",
+        SAMPLE_AS_OF,
+        "--db",
+        sample_db,
+        "--out",
+        str(out),
+        "--notebooks",
+        str(broken_notebooks(tmp_path)),
+    )
     assert result.returncode == 1
     for cohort in ("2026-spring-eng", "2026-fall-ops"):
         assert (out / cohort / "readiness.html").is_file()
@@ -164,8 +233,12 @@ def test_usage_errors_write_nothing(sample_db, tmp_path):
 def test_killed_run_leaves_no_partial_html_and_the_next_run_completes(sample_db, tmp_path):
     out = tmp_path / "out"
     exe = str(Path(sys.executable).parent / "mentorkit")
-    proc = subprocess.Popen([exe, "report", "--all", "--as-of", SAMPLE_AS_OF, "--db", sample_db, "--out", str(out),
-                             "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [exe, "report", "--all", "--as-of", SAMPLE_AS_OF, "--db", sample_db, "--out", str(out), "--jobs", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(out.glob("*/*.html")):
         time.sleep(0.05)
@@ -184,8 +257,22 @@ def test_index_is_rebuilt_from_a_shared_folder(sample_db, tmp_path):
     out = tmp_path / "shared"
     # two "machines" render one cohort each into the same folder, then the index is rebuilt
     for cohort in ("2026-pilot-legal", "2026-fall-ops"):
-        assert run_cli("report", "--cohort", cohort, "--as-of", SAMPLE_AS_OF, "--db", sample_db,
-                       "--out", str(out), "--jobs", "1").returncode == 0
+        assert (
+            run_cli(
+                "report",
+                "--cohort",
+                cohort,
+                "--as-of",
+                SAMPLE_AS_OF,
+                "--db",
+                sample_db,
+                "--out",
+                str(out),
+                "--jobs",
+                "1",
+            ).returncode
+            == 0
+        )
     (out / "index.html").unlink()
     (out / "manifest.json").unlink()
     result = run_cli("report", "--index", "--out", str(out))
@@ -215,5 +302,11 @@ def test_charts_draw_offline_in_chromium(sample_run):
     assert width <= 400  # no horizontal scrolling at phone width
 
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]

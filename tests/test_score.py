@@ -22,22 +22,42 @@ def readiness_frame(role: str, rows: list[tuple[str, str, list[float | None]]]) 
     items = [i.id for i in inst.items]
     data = []
     for n, (pid, when, answers) in enumerate(rows, 1):
-        data.append({"submission_id": n, "cohort_id": "c1", "participant_id": pid, "pair_id": np.nan,
-                     "goal_id": None, "submitted_at": pd.Timestamp(when), "source": "test",
-                     **dict(zip(items, answers, strict=True))})
-    frame = pd.DataFrame(data, columns=["submission_id", "cohort_id", "participant_id", "pair_id",
-                                        "goal_id", "submitted_at", "source", *items])
+        data.append(
+            {
+                "submission_id": n,
+                "cohort_id": "c1",
+                "participant_id": pid,
+                "pair_id": np.nan,
+                "goal_id": None,
+                "submitted_at": pd.Timestamp(when),
+                "source": "test",
+                **dict(zip(items, answers, strict=True)),
+            }
+        )
+    frame = pd.DataFrame(
+        data,
+        columns=[
+            "submission_id",
+            "cohort_id",
+            "participant_id",
+            "pair_id",
+            "goal_id",
+            "submitted_at",
+            "source",
+            *items,
+        ],
+    )
     frame[items] = frame[items].astype("float64")
     frame["submitted_at"] = frame["submitted_at"].astype("datetime64[us]")
     return frame
 
 
 def people(role: str, n: int) -> pd.DataFrame:
-    return pd.DataFrame({"participant_id": [f"p{i}" for i in range(1, n + 1)], "cohort_id": "c1",
-                         "role": role})
+    return pd.DataFrame({"participant_id": [f"p{i}" for i in range(1, n + 1)], "cohort_id": "c1", "role": role})
 
 
 # --- readiness ---------------------------------------------------------------------------------
+
 
 def test_band_edges():
     # 49.9 → not yet, 50 → developing, 74.9 → developing, 75 → ready
@@ -49,10 +69,13 @@ def test_band_edges():
 def test_mentor_completeness_threshold_is_9_of_11():
     # p1 answers 9 (6 yes) → complete, 66.7; p2 answers 8 (8 yes) → incomplete, no score
     y, n, _ = 1.0, 0.0, None
-    frame = readiness_frame("mentor", [
-        ("p1", "2026-05-01", [y, y, y, y, y, y, n, n, n, _, _]),
-        ("p2", "2026-05-01", [y, y, y, y, y, y, y, y, _, _, _]),
-    ])
+    frame = readiness_frame(
+        "mentor",
+        [
+            ("p1", "2026-05-01", [y, y, y, y, y, y, n, n, n, _, _]),
+            ("p2", "2026-05-01", [y, y, y, y, y, y, y, y, _, _, _]),
+        ],
+    )
     scored = score.readiness_scores(frame, ins.readiness_for("mentor"))
     assert scored["complete"].tolist() == [True, False]
     assert scored["score"].iloc[0] == pytest.approx(200 / 3)
@@ -61,12 +84,15 @@ def test_mentor_completeness_threshold_is_9_of_11():
 
 def test_mentee_completeness_threshold_is_5_of_6_and_capacity_risk():
     y, n, _ = 1.0, 0.0, None
-    frame = readiness_frame("mentee", [
-        ("p1", "2026-05-01", [y, n, y, y, y, _]),  # 5 answered, 4 yes = 80; no on me02 → risk
-        ("p2", "2026-05-01", [y, y, y, y, _, _]),  # 4 answered → incomplete
-        ("p3", "2026-05-01", [y, y, y, y, y, n]),  # 5 of 6 = 83.3; no on me06 → risk
-        ("p4", "2026-05-01", [n, y, n, y, n, y]),  # 50.0, no risk
-    ])
+    frame = readiness_frame(
+        "mentee",
+        [
+            ("p1", "2026-05-01", [y, n, y, y, y, _]),  # 5 answered, 4 yes = 80; no on me02 → risk
+            ("p2", "2026-05-01", [y, y, y, y, _, _]),  # 4 answered → incomplete
+            ("p3", "2026-05-01", [y, y, y, y, y, n]),  # 5 of 6 = 83.3; no on me06 → risk
+            ("p4", "2026-05-01", [n, y, n, y, n, y]),  # 50.0, no risk
+        ],
+    )
     scored = score.readiness_scores(frame, ins.readiness_for("mentee"))
     assert scored["complete"].tolist() == [True, False, True, True]
     assert scored["score"].round(4).tolist()[0] == 80.0
@@ -77,29 +103,45 @@ def test_mentee_completeness_threshold_is_5_of_6_and_capacity_risk():
 
 def test_as_of_cut_counts_the_whole_day_utc():
     # 23:59:59 on the as-of day counts; 00:00 the next day does not
-    frame = readiness_frame("mentee", [
-        ("p1", "2026-11-15 23:59:59", [1.0] * 6),
-        ("p2", "2026-11-16 00:00:00", [1.0] * 6),
-    ])
+    frame = readiness_frame(
+        "mentee",
+        [
+            ("p1", "2026-11-15 23:59:59", [1.0] * 6),
+            ("p2", "2026-11-16 00:00:00", [1.0] * 6),
+        ],
+    )
     kept = score.as_of_cut(frame, AS_OF)
     assert kept["participant_id"].tolist() == ["p1"]
 
 
 def test_latest_submission_supersedes():
     # p1 answered all no in May, all yes in June: as of July → 100; as of May 31 → 0
-    frame = readiness_frame("mentee", [
-        ("p1", "2026-06-10", [1.0] * 6),
-        ("p1", "2026-05-10", [0.0] * 6),
-    ])
-    july, _ = score.readiness_summary(frame, people("mentee", 1), "mentee", date(2026, 7, 1), Settings(min_group_size=1))
-    may, _ = score.readiness_summary(frame, people("mentee", 1), "mentee", date(2026, 5, 31), Settings(min_group_size=1))
+    frame = readiness_frame(
+        "mentee",
+        [
+            ("p1", "2026-06-10", [1.0] * 6),
+            ("p1", "2026-05-10", [0.0] * 6),
+        ],
+    )
+    july, _ = score.readiness_summary(
+        frame, people("mentee", 1), "mentee", date(2026, 7, 1), Settings(min_group_size=1)
+    )
+    may, _ = score.readiness_summary(
+        frame, people("mentee", 1), "mentee", date(2026, 5, 31), Settings(min_group_size=1)
+    )
     assert july.mean_score == 100.0
     assert may.mean_score == 0.0
     assert july.respondents == may.respondents == 1
 
 
 def _five_mentees(n_respondents: int) -> pd.DataFrame:
-    answers = [[1.0] * 6, [1.0] * 6, [1.0, 1.0, 1.0, 0.0, 0.0, 0.0], [1.0, 0.0, 1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0, None, None]]
+    answers = [
+        [1.0] * 6,
+        [1.0] * 6,
+        [1.0, 1.0, 1.0, 0.0, 0.0, 0.0],
+        [1.0, 0.0, 1.0, 1.0, 1.0, 1.0],
+        [1.0, 1.0, 1.0, 1.0, None, None],
+    ]
     return readiness_frame("mentee", [(f"p{i + 1}", "2026-05-01", a) for i, a in enumerate(answers[:n_respondents])])
 
 
@@ -124,54 +166,107 @@ def test_response_rate_is_none_without_enrolment():
 
 # --- check-ins ---------------------------------------------------------------------------------
 
+
 def checkins(rows: list[tuple[int, str, str, list[float | None]]]) -> pd.DataFrame:
     """(pair_id, participant, submitted_at, seven ratings)."""
     data = []
     for n, (pair, pid, when, ratings) in enumerate(rows, 1):
-        data.append({"submission_id": n, "cohort_id": "c1", "participant_id": pid, "pair_id": float(pair),
-                     "goal_id": None, "submitted_at": pd.Timestamp(when), "source": "test",
-                     **dict(zip(ELEMENTS, ratings, strict=True)), "comment": None})
-    frame = pd.DataFrame(data, columns=["submission_id", "cohort_id", "participant_id", "pair_id", "goal_id",
-                                        "submitted_at", "source", *ELEMENTS, "comment"])
+        data.append(
+            {
+                "submission_id": n,
+                "cohort_id": "c1",
+                "participant_id": pid,
+                "pair_id": float(pair),
+                "goal_id": None,
+                "submitted_at": pd.Timestamp(when),
+                "source": "test",
+                **dict(zip(ELEMENTS, ratings, strict=True)),
+                "comment": None,
+            }
+        )
+    frame = pd.DataFrame(
+        data,
+        columns=[
+            "submission_id",
+            "cohort_id",
+            "participant_id",
+            "pair_id",
+            "goal_id",
+            "submitted_at",
+            "source",
+            *ELEMENTS,
+            "comment",
+        ],
+    )
     frame[ELEMENTS] = frame[ELEMENTS].astype("float64")
     frame["submitted_at"] = frame["submitted_at"].astype("datetime64[us]")
     return frame
 
 
 def pairs(matched: dict[int, str]) -> pd.DataFrame:
-    return pd.DataFrame({"pair_id": list(matched), "cohort_id": "c1",
-                         "mentor_id": [f"m{p}" for p in matched], "mentee_id": [f"e{p}" for p in matched],
-                         "matched_on": pd.to_datetime(list(matched.values())).astype("datetime64[us]")})
+    return pd.DataFrame(
+        {
+            "pair_id": list(matched),
+            "cohort_id": "c1",
+            "mentor_id": [f"m{p}" for p in matched],
+            "mentee_id": [f"e{p}" for p in matched],
+            "matched_on": pd.to_datetime(list(matched.values())).astype("datetime64[us]"),
+        }
+    )
 
 
 def test_checkin_health_formula_and_five_of_seven():
     # all 4 → (4-1)/4*100 = 75; five answered at 5 → 100; four answered → no health
-    frame = checkins([
-        (1, "m1", "2026-11-01", [4] * 7),
-        (1, "e1", "2026-11-01", [5, 5, 5, 5, 5, None, None]),
-        (1, "e1", "2026-11-01", [5, 5, 5, 5, None, None, None]),
-    ])
+    frame = checkins(
+        [
+            (1, "m1", "2026-11-01", [4] * 7),
+            (1, "e1", "2026-11-01", [5, 5, 5, 5, 5, None, None]),
+            (1, "e1", "2026-11-01", [5, 5, 5, 5, None, None, None]),
+        ]
+    )
     health = score.checkin_health(frame)
     assert health.iloc[0] == 75.0 and health.iloc[1] == 100.0 and pd.isna(health.iloc[2])
 
 
 def test_pair_status_partition_hand_worked():
-    matched = {1: "2026-05-01", 2: "2026-05-01", 3: "2026-05-01", 4: "2026-05-01", 5: "2026-10-20",
-               6: "2026-05-01", 7: "2026-10-16", 8: "2026-10-15", 9: "2026-05-01"}
-    frame = checkins([
-        (1, "m1", "2026-11-01", [4] * 7), (1, "e1", "2026-11-01", [5] * 7),  # 75 & 100 → 87.5 on track
-        (2, "m2", "2026-11-01", [3] * 7), (2, "e2", "2026-11-01", [3] * 7),  # 50 → needs (health < 60)
-        (3, "m3", "2026-11-01", [4, 4, 4, 4, 4, 4, 2]),                      # element ≤ 2 → needs
-        (4, "e4", "2026-09-15", [4] * 7),                                    # 61 days ago → needs
-        (6, "e6", "2026-09-16", [4] * 7),                                    # exactly 60 days → on track
-        (9, "m9", "2026-11-10", [5] * 7), (9, "e9", "2026-11-10", [3] * 7),  # 100 & 50 = 75, gap 2
-    ])
+    matched = {
+        1: "2026-05-01",
+        2: "2026-05-01",
+        3: "2026-05-01",
+        4: "2026-05-01",
+        5: "2026-10-20",
+        6: "2026-05-01",
+        7: "2026-10-16",
+        8: "2026-10-15",
+        9: "2026-05-01",
+    }
+    frame = checkins(
+        [
+            (1, "m1", "2026-11-01", [4] * 7),
+            (1, "e1", "2026-11-01", [5] * 7),  # 75 & 100 → 87.5 on track
+            (2, "m2", "2026-11-01", [3] * 7),
+            (2, "e2", "2026-11-01", [3] * 7),  # 50 → needs (health < 60)
+            (3, "m3", "2026-11-01", [4, 4, 4, 4, 4, 4, 2]),  # element ≤ 2 → needs
+            (4, "e4", "2026-09-15", [4] * 7),  # 61 days ago → needs
+            (6, "e6", "2026-09-16", [4] * 7),  # exactly 60 days → on track
+            (9, "m9", "2026-11-10", [5] * 7),
+            (9, "e9", "2026-11-10", [3] * 7),  # 100 & 50 = 75, gap 2
+        ]
+    )
     # pair 5: matched 26 days ago, no check-in → too early; pair 7: 30 days, none → needs;
     # pair 8: 31 days, none → needs
     table = pair_table(pairs(matched), frame).set_index("pair_id")
-    assert table["status"].to_dict() == {1: "on_track", 2: "needs_checkin", 3: "needs_checkin",
-                                         4: "needs_checkin", 5: "too_early", 6: "on_track",
-                                         7: "needs_checkin", 8: "needs_checkin", 9: "on_track"}
+    assert table["status"].to_dict() == {
+        1: "on_track",
+        2: "needs_checkin",
+        3: "needs_checkin",
+        4: "needs_checkin",
+        5: "too_early",
+        6: "on_track",
+        7: "needs_checkin",
+        8: "needs_checkin",
+        9: "on_track",
+    }
     assert table.loc[1, "health"] == 87.5
     assert table.loc[9, "health"] == 75.0
     assert table["perception_gap"].to_dict()[9] and not table["perception_gap"].to_dict()[1]
@@ -184,8 +279,7 @@ def pair_table(p: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
 def test_health_just_under_60_needs_checkin():
     # mean 3.38 → (2.38/4)*100 = 59.5 < 60; ratings 4,4,3,3,3,3,3.66…: use 4,4,4,3,3,3,2? no (≤2).
     # 3,3,3,3,4,4,4 → mean 24/7 = 3.4286 → 60.71 (on track); 3,3,3,3,3,4,4 → 23/7 → 57.14 (needs)
-    frame = checkins([(1, "m1", "2026-11-01", [3, 3, 3, 3, 4, 4, 4]),
-                      (2, "m2", "2026-11-01", [3, 3, 3, 3, 3, 4, 4])])
+    frame = checkins([(1, "m1", "2026-11-01", [3, 3, 3, 3, 4, 4, 4]), (2, "m2", "2026-11-01", [3, 3, 3, 3, 3, 4, 4])])
     table = pair_table(pairs({1: "2026-05-01", 2: "2026-05-01"}), frame).set_index("pair_id")
     assert table.loc[1, "health"] == pytest.approx(100 * (24 / 7 - 1) / 4)
     assert table["status"].to_dict() == {1: "on_track", 2: "needs_checkin"}
@@ -194,20 +288,34 @@ def test_health_just_under_60_needs_checkin():
 def test_later_pairs_and_checkins_are_cut_by_as_of():
     frame = checkins([(1, "m1", "2026-11-20", [1] * 7)])
     table = pair_table(pairs({1: "2026-05-01", 2: "2026-11-20"}), frame)
-    assert table["pair_id"].tolist() == [1]       # pair 2 is matched after the as-of date
+    assert table["pair_id"].tolist() == [1]  # pair 2 is matched after the as-of date
     assert table["status"].tolist() == ["needs_checkin"]  # the check-in of Nov 20 does not count yet
 
 
 def test_relationship_suppressed_below_k_people():
-    frame = checkins([(1, "m1", "2026-11-01", [4] * 7), (1, "e1", "2026-11-01", [4] * 7),
-                      (2, "m2", "2026-11-01", [4] * 7), (2, "e2", "2026-11-01", [4] * 7)])
+    frame = checkins(
+        [
+            (1, "m1", "2026-11-01", [4] * 7),
+            (1, "e1", "2026-11-01", [4] * 7),
+            (2, "m2", "2026-11-01", [4] * 7),
+            (2, "e2", "2026-11-01", [4] * 7),
+        ]
+    )
     p = pairs({1: "2026-05-01", 2: "2026-05-01", 3: "2026-11-01"})
     four = score.relationship_summary(pair_table(p, frame), frame, AS_OF)
     assert four.suppressed and four.health_index is None and four.on_track is None
     assert four.pairs == 3 and four.too_early == 1
-    frame5 = checkins([*[(1, "m1", "2026-11-01", [4] * 7), (1, "e1", "2026-11-01", [4] * 7),
-                         (2, "m2", "2026-11-01", [4] * 7), (2, "e2", "2026-11-01", [4] * 7)],
-                       (3, "e3", "2026-11-02", [2] * 7)])
+    frame5 = checkins(
+        [
+            *[
+                (1, "m1", "2026-11-01", [4] * 7),
+                (1, "e1", "2026-11-01", [4] * 7),
+                (2, "m2", "2026-11-01", [4] * 7),
+                (2, "e2", "2026-11-01", [4] * 7),
+            ],
+            (3, "e3", "2026-11-02", [2] * 7),
+        ]
+    )
     five = score.relationship_summary(pair_table(p, frame5), frame5, AS_OF)
     # pairs 1, 2 at 75; pair 3 at 25 (all 2) → mean 58.33; 2 on track, 1 needs
     assert not five.suppressed
@@ -217,17 +325,57 @@ def test_relationship_suppressed_below_k_people():
 
 # --- goals -------------------------------------------------------------------------------------
 
+
 def goal_frames(goals: list[tuple[str, str, str]], updates: list[tuple[str, str, float, str]]):
-    defs = pd.DataFrame([{"submission_id": n, "cohort_id": "c1", "participant_id": "e1", "pair_id": 1.0,
-                          "goal_id": g, "submitted_at": pd.Timestamp(s), "source": "t", "title": g,
-                          "success_criteria": None, "start_date": pd.Timestamp(s), "target_date": pd.Timestamp(t),
-                          "agreed_by_mentor": 1.0, "agreed_by_mentee": 1.0}
-                         for n, (g, s, t) in enumerate(goals, 1)])
-    ups = pd.DataFrame([{"submission_id": n, "cohort_id": "c1", "participant_id": "e1", "pair_id": 1.0,
-                         "goal_id": g, "submitted_at": pd.Timestamp(d), "source": "t", "progress_pct": p,
-                         "status": s, "note": None} for n, (g, d, p, s) in enumerate(updates, 100)],
-                       columns=["submission_id", "cohort_id", "participant_id", "pair_id", "goal_id",
-                                "submitted_at", "source", "progress_pct", "status", "note"])
+    defs = pd.DataFrame(
+        [
+            {
+                "submission_id": n,
+                "cohort_id": "c1",
+                "participant_id": "e1",
+                "pair_id": 1.0,
+                "goal_id": g,
+                "submitted_at": pd.Timestamp(s),
+                "source": "t",
+                "title": g,
+                "success_criteria": None,
+                "start_date": pd.Timestamp(s),
+                "target_date": pd.Timestamp(t),
+                "agreed_by_mentor": 1.0,
+                "agreed_by_mentee": 1.0,
+            }
+            for n, (g, s, t) in enumerate(goals, 1)
+        ]
+    )
+    ups = pd.DataFrame(
+        [
+            {
+                "submission_id": n,
+                "cohort_id": "c1",
+                "participant_id": "e1",
+                "pair_id": 1.0,
+                "goal_id": g,
+                "submitted_at": pd.Timestamp(d),
+                "source": "t",
+                "progress_pct": p,
+                "status": s,
+                "note": None,
+            }
+            for n, (g, d, p, s) in enumerate(updates, 100)
+        ],
+        columns=[
+            "submission_id",
+            "cohort_id",
+            "participant_id",
+            "pair_id",
+            "goal_id",
+            "submitted_at",
+            "source",
+            "progress_pct",
+            "status",
+            "note",
+        ],
+    )
     for f in (defs, ups):
         f["submitted_at"] = f["submitted_at"].astype("datetime64[us]")
     defs[["start_date", "target_date"]] = defs[["start_date", "target_date"]].astype("datetime64[us]")
@@ -238,20 +386,43 @@ def test_goal_status_partition_and_tolerance_edge():
     # g3, g4: start 2026-07-01, target 2026-12-31 (183 days); 137 days elapsed → expected 74.863
     #   g3 at 60 ≥ 59.863 → on track; g4 at 59.8 < 59.863 → at risk
     defs, ups = goal_frames(
-        [("g1", "2026-06-01", "2026-12-31"), ("g2", "2026-06-01", "2026-12-31"),
-         ("g3", "2026-07-01", "2026-12-31"), ("g4", "2026-07-01", "2026-12-31"),
-         ("g5", "2026-06-01", "2026-11-14"), ("g6", "2026-06-01", "2026-11-15")],
-        [("g1", "2026-11-01", 100, "achieved"), ("g2", "2026-11-01", 40, "dropped"),
-         ("g3", "2026-11-01", 60, "in_progress"), ("g4", "2026-11-01", 59.8, "in_progress"),
-         ("g5", "2026-11-01", 99, "in_progress"), ("g6", "2026-11-01", 85, "in_progress")])
+        [
+            ("g1", "2026-06-01", "2026-12-31"),
+            ("g2", "2026-06-01", "2026-12-31"),
+            ("g3", "2026-07-01", "2026-12-31"),
+            ("g4", "2026-07-01", "2026-12-31"),
+            ("g5", "2026-06-01", "2026-11-14"),
+            ("g6", "2026-06-01", "2026-11-15"),
+        ],
+        [
+            ("g1", "2026-11-01", 100, "achieved"),
+            ("g2", "2026-11-01", 40, "dropped"),
+            ("g3", "2026-11-01", 60, "in_progress"),
+            ("g4", "2026-11-01", 59.8, "in_progress"),
+            ("g5", "2026-11-01", 99, "in_progress"),
+            ("g6", "2026-11-01", 85, "in_progress"),
+        ],
+    )
     table = score.goal_table(defs, ups, AS_OF).set_index("goal_id")
     assert table.loc["g3", "expected"] == pytest.approx(100 * 137 / 183)
     # g5: target yesterday → overdue; g6: target today, expected 100, 85 ≥ 85 → on track
-    assert table["status"].to_dict() == {"g1": "achieved", "g2": "dropped", "g3": "on_track",
-                                         "g4": "at_risk", "g5": "overdue", "g6": "on_track"}
+    assert table["status"].to_dict() == {
+        "g1": "achieved",
+        "g2": "dropped",
+        "g3": "on_track",
+        "g4": "at_risk",
+        "g5": "overdue",
+        "g6": "on_track",
+    }
     summary = score.goal_summary(table.reset_index())
-    assert (summary.total, summary.achieved, summary.dropped, summary.overdue, summary.on_track,
-            summary.at_risk) == (6, 1, 1, 1, 2, 1)
+    assert (summary.total, summary.achieved, summary.dropped, summary.overdue, summary.on_track, summary.at_risk) == (
+        6,
+        1,
+        1,
+        1,
+        2,
+        1,
+    )
 
 
 def test_expected_progress_is_clamped():
@@ -264,23 +435,30 @@ def test_expected_progress_is_clamped():
 def test_goal_without_update_is_not_started_and_stale_after_45_days():
     # g1 started 46 days ago, never updated → 0 %, stale; g2 started 45 days ago → not stale
     # g3 updated 46 days ago but achieved → not stale
-    defs, ups = goal_frames([("g1", "2026-09-30", "2027-09-30"), ("g2", "2026-10-01", "2027-10-01"),
-                             ("g3", "2026-06-01", "2027-06-01")],
-                            [("g3", "2026-09-30", 100, "achieved")])
+    defs, ups = goal_frames(
+        [("g1", "2026-09-30", "2027-09-30"), ("g2", "2026-10-01", "2027-10-01"), ("g3", "2026-06-01", "2027-06-01")],
+        [("g3", "2026-09-30", 100, "achieved")],
+    )
     table = score.goal_table(defs, ups, AS_OF).set_index("goal_id")
     assert table.loc["g1", "progress"] == 0 and table.loc["g1", "reported_status"] == "not_started"
     assert table["stale"].to_dict() == {"g1": True, "g2": False, "g3": False}
 
 
 def test_latest_goal_update_wins_and_later_updates_are_cut():
-    defs, ups = goal_frames([("g1", "2026-06-01", "2027-06-01")],
-                            [("g1", "2026-10-01", 50, "in_progress"), ("g1", "2026-11-01", 100, "achieved"),
-                             ("g1", "2026-11-20", 0, "dropped")])
+    defs, ups = goal_frames(
+        [("g1", "2026-06-01", "2027-06-01")],
+        [
+            ("g1", "2026-10-01", 50, "in_progress"),
+            ("g1", "2026-11-01", 100, "achieved"),
+            ("g1", "2026-11-20", 0, "dropped"),
+        ],
+    )
     table = score.goal_table(defs, ups, AS_OF)
     assert table["status"].tolist() == ["achieved"]
 
 
 # --- reliability -------------------------------------------------------------------------------
+
 
 def test_kr20_hand_worked():
     # 4 people × 3 items: totals 3, 2, 1, 0 → var (ddof 0) = 1.25; p = .75, .5, .25 → Σpq = .625

@@ -23,7 +23,7 @@ from .conftest import SAMPLE, SAMPLE_AS_OF, run_cli, write_csv
 
 
 def test_schema_revision_is_the_alembic_head():
-    assert store.SCHEMA_REVISION == migrations.head()
+    assert migrations.head() == store.SCHEMA_REVISION
 
 
 def test_migrated_schema_matches_the_code(db_url):
@@ -73,14 +73,21 @@ def test_forget_erases_personal_data_and_keeps_an_audit_record(sample_copy):
     engine = store.connect(sample_copy)
     before = run_cli("score", "--cohort", "2026-spring-eng", "--as-of", SAMPLE_AS_OF, "--json", "--db", sample_copy)
     with engine.connect() as conn:
-        email = conn.execute(sa.select(store.participants.c.email)
-                             .where(store.participants.c.participant_id == "E-ENG-01")).scalar_one()
+        email = conn.execute(
+            sa.select(store.participants.c.email).where(store.participants.c.participant_id == "E-ENG-01")
+        ).scalar_one()
     result = run_cli("forget", "--email", email.upper(), "--db", sample_copy)
     assert result.returncode == 0 and "erased the personal data of E-ENG-01" in result.stdout
     with engine.connect() as conn:
-        person = conn.execute(sa.select(store.participants).where(store.participants.c.participant_id == "E-ENG-01")).one()
+        person = conn.execute(
+            sa.select(store.participants).where(store.participants.c.participant_id == "E-ENG-01")
+        ).one()
         assert (person.name, person.email, person.department) == (None, None, None)
-        raws = conn.execute(sa.select(store.submissions.c.raw).where(store.submissions.c.participant_id == "E-ENG-01")).scalars().all()
+        raws = (
+            conn.execute(sa.select(store.submissions.c.raw).where(store.submissions.c.participant_id == "E-ENG-01"))
+            .scalars()
+            .all()
+        )
         assert raws and all(r is None for r in raws)
         audit = conn.execute(sa.select(store.erasures)).one()
         assert email not in str(audit) and "E-ENG-01" not in str(audit)
@@ -104,13 +111,18 @@ WORKER = textwrap.dedent("""
 @pytest.mark.parametrize("processes", [8])
 def test_eight_processes_lose_nothing_and_duplicate_nothing(db_url, tmp_path, processes):
     from .test_ingest import MENTEE, ROSTER, ROSTER_HEADER
+
     engine = store.connect(db_url)
     ingest.import_file(engine, write_csv(tmp_path / "r.csv", ROSTER_HEADER, ROSTER), "roster")
-    shared = write_csv(tmp_path / "m.csv", MENTEE, [[f"e{i}", "", f"2026-05-0{i}T10:00:00Z", *["yes"] * 6] for i in (1, 2, 3)])
+    shared = write_csv(
+        tmp_path / "m.csv", MENTEE, [[f"e{i}", "", f"2026-05-0{i}T10:00:00Z", *["yes"] * 6] for i in (1, 2, 3)]
+    )
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
-    procs = [subprocess.Popen([sys.executable, str(script), db_url, str(n), str(shared)], stderr=subprocess.PIPE, text=True)
-             for n in range(processes)]
+    procs = [
+        subprocess.Popen([sys.executable, str(script), db_url, str(n), str(shared)], stderr=subprocess.PIPE, text=True)
+        for n in range(processes)
+    ]
     errors = [p.communicate(timeout=300)[1] for p in procs]
     assert [p.returncode for p in procs] == [0] * processes, errors
     with engine.connect() as conn:
@@ -128,17 +140,32 @@ def test_import_killed_halfway_leaves_the_store_as_before(sample_copy, tmp_path)
         before = conn.execute(sa.select(sa.func.count()).select_from(store.submissions)).scalar()
     people = pd.read_csv(SAMPLE / "roster.csv")
     mentees = people[people["role"] == "mentee"]["participant_id"].tolist()
-    rows = [[mentees[i % len(mentees)], "", f"2026-07-01T00:00:{i % 60:02d}Z", *(["yes", "no"] * 3)]
-            for i in range(60_000)]
-    rows = [[r[0], r[1], f"2026-{7 + (i // 40000) % 3:02d}-{1 + (i // 1440) % 28:02d}T{(i // 60) % 24:02d}:{i % 60:02d}:00Z", *r[3:]]
-            for i, r in enumerate(rows)]
-    big = write_csv(tmp_path / "big.csv", ["participant_id", "email", "submitted_at", "me01", "me02", "me03", "me04",
-                                            "me05", "me06"], rows)
+    rows = [
+        [mentees[i % len(mentees)], "", f"2026-07-01T00:00:{i % 60:02d}Z", *(["yes", "no"] * 3)] for i in range(60_000)
+    ]
+    rows = [
+        [
+            r[0],
+            r[1],
+            f"2026-{7 + (i // 40000) % 3:02d}-{1 + (i // 1440) % 28:02d}T{(i // 60) % 24:02d}:{i % 60:02d}:00Z",
+            *r[3:],
+        ]
+        for i, r in enumerate(rows)
+    ]
+    big = write_csv(
+        tmp_path / "big.csv",
+        ["participant_id", "email", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"],
+        rows,
+    )
     wal = Path(sa.make_url(sample_copy).database + "-wal")
     start_size = wal.stat().st_size if wal.exists() else 0
     exe = str(Path(sys.executable).parent / "mentorkit")
-    proc = subprocess.Popen([exe, "import", str(big), "--instrument", "mentee_readiness", "--db", sample_copy],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [exe, "import", str(big), "--instrument", "mentee_readiness", "--db", sample_copy],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if wal.exists() and wal.stat().st_size > start_size + 2_000_000:  # it is writing

@@ -32,6 +32,7 @@ def stamp(connection: Connection, revision: str) -> None:
 def head() -> str:
     """The newest revision."""
     from alembic.script import ScriptDirectory
+
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     return str(ScriptDirectory.from_config(cfg).get_current_head())

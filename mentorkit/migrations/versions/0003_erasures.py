@@ -23,11 +23,13 @@ def upgrade() -> None:
         sa.Column("erasure_id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("erased_at", sa.DateTime, nullable=False),
         sa.Column("reference", sa.String(32), nullable=False),
-        sa.Column("removed", sa.JSON, nullable=False))
+        sa.Column("removed", sa.JSON, nullable=False),
+    )
     op.drop_table("mk_meta")
 
 
 def downgrade() -> None:
     op.drop_table("erasures")
-    op.create_table("mk_meta", sa.Column("key", sa.String(64), primary_key=True),
-                    sa.Column("value", sa.String(256), nullable=False))
+    op.create_table(
+        "mk_meta", sa.Column("key", sa.String(64), primary_key=True), sa.Column("value", sa.String(256), nullable=False)
+    )
