@@ -27,7 +27,9 @@ def _db_parent() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    from .ingest import KINDS
+    from .instruments import instruments
+
+    kinds = ("roster", *instruments())  # the instruments' data only: --help stays light
 
     db = _db_parent()
     parser = argparse.ArgumentParser(
@@ -40,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", parents=[db], help="import a roster or answers (CSV or XLSX)")
     imp.add_argument("file", metavar="FILE", help="CSV or XLSX file")
-    imp.add_argument("--instrument", required=True, choices=KINDS, help="what the file holds")
+    imp.add_argument("--instrument", required=True, choices=kinds, help="what the file holds")
     imp.add_argument(
         "--source",
         default="auto",

@@ -488,9 +488,8 @@ def import_canonical(engine: Engine, canon: mkio.Canonical, kind: str, *, file_n
             out, reasons = prepare_submissions(canon, instrument, conn, file_name)
             ok = reasons.isna()
             in_file_dup = ok & out["dedupe_key"].duplicated(keep="first")
-            candidates = ok & ~in_file_dup
-            stored = store.existing_keys(conn, instrument.id, out.loc[candidates, "dedupe_key"].tolist())
-            fresh = candidates & ~out["dedupe_key"].isin(stored)
+            # rows already in the store are skipped by the insert itself (unique key, ON CONFLICT)
+            fresh = ok & ~in_file_dup
             if instrument.id == "goals":
                 store.ensure_goals(conn, out[fresh].assign(pair_id=out.loc[fresh, "pair_id"].astype("Int64")))
             ids = store.append_submissions(conn, out[fresh], instrument, canon.source, import_id)
