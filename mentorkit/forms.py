@@ -23,6 +23,17 @@ from . import ingest, score, store
 from . import instruments as ins
 from .errors import MentorkitError
 
+STYLE = (
+    "<style>.mk-error{color:#c62828;font-weight:600}.mk-ok{color:#2e7d32}.mk-receipt{font-family:monospace}"
+    ".mk-q{margin-top:14px}.mk-problem .mk-error{font-size:90%}.mk-forms li{margin:10px 0;font-size:110%}</style>"
+)
+
+
+def _style() -> widgets.HTML:
+    """The forms' few styles (errors in red, the receipt in monospace)."""
+    return widgets.HTML(STYLE)
+
+
 FORM_ORDER = ("mentor_readiness", "mentee_readiness", "checkin", "goals", "goal_updates")
 NEW_GOAL = "__new__"
 GOAL_FIELDS = ("title", "success_criteria", "start_date", "target_date")
@@ -410,6 +421,7 @@ class InstrumentForm:
         """The whole form."""
         box = widgets.VBox(
             [
+                _style(),
                 self.title,
                 self.who_box,
                 self.subject_box,
@@ -457,14 +469,16 @@ def _as_cell(value: object) -> str:
 # --- the web app ---------------------------------------------------------------------------------
 
 
-def landing() -> widgets.HTML:
+def landing() -> widgets.VBox:
     """The landing page: one link per form, named for people."""
     links = "".join(
         f"<li><a class='mk-form-link' href='?form={f}'>{_esc(ins.get(f).title)}</a>"
         f"<br><small>{_esc(ins.get(f).description)}</small></li>"
         for f in FORM_ORDER
     )
-    return widgets.HTML(f"<h1>Mentoring programme</h1><p>Choose a form:</p><ul class='mk-forms'>{links}</ul>")
+    return widgets.VBox(
+        [_style(), widgets.HTML(f"<h1>Mentoring programme</h1><p>Choose a form:</p><ul class='mk-forms'>{links}</ul>")]
+    )
 
 
 def app(query: str | None = None, db_url: str | None = None) -> widgets.Widget:

@@ -64,7 +64,7 @@ class Instrument:
 @cache
 def _load() -> tuple[dict[int, str], dict[str, Instrument]]:
     text = resources.files("mentorkit").joinpath("instruments.yaml").read_text("utf-8")
-    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (a safe loader)
+    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # a safe loader, C when available
     likert = {int(k): str(v) for k, v in raw["scales"]["likert5"].items()}
     found: dict[str, Instrument] = {}
     for spec in raw["instruments"]:
