@@ -128,7 +128,7 @@ def prepare_submissions(
     idx = f.index
     items_needed = [i.id for i in instrument.items if not i.optional]
     roster = _roster_index(conn)
-    all_pairs = store.read_all_pairs(conn)
+    all_pairs = store.read_all_pairs(conn) if instrument.subject != "none" else None
     out = pd.DataFrame(index=idx)
     errors: list[pd.Series] = []
     if "_reject" in f.columns:  # the source knows this row is not an answer (e.g. a survey preview)
