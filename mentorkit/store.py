@@ -254,7 +254,6 @@ def upgrade_schema(url: str | None = None) -> tuple[str | None, str]:
     """Migrate a store to the newest schema; returns (revision before, revision after)."""
     from . import migrations
 
-    global _ENGINES
     raw = url or default_url()
     parsed = _normalize_url(raw)
     engine = sa.create_engine(parsed)
