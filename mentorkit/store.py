@@ -510,6 +510,51 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
+def forget(engine: Engine, email: str) -> dict[str, object]:
+    """Erase a person's personal data (right to erasure); keeps an audit record without it.
+
+    Clears the roster's name, e-mail, department and attributes, the raw rows kept with the
+    person's submissions and their free-text answers. Their scored answers stay, linked only to
+    the pseudonymous participant id, so cohort figures do not change.
+    """
+    import secrets
+
+    address = email.strip().lower()
+    with retrying(engine) as conn:
+        pid = conn.execute(
+            sa.select(participants.c.participant_id).where(sa.func.lower(participants.c.email) == address)
+        ).scalar()
+        if pid is None:
+            return {}
+        subs = sa.select(submissions.c.submission_id).where(submissions.c.participant_id == pid)
+        raw_rows = conn.execute(
+            submissions.update()
+            .where(submissions.c.participant_id == pid)
+            .where(submissions.c.raw.is_not(None))
+            .values(raw=None)
+        ).rowcount
+        texts = conn.execute(
+            answers.update()
+            .where(answers.c.submission_id.in_(subs))
+            .where(answers.c.value_text.is_not(None))
+            .where(answers.c.item_id.in_(["comment", "note"]))
+            .values(value_text=None)
+        ).rowcount
+        conn.execute(
+            participants.update()
+            .where(participants.c.participant_id == pid)
+            .values(name=None, email=None, department=None, attributes=None, updated_at=now())
+        )
+        removed = {
+            "fields": ["name", "email", "department", "attributes"],
+            "raw_rows": raw_rows,
+            "free_text_answers": texts,
+        }
+        reference = secrets.token_hex(6)
+        conn.execute(erasures.insert().values(erased_at=now(), reference=reference, removed=removed))
+    return {"participant_id": pid, "reference": reference, **removed}
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
