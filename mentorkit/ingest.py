@@ -234,6 +234,7 @@ def prepare_submissions(
         out["goal_id"] = pd.Series(pd.NA, index=idx, dtype="string")
         out["submitted_at"] = sub
         if instrument.subject == "pair":
+            assert all_pairs is not None  # read above for instruments about a pair
             pair_ids, pair_err = _resolve_pairs(person, role, _text(f, "about"), roster, all_pairs)
             errors.append(pair_err)
             out["pair_id"] = pair_ids

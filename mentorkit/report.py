@@ -430,9 +430,9 @@ def index_html(metas: list[dict]) -> str:  # type: ignore[type-arg]
     """The run's landing page: every cohort, its headline figures and links to its reports."""
     from html import escape
 
-    def fig(value: object, pct: bool = False) -> str:
+    def fig(value: object, pct: bool = False, k: int = 5) -> str:
         if value is None:
-            return "<span class='mk-hidden'>hidden (&lt; 5)</span>"
+            return f"<span class='mk-hidden'>hidden (&lt; {k})</span>"
         if pct:
             return f"{100 * float(value):.0f} %"  # type: ignore[arg-type]
         return f"{value:.0f}" if isinstance(value, float) else escape(str(value))
@@ -452,13 +452,14 @@ def index_html(metas: list[dict]) -> str:  # type: ignore[type-arg]
                     f"<span class='mk-failed'>{REPORT_TITLES[name]} failed</span>"
                     f" <small>{escape(r['error'] or '')}</small>"
                 )
+        k = int(m.get("parameters", {}).get("min_group_size", 5))
         mr, er, rel, g = f["mentor_readiness"], f["mentee_readiness"], f["relationship"], f["goals"]
         rows.append(
             f"<tr><td><strong>{escape(m['cohort'])}</strong><br><small>as of {escape(m['as_of'])}</small></td>"
             f"<td>{f['enrolled']['mentor']} / {f['enrolled']['mentee']}</td>"
-            f"<td>{fig(mr['mean_score'])} / {fig(er['mean_score'])}</td>"
+            f"<td>{fig(mr['mean_score'], k=k)} / {fig(er['mean_score'], k=k)}</td>"
             f"<td>{fig(mr['response_rate'], True)} / {fig(er['response_rate'], True)}</td>"
-            f"<td>{fig(rel['health_index'])}</td><td>{fig(rel['needs_checkin'])} of {rel['pairs']}</td>"
+            f"<td>{fig(rel['health_index'], k=k)}</td><td>{fig(rel['needs_checkin'], k=k)} of {rel['pairs']}</td>"
             f"<td>{g['achieved']} achieved, {g['at_risk']} at risk, {g['overdue']} overdue</td>"
             f"<td>{'<br>'.join(links)}</td></tr>"
         )
@@ -468,7 +469,7 @@ def index_html(metas: list[dict]) -> str:  # type: ignore[type-arg]
 <title>Mentoring programme reports</title><link rel="stylesheet" href="assets/report.css"></head>
 <body class="mk-report"><main>
 <h1>Mentoring programme reports</h1>
-<p class="mk-note">{len(metas)} cohort(s) · mentorkit {escape(__version__)} · figures under 5 respondents are hidden for confidentiality</p>
+<p class="mk-note">{len(metas)} cohort(s) · mentorkit {escape(__version__)} · figures over too few respondents are hidden for confidentiality</p>
 <div class="mk-scroll"><table class="mk-table">
 <thead><tr><th>Cohort</th><th>Mentors / mentees</th><th>Readiness (mentor / mentee mean)</th>
 <th>Response rate (mentor / mentee)</th><th>Pair health</th><th>Pairs needing a check-in</th><th>Goals</th><th>Reports</th></tr></thead>
