@@ -231,18 +231,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
     shown = store._normalize_url(args.db or store.default_url()).render_as_string(hide_password=True)
     if args.db_command == "status":
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(store._normalize_url(args.db or store.default_url()))
-        try:
-            with engine.connect() as conn:
-                found = store.schema_revision(conn)
-        except sa.exc.DBAPIError as exc:
-            raise store.StoreError(
-                f"cannot open the database {shown}: {str(exc.orig).strip().splitlines()[0]}"
-            ) from None
-        finally:
-            engine.dispose()
+        found = store.current_revision(args.db)
         state = (
             "empty"
             if found is None

@@ -462,7 +462,6 @@ def cohort_detail(data: CohortData, cohort_id: str, as_of: date, settings: Setti
     pairs = data.pairs[data.pairs["cohort_id"] == cohort_id]
     ptable = pair_table(pairs, resp["checkin"], as_of, settings)
     gtable = goal_table(resp["goals"], resp["goal_updates"], as_of, settings)
-    gtable = gtable[gtable["pair_id"].isin(pairs["pair_id"]) | gtable["cohort_id"].eq(cohort_id)]
     score = CohortScore(
         cohort=cohort_id,
         as_of=as_of,

@@ -171,6 +171,20 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 _ENGINES: dict[str, Engine] = {}
 
 
+def _make_engine(parsed: sa.URL) -> Engine:
+    """An engine with mentorkit's connection settings (SQLite: WAL, busy timeout)."""
+    if parsed.get_backend_name() == "sqlite":
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", exc)).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def connect(url: str | None = None, *, create: bool = True) -> Engine:
     """An engine on a ready store (schema created when missing); one clear error otherwise."""
     raw = url or default_url()
@@ -186,10 +200,7 @@ def connect(url: str | None = None, *, create: bool = True) -> Engine:
                 if not path.exists() and not create:
                     raise StoreError(f"no mentorkit store at {path}; run `mentorkit demo` or import a roster")
                 path.parent.mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(parsed, connect_args={"timeout": 30})
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
-        else:
-            engine = sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        engine = _make_engine(parsed)
         ensure_schema(engine)
     except NoSuchModuleError:
         raise StoreError(f"no driver for {parsed.drivername}; for PostgreSQL install mentorkit[postgres]") from None
@@ -198,12 +209,7 @@ def connect(url: str | None = None, *, create: bool = True) -> Engine:
             f"the database driver is not installed ({exc.name}); for PostgreSQL install mentorkit[postgres]"
         ) from None
     except (OperationalError, DBAPIError) as exc:
-        reason = (
-            str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-            if str(getattr(exc, "orig", exc)).strip()
-            else type(exc).__name__
-        )
-        raise StoreError(f"cannot open the database {shown}: {reason}") from None
+        raise StoreError(f"cannot open the database {shown}: {_first_line(exc)}") from None
     except OSError as exc:
         raise StoreError(f"cannot open the database {shown}: {exc.strerror or exc}") from None
     _ENGINES[raw] = engine
@@ -255,10 +261,7 @@ def upgrade_schema(url: str | None = None) -> tuple[str | None, str]:
     from . import migrations
 
     raw = url or default_url()
-    parsed = _normalize_url(raw)
-    engine = sa.create_engine(parsed)
-    if parsed.get_backend_name() == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    engine = _make_engine(_normalize_url(raw))
     try:
         with engine.begin() as conn:
             before = schema_revision(conn)
@@ -267,13 +270,25 @@ def upgrade_schema(url: str | None = None) -> tuple[str | None, str]:
             migrations.upgrade(conn)
             after = schema_revision(conn)
     except (OperationalError, DBAPIError) as exc:
-        raise StoreError(
-            f"cannot upgrade the database: {str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}"
-        ) from None
+        raise StoreError(f"cannot upgrade the database: {_first_line(exc)}") from None
     finally:
         engine.dispose()
     _ENGINES.pop(raw, None)
     return before, str(after)
+
+
+def current_revision(url: str | None = None) -> str | None:
+    """The schema revision of a store, without creating or changing anything."""
+    parsed = _normalize_url(url or default_url())
+    engine = _make_engine(parsed)
+    try:
+        with engine.connect() as conn:
+            return schema_revision(conn)
+    except (OperationalError, DBAPIError) as exc:
+        shown = parsed.render_as_string(hide_password=True)
+        raise StoreError(f"cannot open the database {shown}: {_first_line(exc)}") from None
+    finally:
+        engine.dispose()
 
 
 def _insert_ignore(conn: Connection, table: sa.Table) -> sa.Insert:
