@@ -7,10 +7,12 @@ Nothing here raises on odd input.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from .instruments import Item, likert_labels
@@ -44,6 +46,76 @@ def _shown(value: object, limit: int = 40) -> str:
 Column = str | pd.Series  # one name, or a name per row (cleaning several columns stacked)
 
 
+def explain(mask: pd.Series, template: str, *values: pd.Series) -> pd.Series:
+    """A reason where ``mask`` holds, ``template`` formatted with the row's values; missing elsewhere.
+
+    Only failing rows are formatted, so a clean file of 100,000 rows costs nothing here.
+    """
+    where = mask.fillna(False).astype(bool)
+    out = pd.Series(pd.NA, index=mask.index, dtype="string")
+    if where.any():
+        out[where] = (
+            [template.format(*row) for row in zip(*(v[where] for v in values), strict=True)] if values else template
+        )
+    return out
+
+
+def iso_text(times: pd.Series, unit: str = "s", sep: str = "T", suffix: str = "") -> pd.Series:
+    """Date-times as ISO text (``2026-03-14T09:05:00``), missing where the time is missing.
+
+    Formats through numpy, several times faster than ``Series.dt.strftime``.
+    """
+    naive = times.dt.tz_convert("UTC").dt.tz_localize(None) if times.dt.tz is not None else times
+    text = np.datetime_as_string(naive.to_numpy().astype(f"datetime64[{unit}]"), unit=unit)
+    out = pd.Series(text, index=times.index, dtype="string")
+    if sep != "T":
+        out = out.str.replace("T", sep, n=1, regex=False)
+    if suffix:
+        out = out + suffix
+    return out.where(times.notna())
+
+
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
+def join_text(columns: list[pd.Series], sep: str) -> list[str]:
+    """Row-wise ``sep.join`` of string columns without missing values (``str.cat``, in Arrow)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = [pa.array(c, type=pa.large_string()) for c in columns]
+    return pc.binary_join_element_wise(*arrays, pa.scalar(sep, pa.large_string())).to_pylist()
+
+
+def json_records(frame: pd.DataFrame, names: bool = True) -> pd.Series:
+    """Each row as JSON text of its cells as strings (missing: ``""``), built column-wise in Arrow.
+
+    ``names``: an object keyed by column name, as ``to_json(orient="records", lines=True)``
+    gives; otherwise an array of the cells in column order. Escaping follows RFC 8259
+    (backslash, quote, control characters); there is no per-row Python work.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def text(value: str) -> pa.Scalar:
+        return pa.scalar(value, pa.large_string())
+
+    pieces: list[object] = []
+    for n, name in enumerate(frame.columns):
+        cells = pa.array(frame.iloc[:, n].astype("string").fillna(""), type=pa.large_string())
+        cells = pc.replace_substring(pc.replace_substring(cells, "\\", "\\\\"), '"', '\\"')
+        if pc.any(pc.match_substring_regex(cells, _CONTROL.pattern)).as_py():
+            for code in range(32):
+                cells = pc.replace_substring(cells, chr(code), f"\\u{code:04x}")
+        key = json.dumps(str(name), ensure_ascii=False) + ":" if names else ""
+        pieces += [text(("," if n else "") + key + '"'), cells, text('"')]
+    opening, closing = ("{", "}") if names else ("[", "]")
+    if not pieces:
+        return pd.Series(opening + closing, index=frame.index, dtype="string")
+    joined = pc.binary_join_element_wise(text(opening), *pieces, text(closing), text(""))
+    return pd.Series(joined.to_pandas(types_mapper=pd.ArrowDtype), index=frame.index).astype("string")
+
+
 def _errors_for(text: pd.Series, bad: pd.Series, column: Column, what: str) -> pd.Series:
     errors = pd.Series(pd.NA, index=text.index, dtype="string")
     if bad.any():
@@ -53,13 +125,16 @@ def _errors_for(text: pd.Series, bad: pd.Series, column: Column, what: str) -> p
 
 
 def _by_lookup(raw: pd.Series, table: dict[str, float], column: Column, what: str) -> Cleaned:
-    text = as_text(raw)
-    # map the few distinct spellings, not every cell
-    uniques = pd.Series(text.dropna().unique())
-    keys = uniques.str.lower().str.replace(r"\s+", " ", regex=True)
-    lookup = dict(zip(uniques.tolist(), keys.map(table).tolist(), strict=True))
-    values = text.map(lookup).astype("Float64")
-    bad = text.notna() & values.isna()
+    # answers hold a few distinct spellings: clean each once, then spread by the codes
+    codes, uniques = pd.factorize(raw.astype("string"), use_na_sentinel=True)
+    texts = as_text(pd.Series(uniques, dtype="string"))
+    keys = texts.str.lower().str.replace(r"\s+", " ", regex=True)
+    mapped = keys.map(table).astype("Float64")
+    spread = np.append(mapped.to_numpy(dtype="float64", na_value=np.nan), np.nan)[codes]  # code -1: missing
+    values = pd.Series(spread, index=raw.index, dtype="Float64")
+    bad_codes = np.flatnonzero((texts.notna() & mapped.isna()).to_numpy())
+    bad = pd.Series(np.isin(codes, bad_codes), index=raw.index)
+    text = pd.Series(np.append(texts.to_numpy(dtype=object, na_value=None), None)[codes], index=raw.index)
     return values, _errors_for(text, bad, column, what)
 
 
@@ -253,10 +328,14 @@ __all__ = [
     "clean_text",
     "clean_yesno",
     "cleaner_for",
+    "explain",
     "first_error",
     "guard_formula",
     "guard_frame",
     "is_blank",
     "is_safe_id",
+    "iso_text",
+    "join_text",
+    "json_records",
     "normalize_question",
 ]

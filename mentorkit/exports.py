@@ -75,8 +75,7 @@ def _zone(tz: str) -> ZoneInfo:
 def to_utc_iso(local: pd.Series, tz: str) -> pd.Series:
     """Local wall-clock times (parsed) in zone ``tz`` → ISO UTC strings; unparsed stay as they were."""
     aware = local.dt.tz_localize(_zone(tz), ambiguous="NaT", nonexistent="NaT")
-    utc = aware.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return utc.astype("string")
+    return clean.iso_text(aware, suffix="Z")
 
 
 def _canonical(
@@ -185,17 +184,22 @@ def _qualtrics(
 # --- Google Forms ------------------------------------------------------------------------------
 
 
+OVER_12 = r"0*(?:1[3-9]|[2-9]\d|[1-9]\d\d+)"  # a whole number above 12, as the start of a string
+
+
 def _is_google(table: mkio.RawTable) -> bool:
     return table.kind == "csv" and not table.cells.empty and table.cells.iloc[0, 0].strip() == "Timestamp"
 
 
 def parse_local_times(text: pd.Series) -> tuple[pd.Series, str]:
-    """Google Forms timestamps in the sheet's locale: M/D/YYYY or D/M/YYYY (decided from the file)."""
+    """Google Forms timestamps in the sheet's locale: M/D/YYYY or D/M/YYYY (decided from the file).
+
+    Day first when some first number is above 12 and no second number is.
+    """
     clean_text = text.astype("string").str.strip()
-    head = clean_text.str.split("/", n=2)
-    first = pd.to_numeric(head.str[0], errors="coerce")
-    second = pd.to_numeric(head.str[1], errors="coerce")
-    order = "DMY" if (first > 12).any() and not (second > 12).any() else "MDY"
+    first_over_12 = clean_text.str.match(OVER_12 + "/").fillna(False).any()
+    second_over_12 = clean_text.str.match(r"\d+/" + OVER_12 + "/").fillna(False).any()
+    order = "DMY" if first_over_12 and not second_over_12 else "MDY"
     day_month = "%d/%m/%Y" if order == "DMY" else "%m/%d/%Y"
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     for fmt in (

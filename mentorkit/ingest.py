@@ -78,43 +78,45 @@ def resolve_people(
     from_mail = mail.map(by_email).astype("string")
     reasons = clean.first_error([pid_err, mail_err], ids.index)
     unknown_id = pid.notna() & ~pid.isin(known)
-    reasons = reasons.fillna(
-        pd.Series([f"{what} {v!r} is not on the roster" for v in pid], index=ids.index, dtype="string").where(
-            unknown_id
-        )
-    )
+    reasons = reasons.fillna(clean.explain(unknown_id, what + " {!r} is not on the roster", pid))
     unknown_mail = pid.isna() & mail.notna() & from_mail.isna()
-    reasons = reasons.fillna(
-        pd.Series([f"email {v!r} is not on the roster" for v in mail], index=ids.index, dtype="string").where(
-            unknown_mail
-        )
-    )
+    reasons = reasons.fillna(clean.explain(unknown_mail, "email {!r} is not on the roster", mail))
     clash = pid.notna() & from_mail.notna() & (pid != from_mail)
-    reasons = reasons.fillna(
-        pd.Series(f"{what} and email name different people", index=ids.index, dtype="string").where(clash)
-    )
+    reasons = reasons.fillna(clean.explain(clash, f"{what} and email name different people"))
     nobody = pid.isna() & mail.isna() & ids.index.to_series().notna()
-    reasons = reasons.fillna(
-        pd.Series(f"no {what} or email", index=ids.index, dtype="string").where(nobody & reasons.isna())
-    )
+    reasons = reasons.fillna(clean.explain(nobody & reasons.isna(), f"no {what} or email"))
     person = pid.fillna(from_mail)
     return person.where(reasons.isna()), reasons
+
+
+def _few_values_as_text(col: pd.Series) -> pd.Series:
+    """``col.astype("string")``, formatting each distinct value once (answers have few)."""
+    if isinstance(col.dtype, pd.StringDtype):
+        return col
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    texts = pd.Series(uniques).astype("string").to_numpy(dtype=object, na_value=None)
+    looked_up = np.append(texts, None)[codes]  # code -1 (missing) picks the appended None
+    return pd.Series(looked_up, index=col.index, dtype="string")
 
 
 def _dedupe_keys(frame: pd.DataFrame, instrument: ins.Instrument, keyed: pd.Series | None) -> pd.Series:
     parts = [
         frame["participant_id"].astype("string").fillna(""),
-        frame["pair_id"].astype("string").fillna(""),
+        _few_values_as_text(frame["pair_id"]).fillna(""),
         frame["goal_id"].astype("string").fillna(""),
-        frame["submitted_at"].dt.strftime("%Y-%m-%dT%H:%M:%S").astype("string").fillna(""),
+        clean.iso_text(frame["submitted_at"]).fillna(""),
     ]
     for item in instrument.items:
         col = frame[item.id]
         if item.kind == "date":
-            col = col.dt.strftime("%Y-%m-%d")
-        parts.append(col.astype("string").fillna("\x00"))
-    joined = parts[0].str.cat(parts[1:], sep="\x1f")
-    content = joined.map(lambda s: "c:" + hashlib.sha256(s.encode("utf-8")).hexdigest()[:40])
+            col = clean.iso_text(col, unit="D")
+        parts.append(_few_values_as_text(col).fillna("\x00"))
+    sha = hashlib.sha256
+    content = pd.Series(
+        ["c:" + sha(s.encode("utf-8")).hexdigest()[:40] for s in clean.join_text(parts, "\x1f")],
+        index=frame.index,
+        dtype="string",
+    )
     if keyed is not None:
         content = ("r:" + keyed).where(keyed.notna(), content)
     return content.astype("string")
@@ -154,21 +156,23 @@ def prepare_submissions(
             dtype="Float64",
         )
         errors.append(
-            pd.Series("mentor_id and mentee_id are not a pair on the roster", index=idx, dtype="string").where(
-                pair_ids.isna() & mentor.notna() & mentee.notna()
+            clean.explain(
+                pair_ids.isna() & mentor.notna() & mentee.notna(),
+                "mentor_id and mentee_id are not a pair on the roster",
             )
         )
         registered = store.read_goals(conn, goal.dropna().unique().tolist()).set_index("goal_id")["pair_id"]
         other = goal.map(registered).astype("Float64")
         errors.append(
-            pd.Series("goal_id already belongs to another pair", index=idx, dtype="string").where(
-                other.notna() & pair_ids.notna() & (other != pair_ids)
+            clean.explain(
+                other.notna() & pair_ids.notna() & (other != pair_ids), "goal_id already belongs to another pair"
             )
         )
         first_pair = pd.DataFrame({"g": goal, "p": pair_ids}).dropna().drop_duplicates("g").set_index("g")["p"]
         errors.append(
-            pd.Series("goal_id is used for another pair earlier in the file", index=idx, dtype="string").where(
-                goal.map(first_pair).astype("Float64").ne(pair_ids).fillna(False)
+            clean.explain(
+                goal.map(first_pair).astype("Float64").ne(pair_ids).fillna(False),
+                "goal_id is used for another pair earlier in the file",
             )
         )
         out["participant_id"] = mentee
@@ -184,11 +188,7 @@ def prepare_submissions(
         errors += [goal_err, _missing(goal, "goal_id")]
         registered = store.read_goals(conn, goal.dropna().unique().tolist()).set_index("goal_id")
         pair_ids = goal.map(registered["pair_id"]).astype("Float64")
-        errors.append(
-            pd.Series([f"goal_id {g!r} is not a known goal" for g in goal], index=idx, dtype="string").where(
-                goal.notna() & pair_ids.isna()
-            )
-        )
+        errors.append(clean.explain(goal.notna() & pair_ids.isna(), "goal_id {!r} is not a known goal", goal))
         by = _text(f, "reported_by")
         is_mail = by.str.contains("@", regex=False).fillna(False)
         person, person_err = resolve_people(by.where(~is_mail), by.where(is_mail), roster, "reported_by")
@@ -201,11 +201,7 @@ def prepare_submissions(
             or who in (pairs_by_id.at[int(p), "mentor_id"], pairs_by_id.at[int(p), "mentee_id"])
             for p, who in zip(pair_ids, person, strict=True)
         ]
-        errors.append(
-            pd.Series("reported_by is not part of the goal's pair", index=idx, dtype="string").where(
-                ~pd.Series(in_pair, index=idx)
-            )
-        )
+        errors.append(clean.explain(~pd.Series(in_pair, index=idx), "reported_by is not part of the goal's pair"))
         sub, sub_err = clean.clean_datetime(f["reported_at"], "reported_at")
         errors += [sub_err, _missing(sub, "reported_at")]
         out["participant_id"] = person
@@ -218,15 +214,10 @@ def prepare_submissions(
         errors.append(person_err)
         role = person.map(roster.set_index("participant_id")["role"]).astype("string")
         if instrument.role in ins.ROLES:
+            wrong_role = role.notna() & (role != instrument.role)
+            what = f"{instrument.title.lower()} is for {instrument.role}s"
             errors.append(
-                pd.Series(
-                    [
-                        f"{p} is a {r}; {instrument.title.lower()} is for {instrument.role}s"
-                        for p, r in zip(person, role, strict=True)
-                    ],
-                    index=idx,
-                    dtype="string",
-                ).where(role.notna() & (role != instrument.role))
+                clean.explain(wrong_role, "{} is a {}; " + what.replace("{", "{{").replace("}", "}}"), person, role)
             )
         sub, sub_err = clean.clean_datetime(f["submitted_at"], "submitted_at")
         errors += [sub_err, _missing(sub, "submitted_at")]
@@ -251,14 +242,12 @@ def prepare_submissions(
             errors.append(_missing(values.where(errs.isna(), "x"), item.id))
     if instrument.id == "goals":
         errors.append(
-            pd.Series("target_date is before start_date", index=idx, dtype="string").where(
-                (out["target_date"] < out["start_date"]).fillna(False)
-            )
+            clean.explain((out["target_date"] < out["start_date"]).fillna(False), "target_date is before start_date")
         )
         out["submitted_at"] = out["submitted_at"].fillna(out["start_date"])
     if instrument.scoring in ("readiness", "checkin"):
         scored = [i.id for i in instrument.scored_items]
-        errors.append(pd.Series("no answers", index=idx, dtype="string").where(out[scored].notna().sum(axis=1) == 0))
+        errors.append(clean.explain(out[scored].notna().sum(axis=1) == 0, "no answers"))
     reasons = clean.first_error(errors, idx)
     keyed = _text(f, "response_id") if "response_id" in f.columns else None
     out["dedupe_key"] = _dedupe_keys(out, instrument, keyed)
@@ -267,13 +256,13 @@ def prepare_submissions(
         names = names + np.where(flag.reindex(idx).fillna(False).astype(bool), key + ",", "")
     out["flags"] = names.str.rstrip(",").replace("", pd.NA)
     # the raw row as the file had it, one JSON object per row
-    raw_json = canon.raw.astype("string").fillna("").to_json(orient="records", lines=True, force_ascii=False)
-    out["raw"] = pd.Series(raw_json.splitlines(), index=idx, dtype="string") if len(idx) else pd.Series(dtype="string")
+    # the row as the file had it: its cells as a JSON array (the import keeps the column names)
+    out["raw"] = clean.json_records(canon.raw, names=False).to_numpy()
     return out, reasons
 
 
 def _missing(values: pd.Series, column: str) -> pd.Series:
-    return pd.Series(f"{column} is required", index=values.index, dtype="string").where(values.isna())
+    return clean.explain(values.isna(), f"{column} is required")
 
 
 def _resolve_pairs(
@@ -335,11 +324,7 @@ def prepare_roster(canon: mkio.Canonical, conn: Connection, name: str) -> tuple[
         errors.append(err)
     errors += [_missing(out["cohort_id"], "cohort_id"), _missing(out["participant_id"], "participant_id")]
     role = clean.as_text(f["role"]).str.lower()
-    errors.append(
-        pd.Series([f"role: {r!r} is not mentor or mentee" for r in role], index=idx, dtype="string").where(
-            ~role.isin(list(ins.ROLES))
-        )
-    )
+    errors.append(clean.explain(~role.isin(list(ins.ROLES)), "role: {!r} is not mentor or mentee", role))
     out["role"] = role
     out["name"] = clean.as_text(f["name"])
     out["email"], err = clean.clean_email(f["email"])
@@ -356,20 +341,15 @@ def prepare_roster(canon: mkio.Canonical, conn: Connection, name: str) -> tuple[
         if extra
         else None
     )
+    errors.append(clean.explain((role == "mentor") & out["mentor_id"].notna(), "a mentor row cannot name a mentor_id"))
     errors.append(
-        pd.Series("a mentor row cannot name a mentor_id", index=idx, dtype="string").where(
-            (role == "mentor") & out["mentor_id"].notna()
+        clean.explain(
+            out["mentor_id"].notna() & out["matched_on"].isna() & clean.is_blank(f["matched_on"]),
+            "matched_on is required when mentor_id is given",
         )
     )
     errors.append(
-        pd.Series("matched_on is required when mentor_id is given", index=idx, dtype="string").where(
-            out["mentor_id"].notna() & out["matched_on"].isna() & clean.is_blank(f["matched_on"])
-        )
-    )
-    errors.append(
-        pd.Series("matched_on given but mentor_id is blank", index=idx, dtype="string").where(
-            out["mentor_id"].isna() & out["matched_on"].notna()
-        )
+        clean.explain(out["mentor_id"].isna() & out["matched_on"].notna(), "matched_on given but mentor_id is blank")
     )
     reasons = clean.first_error(errors, idx)
 
@@ -380,13 +360,9 @@ def prepare_roster(canon: mkio.Canonical, conn: Connection, name: str) -> tuple[
     ident = _roster_signature(out)
     same_as_earlier = ident.duplicated(keep="first")
     reasons = reasons.fillna(
-        pd.Series("participant_id appears earlier in the file with other details", index=idx, dtype="string").where(
-            dup_id & ~same_as_earlier
-        )
+        clean.explain(dup_id & ~same_as_earlier, "participant_id appears earlier in the file with other details")
     )
-    reasons = reasons.fillna(
-        pd.Series("email is used by another row of the file", index=idx, dtype="string").where(dup_mail & ~dup_id)
-    )
+    reasons = reasons.fillna(clean.explain(dup_mail & ~dup_id, "email is used by another row of the file"))
     # against the store
     st = stored.set_index("participant_id")
     other_cohort = out["participant_id"].map(st["cohort_id"]).astype("string")
@@ -397,8 +373,8 @@ def prepare_roster(canon: mkio.Canonical, conn: Connection, name: str) -> tuple[
     )
     mail_owner = out["email"].map(stored.dropna(subset=["email"]).set_index("email")["participant_id"]).astype("string")
     reasons = reasons.fillna(
-        pd.Series("email belongs to another participant", index=idx, dtype="string").where(
-            mail_owner.notna() & (mail_owner != out["participant_id"])
+        clean.explain(
+            mail_owner.notna() & (mail_owner != out["participant_id"]), "email belongs to another participant"
         )
     )
     # mentors must be mentors of the same cohort, in the file or the store
@@ -472,6 +448,7 @@ def import_canonical(engine: Engine, canon: mkio.Canonical, kind: str, *, file_n
             source=canon.source,
             file_name=file_name,
             rows_read=len(canon.frame),
+            raw_columns=[str(c) for c in canon.raw.columns],
             accepted=0,
             duplicates=0,
             quarantined=0,

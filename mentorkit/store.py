@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
+from . import clean
 from . import instruments as ins
 from .errors import StoreError
 
@@ -79,6 +80,7 @@ imports = sa.Table(
     sa.Column("accepted", sa.Integer, nullable=False),
     sa.Column("duplicates", sa.Integer, nullable=False),
     sa.Column("quarantined", sa.Integer, nullable=False),
+    sa.Column("raw_columns", sa.JSON),  # the file's column names, once; each submission's raw holds its cells
 )
 
 submissions = sa.Table(
@@ -95,7 +97,7 @@ submissions = sa.Table(
     sa.Column("dedupe_key", sa.String(128), nullable=False),
     sa.Column("import_id", sa.Integer),
     sa.Column("received_at", sa.DateTime, nullable=False),
-    sa.Column("raw", sa.JSON),
+    sa.Column("raw", sa.JSON),  # the row as the file had it: cells in its import's raw_columns order
     sa.Column("flags", sa.String(128)),  # data-quality flags (speeder, partial, straight_lining)
     sa.UniqueConstraint("instrument", "dedupe_key", name="uq_submissions_key"),
     sa.Index("ix_submissions_cohort", "cohort_id", "instrument", "submitted_at"),
@@ -165,6 +167,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB (default 2 MiB): big imports and reads stay in memory
     cur.close()
 
 
@@ -223,7 +226,7 @@ def dispose_all() -> None:
     _ENGINES.clear()
 
 
-SCHEMA_REVISION = "0003"  # the Alembic head this code expects (tests check they agree)
+SCHEMA_REVISION = "0004"  # the Alembic head this code expects (tests check they agree)
 
 
 def schema_revision(conn: Connection) -> str | None:
@@ -420,6 +423,28 @@ def record_import(conn: Connection, **fields: object) -> int:
     return int(result.inserted_primary_key[0])
 
 
+def read_raw(conn: Connection, submission_ids: Iterable[int]) -> dict[int, dict[str, str] | None]:
+    """The rows as their files had them, by submission id (``None`` once erased).
+
+    Since schema 0004 a submission keeps its cells as a JSON array and its import the column
+    names, once; rows stored before keep a JSON object. Both come back as ``{column: cell}``.
+    """
+    ids = [int(i) for i in submission_ids]
+    query = (
+        sa.select(submissions.c.submission_id, submissions.c.raw, imports.c.raw_columns)
+        .select_from(submissions.outerjoin(imports, submissions.c.import_id == imports.c.import_id))
+        .where(submissions.c.submission_id.in_(ids))
+    )
+    out: dict[int, dict[str, str] | None] = {}
+    for sid, raw, columns in conn.execute(query):
+        if isinstance(raw, list):
+            names = columns or [f"column {n + 1}" for n in range(len(raw))]
+            out[sid] = dict(zip(names, raw, strict=False))
+        else:
+            out[sid] = raw
+    return out
+
+
 def finish_import(conn: Connection, import_id: int, **counts: int) -> None:
     """Write an import run's final counts."""
     conn.execute(imports.update().where(imports.c.import_id == import_id).values(**counts))
@@ -439,11 +464,8 @@ def append_submissions(
         return pd.Series([], dtype="Int64")
     pg = conn.dialect.name == "postgresql"
     received = now()
-    when = (
-        pd.to_datetime(frame["submitted_at"]).dt.to_pydatetime().tolist()
-        if pg
-        else pd.to_datetime(frame["submitted_at"]).dt.strftime("%Y-%m-%d %H:%M:%S.%f").tolist()
-    )
+    submitted = pd.to_datetime(frame["submitted_at"])
+    when = submitted.dt.to_pydatetime().tolist() if pg else _cells(clean.iso_text(submitted, unit="us", sep=" "))
     pair = frame["pair_id"].astype("Float64").astype("Int64")
     columns = [
         "instrument",
@@ -479,29 +501,40 @@ def append_submissions(
     mark = "%s" if pg else "?"
     # column names are this module's constants; every value is a bound parameter
     insert = f"INSERT INTO submissions ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608
+    # ids handed out from here on are above every id that exists now (sequence / rowid order),
+    # so a range scan on the primary key finds this import's rows in a store of any size
+    before = conn.execute(sa.select(sa.func.max(submissions.c.submission_id))).scalar() or 0
     conn.exec_driver_sql(insert + " ON CONFLICT DO NOTHING", data)
-    ids = dict(
-        conn.execute(
-            sa.select(submissions.c.dedupe_key, submissions.c.submission_id).where(submissions.c.import_id == import_id)
-        ).all()
-    )
-    new_ids = frame["dedupe_key"].map(ids).astype("Int64")
+    found = conn.execute(
+        sa.select(submissions.c.dedupe_key, submissions.c.submission_id)
+        .where(submissions.c.submission_id > before)
+        .where(submissions.c.import_id == import_id)
+    ).all()
+    keys = pd.Index([k for k, _ in found], dtype="string")
+    at = keys.get_indexer(pd.Index(frame["dedupe_key"], dtype="string"))
+    new_ids = pd.Series(pd.array([found[i][1] if i >= 0 else None for i in at], dtype="Int64"), index=frame.index)
     new = new_ids.notna()
+    sid = new_ids[new].astype("int64")
     parts = []
-    for item in instrument.items:
+    for item in instrument.items:  # in the answers' primary-key order: by submission, then item
         if item.id not in frame.columns:
             continue
         values = frame.loc[new, item.id]
-        keep = values.notna()
+        keep = values.notna().to_numpy()
         if not keep.any():
             continue
-        numeric = item.kind in ("yesno", "likert5", "percent")
-        sids = new_ids[new][keep].astype("int64").tolist()
-        vals = values[keep]
-        nums = vals.astype("float64").tolist() if numeric else [None] * len(sids)
-        texts = [None] * len(sids) if numeric else [_as_text(v) for v in vals.tolist()]
-        parts.append(list(zip(sids, [item.id] * len(sids), nums, texts, strict=True)))
-    rows = [r for part in parts for r in part]
+        part = pd.DataFrame({"submission_id": sid[keep], "item_id": item.id})
+        if item.kind in ("yesno", "likert5", "percent"):
+            part["value_num"], part["value_text"] = values[keep].astype("float64"), None
+        else:
+            part["value_num"], part["value_text"] = None, [_as_text(v) for v in values[keep].tolist()]
+        parts.append(part)
+    long = pd.concat(parts).sort_values(["submission_id", "item_id"], kind="stable") if parts else None
+    rows = (
+        list(zip(*(long[c].to_numpy(dtype=object, na_value=None).tolist() for c in long.columns), strict=True))
+        if long is not None
+        else []
+    )
     if pg:
         copy_sql = "COPY answers (submission_id, item_id, value_num, value_text) FROM STDIN"
         with conn.connection.driver_connection.cursor() as cur, cur.copy(copy_sql) as copy:
@@ -516,6 +549,8 @@ def append_submissions(
 
 def _cells(series: pd.Series) -> list[object]:
     """A column as Python values, missing as None."""
+    if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_numeric_dtype(series.dtype):
+        return series.to_numpy(dtype=object, na_value=None).tolist()
     return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in series.tolist()]
 
 

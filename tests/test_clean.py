@@ -120,3 +120,38 @@ def test_any_text_is_mapped_or_rejected_never_raises(values):
         assert not (mapped & errors.notna()).any()
         assert (mapped | errors.notna() | blank).all() or cleaner is clean.clean_text
         assert errors.dropna().str.startswith("col: ").all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.one_of(st.none(), st.text()), st.one_of(st.none(), st.text())),
+        min_size=1,
+        max_size=20,
+    ),
+    st.text(min_size=1),
+)
+def test_raw_rows_as_json_decode_to_the_cells(rows, name):
+    # every character a file can hold (quotes, backslashes, control characters, "},{") survives
+    import json
+
+    frame = pd.DataFrame(rows, columns=[name, name + "2"], dtype="string")
+    as_objects = clean.json_records(frame)
+    as_arrays = clean.json_records(frame, names=False)
+    for (a, b), obj, arr in zip(rows, as_objects, as_arrays, strict=True):
+        assert json.loads(obj) == {name: a or "", name + "2": b or ""}
+        assert json.loads(arr) == [a or "", b or ""]
+
+
+def test_iso_text_and_reasons_only_for_failing_rows():
+    times = pd.Series(pd.to_datetime(["2026-03-14 09:05:01.25", None]))
+    assert clean.iso_text(times).tolist() == ["2026-03-14T09:05:01", pd.NA]
+    assert clean.iso_text(times, unit="us", sep=" ").tolist() == ["2026-03-14 09:05:01.250000", pd.NA]
+    # 10:05 in Berlin (UTC+1 in March) is 09:05 UTC
+    berlin = pd.Series(pd.to_datetime(["2026-03-14 10:05"])).dt.tz_localize("Europe/Berlin")
+    assert clean.iso_text(berlin, suffix="Z").tolist() == ["2026-03-14T09:05:00Z"]
+    mask = pd.Series([True, False, pd.NA], dtype="boolean")
+    who = pd.Series(["a{b}", "b", "c"], dtype="string")
+    assert clean.explain(mask, "{!r} is odd", who).tolist() == ["'a{b}' is odd", pd.NA, pd.NA]
+    assert clean.explain(mask, "no {braces} formatted").tolist() == ["no {braces} formatted", pd.NA, pd.NA]
+    assert clean.join_text([who, pd.Series(["x", "y", "z"], dtype="string")], "|") == ["a{b}|x", "b|y", "c|z"]

@@ -33,23 +33,75 @@ def test_migrated_schema_matches_the_code(db_url):
     assert diff == []
 
 
-def test_older_store_is_refused_then_upgraded_keeping_its_data(db_url, tmp_path):
+def _store_at(db_url: str, revision: str, *statements: str) -> None:
+    """A store as an older mentorkit left it: migrated to ``revision`` only, then ``statements``."""
     url = store._normalize_url(db_url)
     if url.get_backend_name() == "sqlite":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     raw = sa.create_engine(url)
     with raw.begin() as conn:
-        migrations.upgrade(conn, "0001")
-        conn.execute(sa.text("INSERT INTO cohorts (cohort_id, created_at) VALUES ('old', '2026-01-01 00:00:00')"))
+        migrations.upgrade(conn, revision)
+        for sql in statements:
+            conn.execute(sa.text(sql))
     raw.dispose()
+
+
+def test_older_store_is_refused_then_upgraded_keeping_its_data(db_url, tmp_path):
+    _store_at(db_url, "0001", "INSERT INTO cohorts (cohort_id, created_at) VALUES ('old', '2026-01-01 00:00:00')")
     with pytest.raises(StoreError, match=r"older than this mentorkit.*mentorkit db upgrade"):
         store.connect(db_url)
     result = run_cli("db", "upgrade", "--db", db_url)
-    assert result.returncode == 0 and "schema 0001 → 0003" in result.stdout
+    assert result.returncode == 0 and "schema 0001 → 0004" in result.stdout
     engine = store.connect(db_url)
     with engine.connect() as conn:
         assert store.list_cohorts(conn) == ["old"]
         assert "flags" in {c["name"] for c in sa.inspect(conn).get_columns("submissions")}
+
+
+def test_raw_rows_stored_before_and_after_0004_read_back_alike(db_url, tmp_path):
+    # a store at 0003 kept each raw row as a JSON object; from 0004 a row keeps its cells as an
+    # array and its import the column names once
+    _store_at(db_url, "0003")
+    assert run_cli("db", "upgrade", "--db", db_url).returncode == 0
+    engine = store.connect(db_url)
+    roster = write_csv(
+        tmp_path / "roster.csv",
+        ["cohort_id", "participant_id", "role", "name", "email", "mentor_id", "matched_on"],
+        [["c1", "e1", "mentee", "Eve", "eve@example.com", "", ""]],
+    )
+    ingest.import_file(engine, roster, "roster")
+    header = ["email", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"]
+    answers = write_csv(
+        tmp_path / "a.csv", header, [["EVE@example.com", "2026-05-02", " Yes ", "n", "", "1", "0", "no"]]
+    )
+    new_id = ingest.import_file(engine, answers, "mentee_readiness").receipts[0]
+    with engine.begin() as conn:  # a row as 0003 stored it (no import, a JSON object)
+        old_id = conn.execute(
+            store.submissions.insert().values(
+                instrument="mentee_readiness",
+                cohort_id="c1",
+                participant_id="e1",
+                submitted_at=pd.Timestamp("2026-04-01").to_pydatetime(),
+                source="mentorkit",
+                dedupe_key="c:old",
+                received_at=pd.Timestamp("2026-04-01").to_pydatetime(),
+                raw={"email": "eve@example.com", "me01": "yes"},
+            )
+        ).inserted_primary_key[0]
+        stored = conn.execute(sa.select(store.submissions.c.raw).where(store.submissions.c.submission_id == new_id))
+        assert stored.scalar() == ["EVE@example.com", "2026-05-02", " Yes ", "n", "", "1", "0", "no"]
+        rows = store.read_raw(conn, [new_id, old_id])
+    assert rows[new_id] == {
+        "email": "EVE@example.com",
+        "submitted_at": "2026-05-02",
+        "me01": " Yes ",
+        "me02": "n",
+        "me03": "",
+        "me04": "1",
+        "me05": "0",
+        "me06": "no",
+    }
+    assert rows[old_id] == {"email": "eve@example.com", "me01": "yes"}
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_url):
