@@ -504,7 +504,16 @@ def append_submissions(
     # ids handed out from here on are above every id that exists now (sequence / rowid order),
     # so a range scan on the primary key finds this import's rows in a store of any size
     before = conn.execute(sa.select(sa.func.max(submissions.c.submission_id))).scalar() or 0
-    conn.exec_driver_sql(insert + " ON CONFLICT DO NOTHING", data)
+    if pg:  # COPY into a staging table, then one INSERT … SELECT that skips stored keys
+        listed = ", ".join(columns)
+        stage = f"CREATE TEMP TABLE mk_incoming ON COMMIT DROP AS SELECT {listed} FROM submissions WITH NO DATA"  # noqa: S608
+        move = f"INSERT INTO submissions ({listed}) SELECT {listed} FROM mk_incoming ON CONFLICT DO NOTHING"  # noqa: S608
+        conn.exec_driver_sql("DROP TABLE IF EXISTS mk_incoming")
+        conn.exec_driver_sql(stage)
+        _copy_rows(conn, "mk_incoming", columns, data)
+        conn.exec_driver_sql(move)
+    else:
+        conn.exec_driver_sql(insert + " ON CONFLICT DO NOTHING", data)
     found = conn.execute(
         sa.select(submissions.c.dedupe_key, submissions.c.submission_id)
         .where(submissions.c.submission_id > before)
@@ -536,15 +545,20 @@ def append_submissions(
         else []
     )
     if pg:
-        copy_sql = "COPY answers (submission_id, item_id, value_num, value_text) FROM STDIN"
-        with conn.connection.driver_connection.cursor() as cur, cur.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy_rows(conn, "answers", ["submission_id", "item_id", "value_num", "value_text"], rows)
     elif rows:
         conn.exec_driver_sql(
             "INSERT INTO answers (submission_id, item_id, value_num, value_text) VALUES (?, ?, ?, ?)", rows
         )
     return new_ids
+
+
+def _copy_rows(conn: Connection, table: str, columns: list[str], rows: list[tuple[object, ...]]) -> None:
+    """PostgreSQL's COPY of rows into ``table`` (names are this module's constants)."""
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _cells(series: pd.Series) -> list[object]:
