@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -43,7 +44,7 @@ def _shown(value: object, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-Column = str | pd.Series  # one name, or a name per row (cleaning several columns stacked)
+Column: TypeAlias = str | pd.Series  # one name, or a name per row (cleaning several columns stacked)
 
 
 def explain(mask: pd.Series, template: str, *values: pd.Series) -> pd.Series:
@@ -60,13 +61,14 @@ def explain(mask: pd.Series, template: str, *values: pd.Series) -> pd.Series:
     return out
 
 
-def iso_text(times: pd.Series, unit: str = "s", sep: str = "T", suffix: str = "") -> pd.Series:
+def iso_text(times: pd.Series, unit: Literal["D", "s", "us"] = "s", sep: str = "T", suffix: str = "") -> pd.Series:
     """Date-times as ISO text (``2026-03-14T09:05:00``), missing where the time is missing.
 
     Formats through numpy, several times faster than ``Series.dt.strftime``.
     """
     naive = times.dt.tz_convert("UTC").dt.tz_localize(None) if times.dt.tz is not None else times
-    text = np.datetime_as_string(naive.to_numpy().astype(f"datetime64[{unit}]"), unit=unit)
+    stamps: np.ndarray = naive.to_numpy().astype(f"datetime64[{unit}]")
+    text = np.datetime_as_string(stamps, unit=unit)
     out = pd.Series(text, index=times.index, dtype="string")
     if sep != "T":
         out = out.str.replace("T", sep, n=1, regex=False)
@@ -134,7 +136,7 @@ def _by_lookup(raw: pd.Series, table: dict[str, float], column: Column, what: st
     values = pd.Series(spread, index=raw.index, dtype="Float64")
     bad_codes = np.flatnonzero((texts.notna() & mapped.isna()).to_numpy())
     bad = pd.Series(np.isin(codes, bad_codes), index=raw.index)
-    text = pd.Series(np.append(texts.to_numpy(dtype=object, na_value=None), None)[codes], index=raw.index)
+    text = pd.Series(np.append(texts.to_numpy(dtype=object, na_value=None), [None])[codes], index=raw.index)
     return values, _errors_for(text, bad, column, what)
 
 

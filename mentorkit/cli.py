@@ -256,7 +256,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
     from . import store
 
     done = store.forget(_engine(args), args.email)
-    if not done:
+    if done is None:
         raise UsageError("no participant has that e-mail address (nothing was changed)")
     print(
         f"erased the personal data of {done['participant_id']}: {', '.join(done['fields'])}; "

@@ -123,8 +123,7 @@ def _is_qualtrics(table: mkio.RawTable) -> bool:
 def _qualtrics(
     table: mkio.RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str = "UTC"
 ) -> mkio.Canonical:
-    if instrument is None:
-        raise UsageError("a Qualtrics export holds answers, not a roster")
+    instrument = _for_answers(instrument, "Qualtrics")
     cells = table.cells
     ids = [c.strip() for c in cells.iloc[0]]
     texts = [c.strip() for c in cells.iloc[1]] if len(cells) > 1 else ids
@@ -217,12 +216,17 @@ def parse_local_times(text: pd.Series) -> tuple[pd.Series, str]:
     return parsed.fillna(iso), order
 
 
-def _one_header_row(
-    table: mkio.RawTable, instrument: Instrument | None, mapping: dict[str, str], tool: str, fixed: tuple[str, ...]
-) -> tuple[list[str], pd.DataFrame, list[str], dict[int, str]]:
-    """Headers, rows, lower-cased headers and matched questions of a one-header-row export."""
+def _for_answers(instrument: Instrument | None, tool: str) -> Instrument:
+    """The instrument an export is imported as; a survey tool's export is never the roster."""
     if instrument is None:
         raise UsageError(f"a {tool} export holds answers, not a roster")
+    return instrument
+
+
+def _one_header_row(
+    table: mkio.RawTable, instrument: Instrument, mapping: dict[str, str], fixed: tuple[str, ...]
+) -> tuple[list[str], pd.DataFrame, list[str], dict[int, str]]:
+    """Headers, rows, lower-cased headers and matched questions of a one-header-row export."""
     headers, body = mkio.with_header(table.cells)
     lower = [h.strip().lower() for h in headers]
     questions = [h if h.strip().lower() not in fixed else "" for h in headers]
@@ -232,9 +236,8 @@ def _one_header_row(
 def _google(
     table: mkio.RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str = "UTC"
 ) -> mkio.Canonical:
-    headers, body, lower, columns = _one_header_row(
-        table, instrument, mapping, "Google Forms", ("timestamp", "email address", "score")
-    )
+    instrument = _for_answers(instrument, "Google Forms")
+    headers, body, lower, columns = _one_header_row(table, instrument, mapping, ("timestamp", "email address", "score"))
     name = table.path.name
     local, _order = parse_local_times(body[0])
     extra = {"submitted_at": to_utc_iso(local, tz).fillna(body[0])}
@@ -274,7 +277,8 @@ def _excel_times(text: pd.Series) -> pd.Series:
 def _msforms(
     table: mkio.RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str = "UTC"
 ) -> mkio.Canonical:
-    headers, body, lower, columns = _one_header_row(table, instrument, mapping, "Microsoft Forms", MS_FIXED)
+    instrument = _for_answers(instrument, "Microsoft Forms")
+    headers, body, lower, columns = _one_header_row(table, instrument, mapping, MS_FIXED)
     completion = body[lower.index("completion time")]
     extra = {"submitted_at": to_utc_iso(_excel_times(completion), tz).fillna(completion)}
     if "email" in lower:

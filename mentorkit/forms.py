@@ -278,7 +278,7 @@ class InstrumentForm:
                 control.value = "" if pd.isna(goal[field]) else str(goal[field])
 
     def _current_goal(self) -> pd.Series | None:
-        if self.goal_picker is None or self.goal_picker.value in (None, NEW_GOAL):
+        if self.pair_picker is None or self.goal_picker is None or self.goal_picker.value in (None, NEW_GOAL):
             return None
         goals = self.directory.goals([self.pair_picker.value]).set_index("goal_id", drop=False)
         return goals.loc[self.goal_picker.value] if self.goal_picker.value in goals.index else None
@@ -322,12 +322,14 @@ class InstrumentForm:
         kind = self.instrument.id
         if kind in ("mentor_readiness", "mentee_readiness"):
             return {"participant_id": pid, "submitted_at": now, **answers}
+        assert self.pair_picker is not None  # every other form is about a pair
         pairs = self.directory.pairs().set_index("pair_id")
         pair = pairs.loc[self.pair_picker.value]
         if kind == "checkin":
             about = pair["mentee_id"] if pair["mentor_id"] == pid else pair["mentor_id"]
             return {"participant_id": pid, "submitted_at": now, "about": about, **answers}
         if kind == "goal_updates":
+            assert self.goal_picker is not None  # forms about goals have a goal picker
             return {"goal_id": self.goal_picker.value, "reported_by": pid, "reported_at": now, **answers}
         # the mentoring agreement: this side confirms; the other side's agreement stands only if
         # the goal's wording is unchanged since they gave it
@@ -335,7 +337,7 @@ class InstrumentForm:
         mine = "agreed_by_mentor" if pair["mentor_id"] == pid else "agreed_by_mentee"
         theirs = "agreed_by_mentee" if mine == "agreed_by_mentor" else "agreed_by_mentor"
         unchanged = goal is not None and all(_as_cell(goal[f]) == answers[f] for f in GOAL_FIELDS)
-        other = "yes" if unchanged and goal[theirs] == 1 else "no"
+        other = "yes" if goal is not None and unchanged and goal[theirs] == 1 else "no"
         goal_id = goal["goal_id"] if goal is not None else f"G-{uuid.uuid4().hex[:10].upper()}"
         return {
             "goal_id": goal_id,

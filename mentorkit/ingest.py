@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def _few_values_as_text(col: pd.Series) -> pd.Series:
         return col
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
     texts = pd.Series(uniques).astype("string").to_numpy(dtype=object, na_value=None)
-    looked_up = np.append(texts, None)[codes]  # code -1 (missing) picks the appended None
+    looked_up = np.append(texts, [None])[codes]  # code -1 (missing) picks the appended None
     return pd.Series(looked_up, index=col.index, dtype="string")
 
 
@@ -138,6 +139,7 @@ def prepare_submissions(
 
     if instrument.id == "goals":
         _require_columns(f, ["goal_id", "mentor_id", "mentee_id", *items_needed], name)
+        assert all_pairs is not None  # read above: goals are about a pair
         goal, goal_err = clean.clean_id(f["goal_id"], "goal_id")
         mentor, mentor_err = clean.clean_id(f["mentor_id"], "mentor_id")
         mentee, mentee_err = clean.clean_id(f["mentee_id"], "mentee_id")
@@ -194,6 +196,7 @@ def prepare_submissions(
         person, person_err = resolve_people(by.where(~is_mail), by.where(is_mail), roster, "reported_by")
         errors.append(person_err.where(by.notna()))
         errors.append(_missing(by, "reported_by"))
+        assert all_pairs is not None  # read above: goal updates are about a pair
         pairs_by_id = all_pairs.set_index("pair_id")
         in_pair = [
             pd.isna(p)
@@ -508,7 +511,7 @@ def _write_quarantine(engine: Engine, canon: mkio.Canonical, reasons: pd.Series,
     return path
 
 
-def submit_rows(engine: Engine, kind: str, rows: list[dict[str, object]], source: str = "form") -> ImportResult:
+def submit_rows(engine: Engine, kind: str, rows: Sequence[Mapping[str, object]], source: str = "form") -> ImportResult:
     """Store rows given as dicts in the template's columns (the forms' path into the store)."""
     frame = pd.DataFrame(rows).astype("string")
     frame.insert(0, "_row", range(1, len(frame) + 1))

@@ -200,6 +200,11 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
         raise
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    """A UTF-8 text file written under a temporary name, then renamed into place."""
+    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
     """A CSV guarded against spreadsheet formula injection, written atomically."""
     guarded = clean.guard_frame(frame)

@@ -240,7 +240,7 @@ class Runner:
         """The executed notebook (always, for debugging) and, when it ran, its HTML."""
         ipynb = folder / f"{job.report}.ipynb"
         text = self._nbformat.v4.nbjson.writes(nb)  # the executed outputs need no re-validation
-        mkio.write_atomic(ipynb, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        mkio.write_text_atomic(ipynb, text)
         outcome.ipynb = f"{job.cohort}/{ipynb.name}"
         if outcome.status != "ok":
             return
@@ -250,7 +250,7 @@ class Runner:
             outcome.status, outcome.error = "failed", f"HTML export: {_one_line(str(exc))}"
             return
         html_path = folder / f"{job.report}.html"
-        mkio.write_atomic(html_path, lambda tmp: tmp.write_text(body, encoding="utf-8"))
+        mkio.write_text_atomic(html_path, body)
         outcome.html = f"{job.cohort}/{html_path.name}"
 
 
@@ -275,9 +275,9 @@ def write_assets(out: Path) -> None:
     js = assets / "plotly.min.js"
     source = plotly.offline.get_plotlyjs()
     if not js.exists() or js.stat().st_size != len(source.encode("utf-8")):
-        mkio.write_atomic(js, lambda tmp: tmp.write_text(source, encoding="utf-8"))
+        mkio.write_text_atomic(js, source)
     css = (TEMPLATES / "assets" / "report.css").read_text(encoding="utf-8")
-    mkio.write_atomic(assets / "report.css", lambda tmp: tmp.write_text(css, encoding="utf-8"))
+    mkio.write_text_atomic(assets / "report.css", css)
 
 
 def resolve_cohorts(engine, requested: list[str] | None) -> list[str]:  # type: ignore[no-untyped-def]
@@ -360,7 +360,7 @@ def run(options: RunOptions, cohorts: list[str] | None, progress: bool | None = 
             "figures": figures,
             "reports": {o.report: asdict(o) for o in outcomes if o.cohort == cohort},
         }
-        mkio.write_atomic(out / cohort / META, lambda tmp, m=meta: tmp.write_text(json.dumps(m, indent=2), "utf-8"))
+        mkio.write_text_atomic(out / cohort / META, json.dumps(meta, indent=2))
     rebuild_index(out)
     return outcomes
 
@@ -421,8 +421,8 @@ def rebuild_index(out: Path) -> tuple[Path, Path]:
     }
     manifest_path = out / "manifest.json"
     index_path = out / "index.html"
-    mkio.write_atomic(manifest_path, lambda tmp: tmp.write_text(json.dumps(manifest, indent=2), "utf-8"))
-    mkio.write_atomic(index_path, lambda tmp: tmp.write_text(index_html(metas), "utf-8"))
+    mkio.write_text_atomic(manifest_path, json.dumps(manifest, indent=2))
+    mkio.write_text_atomic(index_path, index_html(metas))
     return index_path, manifest_path
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from typing import TypedDict, overload
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,10 @@ def days_before(as_of: date, when: pd.Series) -> pd.Series:
     return (pd.Timestamp(as_of) - when.dt.normalize()).dt.days
 
 
+@overload
+def suppress(value: int, n: int, k: int) -> int | None: ...
+@overload
+def suppress(value: float | None, n: int, k: int) -> float | None: ...
 def suppress(value: float | int | None, n: int, k: int) -> float | int | None:
     """A figure over fewer than k people is suppressed (None)."""
     return None if n < k else value
@@ -404,7 +409,16 @@ def cronbach_alpha(items: pd.DataFrame) -> float | None:
     return float(k / (k - 1) * (1 - data.var(ddof=1).sum() / var))
 
 
-def reliability(items: pd.DataFrame, method: str, settings: Settings = DEFAULT) -> dict[str, object]:
+class Reliability(TypedDict):
+    """A reliability coefficient (missing below the minimum n or without variation) and its n."""
+
+    method: str
+    n: int
+    value: float | None
+    reference: float
+
+
+def reliability(items: pd.DataFrame, method: str, settings: Settings = DEFAULT) -> Reliability:
     """A reliability coefficient with its n, reported only from n ≥ 10 complete responses."""
     n = len(items.dropna())
     value = (kr20 if method == "kr20" else cronbach_alpha)(items) if n >= settings.reliability_min_n else None

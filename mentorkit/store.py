@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypedDict
 
 import pandas as pd
 import sqlalchemy as sa
@@ -419,8 +420,9 @@ def ensure_goals(conn: Connection, frame: pd.DataFrame) -> None:
 
 def record_import(conn: Connection, **fields: object) -> int:
     """Log one import run; returns its id."""
-    result = conn.execute(imports.insert().values(imported_at=now(), **fields))
-    return int(result.inserted_primary_key[0])
+    key = conn.execute(imports.insert().values(imported_at=now(), **fields)).inserted_primary_key
+    assert key is not None  # an INSERT of one row
+    return int(key[0])
 
 
 def read_raw(conn: Connection, submission_ids: Iterable[int]) -> dict[int, dict[str, str] | None]:
@@ -556,7 +558,9 @@ def append_submissions(
 def _copy_rows(conn: Connection, table: str, columns: list[str], rows: list[tuple[object, ...]]) -> None:
     """PostgreSQL's COPY of rows into ``table`` (names are this module's constants)."""
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection inside a transaction
+    with driver.cursor() as cur, cur.copy(sql) as copy:
         for row in rows:
             copy.write_row(row)
 
@@ -574,7 +578,17 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
-def forget(engine: Engine, email: str) -> dict[str, object]:
+class Erasure(TypedDict):
+    """What ``forget`` removed, for the person running it (the audit row keeps the counts)."""
+
+    participant_id: str
+    reference: str  # random, never derived from the person
+    fields: list[str]
+    raw_rows: int
+    free_text_answers: int
+
+
+def forget(engine: Engine, email: str) -> Erasure | None:
     """Erase a person's personal data (right to erasure); keeps an audit record without it.
 
     Clears the roster's name, e-mail, department and attributes, the raw rows kept with the
@@ -589,7 +603,7 @@ def forget(engine: Engine, email: str) -> dict[str, object]:
             sa.select(participants.c.participant_id).where(sa.func.lower(participants.c.email) == address)
         ).scalar()
         if pid is None:
-            return {}
+            return None
         subs = sa.select(submissions.c.submission_id).where(submissions.c.participant_id == pid)
         raw_rows = conn.execute(
             submissions.update()
@@ -609,14 +623,16 @@ def forget(engine: Engine, email: str) -> dict[str, object]:
             .where(participants.c.participant_id == pid)
             .values(name=None, email=None, department=None, attributes=None, updated_at=now())
         )
-        removed = {
-            "fields": ["name", "email", "department", "attributes"],
-            "raw_rows": raw_rows,
-            "free_text_answers": texts,
-        }
-        reference = secrets.token_hex(6)
-        conn.execute(erasures.insert().values(erased_at=now(), reference=reference, removed=removed))
-    return {"participant_id": pid, "reference": reference, **removed}
+        done = Erasure(
+            participant_id=pid,
+            reference=secrets.token_hex(6),
+            fields=["name", "email", "department", "attributes"],
+            raw_rows=raw_rows,
+            free_text_answers=texts,
+        )
+        removed = {k: done[k] for k in ("fields", "raw_rows", "free_text_answers")}  # no personal data
+        conn.execute(erasures.insert().values(erased_at=now(), reference=done["reference"], removed=removed))
+    return done
 
 
 # --- reading ---------------------------------------------------------------------------------
