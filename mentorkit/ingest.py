@@ -218,10 +218,8 @@ def prepare_submissions(
         role = person.map(roster.set_index("participant_id")["role"]).astype("string")
         if instrument.role in ins.ROLES:
             wrong_role = role.notna() & (role != instrument.role)
-            what = f"{instrument.title.lower()} is for {instrument.role}s"
-            errors.append(
-                clean.explain(wrong_role, "{} is a {}; " + what.replace("{", "{{").replace("}", "}}"), person, role)
-            )
+            why = f"{{}} is a {{}}; {instrument.title.lower()} is for {instrument.role}s"  # title: instruments.yaml
+            errors.append(clean.explain(wrong_role, why, person, role))
         sub, sub_err = clean.clean_datetime(f["submitted_at"], "submitted_at")
         errors += [sub_err, _missing(sub, "submitted_at")]
         out["participant_id"] = person

@@ -527,7 +527,7 @@ def append_submissions(
     new = new_ids.notna()
     sid = new_ids[new].astype("int64")
     parts = []
-    for item in instrument.items:  # in the answers' primary-key order: by submission, then item
+    for item in instrument.items:
         if item.id not in frame.columns:
             continue
         values = frame.loc[new, item.id]
@@ -540,6 +540,7 @@ def append_submissions(
         else:
             part["value_num"], part["value_text"] = None, [_as_text(v) for v in values[keep].tolist()]
         parts.append(part)
+    # in the answers' primary-key order (by submission, then item): the b-tree grows at its end
     long = pd.concat(parts).sort_values(["submission_id", "item_id"], kind="stable") if parts else None
     rows = (
         list(zip(*(long[c].to_numpy(dtype=object, na_value=None).tolist() for c in long.columns), strict=True))
