@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -140,8 +141,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from . import ingest
 
+    started = time.perf_counter()
+
+    def stage(text: str) -> None:  # on a terminal only: pipes and scripts get the summary alone
+        print(f"{time.perf_counter() - started:6.1f} s  {text}", file=sys.stderr, flush=True)
+
     result = ingest.import_file(
-        _engine(args), args.file, args.instrument, source=args.source, mapping=args.map, timezone=args.timezone
+        _engine(args),
+        args.file,
+        args.instrument,
+        source=args.source,
+        mapping=args.map,
+        timezone=args.timezone,
+        progress=stage if sys.stderr.isatty() else None,
     )
     print(result.summary())
     if result.flags:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from . import io as mkio
 from .errors import InputFileError, UsageError
 
 KINDS = ("roster", *ins.instruments())
+Progress = Callable[[str], None]  # told each stage of an import as it starts
 PERSON_COLUMNS = ("participant_id", "email")
 
 
@@ -424,23 +425,30 @@ def import_file(
     source: str = "auto",
     mapping: str | os.PathLike[str] | None = None,
     timezone: str = "UTC",
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Import a CSV/XLSX file of one instrument (or the roster) in one transaction.
 
     ``timezone`` is the zone of exports whose times carry none (Google Forms, Microsoft Forms).
+    ``progress`` is told each stage of the work as it starts (the CLI prints them).
     """
+    say = progress or (lambda _stage: None)
     from . import exports  # noqa: F401  (registers the survey-tool sources)
 
     if kind not in KINDS:
         raise UsageError(f"unknown instrument {kind!r}; choose one of: {', '.join(KINDS)}")
+    say(f"reading {Path(path).name}")
     table = mkio.read_raw(path)
     src = mkio.detect(table, source)
     instrument = None if kind == "roster" else ins.get(kind)
     canon = src.convert(table, instrument, mkio.load_mapping(mapping), timezone)
-    return import_canonical(engine, canon, kind, file_name=table.path.name)
+    say(f"{len(canon.frame):,} rows ({src.title}): checking and cleaning")
+    return import_canonical(engine, canon, kind, file_name=table.path.name, progress=say)
 
 
-def import_canonical(engine: Engine, canon: mkio.Canonical, kind: str, *, file_name: str) -> ImportResult:
+def import_canonical(
+    engine: Engine, canon: mkio.Canonical, kind: str, *, file_name: str, progress: Progress | None = None
+) -> ImportResult:
     """Import rows already in the template's columns (files, forms)."""
     with store.retrying(engine) as conn:
         import_id = store.record_import(
@@ -469,6 +477,8 @@ def import_canonical(engine: Engine, canon: mkio.Canonical, kind: str, *, file_n
             in_file_dup = ok & out["dedupe_key"].duplicated(keep="first")
             # rows already in the store are skipped by the insert itself (unique key, ON CONFLICT)
             fresh = ok & ~in_file_dup
+            if progress:
+                progress(f"writing {int(fresh.sum()):,} submissions in one transaction")
             if instrument.id == "goals":
                 store.ensure_goals(conn, out[fresh].assign(pair_id=out.loc[fresh, "pair_id"].astype("Int64")))
             ids = store.append_submissions(conn, out[fresh], instrument, canon.source, import_id)

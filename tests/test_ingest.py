@@ -72,7 +72,13 @@ def test_readiness_import_accounting(roster, tmp_path):
         ["e3", "", "2026-05-02T10:00:00Z", "", "", "", "", "", ""],  # no answers
     ]
     path = write_csv(tmp_path / "mentee.csv", MENTEE, rows)
-    result = ingest.import_file(roster, path, "mentee_readiness")
+    stages: list[str] = []
+    result = ingest.import_file(roster, path, "mentee_readiness", progress=stages.append)
+    assert stages == [
+        "reading mentee.csv",
+        "8 rows (mentorkit template): checking and cleaning",
+        "writing 2 submissions in one transaction",  # 8 less 5 quarantined and 1 repeated in the file
+    ]
     assert (result.read, result.accepted, result.duplicates, result.quarantined) == (8, 2, 1, 5)
     assert result.summary() == "read 8, accepted 2, duplicates 1, quarantined 5"
     q = pd.read_csv(result.quarantine_file)
