@@ -65,8 +65,18 @@ def _require_columns(frame: pd.DataFrame, needed: list[str], name: str, any_of: 
         raise InputFileError(f"{name}: missing required column(s): {', '.join(missing)}")
 
 
-def _roster_index(conn: Connection) -> pd.DataFrame:
-    return store.read_participants(conn)[["participant_id", "cohort_id", "role", "email", "mentor_id"]]
+ROSTER_LOOKUP_ROWS = 500  # up to this many rows, read only the roster rows they name
+PEOPLE_COLUMNS = ("participant_id", "email", "about", "reported_by", "mentor_id", "mentee_id")
+
+
+def _roster_index(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
+    """The roster rows a file's validation needs: for a form or a small file, only the people it
+    names (by id or e-mail) and their mentees; for a large file, the whole roster in one read."""
+    if len(frame) > ROSTER_LOOKUP_ROWS:
+        return store.read_participants(conn)[["participant_id", "cohort_id", "role", "email", "mentor_id"]]
+    named = pd.concat([clean.as_text(frame[c]) for c in PEOPLE_COLUMNS if c in frame.columns]).dropna().unique()
+    emails = {v.lower() for v in named if "@" in v}
+    return store.read_people(conn, set(named) - emails, emails)
 
 
 def resolve_people(
@@ -75,11 +85,10 @@ def resolve_people(
     """Roster participant ids from ids and/or e-mails (case-insensitive); reasons for the rest."""
     pid, pid_err = clean.clean_id(ids, what)
     mail, mail_err = clean.clean_email(emails, "email")
-    known = set(roster["participant_id"])
     by_email = roster.dropna(subset=["email"]).set_index("email")["participant_id"]
     from_mail = mail.map(by_email).astype("string")
     reasons = clean.first_error([pid_err, mail_err], ids.index)
-    unknown_id = pid.notna() & ~pid.isin(known)
+    unknown_id = pid.notna() & ~pid.isin(roster["participant_id"])
     reasons = reasons.fillna(clean.explain(unknown_id, what + " {!r} is not on the roster", pid))
     unknown_mail = pid.isna() & mail.notna() & from_mail.isna()
     reasons = reasons.fillna(clean.explain(unknown_mail, "email {!r} is not on the roster", mail))
@@ -131,7 +140,7 @@ def prepare_submissions(
     f = canon.frame
     idx = f.index
     items_needed = [i.id for i in instrument.items if not i.optional]
-    roster = _roster_index(conn)
+    roster = _roster_index(conn, f)
     all_pairs = store.read_all_pairs(conn) if instrument.subject != "none" else None
     out = pd.DataFrame(index=idx)
     errors: list[pd.Series] = []

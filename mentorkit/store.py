@@ -639,6 +639,19 @@ def forget(engine: Engine, email: str) -> Erasure | None:
 # --- reading ---------------------------------------------------------------------------------
 
 
+def read_people(conn: Connection, ids: Iterable[str], emails: Iterable[str]) -> pd.DataFrame:
+    """Roster rows of these participant ids or (lower-case) e-mails, and of their mentees."""
+    named = sa.or_(participants.c.participant_id.in_(list(ids)), participants.c.email.in_(list(emails)))
+    stmt = sa.select(
+        participants.c.participant_id,
+        participants.c.cohort_id,
+        participants.c.role,
+        participants.c.email,
+        participants.c.mentor_id,
+    ).where(named | participants.c.mentor_id.in_(sa.select(participants.c.participant_id).where(named)))
+    return pd.read_sql(stmt, conn)
+
+
 def read_participants(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
     """Roster rows (all cohorts, or these)."""
     stmt = sa.select(

@@ -225,3 +225,36 @@ def test_submissions_are_append_only(roster, tmp_path):
         ids = conn.execute(sa.select(store.submissions.c.submission_id).order_by(store.submissions.c.submitted_at))
         raw = store.read_raw(conn, ids.scalars())
     assert [r["me01"] for r in raw.values()] == ["no", "yes"]
+
+
+def test_small_and_large_file_roster_reads_agree(tmp_path, monkeypatch):
+    # forms and small files read only the roster rows they name; large files read the whole
+    # roster. Both must account for the messy sample programme identically.
+    from mentorkit.cli import SAMPLE_ORDER
+
+    from .conftest import SAMPLE
+
+    def load(name: str, lookup_rows: int) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        monkeypatch.setattr(ingest, "ROSTER_LOOKUP_ROWS", lookup_rows)
+        engine = store.connect(f"sqlite:///{tmp_path / name}")
+        outcomes = []
+        for kind in SAMPLE_ORDER:
+            r = ingest.import_file(engine, SAMPLE / f"{kind}.csv", kind)
+            reasons = pd.read_csv(r.quarantine_file)["reason"].tolist() if r.quarantine_file else []
+            outcomes.append((kind, r.accepted, r.duplicates, r.quarantined, reasons))
+        s = store.submissions
+        with engine.connect() as conn:
+            stored = conn.execute(
+                sa.select(s.c.instrument, s.c.participant_id, s.c.pair_id, s.c.cohort_id, s.c.dedupe_key).order_by(
+                    s.c.instrument, s.c.dedupe_key
+                )
+            ).all()
+        return outcomes, [tuple(r) for r in stored]
+
+    small_outcomes, small_rows = load("named.db", 500)  # every sample file has ≤ 118 rows
+    whole_outcomes, whole_rows = load("whole.db", 0)
+    assert small_outcomes == whole_outcomes
+    assert small_rows == whole_rows
+    # the sample's quarantined rows include people who are not on the roster
+    assert any("is not on the roster" in reason for *_, reasons in small_outcomes for reason in reasons)
+    assert len(small_rows) == 17 + 21 + 117 + 15 + 18  # accepted: mentor, mentee, check-ins, goals, updates
