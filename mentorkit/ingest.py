@@ -66,7 +66,14 @@ def _require_columns(frame: pd.DataFrame, needed: list[str], name: str, any_of: 
 
 
 ROSTER_LOOKUP_ROWS = 500  # up to this many rows, read only the roster rows they name
-PEOPLE_COLUMNS = ("participant_id", "email", "about", "reported_by", "mentor_id", "mentee_id")
+PERSON_REFERENCES = (
+    "participant_id",
+    "email",
+    "about",
+    "reported_by",
+    "mentor_id",
+    "mentee_id",
+)  # every column that can name a person
 
 
 def _roster_index(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
@@ -74,7 +81,7 @@ def _roster_index(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
     names (by id or e-mail) and their mentees; for a large file, the whole roster in one read."""
     if len(frame) > ROSTER_LOOKUP_ROWS:
         return store.read_participants(conn)[["participant_id", "cohort_id", "role", "email", "mentor_id"]]
-    named = pd.concat([clean.as_text(frame[c]) for c in PEOPLE_COLUMNS if c in frame.columns]).dropna().unique()
+    named = pd.concat([clean.as_text(frame[c]) for c in PERSON_REFERENCES if c in frame.columns]).dropna().unique()
     emails = {v.lower() for v in named if "@" in v}
     return store.read_people(conn, set(named) - emails, emails)
 
