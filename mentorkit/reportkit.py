@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
-import plotly.graph_objects as go
 from IPython.display import HTML
 
 from . import __version__, charts, insights, score, store
@@ -196,11 +195,11 @@ def response_table(ctx: ReportContext) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def response_rates(ctx: ReportContext) -> go.Figure:
+def response_rates(ctx: ReportContext) -> charts.Chart:
     return charts.response_rates(response_table(ctx))
 
 
-def bands(ctx: ReportContext) -> go.Figure | HTML:
+def bands(ctx: ReportContext) -> charts.Chart | HTML:
     s = ctx.detail.score
     rows = {}
     for role in ins.ROLES:
@@ -217,7 +216,7 @@ def bands(ctx: ReportContext) -> go.Figure | HTML:
     return charts.band_counts(pd.DataFrame(rows).T)
 
 
-def score_distribution(ctx: ReportContext) -> go.Figure | HTML:
+def score_distribution(ctx: ReportContext) -> charts.Chart | HTML:
     frames = []
     for role in ins.ROLES:
         r = getattr(ctx.detail.score, f"{role}_readiness")
@@ -235,7 +234,7 @@ def item_table(ctx: ReportContext, role: str) -> pd.DataFrame:
     return score.item_yes_rates(latest, responses, inst, ctx.settings)
 
 
-def item_rates(ctx: ReportContext, role: str) -> go.Figure | HTML:
+def item_rates(ctx: ReportContext, role: str) -> charts.Chart | HTML:
     summary = getattr(ctx.detail.score, f"{role}_readiness")
     if summary.suppressed:
         return note(f"{role.title()} items: {ctx.hidden}.")
@@ -313,7 +312,7 @@ def goal_findings(ctx: ReportContext) -> HTML:
     return findings(insights.goal_findings(ctx.detail, ctx.settings))
 
 
-def goal_status(ctx: ReportContext) -> go.Figure | HTML:
+def goal_status(ctx: ReportContext) -> charts.Chart | HTML:
     g = ctx.detail.score.goals
     if g.total == 0:
         return note("No goals recorded yet.")
@@ -332,7 +331,7 @@ def _pair_label(ctx: ReportContext, pair_id: object) -> str:
     return f"{ctx.name(row['mentor_id'])} & {ctx.name(row['mentee_id'])}"
 
 
-def progress_vs_expected(ctx: ReportContext) -> go.Figure | HTML:
+def progress_vs_expected(ctx: ReportContext) -> charts.Chart | HTML:
     goals = ctx.detail.goals
     if goals.empty:
         return note("No goals recorded yet.")
@@ -358,7 +357,7 @@ def goal_list(ctx: ReportContext, which: str) -> HTML:
     return table(out)
 
 
-def health_over_time(ctx: ReportContext) -> go.Figure | HTML:
+def health_over_time(ctx: ReportContext) -> charts.Chart | HTML:
     rel = ctx.detail.score.relationship
     if rel.suppressed:
         return note(f"Pair health over time: {ctx.hidden}.")
@@ -375,7 +374,7 @@ def health_over_time(ctx: ReportContext) -> go.Figure | HTML:
     return charts.health_over_time(monthly, labels)
 
 
-def pair_status(ctx: ReportContext) -> go.Figure | HTML:
+def pair_status(ctx: ReportContext) -> charts.Chart | HTML:
     rel = ctx.detail.score.relationship
     if rel.suppressed:
         return note(
