@@ -71,7 +71,9 @@ def compare(old: Path, new: Path) -> list[str]:
         if visible_text(a) != visible_text(b):
             ta, tb = visible_text(a).split(), visible_text(b).split()
             at = next((i for i, (p, q) in enumerate(zip(ta, tb, strict=False)) if p != q), min(len(ta), len(tb)))
-            problems.append(f"{rel}: text differs near {' '.join(ta[at - 3 : at + 5])!r} / {' '.join(tb[at - 3 : at + 5])!r}")
+            problems.append(
+                f"{rel}: text differs near {' '.join(ta[at - 3 : at + 5])!r} / {' '.join(tb[at - 3 : at + 5])!r}"
+            )
     return problems
 
 
@@ -85,7 +87,9 @@ def main() -> int:
     charts = sum(len(figures(p.read_text("utf-8"))) for p in args.old.glob("*/*.html"))
     for line in problems:
         print(line)
-    print(f"{pages} pages, {charts} charts compared: {'same figures and text' if not problems else f'{len(problems)} differences'}")
+    print(
+        f"{pages} pages, {charts} charts compared: {'same figures and text' if not problems else f'{len(problems)} differences'}"
+    )
     return 1 if problems else 0
 
 

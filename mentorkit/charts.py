@@ -145,10 +145,19 @@ def response_rates(table: pd.DataFrame) -> Chart:
     colours = [ROLE_COLOURS.get(r.lower().rstrip("s"), "#1565c0") for r in table["role"]]
     data = [
         {"marker": {"color": "#cfd8dc"}, "name": "Enrolled", "x": roles, "y": _array(table["enrolled"]), "type": "bar"},
-        {"marker": {"color": colours}, "name": "Responded", "x": roles, "y": _array(table["respondents"]), "type": "bar"},
+        {
+            "marker": {"color": colours},
+            "name": "Responded",
+            "x": roles,
+            "y": _array(table["respondents"]),
+            "type": "bar",
+        },
     ]
     layout = _layout(
-        "Who has answered the readiness checklist", barmode="overlay", yaxis=_axis_title("People"), xaxis=_axis_title("")
+        "Who has answered the readiness checklist",
+        barmode="overlay",
+        yaxis=_axis_title("People"),
+        xaxis=_axis_title(""),
     )
     return Chart(data, layout)
 
@@ -238,10 +247,12 @@ def item_rates(table: pd.DataFrame, title: str) -> Chart:
     return Chart(data, layout)
 
 
-def status_bars(counts: dict[str, int], colours: dict[str, str], labels: dict[str, str], title: str, axis: str) -> Chart:
+def status_bars(
+    counts: dict[str, int], colours: dict[str, str], labels: dict[str, str], title: str, axis: str
+) -> Chart:
     """One bar per status with the status colours."""
     keys = [k for k in colours if k in counts]
-    data = [
+    data: list[dict[str, object]] = [
         {
             "marker": {"color": [colours[k] for k in keys]},
             "text": [str(counts[k]) for k in keys],

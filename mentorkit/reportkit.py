@@ -7,7 +7,8 @@ user-written text is escaped here; suppressed figures are shown as hidden, never
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import pandas as pd
@@ -48,13 +49,63 @@ class ReportContext:
 def open_report(
     cohort_id: str, as_of: str | date, db_url: str | None = None, min_group_size: int = 5, identify: bool = False
 ) -> ReportContext:
-    """Load and score one cohort for a report; sets up the chart renderer."""
+    """Load and score one cohort for a report; sets up the chart renderer.
+
+    A kernel that runs a cohort's reports one after another loads and scores the cohort once:
+    the next report reuses the context while the cohort's data fingerprint is unchanged.
+    """
+    global _opened, _cached
     charts.use_report_renderer()
     engine = store.connect(db_url, create=False)
-    data = store.load(engine, [cohort_id])
     with engine.connect() as conn:
         fp = store.fingerprint(conn, [cohort_id])
-    return context(data, cohort_id, as_of, settings_for(min_group_size), identify, fp)
+    settings = settings_for(min_group_size)
+    key = (cohort_id, score.parse_as_of(as_of), db_url, settings, bool(identify), fp)
+    if _cached is not None and _cached[0] == key:
+        ctx = replace(_cached[1], generated_at=store.now())
+    else:
+        _cached = None  # one cohort in memory at a time
+        data = store.load(engine, [cohort_id])
+        ctx = context(data, cohort_id, as_of, settings, identify, fp)
+        _cached = (key, ctx)
+    _opened = ctx
+    return ctx
+
+
+_cached: tuple[tuple[object, ...], ReportContext] | None = None
+_opened: ReportContext | None = None  # the context the running report opened
+_cpu_start = 0.0
+META_MIME = "application/vnd.mentorkit.meta+json"
+
+
+def begin_report() -> None:
+    """The runner's first call in each report: forget the previous report's context."""
+    global _opened, _cpu_start
+    _opened = None
+    _cpu_start = time.process_time()
+
+
+def report_meta() -> None:
+    """The runner's last call in each report: display what meta.json needs as one output.
+
+    The cohort's figures, data fingerprint and the kernel's CPU time for the report, so the
+    runner never loads or scores a cohort itself.
+    """
+    from IPython.display import display
+
+    from .report import cohort_facts
+
+    payload: dict[str, object] = {"cpu_seconds": round(time.process_time() - _cpu_start, 4)}
+    ctx = _opened
+    if ctx is not None:
+        payload |= {
+            "cohort": ctx.cohort_id,
+            "as_of": ctx.as_of.isoformat(),
+            "min_group_size": ctx.settings.min_group_size,
+            "identify": ctx.identify,
+            "facts": cohort_facts(ctx.detail, ctx.data, ctx.settings, ctx.identify, ctx.fingerprint),
+        }
+    display({META_MIME: payload}, raw=True)
 
 
 def settings_for(min_group_size: int) -> Settings:
