@@ -102,9 +102,20 @@ class Chart:
         return mimebundle(self.spec)
 
 
+LAB_JSON = True  # False in batch report runs: their pages only use the HTML div
+
+
+def lab_json(keep: bool) -> None:
+    """Whether charts also carry plotly's JSON for JupyterLab (batch report runs skip it)."""
+    global LAB_JSON
+    LAB_JSON = bool(keep)
+
+
 def mimebundle(fig_dict: dict[str, object]) -> dict[str, object]:
     """Plotly JSON for JupyterLab plus an HTML div that uses a page-level plotly.js."""
     html = pio.to_html(fig_dict, full_html=False, include_plotlyjs=False, config=CONFIG, validate=False)
+    if not LAB_JSON:
+        return {"text/html": html}
     return {"application/vnd.plotly.v1+json": json.loads(pio.to_json(fig_dict, validate=False)), "text/html": html}
 
 
