@@ -38,8 +38,10 @@ class ReportContext:
         pid = str(participant_id)
         if not self.identify:
             return pid
-        people = self.data.participants.set_index("participant_id")["name"]
-        name = people.get(pid)
+        if "names" not in self.memo:  # one lookup table per report, not one index per person shown
+            people = self.data.participants
+            self.memo["names"] = dict(zip(people["participant_id"], people["name"], strict=True))
+        name = self.memo["names"].get(pid)  # type: ignore[attr-defined]
         return f"{name} ({pid})" if isinstance(name, str) and name else pid
 
     @property
@@ -390,14 +392,16 @@ def goal_status(ctx: ReportContext) -> charts.Chart | HTML:
 
 
 def _pair_label(ctx: ReportContext, pair_id: object) -> str:
-    pairs = ctx.detail.pairs.set_index("pair_id")
-    if pair_id not in pairs.index:
-        all_pairs = ctx.data.pairs.set_index("pair_id")
-        if pair_id not in all_pairs.index:
-            return "—"
-        pairs = all_pairs
-    row = pairs.loc[pair_id]
-    return f"{ctx.name(row['mentor_id'])} & {ctx.name(row['mentee_id'])}"
+    """ "mentor & mentee" of a pair (the scored pairs first, then every pair of the cohort); "—" when unknown."""
+    if "pairs" not in ctx.memo:
+        pairs: dict[object, tuple[object, object]] = {}
+        for frame in (ctx.data.pairs, ctx.detail.pairs):  # later wins: the scored pairs
+            pairs.update(zip(frame["pair_id"], zip(frame["mentor_id"], frame["mentee_id"], strict=True), strict=True))
+        ctx.memo["pairs"] = pairs
+    found = ctx.memo["pairs"].get(pair_id)  # type: ignore[attr-defined]
+    if found is None:
+        return "—"
+    return f"{ctx.name(found[0])} & {ctx.name(found[1])}"
 
 
 def progress_vs_expected(ctx: ReportContext) -> charts.Chart | HTML:
