@@ -14,6 +14,7 @@ session (the machine is shared: compare within one run) and checks that both run
 the same figures and text (benchmarks/compare_reports.py).
 
     python benchmarks/reports.py [--cohorts 200 1000] [--jobs 1 2 4] [--keep DIR] [--baseline main]
+    python benchmarks/reports.py --store DIR/bench.db --jobs 2 --baseline main   # e.g. benchmarks/score.py's store
 
 The naive-loop comparison on the sample programme (`papermill` CLI then `jupyter nbconvert
 --no-input` per report, against `mentorkit report --all`):
@@ -28,6 +29,7 @@ import json
 import os
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -324,8 +326,13 @@ def programme(args: argparse.Namespace) -> int:
     env = {**os.environ, "MENTORKIT_HOME": str(folder)}
     mine = [sys.executable, "-m", "mentorkit.cli"]
     print(f"{os.cpu_count()} CPUs; the machine may be shared: compare figures within one run", flush=True)
-    for n in args.cohorts:
-        db_path = folder / f"programme-{n}.db"
+    stores = [(n, folder / f"programme-{n}.db") for n in args.cohorts]
+    if args.store:  # a store made elsewhere, e.g. by benchmarks/score.py --keep DIR (readiness only)
+        path = Path(args.store)
+        with sqlite3.connect(path) as conn:
+            stores = [(conn.execute("SELECT count(*) FROM cohorts").fetchone()[0], path)]
+        args.cohorts = [stores[0][0]]
+    for n, db_path in stores:
         db = f"sqlite:///{db_path}"
         if not db_path.exists():
             t = time.perf_counter()
@@ -470,6 +477,7 @@ def main() -> int:
     parser.add_argument("--per-cohort", type=int, default=1000, help="submissions per 100-person cohort (default 1000)")
     parser.add_argument("--jobs", type=int, nargs="+", help="--jobs to compare at the first size (default 1 2 4)")
     parser.add_argument("--jobs-large", type=int, default=2, help="--jobs for the other sizes (default 2)")
+    parser.add_argument("--store", metavar="FILE", help="run on this SQLite store instead of generating one")
     parser.add_argument("--keep", metavar="DIR", help="keep (or reuse) the generated stores and reports in DIR")
     parser.add_argument("--baseline", metavar="REF", help="also run the code of this git ref (e.g. main) on each store")
     parser.add_argument("--naive", action="store_true", help="the naive-loop comparison on the sample programme")

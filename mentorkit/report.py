@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -473,10 +474,13 @@ def run(options: RunOptions, cohorts: list[str] | None, progress: bool | None = 
                 flush=True,
             )
 
+    one_at_a_time = threading.Lock()  # the runner holds at most one cohort's data
+
     def cohort_done(cohort: str, reports: list[Outcome], facts: dict[str, object] | None) -> None:
         # written as soon as the cohort's reports are done, from what its kernel already scored
         if facts is None:  # no report could record them (all failed, or a notebook of your own)
-            facts = facts_in_parent(options, cohort)
+            with one_at_a_time:
+                facts = facts_in_parent(options, cohort)
         meta = cohort_meta(cohort, options, reports, facts)
         mkio.write_text_atomic(out / cohort / META, json.dumps(meta, indent=2))
 
