@@ -360,7 +360,7 @@ def programme(args: argparse.Namespace) -> int:
                 )
             )
         if args.baseline and n == args.cohorts[0]:  # the old runner's memory grows with the store
-            jobs = jobs_list[-1] if args.jobs_large in jobs_list else jobs_list[0]
+            jobs = args.jobs_large if args.jobs_large in jobs_list else jobs_list[0]
             code = folder / "baseline-src"
             command = baseline_code(args.baseline, code)
             out = folder / f"out-{n}-baseline"
