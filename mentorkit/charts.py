@@ -7,6 +7,7 @@ which load ``assets/plotly.min.js`` once per run). No CDN, no plotly.js inlined 
 
 from __future__ import annotations
 
+import base64
 import json
 
 import numpy as np
@@ -87,8 +88,8 @@ class Chart:
         return self.spec
 
     def figure(self) -> go.Figure:
-        """The validated plotly figure."""
-        return go.Figure(self.spec)
+        """The validated plotly figure (numbers as numpy arrays again, as plotly holds them)."""
+        return go.Figure(_numpy_arrays(self.spec))
 
     @property
     def layout(self) -> dict[str, object]:
@@ -109,6 +110,17 @@ def lab_json(keep: bool) -> None:
     """Whether charts also carry plotly's JSON for JupyterLab (batch report runs skip it)."""
     global LAB_JSON
     LAB_JSON = bool(keep)
+
+
+def _numpy_arrays(value: object) -> object:
+    """A copy of a figure dict with plotly's typed arrays ({dtype, bdata}) as numpy arrays."""
+    if isinstance(value, dict):
+        if "bdata" in value and "dtype" in value:
+            return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]).newbyteorder("<"))
+        return {k: _numpy_arrays(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numpy_arrays(v) for v in value]
+    return value
 
 
 def mimebundle(fig_dict: dict[str, object]) -> dict[str, object]:

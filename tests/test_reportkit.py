@@ -33,6 +33,7 @@ def test_every_chart_is_what_plotly_keeps(sample_db):
         spec = chart.to_dict()
         # plotly validates every property (an unknown one raises) and gives back the same dict
         assert go.Figure(spec).to_dict() == spec, name
+        assert chart.figure().to_dict() == spec, name  # the dashboard's figure: numbers as numpy arrays again
         assert spec["layout"]["template"]["layout"]["plot_bgcolor"] == "white"  # plotly_white, expanded
     # numbers travel as typed arrays, as plotly sends them: 6 mentors and 12 mentees enrolled (int8: 0x06, 0x0c)
     enrolled = figures["response_rates"].data[0]["y"]
