@@ -478,11 +478,14 @@ def run(options: RunOptions, cohorts: list[str] | None, progress: bool | None = 
 
     def cohort_done(cohort: str, reports: list[Outcome], facts: dict[str, object] | None) -> None:
         # written as soon as the cohort's reports are done, from what its kernel already scored
-        if facts is None:  # no report could record them (all failed, or a notebook of your own)
-            with one_at_a_time:
-                facts = facts_in_parent(options, cohort)
-        meta = cohort_meta(cohort, options, reports, facts)
-        mkio.write_text_atomic(out / cohort / META, json.dumps(meta, indent=2))
+        try:
+            if facts is None:  # no report could record them (all failed, or a notebook of your own)
+                with one_at_a_time:
+                    facts = facts_in_parent(options, cohort)
+            meta = cohort_meta(cohort, options, reports, facts)
+            mkio.write_text_atomic(out / cohort / META, json.dumps(meta, indent=2))
+        except Exception as exc:  # the other cohorts go on; this one is missing from the index
+            print(f"{cohort}: {META} not written: {_one_line(str(exc))}", file=sys.stderr, flush=True)
 
     runner = Runner(options, done, cohort_done)
     try:
