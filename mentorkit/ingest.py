@@ -81,7 +81,8 @@ def _roster_index(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
     names (by id or e-mail) and their mentees; for a large file, the whole roster in one read."""
     if len(frame) > ROSTER_LOOKUP_ROWS:
         return store.read_participants(conn)[["participant_id", "cohort_id", "role", "email", "mentor_id"]]
-    named = pd.concat([clean.as_text(frame[c]) for c in PERSON_REFERENCES if c in frame.columns]).dropna().unique()
+    columns = [clean.as_text(frame[c]) for c in PERSON_REFERENCES if c in frame.columns]
+    named = pd.concat(columns).dropna().unique() if columns else []
     emails = {v.lower() for v in named if "@" in v}
     return store.read_people(conn, set(named) - emails, emails)
 
@@ -257,7 +258,7 @@ def prepare_submissions(
         out[item.id] = values
         errors.append(errs)
         if item.required:
-            errors.append(_missing(values.where(errs.isna(), "x"), item.id))
+            errors.append(clean.explain(values.isna() & errs.isna(), f"{item.id} is required"))
     if instrument.id == "goals":
         errors.append(
             clean.explain((out["target_date"] < out["start_date"]).fillna(False), "target_date is before start_date")

@@ -221,8 +221,9 @@ def with_header(
     start = header_row + 1 if first_data_row is None else first_data_row
     body = cells.iloc[start:].copy()
     body.columns = range(body.shape[1])
-    blank = body.apply(lambda c: c.str.strip() == "").all(axis=1)
-    body = body[~blank]
+    if not body.empty:
+        blank = (body.apply(lambda c: c.astype("string").str.strip().fillna("")) == "").all(axis=1)
+        body = body[~blank]
     rows = pd.Series(body.index + 1, index=body.index, name="_row")
     body = body.reset_index(drop=True)
     body.insert(0, "_row", rows.to_numpy())
