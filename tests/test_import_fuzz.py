@@ -213,16 +213,28 @@ HOSTILE = {
 }
 
 
+def check_hostile(name: str, code: int, out: str, err: str) -> None:
+    assert "Traceback" not in out + err
+    assert code in (0, 1), err
+    if code == 1:
+        line = err.strip()
+        assert "\n" not in line and line.startswith(f"mentorkit: error: {name}: ") and "internal error" not in line
+    else:  # only a header-only roster imports (nothing): read 0
+        assert name == "header-only-roster.csv" and "read 0, accepted 0" in out
+
+
 @pytest.mark.parametrize(("name", "kind"), [(n, k) for n in HOSTILE for k in ("roster", "mentee_readiness")])
-def test_hostile_files_through_the_real_command(tmp_path, name, kind):
+def test_hostile_files(tmp_path, name, kind):
     path = tmp_path / name
     path.write_bytes(HOSTILE[name])
     url = f"sqlite:///{tmp_path / 'data' / 'mentorkit.db'}"
-    result = run_cli("import", str(path), "--instrument", kind, "--db", url)
-    assert "Traceback" not in result.stdout + result.stderr
-    assert result.returncode in (0, 1), result.stderr
-    if result.returncode == 1:
-        line = result.stderr.strip()
-        assert "\n" not in line and line.startswith(f"mentorkit: error: {name}: ") and "internal error" not in line
-    else:  # only a header-only roster imports (nothing): read 0
-        assert name == "header-only-roster.csv" and "read 0, accepted 0" in result.stdout
+    check_hostile(name, *run_in_process(["import", str(path), "--instrument", kind, "--db", url]))
+
+
+@pytest.mark.parametrize("name", ["random.bin", "no-person.csv", "wide.csv"])
+def test_hostile_files_through_the_real_command(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(HOSTILE[name])
+    url = f"sqlite:///{tmp_path / 'data' / 'mentorkit.db'}"
+    result = run_cli("import", str(path), "--instrument", "mentee_readiness", "--db", url)
+    check_hostile(name, result.returncode, result.stdout, result.stderr)
