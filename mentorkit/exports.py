@@ -167,7 +167,9 @@ def _zone(tz: str) -> tzinfo:
         raise UsageError(f"unknown time zone {tz!r} (use a name such as Europe/Berlin, or UTC, or +01:00)") from None
 
 
-OWN_OFFSET = re.compile(r"^(?P<local>.*?\d)\s*(?P<zone>Z|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2})$")
+OWN_OFFSET = re.compile(
+    r"^(?P<local>.*?(?:\d|[AP]M))\s*(?P<zone>Z|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2})$"
+)
 
 
 def split_offsets(text: pd.Series) -> tuple[pd.Series, pd.Series]:

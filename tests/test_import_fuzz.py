@@ -145,12 +145,12 @@ def check_outcome(code: int, out: str, err: str, before: tuple[int, ...], after:
         assert after[1] == before[1] + accepted  # every accepted row is one new submission
 
 
-EXAMPLES = int(os.environ.get("MENTORKIT_FUZZ_EXAMPLES", "60"))  # raise it for a long local hunt
+EXAMPLES = int(os.environ.get("MENTORKIT_FUZZ_EXAMPLES", "40"))  # raise it for a long local hunt
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=EXAMPLES <= 60,  # CI: the same examples every run
+    derandomize=EXAMPLES <= 40,  # CI: the same examples every run
 )
 
 
