@@ -172,20 +172,33 @@ OWN_OFFSET = re.compile(
 )
 
 
+ZONE_AT_END = r"(?:Z|UTC|GMT|[+-]\d{1,2}(?::?\d{2})?)\s*$"
+
+
 def split_offsets(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Times that carry their own zone (``… GMT-8``, ``…+01:00``, ``…Z``): the local part, and the
     offset from UTC in minutes (missing for a bare local time)."""
-    parts = text.str.extract(OWN_OFFSET.pattern, flags=re.IGNORECASE)
-    has = parts["zone"].notna()
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     minutes = pd.Series(pd.NA, index=text.index, dtype="Float64")
-    if has.any():
-        offsets: dict[str, float] = {}
-        for z in parts.loc[has, "zone"].unique():
-            with contextlib.suppress(ValueError):
-                off = parse_zone(str(z)).utcoffset(None)
-                offsets[str(z)] = off.total_seconds() / 60 if off is not None else 0.0
-        minutes[has] = parts.loc[has, "zone"].map(offsets).astype("Float64")
-    local = parts["local"].where(has, text)
+    # most exports carry no zone: find the few rows that do in Arrow (RE2) before any per-row work
+    cells = pa.array(text.astype("string").fillna(""), type=pa.large_string())
+    maybe = pc.match_substring_regex(cells, ZONE_AT_END, ignore_case=True).to_numpy(zero_copy_only=False)
+    if not maybe.any():
+        return text, minutes
+    parts = text[maybe].str.extract(OWN_OFFSET.pattern, flags=re.IGNORECASE)
+    has = pd.Series(False, index=text.index)
+    has[parts.index] = parts["zone"].notna()
+    parts = parts[parts["zone"].notna()]
+    offsets: dict[str, float] = {}
+    for z in parts["zone"].unique():
+        with contextlib.suppress(ValueError):
+            off = parse_zone(str(z)).utcoffset(None)
+            offsets[str(z)] = off.total_seconds() / 60 if off is not None else 0.0
+    minutes[parts.index] = parts["zone"].map(offsets).astype("Float64")
+    local = text.copy()
+    local[parts.index] = parts["local"]
     return local, minutes
 
 

@@ -62,7 +62,10 @@ def _require_columns(frame: pd.DataFrame, needed: list[str], name: str, any_of: 
     if any_of and not any(c in frame.columns for c in any_of):
         missing.append(" or ".join(any_of))
     if missing:
-        raise InputFileError(f"{name}: missing required column(s): {', '.join(missing)}")
+        raise InputFileError(
+            f"{name}: missing required column(s): {', '.join(missing)} "
+            "(use the template's columns, see the README, or --source for a survey tool's export)"
+        )
 
 
 ROSTER_LOOKUP_ROWS = 500  # up to this many rows, read only the roster rows they name
