@@ -295,7 +295,7 @@ def _is_legacy_qualtrics(table: mkio.RawTable) -> bool:
 
 
 def _is_qualtrics(table: mkio.RawTable) -> bool:
-    if table.kind != "csv" or table.cells.empty:
+    if table.cells.empty:  # CSV, or the same rows in an XLSX export
         return False
     if _is_legacy_qualtrics(table):
         return True
@@ -420,7 +420,7 @@ OVER_12 = r"0*(?:1[3-9]|[2-9]\d|[1-9]\d\d+)"  # a whole number above 12, as the 
 
 
 def _is_google(table: mkio.RawTable) -> bool:
-    return table.kind == "csv" and not table.cells.empty and str(table.cells.iloc[0, 0]).strip() == "Timestamp"
+    return not table.cells.empty and str(table.cells.iloc[0, 0]).strip() == "Timestamp"  # CSV or XLSX download
 
 
 def parse_local_times(text: pd.Series) -> tuple[pd.Series, str]:
