@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -56,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--timezone",
         metavar="TZ",
-        default="UTC",
-        help="time zone of export times that carry none (Google/Microsoft Forms; default UTC)",
+        default=None,
+        help="time zone of export times (Europe/Berlin, UTC, +01:00); it wins over the zone a Qualtrics "
+        "export names; times with their own offset keep it (default: the file's zone, else UTC)",
     )
 
     sc = sub.add_parser("score", parents=[db], help="a cohort's figures as of a date")
@@ -114,6 +116,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except (MemoryError, RecursionError, Exception) as exc:  # a bug: still one line, never a traceback
+        if os.environ.get("MENTORKIT_DEBUG"):
+            raise
+        where = f"{Path(args.file).name}: " if args.command == "import" else ""
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        print(
+            f"mentorkit: error: {where}internal error ({type(exc).__name__}{': ' + detail if detail else ''}); "
+            "nothing was written. Please report it (MENTORKIT_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
