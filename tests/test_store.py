@@ -140,9 +140,7 @@ def test_imports_and_forms_record_their_channel(sample_copy):
     link = ingest.submit_rows(engine, "mentor_readiness", [row], channel="link").receipts[0]
     workshop = ingest.submit_rows(engine, "mentor_readiness", [{**row, "mr01": "no"}]).receipts[0]
     with engine.connect() as conn:
-        channels = dict(
-            conn.execute(sa.select(store.submissions.c.submission_id, store.submissions.c.channel)).all()
-        )
+        channels = dict(conn.execute(sa.select(store.submissions.c.submission_id, store.submissions.c.channel)).all())
     assert channels[link] == "link" and channels[workshop] == "workshop"
     # everything `mentorkit demo` loaded came from files
     others = {c for sid, c in channels.items() if sid not in (link, workshop)}
