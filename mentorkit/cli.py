@@ -278,13 +278,13 @@ def cmd_invite(args: argparse.Namespace) -> int:
     from .settings import DEFAULT
 
     wanted = (args.cohort, args.form, args.base_url)
+    if not all(wanted) and (any(wanted) or not args.rotate):
+        raise UsageError("invite needs --cohort, --form and --base-url (or --rotate alone)")
     if args.rotate:
         links.rotate()
         print("every earlier personal link is void now", file=sys.stderr)
         if not any(wanted):
             return 0
-    if not all(wanted):
-        raise UsageError("invite needs --cohort, --form and --base-url (or --rotate alone)")
     days = DEFAULT.link_expiry_days if args.expires_days is None else args.expires_days
     table = outreach.invitations(_engine(args), args.cohort, args.form, args.base_url, expires_days=days)
     _write_table(table, args.out)

@@ -6,6 +6,7 @@ The rules of who a form applies to and what is due live in ``due``; the tokens i
 
 from __future__ import annotations
 
+import unicodedata
 import urllib.parse
 from datetime import UTC, date, datetime, timedelta
 
@@ -101,14 +102,20 @@ def status(
     return out[STATUS_COLUMNS].astype("string")
 
 
+def _plain(value: object) -> str:
+    """Roster text for a terminal: missing as empty, control characters (escape sequences) dropped."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return ""
+    return "".join(ch for ch in str(value) if unicodedata.category(ch) != "Cc")
+
+
 def format_status(items: pd.DataFrame, cohort_id: str, as_of: date) -> str:
     """The status list for a terminal: each person, their due items, then the summary line."""
     lines: list[str] = []
     for pid, mine in items.groupby("participant_id", sort=False):
         first = mine.iloc[0]
-        name = first["name"] if pd.notna(first["name"]) else ""
-        email = f" <{first['email']}>" if pd.notna(first["email"]) else ""
-        lines.append(f"{pid} {name}{email} ({first['role']})")
+        email = f" <{_plain(first['email'])}>" if pd.notna(first["email"]) else ""
+        lines.append(f"{pid} {_plain(first['name'])}{email} ({first['role']})")
         for item in mine.itertuples():
             about = f" about {item.about}" if item.about else ""
             lines.append(f"  {item.due}{about}: {item.detail}")

@@ -109,6 +109,9 @@ def test_invite_and_status_user_errors(capsys, sample_db):
         assert err.count("\n") == 0 and err.startswith("mentorkit: error: ") and text in err, err
 
     error(["invite", "--cohort", "2026-fall-ops", *db], "needs --cohort, --form and --base-url")
+    before = links.make_token("M-OPS-01", "checkin", NOW.replace(year=2030))
+    error(["invite", "--rotate", "--form", "checkin", *db], "needs --cohort, --form and --base-url")
+    assert links.read_token(before, "checkin", NOW) == "M-OPS-01"  # refused before rotating anything
     error(["invite", "--cohort", "nope", "--form", "checkin", "--base-url", BASE, *db], "unknown cohort 'nope'")
     error(["invite", "--cohort", "2026-fall-ops", "--form", "checkin", "--base-url", "forms/", *db], "web address")
     error(
@@ -165,3 +168,31 @@ def test_answering_through_the_link_takes_the_item_off_the_status_list(sample_co
     gone = set(map(tuple, before[key].to_numpy())) - set(map(tuple, after[key].to_numpy()))
     assert gone == {("M-LEG-02", "checkin", "E-LEG-02")}
     assert len(after) == len(before) - 1
+
+
+def test_status_list_drops_terminal_escapes_from_roster_text():
+    import pandas as pd
+
+    items = pd.DataFrame(
+        [
+            [
+                "E-1",
+                "Eve\x1b]0;owned\x07 Doe",
+                pd.NA,
+                "mentee",
+                "readiness",
+                "mentee_readiness",
+                "",
+                "never sent",
+                "",
+                "",
+            ]
+        ],
+        columns=outreach.STATUS_COLUMNS,
+    ).astype("string")
+    text = outreach.format_status(items, "c1", datetime(2026, 11, 15).date())
+    assert text.splitlines() == [
+        "E-1 Eve]0;owned Doe (mentee)",
+        "  readiness: never sent",
+        "cohort c1 as of 2026-11-15: 1 people, 1 readiness due, 0 check-ins due, 0 goal updates due",
+    ]
