@@ -20,7 +20,7 @@ def one_line_error(capsys, argv: list[str], code: int, text: str) -> None:
 def test_help_lists_every_command():
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("demo", "import", "score", "report", "forms"):
+    for command in ("demo", "import", "score", "report", "forms", "invite", "status"):
         assert command in result.stdout
 
 
