@@ -31,7 +31,7 @@ def voila_command(port: int, open_browser: bool = False) -> list[str]:
     ]
 
 
-def serve(port: int = 8866, db: str | None = None, open_browser: bool = True) -> int:
+def serve(port: int = 8866, db: str | None = None, open_browser: bool = True, allow_email_login: bool = False) -> int:
     """Run Voilà until interrupted; the forms use the store given by ``db`` (or the default)."""
     if not 1 <= port <= 65535:
         raise UsageError(f"not a port number: {port}")
