@@ -24,6 +24,7 @@ class Settings:
     stale_days: int = 45
     reliability_min_n: int = 10
     reliability_reference: float = 0.7
+    programme_name: str = "Mentoring programme"  # shown at the top of every participant form
 
 
 DEFAULT = Settings()
