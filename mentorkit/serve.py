@@ -228,6 +228,7 @@ def serve(
     from solara.server import kernel_context
     from solara.server.starlette import app as solara_app
 
+    _page_template()
     gate = Gate(solara_app, root, capacity, lambda: len(kernel_context.contexts))
     config = uvicorn.Config(
         gate,
@@ -246,6 +247,21 @@ def serve(
         threading.Timer(1.5, webbrowser.open, args=(shown,)).start()
     server.run()
     return 0
+
+
+def _page_template() -> None:
+    """Solara's page template with zoom allowed and the language set (axe: meta-viewport, html-has-lang)."""
+    import jinja2
+    from solara.server import server as solara_server
+
+    folder = Path(solara_server.__file__).parent / "templates"
+    text = (folder / "solara.html.j2").read_text(encoding="utf-8")
+    fixed = text.replace(", maximum-scale=1, user-scalable=no, minimal-ui", "").replace("<html>", '<html lang="en">', 1)
+    if fixed.count('lang="en"') != 1 or "user-scalable=no" in fixed:
+        raise UsageError("this Solara's page template is not the one mentorkit knows: reinstall mentorkit's solara")
+    loader = jinja2.ChoiceLoader([jinja2.DictLoader({"solara.html.j2": fixed}), jinja2.FileSystemLoader(str(folder))])
+    env = jinja2.Environment(loader=loader, autoescape=True)
+    solara_server.get_jinja_env = lambda app_name: env  # type: ignore[assignment]
 
 
 class _Server:
