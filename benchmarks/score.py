@@ -89,6 +89,7 @@ def generate(db_url: str, participants: int, submissions: int, seed: int = 7) ->
                         "import_id": None,
                         "received_at": now,
                         "raw": None,
+                        "channel": "import",
                     }
                 )
             conn.execute(store.submissions.insert(), rows)

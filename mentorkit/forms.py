@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from . import ingest, score, store
+from . import ingest, links, score, store
 from . import instruments as ins
 from .errors import MentorkitError
 from .settings import DEFAULT as SETTINGS
@@ -100,8 +100,15 @@ class Directory:
         return None if hit.empty else hit.iloc[0]
 
 
+CHANNEL_OF = {"link": "link", "email": "email", "roster": "workshop"}  # how each way in is recorded
+
+
 class InstrumentForm:
-    """A form for one instrument; ``identify`` is ``roster`` (pick a person) or ``email``."""
+    """A form for one instrument; ``identify`` is ``roster`` (pick a person), ``email`` or ``link``.
+
+    With ``link``, ``token`` is the personal link's signed token: the form answers for the person
+    it names, with nothing to type, and checks the token again when sending.
+    """
 
     def __init__(
         self,
@@ -109,9 +116,15 @@ class InstrumentForm:
         db_url: str | None = None,
         *,
         identify: str = "roster",
+        token: str | None = None,
         engine: Engine | None = None,
         clock: Callable[[], datetime] = store.now,
     ) -> None:
+        if identify not in CHANNEL_OF:
+            raise ValueError(f"unknown way to identify: {identify!r}")
+        if (identify == "link") != (token is not None):
+            raise ValueError("a token goes with identify='link', and only with it")
+        self.token = token
         self.instrument = ins.get(instrument_id)
         self.engine = engine or store.connect(db_url, create=False)
         self.directory = Directory(self.engine)
@@ -171,12 +184,17 @@ class InstrumentForm:
         self.status.add_class("mk-status")
         self.submit_button.on_click(self.submit)
         self.new_button.on_click(lambda _b: self.reset())
+        self._show_form(False)  # until someone is chosen (a link chooses at once)
         self._build_who()
-        self._show_form(False)
 
     # --- who is answering ------------------------------------------------------------------
 
     def _build_who(self) -> None:
+        if self.identify == "link":
+            assert self.token is not None  # checked in __init__
+            self.who_box.children = [self.who_message]
+            self.choose_person(links.read_token(self.token, self.instrument.id))
+            return
         if self.identify == "email":
             self.email = widgets.Text(placeholder="you@company.com", description="Your e-mail", continuous_update=False)
             self.email.add_class("mk-email")
@@ -429,10 +447,18 @@ class InstrumentForm:
                 "tick “Send anyway” to send a partial response.</p>"
             )
             return None
+        if self.token is not None:
+            try:  # voided or expired since the page opened: store nothing
+                links.read_token(self.token, self.instrument.id)
+            except links.InvalidLink:
+                self.status.value = f"<p class='mk-error'>{_esc(INVALID_LINK)}</p>"
+                return None
         self._saving = True
         self.submit_button.disabled = True  # one widget message; no other changes until the answer
         try:
-            result = ingest.submit_rows(self.engine, self.instrument.id, [self.row()])
+            result = ingest.submit_rows(
+                self.engine, self.instrument.id, [self.row()], channel=CHANNEL_OF[self.identify]
+            )
         except MentorkitError as exc:
             self._saving = False
             self.submit_button.disabled = False
@@ -555,10 +581,46 @@ def landing() -> widgets.VBox:
     return page
 
 
+INVALID_LINK = "This link is not valid any more: ask your programme lead for a new one."
+USE_YOUR_LINK = (
+    "To answer, open the personal link from your invitation e-mail. "
+    "If you cannot find it, ask your programme lead for a new one."
+)
+EMAIL_LOGIN_ENV = "MENTORKIT_FORMS_EMAIL_LOGIN"  # "1": participants may identify by typing an e-mail
+
+
+def email_login_allowed() -> bool:
+    """True when the server was started with ``--allow-email-login`` (a workshop on a trusted network)."""
+    return os.environ.get(EMAIL_LOGIN_ENV, "") == "1"
+
+
+def notice(text: str) -> widgets.VBox:
+    """A plain page with one message and nothing else."""
+    page = widgets.VBox([_style(), widgets.HTML(f"<h1>Mentoring programme</h1><p class='mk-notice'>{_esc(text)}</p>")])
+    page.add_class("mk-plain")
+    return page
+
+
 def app(query: str | None = None, db_url: str | None = None) -> widgets.Widget:
-    """What the Voilà page shows: the landing page, or the form named by ``?form=…``."""
+    """What the served page shows for its query string.
+
+    ``?form=F&t=TOKEN``: that person's form when the token is valid for F, else a plain page that
+    names nobody. Without a token, the e-mail form and the landing page only when e-mail login is
+    allowed; otherwise a page saying to open the personal link.
+    """
     query = os.environ.get("QUERY_STRING", "") if query is None else query
-    wanted = urllib.parse.parse_qs(query).get("form", [""])[0]
+    params = urllib.parse.parse_qs(query, keep_blank_values=True)
+    wanted = params.get("form", [""])[0]
+    if "t" in params:
+        if wanted not in FORM_ORDER:
+            return notice(INVALID_LINK)
+        try:
+            form = InstrumentForm(wanted, db_url, identify="link", token=params["t"][0])
+        except links.InvalidLink:
+            return notice(INVALID_LINK)
+        return form.widget()
+    if not email_login_allowed():
+        return notice(USE_YOUR_LINK)
     if wanted not in FORM_ORDER:
         return landing()
     form = InstrumentForm(wanted, db_url, identify="email")

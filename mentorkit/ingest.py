@@ -463,9 +463,15 @@ def import_file(
 
 
 def import_canonical(
-    engine: Engine, canon: mkio.Canonical, kind: str, *, file_name: str, progress: Progress | None = None
+    engine: Engine,
+    canon: mkio.Canonical,
+    kind: str,
+    *,
+    file_name: str,
+    progress: Progress | None = None,
+    channel: str = "import",
 ) -> ImportResult:
-    """Import rows already in the template's columns (files, forms)."""
+    """Import rows already in the template's columns (files, forms); ``channel`` says how they came in."""
     with store.retrying(engine) as conn:
         import_id = store.record_import(
             conn,
@@ -497,7 +503,7 @@ def import_canonical(
                 progress(f"writing {int(fresh.sum()):,} submissions in one transaction")
             if instrument.id == "goals":
                 store.ensure_goals(conn, out[fresh].assign(pair_id=out.loc[fresh, "pair_id"].astype("Int64")))
-            ids = store.append_submissions(conn, out[fresh], instrument, canon.source, import_id)
+            ids = store.append_submissions(conn, out[fresh], instrument, canon.source, import_id, channel)
             accept = ids.reindex(out.index).notna()
             dup = ok & ~accept
             receipts = tuple(int(i) for i in ids.dropna())
@@ -535,9 +541,18 @@ def _write_quarantine(engine: Engine, canon: mkio.Canonical, reasons: pd.Series,
     return path
 
 
-def submit_rows(engine: Engine, kind: str, rows: Sequence[Mapping[str, object]], source: str = "form") -> ImportResult:
-    """Store rows given as dicts in the template's columns (the forms' path into the store)."""
+def submit_rows(
+    engine: Engine,
+    kind: str,
+    rows: Sequence[Mapping[str, object]],
+    source: str = "form",
+    channel: str = "workshop",
+) -> ImportResult:
+    """Store rows given as dicts in the template's columns (the forms' path into the store).
+
+    ``channel`` is how the person was identified: ``link``, ``email`` or ``workshop``.
+    """
     frame = pd.DataFrame(rows).astype("string")
     frame.insert(0, "_row", range(1, len(frame) + 1))
     canon = mkio.Canonical(frame=frame, source=source, raw=frame.drop(columns="_row"))
-    return import_canonical(engine, canon, kind, file_name=source)
+    return import_canonical(engine, canon, kind, file_name=source, channel=channel)

@@ -100,6 +100,7 @@ submissions = sa.Table(
     sa.Column("received_at", sa.DateTime, nullable=False),
     sa.Column("raw", sa.JSON),  # the row as the file had it: cells in its import's raw_columns order
     sa.Column("flags", sa.String(128)),  # data-quality flags (speeder, partial, straight_lining)
+    sa.Column("channel", sa.String(16), nullable=False),  # how it came in: link, email, workshop or import
     sa.UniqueConstraint("instrument", "dedupe_key", name="uq_submissions_key"),
     sa.Index("ix_submissions_cohort", "cohort_id", "instrument", "submitted_at"),
 )
@@ -227,7 +228,7 @@ def dispose_all() -> None:
     _ENGINES.clear()
 
 
-SCHEMA_REVISION = "0004"  # the Alembic head this code expects (tests check they agree)
+SCHEMA_REVISION = "0005"  # the Alembic head this code expects (tests check they agree)
 
 
 def schema_revision(conn: Connection) -> str | None:
@@ -452,8 +453,16 @@ def finish_import(conn: Connection, import_id: int, **counts: int) -> None:
     conn.execute(imports.update().where(imports.c.import_id == import_id).values(**counts))
 
 
+CHANNELS = ("link", "email", "workshop", "import")  # how a submission came in
+
+
 def append_submissions(
-    conn: Connection, frame: pd.DataFrame, instrument: ins.Instrument, source: str, import_id: int
+    conn: Connection,
+    frame: pd.DataFrame,
+    instrument: ins.Instrument,
+    source: str,
+    import_id: int,
+    channel: str = "import",
 ) -> pd.Series:
     """Append submissions and their answers; returns, per row, the new id (missing: duplicate).
 
@@ -462,6 +471,8 @@ def append_submissions(
     executemany (COPY for answers on PostgreSQL): no per-row round trips. Concurrent writers of
     the same submission are safe: the unique key makes the second a duplicate.
     """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
     if frame.empty:
         return pd.Series([], dtype="Int64")
     pg = conn.dialect.name == "postgresql"
@@ -482,6 +493,7 @@ def append_submissions(
         "received_at",
         "raw",
         "flags",
+        "channel",
     ]
     data = list(
         zip(
@@ -497,6 +509,7 @@ def append_submissions(
             [received if pg else received.strftime("%Y-%m-%d %H:%M:%S.%f")] * len(frame),
             _cells(frame["raw"]),
             _cells(frame["flags"]) if "flags" in frame.columns else [None] * len(frame),
+            [channel] * len(frame),
             strict=True,
         )
     )

@@ -39,6 +39,7 @@ def test_mentor_readiness_by_roster_and_double_click(sample_copy):
     form.submit_button.click()  # a double click stores one submission
     rows = submissions(sample_copy, "mentor_readiness")
     assert len(rows) == 1 and rows[0].participant_id == "M-LEG-02"
+    assert rows[0].channel == "workshop"  # the roster picker of a workshop notebook
     assert f"MK-{rows[0].submission_id}" in form.status.value
     got = answers(sample_copy, rows[0].submission_id)
     assert sum(v == 1.0 for v in got.values()) == 8 and len(got) == 11
@@ -69,6 +70,11 @@ def test_email_identification(sample_copy):
     assert "This checklist is for mentors" in form.who_message.value
     assert form.identify_by_email(_email(sample_copy, "M-ENG-01").upper())
     assert form.person["participant_id"] == "M-ENG-01"
+    for i in range(1, 12):
+        form.controls[f"mr{i:02d}"].value = "yes"
+    form.submit_button.click()
+    [row] = submissions(sample_copy, "mentor_readiness")
+    assert (row.participant_id, row.channel) == ("M-ENG-01", "email")
 
 
 def _email(url: str, pid: str) -> str:
@@ -189,7 +195,8 @@ def test_store_error_keeps_the_answers(sample_copy):
     assert form.submit().accepted == 1
 
 
-def test_landing_page_links_every_form():
+def test_landing_page_links_every_form(monkeypatch):
+    monkeypatch.setenv(forms.EMAIL_LOGIN_ENV, "1")  # the list of forms is for e-mail login only
     page = forms.app(query="").children[1].value
     for title, kind in (
         ("Mentor readiness", "mentor_readiness"),

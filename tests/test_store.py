@@ -51,7 +51,7 @@ def test_older_store_is_refused_then_upgraded_keeping_its_data(db_url, tmp_path)
     with pytest.raises(StoreError, match=r"older than this mentorkit.*mentorkit db upgrade"):
         store.connect(db_url)
     result = run_cli("db", "upgrade", "--db", db_url)
-    assert result.returncode == 0 and "schema 0001 → 0004" in result.stdout
+    assert result.returncode == 0 and "schema 0001 → 0005" in result.stdout
     engine = store.connect(db_url)
     with engine.connect() as conn:
         assert store.list_cohorts(conn) == ["old"]
@@ -86,6 +86,7 @@ def test_raw_rows_stored_before_and_after_0004_read_back_alike(db_url, tmp_path)
                 dedupe_key="c:old",
                 received_at=pd.Timestamp("2026-04-01").to_pydatetime(),
                 raw={"email": "eve@example.com", "me01": "yes"},
+                channel="import",
             )
         ).inserted_primary_key[0]
         stored = conn.execute(sa.select(store.submissions.c.raw).where(store.submissions.c.submission_id == new_id))
@@ -102,6 +103,48 @@ def test_raw_rows_stored_before_and_after_0004_read_back_alike(db_url, tmp_path)
         "me06": "no",
     }
     assert rows[old_id] == {"email": "eve@example.com", "me01": "yes"}
+
+
+def test_0005_gives_every_stored_submission_a_channel(db_url):
+    # a store at 0004 with one file import and one form answer (the forms' source is "form");
+    # after the upgrade the file row is `import` and the form row `email` (0004 cannot tell a
+    # typed e-mail from a workshop's roster picker: the weaker claim)
+    _store_at(
+        db_url,
+        "0004",
+        "INSERT INTO cohorts (cohort_id, created_at) VALUES ('c1', '2026-01-01 00:00:00')",
+        "INSERT INTO submissions (instrument, cohort_id, participant_id, submitted_at, source, dedupe_key,"
+        " received_at) VALUES ('mentee_readiness', 'c1', 'e1', '2026-04-01 00:00:00', 'qualtrics', 'c:a',"
+        " '2026-04-01 00:00:00')",
+        "INSERT INTO submissions (instrument, cohort_id, participant_id, submitted_at, source, dedupe_key,"
+        " received_at) VALUES ('mentee_readiness', 'c1', 'e1', '2026-04-02 00:00:00', 'form', 'c:b',"
+        " '2026-04-02 00:00:00')",
+    )
+    with pytest.raises(StoreError, match="older than this mentorkit"):
+        store.connect(db_url)
+    result = run_cli("db", "upgrade", "--db", db_url)
+    assert result.returncode == 0 and "schema 0004 → 0005" in result.stdout, result.stderr
+    with store.connect(db_url).connect() as conn:
+        got = conn.execute(
+            sa.select(store.submissions.c.dedupe_key, store.submissions.c.channel).order_by("dedupe_key")
+        ).all()
+        column = {c["name"]: c for c in sa.inspect(conn).get_columns("submissions")}["channel"]
+    assert [tuple(r) for r in got] == [("c:a", "import"), ("c:b", "email")]
+    assert column["nullable"] is False
+
+
+def test_imports_and_forms_record_their_channel(sample_copy):
+    engine = store.connect(sample_copy)
+    row = {"participant_id": "M-LEG-01", "submitted_at": "2026-11-20T10:00:00Z"}
+    row |= {f"mr{i:02d}": "yes" for i in range(1, 12)}
+    link = ingest.submit_rows(engine, "mentor_readiness", [row], channel="link").receipts[0]
+    workshop = ingest.submit_rows(engine, "mentor_readiness", [{**row, "mr01": "no"}]).receipts[0]
+    with engine.connect() as conn:
+        channels = dict(conn.execute(sa.select(store.submissions.c.submission_id, store.submissions.c.channel)).all())
+    assert channels[link] == "link" and channels[workshop] == "workshop"
+    # everything `mentorkit demo` loaded came from files
+    others = {c for sid, c in channels.items() if sid not in (link, workshop)}
+    assert others == {"import"}
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_url):
