@@ -25,9 +25,9 @@ from .errors import MentorkitError
 from .settings import DEFAULT as SETTINGS
 
 STYLE = """<style>
-.mk-page{max-width:42rem;margin:0 auto;padding:8px 16px 48px;box-sizing:border-box;width:100%;
+.mk-page{max-width:42rem;margin:0 auto;padding:8px clamp(10px,4vw,16px) 48px;box-sizing:border-box;width:100%;
   font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:17px;line-height:1.5;color:#1f2933}
-.mk-page h1{font-size:1.6rem;margin:.2em 0}.mk-page .mk-programme{color:#3e4c59;margin:0;font-size:.95rem}
+.mk-page h1{font-size:clamp(1.35rem,6vw,1.6rem);margin:.2em 0}.mk-page .mk-programme{color:#3e4c59;margin:0;font-size:.95rem}
 .mk-page a{color:#0b4f8a}.mk-page a:focus,.mk-page button:focus,.mk-page input:focus,.mk-page select:focus,
 .mk-page textarea:focus{outline:3px solid #f0b429;outline-offset:2px}
 .mk-error{color:#b71c1c;font-weight:600}.mk-ok{color:#1b5e20}.mk-receipt{font-family:monospace;font-size:1.2rem}
@@ -36,7 +36,7 @@ STYLE = """<style>
   width:100%;height:auto}
 .mk-page .widget-label{width:auto!important;max-width:none;white-space:normal;text-align:left;height:auto;
   line-height:1.45;font-size:17px;color:#1f2933;overflow:visible}
-.mk-item .widget-label{font-weight:600;margin-bottom:6px}
+.mk-item .widget-label{font-weight:600;margin-bottom:6px}.mk-qno{font-size:.85rem;color:#52606d}
 .mk-page .widget-radio-box{flex-direction:row;flex-wrap:wrap;gap:8px;height:auto}
 .mk-page .widget-radio-box label{display:flex;align-items:center;gap:8px;min-height:44px;min-width:88px;
   padding:4px 14px;border:1px solid #9aa5b1;border-radius:8px;box-sizing:border-box;font-size:17px;line-height:1.3;
@@ -55,7 +55,6 @@ STYLE = """<style>
 .mk-done{border:2px solid #1b5e20;border-radius:10px;padding:16px 20px;background:#f1f8f1}
 .mk-problem .mk-error{font-size:95%}.mk-forms{padding-left:1.2em}.mk-forms li{margin:14px 0;font-size:110%}
 .mk-forms a{display:inline-block;min-height:44px;line-height:44px}
-@media (max-width:480px){.mk-page{padding:4px 10px 40px}.mk-page h1{font-size:1.35rem}}
 </style>"""
 
 
@@ -159,9 +158,10 @@ class InstrumentForm:
             problem.add_class("mk-problem")
             self.controls[item.id] = control
             self.problems[item.id] = problem
-            row = widgets.VBox([control, problem])
-            row.add_class("mk-item")
+            number = widgets.HTML(f"<span class='mk-qno' aria-hidden='true'>Question {len(item_rows) + 1}</span>")
+            row = widgets.VBox([number, control, problem])
             row.add_class(f"mk-item-{item.id}")
+            row.add_class("mk-item")
             if item.kind == "likert5":
                 row.add_class("mk-likert")
             item_rows.append(row)
@@ -596,8 +596,11 @@ def email_login_allowed() -> bool:
 
 def notice(text: str) -> widgets.VBox:
     """A plain page with one message and nothing else."""
-    page = widgets.VBox([_style(), widgets.HTML(f"<h1>Mentoring programme</h1><p class='mk-notice'>{_esc(text)}</p>")])
+    page = widgets.VBox(
+        [_style(), widgets.HTML(f"<h1>{_esc(SETTINGS.programme_name)}</h1><p class='mk-notice'>{_esc(text)}</p>")]
+    )
     page.add_class("mk-plain")
+    page.add_class("mk-page")
     return page
 
 
