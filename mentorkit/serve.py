@@ -211,10 +211,10 @@ def serve(
         raise UsageError(f"the forms' web assets are missing from {assets_dir()}: run {FETCH_HINT}")
     url = db or store.default_url()
     store.connect(url, create=False)  # one clear error now if the store is unreachable
-    _check_port(host, port)
     warning = proxy_warning(host, bool(tls_cert))
     if warning:
         print(warning, file=sys.stderr, flush=True)
+    _check_port(host, port)
 
     os.environ.update(_solara_env(root, session_timeout))
     os.environ["MENTORKIT_DB"] = url
