@@ -58,9 +58,8 @@ def test_busy_page_retries_by_itself():
 def test_the_assets_fetched_are_those_solaras_page_loads():
     # Solara's page template names its front-end packages as {{cdn}}/<package>@<version>/…; for
     # vue 3 (ipyvue 3) and ipywidgets 8 they must be exactly the packages the fetch script gets
-    from solara.server import server as solara_server
-
     import solara.server.settings
+    from solara.server import server as solara_server
 
     template = (Path(solara_server.__file__).parent / "templates" / "solara.html.j2").read_text()
     package = r"\{\{cdn\}\}/((?:@[\w-]+/)?[\w-]+@[\d.]+)/"
