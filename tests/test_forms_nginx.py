@@ -19,6 +19,7 @@ from .formserver import ARGS, CHROMIUM, form_submissions, free_port, need_browse
 
 pytestmark = [pytest.mark.browser]
 NGINX = Path("/usr/sbin/nginx")
+SELF_SIGNED = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -29,7 +30,9 @@ def readme_nginx(port: int, cert: Path, key: Path) -> str:
     https = https.replace("listen 443 ssl;", f"listen 127.0.0.1:{port} ssl;")
     https = re.sub(r"ssl_certificate +\S+;", f"ssl_certificate {cert};", https)
     https = re.sub(r"ssl_certificate_key +\S+;", f"ssl_certificate_key {key};", https)
-    assert f"listen 127.0.0.1:{port} ssl;" in https and str(key) in https and "proxy_pass http://127.0.0.1:8866;" in https
+    assert (
+        f"listen 127.0.0.1:{port} ssl;" in https and str(key) in https and "proxy_pass http://127.0.0.1:8866;" in https
+    )
     return https
 
 
@@ -40,8 +43,7 @@ def nginx_in_front(sample_copy, tmp_path):
         pytest.skip("Debian nginx is not installed (.ci/run installs it)")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
-        + ["-keyout", str(key), "-out", str(cert)],
+        [*SELF_SIGNED, "-keyout", str(key), "-out", str(cert)],
         check=True,
         capture_output=True,
     )
