@@ -1,0 +1,218 @@
+"""Benchmark: N participants (default 20) at once, each opening a personal link in Chromium and submitting.
+
+Starts `mentorkit forms` on the sample programme in a temporary workspace, opens one warm-up page,
+times one participant alone, then N participants at once (each in its own browser context): time
+from opening the link to an interactive form and to the receipt on the page (p50, p95), the peak
+RSS of the server's whole process tree during the run and again `--settle` seconds (120) after
+every page closed, and checks that the store gained exactly one submission per participant.
+`--engine voila` measures the same on Voilà (a kernel per page view) as the baseline.
+
+    python benchmarks/forms.py [-n 20] [--settle 120] [--engine solara|voila]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psutil
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TARGETS = {"single": 1.5, "p95": 15.0, "settled_mb": 600.0}
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+class Peak(threading.Thread):
+    """Samples the process tree's RSS every 0.25 s; ``peak`` is the highest seen."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.running = pid, 0, True
+
+    def run(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, tree_rss(self.pid))
+            time.sleep(0.25)
+
+
+def count(db: str) -> int:
+    engine = sa.create_engine(db)
+    with engine.connect() as conn:
+        n = conn.execute(sa.text("SELECT count(*) FROM submissions WHERE source = 'form'")).scalar_one()
+    engine.dispose()
+    return int(n)
+
+
+def people(db: str) -> list[tuple[str, str]]:
+    """(participant id, readiness form) for every mentor and mentee of the sample."""
+    engine = sa.create_engine(db)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT participant_id, role FROM participants WHERE role IN ('mentor','mentee') ORDER BY 1")
+        ).all()
+    engine.dispose()
+    return [(pid, f"{role}_readiness") for pid, role in rows]
+
+
+def start(engine: str, db: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    if engine == "solara":
+        cmd = [str(BIN / "mentorkit"), "forms", "--no-browser", "--port", str(port), "--db", db]
+    else:
+        cmd = [sys.executable, "-m", "voila", str(ROOT / "notebooks" / "collect" / "index.ipynb")]
+        cmd += [f"--port={port}", "--Voila.ip=127.0.0.1", "--no-browser", "--strip_sources=True"]
+        cmd += ["--show_tracebacks=False", "--theme=light"]
+    proc = subprocess.Popen(cmd, env={**env, "MENTORKIT_DB": db}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30)
+            return proc
+        except urllib.error.HTTPError:
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    sys.exit("benchmark: the forms server did not start")
+
+
+async def participant(browser, url: str) -> tuple[float, float]:
+    """Open the link, answer Yes to every question, send; seconds to the form and to the receipt."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    t0 = time.perf_counter()
+    await page.goto(url, timeout=180_000)
+    await page.wait_for_selector(".mk-item input", state="visible", timeout=180_000)
+    interactive = time.perf_counter() - t0
+    for label in await page.locator(".mk-item .widget-radio-box label").filter(has_text="Yes").all():
+        await label.click(timeout=60_000)
+    await page.click(".mk-submit", timeout=60_000)
+    await page.wait_for_selector(".mk-receipt", timeout=180_000)
+    receipt = time.perf_counter() - t0
+    await page.close(run_before_unload=True)
+    await context.close()
+    return interactive, receipt
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (nearest rank) of the values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+async def run(n: int, settle: int, engine: str) -> int:
+    from playwright.async_api import async_playwright
+
+    with tempfile.TemporaryDirectory(prefix="mk-bench-forms-") as tmp:
+        env = {**os.environ, "MENTORKIT_HOME": tmp}
+        os.environ["MENTORKIT_HOME"] = tmp  # the links' secret lives in this workspace
+        db = f"sqlite:///{Path(tmp) / 'mentorkit.db'}"
+        subprocess.run([str(BIN / "mentorkit"), "demo", "--db", db], check=True, env=env, capture_output=True)
+        from mentorkit import links
+
+        port = 18800 + os.getpid() % 1000
+        proc = start(engine, db, port, env)
+        base = f"http://127.0.0.1:{port}/"
+        who = people(db)
+        if len(who) < n + 1:
+            sys.exit(f"benchmark: the sample has {len(who)} people; at most -n {len(who) - 1}")
+        expires = datetime.now(UTC) + timedelta(days=1)
+        urls = [links.personal_link(base, form, links.make_token(pid, form, expires)) for pid, form in who[: n + 1]]
+        before = count(db)
+        started_mb = tree_rss(proc.pid) / 2**20
+        try:
+            async with async_playwright() as p:
+                browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                warm = await browser.new_page()  # the first page view pays the imports; a warm server is the case
+                await warm.goto(base, timeout=180_000)
+                await warm.wait_for_timeout(3000)
+                await warm.close(run_before_unload=True)
+                single, _ = await participant(browser, urls[0])
+
+                peak = Peak(proc.pid)
+                peak.start()
+                t0 = time.perf_counter()
+                results = await asyncio.gather(*(participant(browser, u) for u in urls[1:]))
+                wall = time.perf_counter() - t0
+                await browser.close()
+            peak.running = False
+            peak.join()
+            closed_mb = tree_rss(proc.pid) / 2**20
+            time.sleep(settle)
+            settled_mb = tree_rss(proc.pid) / 2**20
+            added = count(db) - before
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    interactive = [r[0] for r in results]
+    receipt = [r[1] for r in results]
+    print(f"engine: {engine}; the machine is shared with other work, so timings are noisy")
+    print(f"one participant on a warm server: {single:.2f} s to an interactive form (target <= {TARGETS['single']} s)")
+    print(f"{n} at once, all done in {wall:.1f} s:")
+    print(f"  to an interactive form: p50 {statistics.median(interactive):.2f} s, p95 {pct(interactive, 0.95):.2f} s")
+    print(
+        f"  to the receipt:         p50 {statistics.median(receipt):.2f} s, p95 {pct(receipt, 0.95):.2f} s"
+        f" (target p95 <= {TARGETS['p95']} s)"
+    )
+    print(f"  server process tree RSS: {started_mb:.0f} MB at start, peak {peak.peak / 2**20:.0f} MB during the run,")
+    print(
+        f"    {closed_mb:.0f} MB when the pages had closed, {settled_mb:.0f} MB {settle} s later"
+        f" (target <= {TARGETS['settled_mb']:.0f} MB)"
+    )
+    ok = added == n + 1
+    print(f"store: +{added} form submissions ({'as expected' if ok else f'expected {n + 1}'}: one alone, {n} at once)")
+    met = ok and single <= TARGETS["single"] and pct(receipt, 0.95) <= TARGETS["p95"]
+    met = met and settled_mb <= TARGETS["settled_mb"]
+    print("targets: " + ("all met" if met else "NOT all met"))
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=20, help="participants at once (20)")
+    parser.add_argument("--settle", type=int, default=120, help="seconds to wait after the pages close (120)")
+    parser.add_argument("--engine", choices=["solara", "voila"], default="solara")
+    args = parser.parse_args()
+    return asyncio.run(run(args.n, args.settle, args.engine))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
