@@ -145,7 +145,7 @@ class InstrumentForm:
         self.subject_box = widgets.VBox()
         self.controls: dict[str, widgets.ValueWidget] = {}
         self.problems: dict[str, widgets.HTML] = {}
-        item_rows = []
+        item_rows: list[widgets.Widget] = []
         for item in self.instrument.items:
             if self.instrument.id == "goals" and item.id in ("agreed_by_mentor", "agreed_by_mentee"):
                 continue
