@@ -70,6 +70,18 @@ class Peak(threading.Thread):
             time.sleep(0.25)
 
 
+def tree_cpu(root: psutil.Process, name: str | None = None) -> float:
+    """CPU seconds (user + system) used so far by a process tree (only processes named ``name`` if given)."""
+    total = 0.0
+    with contextlib.suppress(psutil.NoSuchProcess):
+        for p in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if name is None or name in p.name():
+                    t = p.cpu_times()
+                    total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
 def count(db: str) -> int:
     engine = sa.create_engine(db)
     with engine.connect() as conn:
@@ -165,9 +177,12 @@ async def run(n: int, settle: int, engine: str) -> int:
 
                 peak = Peak(proc.pid)
                 peak.start()
+                me, server = psutil.Process(), psutil.Process(proc.pid)
+                cpu0 = tree_cpu(server), tree_cpu(me, "chrom")
                 t0 = time.perf_counter()
                 results = await asyncio.gather(*(participant(browser, u) for u in urls[1:]))
                 wall = time.perf_counter() - t0
+                cpu = tree_cpu(server) - cpu0[0], tree_cpu(me, "chrom") - cpu0[1]
                 await browser.close()
             peak.running = False
             peak.join()
@@ -190,6 +205,9 @@ async def run(n: int, settle: int, engine: str) -> int:
     print(
         f"  to the receipt:         p50 {statistics.median(receipt):.2f} s, p95 {pct(receipt, 0.95):.2f} s"
         f" (target p95 <= {TARGETS['p95']} s)"
+    )
+    print(
+        f"  CPU used meanwhile: the server {cpu[0]:.1f} s ({cpu[0] / n:.2f} s a participant), Chromium {cpu[1]:.1f} s"
     )
     print(f"  server process tree RSS: {started_mb:.0f} MB at start, peak {peak.peak / 2**20:.0f} MB during the run,")
     print(
