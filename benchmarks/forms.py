@@ -7,7 +7,7 @@ RSS of the server's whole process tree during the run and again `--settle` secon
 every page closed, and checks that the store gained exactly one submission per participant.
 `--engine voila` measures the same on Voilà (a kernel per page view) as the baseline.
 
-    python benchmarks/forms.py [-n 20] [--settle 120] [--engine solara|voila]
+    python benchmarks/forms.py [-n 20] [--settle 120] [--engine solara|voila] [--rounds 1]
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
 
 
-async def run(n: int, settle: int, engine: str) -> int:
+async def run(n: int, settle: int, engine: str, rounds: int = 1) -> int:
     from playwright.async_api import async_playwright
 
     with tempfile.TemporaryDirectory(prefix="mk-bench-forms-") as tmp:
@@ -180,7 +180,10 @@ async def run(n: int, settle: int, engine: str) -> int:
                 me, server = psutil.Process(), psutil.Process(proc.pid)
                 cpu0 = tree_cpu(server), tree_cpu(me, "chrom")
                 t0 = time.perf_counter()
-                results = await asyncio.gather(*(participant(browser, u) for u in urls[1:]))
+                results, after_round = [], []
+                for _ in range(rounds):  # a day of page views in miniature: memory must not climb round after round
+                    results += await asyncio.gather(*(participant(browser, u) for u in urls[1:]))
+                    after_round.append(tree_rss(proc.pid) / 2**20)
                 wall = time.perf_counter() - t0
                 cpu = tree_cpu(server) - cpu0[0], tree_cpu(me, "chrom") - cpu0[1]
                 await browser.close()
@@ -200,22 +203,26 @@ async def run(n: int, settle: int, engine: str) -> int:
     receipt = [r[1] for r in results]
     print(f"engine: {engine}; the machine is shared with other work, so timings are noisy")
     print(f"one participant on a warm server: {single:.2f} s to an interactive form (target <= {TARGETS['single']} s)")
-    print(f"{n} at once, all done in {wall:.1f} s:")
+    print(f"{n} at once{f', {rounds} rounds' if rounds > 1 else ''}, all done in {wall:.1f} s:")
     print(f"  to an interactive form: p50 {statistics.median(interactive):.2f} s, p95 {pct(interactive, 0.95):.2f} s")
     print(
         f"  to the receipt:         p50 {statistics.median(receipt):.2f} s, p95 {pct(receipt, 0.95):.2f} s"
         f" (target p95 <= {TARGETS['p95']} s)"
     )
     print(
-        f"  CPU used meanwhile: the server {cpu[0]:.1f} s ({cpu[0] / n:.2f} s a participant), Chromium {cpu[1]:.1f} s"
+        f"  CPU used meanwhile: the server {cpu[0]:.1f} s ({cpu[0] / (n * rounds):.2f} s a participant), "
+        f"Chromium {cpu[1]:.1f} s"
     )
     print(f"  server process tree RSS: {started_mb:.0f} MB at start, peak {peak.peak / 2**20:.0f} MB during the run,")
     print(
         f"    {closed_mb:.0f} MB when the pages had closed, {settled_mb:.0f} MB {settle} s later"
         f" (target <= {TARGETS['settled_mb']:.0f} MB)"
     )
-    ok = added == n + 1
-    print(f"store: +{added} form submissions ({'as expected' if ok else f'expected {n + 1}'}: one alone, {n} at once)")
+    if rounds > 1:
+        print("    after each round: " + ", ".join(f"{mb:.0f} MB" for mb in after_round))
+    want = n * rounds + 1
+    ok = added == want
+    print(f"store: +{added} form submissions ({'as expected' if ok else f'expected {want}'}: one alone, {n} at once)")
     met = ok and single <= TARGETS["single"] and pct(receipt, 0.95) <= TARGETS["p95"]
     met = met and settled_mb <= TARGETS["settled_mb"]
     print("targets: " + ("all met" if met else "NOT all met"))
@@ -227,8 +234,9 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=20, help="participants at once (20)")
     parser.add_argument("--settle", type=int, default=120, help="seconds to wait after the pages close (120)")
     parser.add_argument("--engine", choices=["solara", "voila"], default="solara")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat the N at once this many times (1)")
     args = parser.parse_args()
-    return asyncio.run(run(args.n, args.settle, args.engine))
+    return asyncio.run(run(args.n, args.settle, args.engine, args.rounds))
 
 
 if __name__ == "__main__":
