@@ -5,9 +5,10 @@ times one participant alone, then N participants at once (each in its own browse
 from opening the link to an interactive form and to the receipt on the page (p50, p95), the peak
 RSS of the server's whole process tree during the run and again `--settle` seconds (120) after
 every page closed, and checks that the store gained exactly one submission per participant.
-`--engine voila` measures the same on Voilà (a kernel per page view) as the baseline.
+`--engine voila` measures the same on Voilà (a kernel per page view), `--engine both` the two one after
+the other with the ratios.
 
-    python benchmarks/forms.py [-n 20] [--settle 120] [--engine solara|voila] [--rounds 1]
+    python benchmarks/forms.py [-n 20] [--settle 120] [--engine solara|voila|both] [--rounds 1]
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
 
 
-async def run(n: int, settle: int, engine: str, rounds: int = 1) -> int:
+async def run(n: int, settle: int, engine: str, rounds: int = 1) -> dict[str, float]:
     from playwright.async_api import async_playwright
 
     with tempfile.TemporaryDirectory(prefix="mk-bench-forms-") as tmp:
@@ -226,17 +227,40 @@ async def run(n: int, settle: int, engine: str, rounds: int = 1) -> int:
     met = ok and single <= TARGETS["single"] and pct(receipt, 0.95) <= TARGETS["p95"]
     met = met and settled_mb <= TARGETS["settled_mb"]
     print("targets: " + ("all met" if met else "NOT all met"))
-    return 0 if ok else 1
+    return {
+        "ok": float(ok),
+        "single": single,
+        "p95_receipt": pct(receipt, 0.95),
+        "server_cpu": cpu[0] / (n * rounds),
+        "settled_mb": settled_mb,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=20, help="participants at once (20)")
     parser.add_argument("--settle", type=int, default=120, help="seconds to wait after the pages close (120)")
-    parser.add_argument("--engine", choices=["solara", "voila"], default="solara")
+    parser.add_argument("--engine", choices=["solara", "voila", "both"], default="solara")
     parser.add_argument("--rounds", type=int, default=1, help="repeat the N at once this many times (1)")
     args = parser.parse_args()
-    return asyncio.run(run(args.n, args.settle, args.engine, args.rounds))
+    engines = ["solara", "voila"] if args.engine == "both" else [args.engine]
+    got = {}
+    for engine in engines:
+        got[engine] = asyncio.run(run(args.n, args.settle, engine, args.rounds))
+        print()
+    if len(got) == 2:  # the baseline measured in the same run
+        s, v = got["solara"], got["voila"]
+        print("Voilà against Solara's server, same run:")
+        print(
+            f"  server CPU a participant {v['server_cpu']:.2f} s / {s['server_cpu']:.2f} s = {v['server_cpu'] / s['server_cpu']:.1f}x"
+        )
+        print(
+            f"  RSS after the pages closed {v['settled_mb']:.0f} / {s['settled_mb']:.0f} MB = {v['settled_mb'] / s['settled_mb']:.1f}x"
+        )
+        print(
+            f"  p95 to the receipt {v['p95_receipt']:.1f} / {s['p95_receipt']:.1f} s = {v['p95_receipt'] / s['p95_receipt']:.2f}x"
+        )
+    return 0 if all(g["ok"] for g in got.values()) else 1
 
 
 if __name__ == "__main__":
