@@ -133,8 +133,10 @@ class Gate:
             return await self.app(scope, receive, send)
         path: str = scope["path"]
         if self.root:
-            if path == self.root and scope["type"] == "http":
-                return await _respond(send, 308, b"", [(b"location", (self.root + "/").encode())])
+            if path == self.root and scope["type"] == "http":  # /mentoring?form=…&t=… → /mentoring/?form=…&t=…
+                query: bytes = scope.get("query_string", b"")
+                location = (self.root + "/").encode() + (b"?" + query if query else b"")
+                return await _respond(send, 308, b"", [(b"location", location)])
             if not path.startswith(self.root + "/"):
                 return await _respond(send, 404, b"Not found", [(b"content-type", b"text/plain")])
             scope = {**scope, "root_path": self.root}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import re
 import signal
 import ssl
@@ -105,6 +106,12 @@ def test_a_participant_submits_through_nginx_with_tls_and_a_base_path(nginx_in_f
 
     base, db, prefix, forms_port = nginx_in_front
     assert status_of(f"http://127.0.0.1:{forms_port}/") == 404  # only the base path is served
+    # a link made with a base URL without its trailing slash keeps its query through the redirect
+    conn = http.client.HTTPConnection("127.0.0.1", forms_port, timeout=10)
+    conn.request("GET", "/mentoring?form=checkin&t=abc")
+    answer = conn.getresponse()
+    assert (answer.status, answer.getheader("location")) == (308, "/mentoring/?form=checkin&t=abc")
+    conn.close()
     token = links.make_token("M-ENG-01", "mentor_readiness", datetime.now(UTC) + timedelta(days=7))
     link = links.personal_link(base, "mentor_readiness", token)
     with sync_playwright() as p:
