@@ -140,6 +140,23 @@ def _by_lookup(raw: pd.Series, table: dict[str, float], column: Column, what: st
     return values, _errors_for(text, bad, column, what)
 
 
+def answer_key(value: object) -> str:
+    """An answer label reduced for a ``--map`` answers lookup: Unicode form, case and spaces."""
+    if isinstance(value, bool):  # YAML 1.1 reads an unquoted Yes/No/On/Off key as a boolean
+        value = "yes" if value else "no"
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(value))).strip().casefold()
+
+
+def relabel(raw: pd.Series, table: dict[str, str]) -> pd.Series:
+    """Cells whose label is in ``table`` (keyed by ``answer_key``) replaced by the mapped answer."""
+    if not table:
+        return raw
+    codes, uniques = pd.factorize(raw.astype("string"), use_na_sentinel=True)
+    mapped = [table.get(answer_key(u), u) for u in uniques]
+    spread = np.append(np.array(mapped, dtype=object), [None])[codes]  # code -1 (missing) stays missing
+    return pd.Series(spread, index=raw.index, dtype="string")
+
+
 def clean_yesno(raw: pd.Series, column: Column = "value") -> Cleaned:
     """Yes/no answers: ``Yes``, ``y``, ``TRUE``, ``1`` … → 1.0; ``No``, ``n``, ``0`` … → 0.0."""
     table = {k: 1.0 for k in YES} | {k: 0.0 for k in NO}
@@ -340,4 +357,5 @@ __all__ = [
     "join_text",
     "json_records",
     "normalize_question",
+    "relabel",
 ]

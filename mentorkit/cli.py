@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -56,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--timezone",
         metavar="TZ",
-        default="UTC",
-        help="time zone of export times that carry none (Google/Microsoft Forms; default UTC)",
+        default=None,
+        help="time zone of export times (Europe/Berlin, UTC, +01:00); it wins over the zone a Qualtrics "
+        "export names; times with their own offset keep it (default: the file's zone, else UTC)",
     )
 
     sc = sub.add_parser("score", parents=[db], help="a cohort's figures as of a date")
@@ -98,7 +100,6 @@ def build_parser() -> argparse.ArgumentParser:
     fm.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on (default 127.0.0.1)")
     fm.add_argument("--port", type=int, default=8866, metavar="N")
     fm.add_argument("--base-url", default="/", metavar="PATH", help="URL path behind a reverse proxy, e.g. /mentoring/")
-    fm.add_argument("--allow-email-login", action="store_true", help="let people identify by e-mail (workshops)")
     fm.add_argument("--capacity", type=int, default=60, metavar="N", help="open forms before the busy page (60)")
     fm.add_argument(
         "--session-timeout", type=int, default=600, metavar="S", help="free a form its page left silently (600 s)"
@@ -106,6 +107,28 @@ def build_parser() -> argparse.ArgumentParser:
     fm.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate (PEM)")
     fm.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
     fm.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    fm.add_argument(
+        "--allow-email-login",
+        action="store_true",
+        help="let participants identify by typing their e-mail (a workshop on a trusted network; off by default)",
+    )
+
+    forms = ("mentor_readiness", "mentee_readiness", "checkin", "goals", "goal_updates")
+    inv = sub.add_parser("invite", parents=[db], help="personal links for a form, as CSV for mail merge")
+    inv.add_argument("--cohort", metavar="ID")
+    inv.add_argument("--form", choices=forms)
+    inv.add_argument("--base-url", metavar="URL", help="the forms' public address, e.g. https://host/mentoring/")
+    inv.add_argument(
+        "--expires-days", type=int, default=None, metavar="N", help="days the links stay valid (default 30)"
+    )
+    inv.add_argument("--rotate", action="store_true", help="void every link made so far (new secret)")
+    inv.add_argument("--out", metavar="FILE", default=None, help="CSV file (default: standard output)")
+
+    st = sub.add_parser("status", parents=[db], help="who still has to answer what (personal data)")
+    st.add_argument("--cohort", required=True, metavar="ID")
+    st.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
+    st.add_argument("--base-url", metavar="URL", default=None, help="add each due item's personal link")
+    st.add_argument("--out", metavar="FILE", default=None, help="CSV file (default: a list on standard output)")
     return parser
 
 
@@ -123,6 +146,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except (MemoryError, RecursionError, Exception) as exc:  # a bug: still one line, never a traceback
+        if os.environ.get("MENTORKIT_DEBUG"):
+            raise
+        where = f"{Path(args.file).name}: " if args.command == "import" else ""
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        print(
+            f"mentorkit: error: {where}internal error ({type(exc).__name__}{': ' + detail if detail else ''}); "
+            "nothing was written. Please report it (MENTORKIT_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -258,6 +292,50 @@ def cmd_forms(args: argparse.Namespace) -> int:
     )
 
 
+def _write_table(frame, out: str | None) -> None:  # type: ignore[no-untyped-def]
+    """A CSV guarded against formula injection: to a file atomically, or to standard output."""
+    from . import clean
+    from . import io as mkio
+
+    if out is None:
+        clean.guard_frame(frame).to_csv(sys.stdout, index=False)
+    else:
+        mkio.write_csv(Path(out), frame)
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    from . import links, outreach
+    from .settings import DEFAULT
+
+    wanted = (args.cohort, args.form, args.base_url)
+    if not all(wanted) and (any(wanted) or not args.rotate):
+        raise UsageError("invite needs --cohort, --form and --base-url (or --rotate alone)")
+    if args.rotate:
+        links.rotate()
+        print("every earlier personal link is void now", file=sys.stderr)
+        if not any(wanted):
+            return 0
+    days = DEFAULT.link_expiry_days if args.expires_days is None else args.expires_days
+    table = outreach.invitations(_engine(args), args.cohort, args.form, args.base_url, expires_days=days)
+    _write_table(table, args.out)
+    if args.out:
+        print(f"{len(table)} personal links for {args.form} written to {args.out}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from . import due, outreach, score
+
+    as_of = score.parse_as_of(args.as_of)
+    table = outreach.status(_engine(args), args.cohort, as_of, base_url=args.base_url)
+    if args.out:
+        _write_table(table, args.out)
+        print(due.summary_line(args.cohort, as_of, table))
+    else:
+        print(outreach.format_status(table, args.cohort, as_of))
+    return 0
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     from . import store
 
@@ -306,6 +384,8 @@ COMMANDS = {
     "score": cmd_score,
     "report": cmd_report,
     "forms": cmd_forms,
+    "invite": cmd_invite,
+    "status": cmd_status,
 }
 
 

@@ -25,6 +25,14 @@ class UsageError(MentorkitError):
 class InputFileError(MentorkitError):
     """A file cannot be imported as a whole: nothing from it was written."""
 
+    def about(self, file_name: str) -> InputFileError:
+        """The same error, its message starting with the file's name (once)."""
+        if self.message.startswith(f"{file_name}:") or self.message.startswith("cannot read the map file"):
+            return self
+        if self.message.startswith("the map file"):
+            return self
+        return type(self)(f"{file_name}: {self.message}")
+
 
 class StoreError(MentorkitError):
     """The database cannot be reached or is not a mentorkit store."""

@@ -193,7 +193,10 @@ class InstrumentForm:
         if self.identify == "link":
             assert self.token is not None  # checked in __init__
             self.who_box.children = [self.who_message]
-            self.choose_person(links.read_token(self.token, self.instrument.id))
+            pid = links.read_token(self.token, self.instrument.id)
+            if not self.directory.people()["participant_id"].eq(pid).any():
+                raise links.InvalidLink("this link names nobody on the roster any more")
+            self.choose_person(pid)
             return
         if self.identify == "email":
             self.email = widgets.Text(placeholder="you@company.com", description="Your e-mail", continuous_update=False)

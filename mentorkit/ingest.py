@@ -62,7 +62,10 @@ def _require_columns(frame: pd.DataFrame, needed: list[str], name: str, any_of: 
     if any_of and not any(c in frame.columns for c in any_of):
         missing.append(" or ".join(any_of))
     if missing:
-        raise InputFileError(f"{name}: missing required column(s): {', '.join(missing)}")
+        raise InputFileError(
+            f"{name}: missing required column(s): {', '.join(missing)} "
+            "(use the template's columns, see the README, or --source for a survey tool's export)"
+        )
 
 
 ROSTER_LOOKUP_ROWS = 500  # up to this many rows, read only the roster rows they name
@@ -81,7 +84,8 @@ def _roster_index(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
     names (by id or e-mail) and their mentees; for a large file, the whole roster in one read."""
     if len(frame) > ROSTER_LOOKUP_ROWS:
         return store.read_participants(conn)[["participant_id", "cohort_id", "role", "email", "mentor_id"]]
-    named = pd.concat([clean.as_text(frame[c]) for c in PERSON_REFERENCES if c in frame.columns]).dropna().unique()
+    columns = [clean.as_text(frame[c]) for c in PERSON_REFERENCES if c in frame.columns]
+    named = pd.concat(columns).dropna().unique() if columns else []
     emails = {v.lower() for v in named if "@" in v}
     return store.read_people(conn, set(named) - emails, emails)
 
@@ -257,7 +261,7 @@ def prepare_submissions(
         out[item.id] = values
         errors.append(errs)
         if item.required:
-            errors.append(_missing(values.where(errs.isna(), "x"), item.id))
+            errors.append(clean.explain(values.isna() & errs.isna(), f"{item.id} is required"))
     if instrument.id == "goals":
         errors.append(
             clean.explain((out["target_date"] < out["start_date"]).fillna(False), "target_date is before start_date")
@@ -440,26 +444,43 @@ def import_file(
     *,
     source: str = "auto",
     mapping: str | os.PathLike[str] | None = None,
-    timezone: str = "UTC",
+    timezone: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import a CSV/XLSX file of one instrument (or the roster) in one transaction.
 
-    ``timezone`` is the zone of exports whose times carry none (Google Forms, Microsoft Forms).
-    ``progress`` is told each stage of the work as it starts (the CLI prints them).
+    ``timezone`` is the zone of export times that carry none; given, it also wins over the zone a
+    Qualtrics export names. ``progress`` is told each stage of the work as it starts (the CLI
+    prints them). A problem with the file as a whole raises ``InputFileError`` naming the file.
     """
     say = progress or (lambda _stage: None)
-    from . import exports  # noqa: F401  (registers the survey-tool sources)
+    from . import exports  # registers the survey-tool sources
 
     if kind not in KINDS:
         raise UsageError(f"unknown instrument {kind!r}; choose one of: {', '.join(KINDS)}")
-    say(f"reading {Path(path).name}")
-    table = mkio.read_raw(path)
-    src = mkio.detect(table, source)
-    instrument = None if kind == "roster" else ins.get(kind)
-    canon = src.convert(table, instrument, mkio.load_mapping(mapping), timezone)
-    say(f"{len(canon.frame):,} rows ({src.title}): checking and cleaning")
-    return import_canonical(engine, canon, kind, file_name=table.path.name, progress=say)
+    if timezone is not None:
+        exports.parse_zone_option(timezone)
+    name = Path(path).name
+    try:
+        say(f"reading {name}")
+        table = mkio.read_raw(path)
+        src = mkio.detect(table, source)
+        instrument = None if kind == "roster" else ins.get(kind)
+        questions, answers = mkio.load_map(mapping)
+        canon = src.convert(table, instrument, questions, timezone)
+        if answers and instrument is not None:
+            relabel_answers(canon, instrument, answers)
+        say(f"{len(canon.frame):,} rows ({src.title}): checking and cleaning")
+        return import_canonical(engine, canon, kind, file_name=name, progress=say)
+    except InputFileError as exc:
+        raise exc.about(name) from None
+
+
+def relabel_answers(canon: mkio.Canonical, instrument: ins.Instrument, answers: dict[str, str]) -> None:
+    """Answer labels of another language (the ``answers:`` of a ``--map`` file) → mentorkit's answers."""
+    for item in instrument.items:
+        if item.kind in ("yesno", "likert5", "choice") and item.id in canon.frame.columns:
+            canon.frame[item.id] = clean.relabel(canon.frame[item.id], answers)
 
 
 def import_canonical(

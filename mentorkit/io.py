@@ -7,7 +7,11 @@ file. Only this module reads files.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import csv
 import io as _io
+import itertools
 import os
 import re
 import tempfile
@@ -22,6 +26,7 @@ from .errors import InputFileError, UsageError
 from .instruments import Instrument
 
 ZIP_MAGIC = b"PK\x03\x04"
+MAX_COLUMNS = 10_000  # far above any export of the five instruments
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -46,57 +51,157 @@ class Canonical:
 
 
 def read_raw(path: str | os.PathLike[str]) -> RawTable:
-    """A CSV or XLSX file as text cells; one clear error when it is neither."""
+    """A CSV or XLSX file as text cells; one clear error when it is neither.
+
+    Messages do not repeat the file name: the import puts it in front of them.
+    """
     p = Path(path)
     try:
         data = p.read_bytes()
     except FileNotFoundError:
-        raise InputFileError(f"no such file: {p}") from None
+        raise InputFileError("no such file (check the path)") from None
     except IsADirectoryError:
-        raise InputFileError(f"{p} is a folder, not a file") from None
+        raise InputFileError("is a folder, not a file") from None
     except OSError as exc:
-        raise InputFileError(f"cannot read {p}: {exc.strerror}") from None
+        raise InputFileError(f"cannot read the file: {exc.strerror}") from None
     if not data.strip():
-        raise InputFileError(f"{p.name} is empty")
+        raise InputFileError("the file is empty")
     if data.startswith(ZIP_MAGIC):
         return RawTable(p, _read_xlsx(p, data), "xlsx")
-    if b"\x00" in data[:4096]:
-        raise InputFileError(f"{p.name} is not a CSV or XLSX file (binary content)")
     return RawTable(p, _read_csv(p, data), "csv")
 
 
-def _decode(p: Path, data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise InputFileError(f"{p.name} is neither UTF-8 nor Windows-1252 text") from None
+NOT_TEXT = "is not a CSV or XLSX file (binary content); save it from your spreadsheet as CSV UTF-8 or XLSX"
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _utf16_order(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when the bytes look like UTF-16 text (a BOM, or NULs at every other byte)."""
+    if data.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16"
+    if data.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    head = data[:512]
+    if len(head) >= 4:
+        odd, even = head[1::2], head[0::2]
+        if odd.count(0) > 0.8 * len(odd) and even.count(0) < 0.2 * len(even):
+            return "utf-16-le"
+        if even.count(0) > 0.8 * len(even) and odd.count(0) < 0.2 * len(odd):
+            return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes of a CSV file as text: UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text") or
+    Windows-1252; one clear error for anything else."""
+    utf16 = _utf16_order(data)
+    text: str | None = None
+    if utf16:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:
+            text = None
+    if text is None and b"\x00" in data[:4096]:
+        raise InputFileError(NOT_TEXT)
+    if text is None:
+        with contextlib.suppress(UnicodeDecodeError):
+            text = data.decode("utf-8-sig")
+    if text is None:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise InputFileError(
+                "is not text in UTF-8, UTF-16 or Windows-1252; save it from your spreadsheet as CSV UTF-8 or XLSX"
+            ) from None
+    text = text.lstrip("\ufeff")
+    if len(_CONTROL_CHARS.findall(text[:4096])) > 4:
+        raise InputFileError(NOT_TEXT)
+    return text
+
+
+SEPARATORS = (",", ";", "\t")
+
+
+def sniff_separator(text: str) -> str:
+    """The cell separator of a CSV text: ``,`` ``;`` or tab, whichever splits its first records most
+    consistently into the most cells (a comma when nothing tells them apart)."""
+    sample = text[:65536]
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a huge first cell is still a cell
+    best, best_score = ",", (-1, -1, -1)
+    for sep in SEPARATORS:
+        if sep not in sample:
+            continue
+        try:
+            rows = list(itertools.islice(csv.reader(_io.StringIO(sample), delimiter=sep), 30))
+        except csv.Error:
+            continue
+        if len(sample) < len(text) and len(rows) > 1:
+            rows = rows[:-1]  # the sample may end inside a record
+        widths = [len(r) for r in rows if any(c.strip() for c in r)]
+        if not widths or widths[0] < 2:
+            continue
+        score = (sum(w == widths[0] for w in widths), widths[0], -SEPARATORS.index(sep))
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
 def _read_csv(p: Path, data: bytes) -> pd.DataFrame:
-    text = _decode(p, data)
+    text = decode_text(data)
+    sep = sniff_separator(text)
     try:
         cells = pd.read_csv(
-            _io.StringIO(text), header=None, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True
+            _io.StringIO(text),
+            header=None,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
         )
-    except (pd.errors.ParserError, ValueError) as exc:
+    except pd.errors.EmptyDataError:
+        raise InputFileError("the file has no rows") from None
+    except (pd.errors.ParserError, ValueError, OverflowError) as exc:
+        found = _FIELDS.search(str(exc))
+        if found:
+            want, line, saw = found.groups()
+            raise InputFileError(
+                f"line {line} has {saw} cells but the first line has {want}; "
+                "save the file again from the survey tool or spreadsheet"
+            ) from None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
-        raise InputFileError(f"{p.name} is not a readable CSV file: {first}") from None
-    return cells.astype("string")
+        raise InputFileError(f"is not a readable CSV file ({first})") from None
+    return cells.astype("string").fillna("")
 
 
 def _read_xlsx(p: Path, data: bytes) -> pd.DataFrame:
+    import warnings
+
     try:
-        cells = pd.read_excel(
-            _io.BytesIO(data), header=None, dtype=str, engine="openpyxl", keep_default_na=False, na_filter=False
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
+            sheets = pd.read_excel(
+                _io.BytesIO(data),
+                header=None,
+                dtype=str,
+                engine="openpyxl",
+                keep_default_na=False,
+                na_filter=False,
+                sheet_name=None,
+            )
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise InputFileError(f"{p.name} is not a readable XLSX workbook ({type(exc).__name__})") from None
-    cells = cells.dropna(how="all")
-    return cells.astype("string").fillna("")
+        raise InputFileError(
+            f"is not a readable XLSX workbook ({type(exc).__name__}); open it in Excel and save it again"
+        ) from None
+    for cells in sheets.values():  # the first sheet with something in it (any sheet name)
+        cells = cells.replace("", pd.NA).dropna(how="all").dropna(axis=1, how="all")
+        if not cells.empty:
+            return cells.astype("string").fillna("")
+    raise InputFileError("the workbook has no filled sheet")
 
 
 def with_header(
@@ -107,12 +212,18 @@ def with_header(
     """Split cells into header names and data rows; ``_row`` gives 1-based file rows."""
     if len(cells) <= header_row:
         raise InputFileError("the file has no header row")
+    if cells.shape[1] > MAX_COLUMNS:
+        raise InputFileError(
+            f"has {cells.shape[1]:,} columns, more than {MAX_COLUMNS:,}; is it the right file? "
+            "(an export holds a column per question)"
+        )
     header = [str(h).strip() for h in cells.iloc[header_row].tolist()]
     start = header_row + 1 if first_data_row is None else first_data_row
     body = cells.iloc[start:].copy()
     body.columns = range(body.shape[1])
-    blank = body.apply(lambda c: c.str.strip() == "").all(axis=1)
-    body = body[~blank]
+    if not body.empty:
+        blank = (body.apply(lambda c: c.astype("string").str.strip().fillna("")) == "").all(axis=1)
+        body = body[~blank]
     rows = pd.Series(body.index + 1, index=body.index, name="_row")
     body = body.reset_index(drop=True)
     body.insert(0, "_row", rows.to_numpy())
@@ -122,7 +233,7 @@ def with_header(
 # --- sources ----------------------------------------------------------------------------------
 
 Detector = Callable[[RawTable], bool]
-Converter = Callable[[RawTable, Instrument | None, dict[str, str], str], Canonical]  # … time zone
+Converter = Callable[[RawTable, Instrument | None, dict[str, str], str | None], Canonical]  # … --timezone
 
 
 @dataclass(frozen=True)
@@ -157,7 +268,7 @@ def detect(table: RawTable, forced: str = "auto") -> Source:
 
 
 def _template_convert(
-    table: RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str = "UTC"
+    table: RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str | None = None
 ) -> Canonical:
     header, body = with_header(table.cells)
     names = [mapping.get(clean.normalize_question(h), h.strip().lower()) for h in header]
@@ -166,7 +277,7 @@ def _template_convert(
         seen[n] = seen.get(n, 0) + 1
     repeated = sorted(n for n, c in seen.items() if c > 1 and n)
     if repeated:
-        raise InputFileError(f"{table.path.name}: column(s) appear twice: {', '.join(repeated)}")
+        raise InputFileError(f"column(s) appear twice: {', '.join(repeated[:5])}; keep one of each")
     frame = body.copy()
     frame.columns = ["_row", *names]
     raw = body.copy()
@@ -212,29 +323,56 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
 
 
 def load_mapping(path: str | os.PathLike[str] | None) -> dict[str, str]:
-    """A ``--map`` file (YAML mapping or two-column CSV: question text → item id)."""
+    """The question part of a ``--map`` file (question text → item id)."""
+    return load_map(path)[0]
+
+
+def load_map(path: str | os.PathLike[str] | None) -> tuple[dict[str, str], dict[str, str]]:
+    """A ``--map`` file: question text → item id, and answer label → answer (``answers:`` section).
+
+    YAML: a mapping of question texts to item ids, optionally with an ``answers:`` mapping (and
+    then optionally the questions under ``questions:``); or a two-column CSV of questions.
+    """
     if path is None:
-        return {}
+        return {}, {}
     p = Path(path)
     try:
-        text = p.read_text("utf-8-sig")
+        text = p.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise InputFileError(f"cannot read the map file {p}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputFileError(f"the map file {p.name} is not UTF-8 text") from None
     pairs: dict[str, str] = {}
+    answers: dict[str, str] = {}
     if p.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError:
-            raise InputFileError(f"{p.name} is not valid YAML") from None
+            raise InputFileError(f"the map file {p.name} is not valid YAML") from None
         if not isinstance(data, dict):
-            raise InputFileError(f"{p.name} must map question text to item ids")
-        pairs = {str(k): str(v) for k, v in data.items()}
+            raise InputFileError(f"the map file {p.name} must map question texts to item ids")
+        data = dict(data)
+        given = data.pop("answers", None) or {}
+        if not isinstance(given, dict):
+            raise InputFileError(f"the map file {p.name}: answers must map answer labels to answers")
+        questions = data.pop("questions", None) or {}
+        if not isinstance(questions, dict):
+            raise InputFileError(f"the map file {p.name}: questions must map question texts to item ids")
+        pairs = {str(k): str(v) for k, v in {**data, **questions}.items()}
+        answers = {
+            clean.answer_key(k): ("yes" if v is True else "no" if v is False else str(v).strip())
+            for k, v in given.items()
+            if v is not None
+        }
     else:
-        frame = pd.read_csv(_io.StringIO(text), header=None, dtype=str, keep_default_na=False)
+        try:
+            frame = pd.read_csv(_io.StringIO(text), header=None, dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+            raise InputFileError(f"the map file {p.name} is not a readable CSV file") from None
         if frame.shape[1] < 2:
-            raise InputFileError(f"{p.name} must have two columns: question text, item id")
+            raise InputFileError(f"the map file {p.name} must have two columns: question text, item id")
         pairs = dict(zip(frame[0], frame[1], strict=True))
         pairs.pop("question", None)
-    return {clean.normalize_question(k): v.strip() for k, v in pairs.items()}
+    return {clean.normalize_question(k): v.strip() for k, v in pairs.items()}, answers

@@ -22,6 +22,7 @@ class Settings:
     perception_gap: int = 2
     goal_tolerance: float = 15.0
     stale_days: int = 45
+    link_expiry_days: int = 30  # personal links expire after this many days unless told otherwise
     reliability_min_n: int = 10
     reliability_reference: float = 0.7
     programme_name: str = "Mentoring programme"  # shown at the top of every participant form

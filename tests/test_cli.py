@@ -20,7 +20,7 @@ def one_line_error(capsys, argv: list[str], code: int, text: str) -> None:
 def test_help_lists_every_command():
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("demo", "import", "score", "report", "forms"):
+    for command in ("demo", "import", "score", "report", "forms", "invite", "status"):
         assert command in result.stdout
 
 
@@ -66,3 +66,24 @@ def test_import_prints_the_summary_and_quarantine_file(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == "read 20, accepted 17, duplicates 1, quarantined 2"
     assert lines[1].startswith("quarantined rows and reasons: ") and lines[1].endswith(".csv")
+
+
+def test_a_bug_is_still_one_line(monkeypatch, capsys, tmp_path):
+    """The safety net: an unexpected exception (a bug) prints one line naming the file, exit 1."""
+    from mentorkit import ingest
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(ingest, "import_file", broken)
+    code = cli.main(
+        ["import", str(tmp_path / "x.csv"), "--instrument", "checkin", "--db", f"sqlite:///{tmp_path / 'd.db'}"]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("mentorkit: error: x.csv: internal error (KeyError: 'boom')")
+    monkeypatch.setenv("MENTORKIT_DEBUG", "1")  # and the traceback when asked for
+    with pytest.raises(KeyError):
+        cli.main(
+            ["import", str(tmp_path / "x.csv"), "--instrument", "checkin", "--db", f"sqlite:///{tmp_path / 'd.db'}"]
+        )

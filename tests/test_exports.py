@@ -375,3 +375,75 @@ def test_exports_score_like_the_templates(tmp_path):
     # by hand: mentors 100, 81.8, 72.7, 45.5, 90.9 → mean 78.18; ready 3, developing 1, not yet 1
     assert got[0]["mentor_readiness"]["mean_score"] == pytest.approx((11 + 9 + 8 + 5 + 10) / 5 / 11 * 100)
     assert got[0]["mentor_readiness"]["respondents"] == 5
+
+
+CI = instruments.get("checkin")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "How is it going? - {text}",  # Qualtrics matrix, spaced dash
+        "How is it going?-{text}",  # 2016-era: no spaces
+        "How is it going?: {text}",  # stem: statement
+        "How is it going? [{text}]",  # Google Forms grid, row label = statement
+        "How is it going? [{element}]",  # grid rows named by the element
+        "How is it going? [{element} ]",  # a trailing space inside the brackets
+        "{cut}...",  # the text cut to 40 characters + "..."
+    ],
+)
+def test_matrix_grid_and_cut_headers_match_the_elements(template):
+    from mentorkit import exports
+
+    headers = [
+        template.format(text=i.text, element=i.element, cut=i.text[:40]) for i in CI.items if i.id.startswith("rc_")
+    ]
+    found = exports.match_questions(["Timestamp", *headers], CI, {}, "x.csv")
+    # position 0 (Timestamp) matches nothing; positions 1…7 are the seven elements in order
+    assert found == {n: i.id for n, i in enumerate(CI.items[:7], 1)}
+
+
+def test_qualtrics_tag_is_a_fallback_and_map_can_name_tags(programme, tmp_path):
+    """Row 2 in German matches nothing; the export tags do, directly (item ids) or through --map."""
+    rows = qualtrics_rows()
+    n_meta = rows[0].index("Q1")
+    rows[0][n_meta:] = ["mr01", "mr02", *[f"custom_{k}" for k in range(3, 12)]]
+    rows[1][n_meta:] = [f"Frage {k}" for k in range(1, 12)]
+    path = write_rows(tmp_path / "tags.csv", rows)
+    with pytest.raises(InputFileError, match="no column for 9 question"):
+        ingest.import_file(programme, path, "mentor_readiness")
+    mapping = tmp_path / "tags.yaml"
+    mapping.write_text("\n".join(f"custom_{k}: mr{k:02d}" for k in range(3, 12)), "utf-8")
+    result = ingest.import_file(programme, path, "mentor_readiness", mapping=mapping)
+    assert (result.read, result.accepted, result.quarantined) == (7, 5, 2)
+
+
+@pytest.mark.parametrize(
+    ("zone", "option", "expected"),
+    [
+        ("Z", None, datetime(2026, 3, 14, 9, 0)),  # Z: UTC
+        ("UTC", None, datetime(2026, 3, 14, 9, 0)),
+        ("+01:00", None, datetime(2026, 3, 14, 8, 0)),
+        ("America/Denver", "Europe/Berlin", datetime(2026, 3, 14, 8, 0)),  # --timezone wins: CET, UTC+1
+        ("Z", "America/Denver", datetime(2026, 3, 14, 15, 0)),  # MDT, UTC−6
+    ],
+)
+def test_qualtrics_zone_spellings_and_the_option(programme, tmp_path, zone, option, expected):
+    rows = qualtrics_rows()
+    rows[2] = [c.replace("America/Denver", zone) for c in rows[2]]
+    result = ingest.import_file(programme, write_rows(tmp_path / "z.csv", rows), "mentor_readiness", timezone=option)
+    assert result.accepted == 5
+    with programme.connect() as conn:
+        when = conn.execute(
+            sa.select(store.submissions.c.submitted_at).where(store.submissions.c.participant_id == "m1")
+        ).scalar_one()
+    assert when == expected  # m1's EndDate is 2026-03-14 09:00:00
+
+
+def test_unknown_zone_in_the_file_asks_for_the_option(programme, tmp_path):
+    rows = qualtrics_rows()
+    rows[2] = [c.replace("America/Denver", "Mars/Olympus") for c in rows[2]]
+    path = write_rows(tmp_path / "mars.csv", rows)
+    with pytest.raises(InputFileError, match=r"^mars.csv: the export's time zone 'Mars/Olympus' is unknown; give one"):
+        ingest.import_file(programme, path, "mentor_readiness")
+    assert ingest.import_file(programme, path, "mentor_readiness", timezone="UTC").accepted == 5

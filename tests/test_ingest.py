@@ -214,6 +214,18 @@ def test_goals_and_updates(roster, tmp_path):
         "reported_by is not part of the goal's pair",
         "goal_id 'g9' is not a known goal",
     ]
+    odd = [
+        ["g1", "e1", "2026-09-01", "abc", "in_progress", ""],
+        ["g1", "e1", "2026-09-02", "1e400", "in_progress", ""],
+        ["g1", "e1", "2026-09-03", "", "in_progress", ""],
+    ]
+    result = ingest.import_file(roster, write_csv(tmp_path / "odd.csv", uh, odd), "goal_updates")
+    assert (result.read, result.accepted, result.quarantined) == (3, 0, 3)  # a row each, no traceback
+    assert pd.read_csv(result.quarantine_file)["reason"].tolist() == [
+        "progress_pct: 'abc' is not a percentage from 0 to 100",
+        "progress_pct: '1e400' is not a percentage from 0 to 100",
+        "progress_pct is required",
+    ]
 
 
 def test_submissions_are_append_only(roster, tmp_path):

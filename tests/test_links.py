@@ -215,8 +215,9 @@ def test_readiness_link_stores_with_channel_link(sample_copy):
         lambda: _query("E-ENG-02", "checkin")[:-3] + "abc",  # altered
         lambda: "form=checkin&t=",  # empty
         lambda: "form=nosuchform&" + _query("E-ENG-02", "checkin").split("&")[1],  # unknown form
+        lambda: _query("X-NOT-01", "checkin"),  # signed, but for nobody on the roster
     ],
-    ids=["expired", "other-form", "altered", "empty", "unknown-form"],
+    ids=["expired", "other-form", "altered", "empty", "unknown-form", "not-on-roster"],
 )
 def test_invalid_link_gets_a_plain_page_that_reveals_and_stores_nothing(sample_copy, make):
     before = _count(sample_copy)

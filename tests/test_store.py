@@ -133,6 +133,27 @@ def test_0005_gives_every_stored_submission_a_channel(db_url):
     assert column["nullable"] is False
 
 
+def test_0005_downgrade_refuses_to_lose_link_and_workshop_channels(sqlite_url):
+    from alembic import command
+
+    _store_at(
+        sqlite_url,
+        "0005",
+        "INSERT INTO submissions (instrument, cohort_id, participant_id, submitted_at, source, dedupe_key,"
+        " received_at, channel) VALUES ('mentee_readiness', 'c1', 'e1', '2026-04-02 00:00:00', 'form', 'c:b',"
+        " '2026-04-02 00:00:00', 'link')",
+    )
+    engine = sa.create_engine(sqlite_url)
+    with pytest.raises(RuntimeError, match="1 submissions know they came through a link"), engine.begin() as conn:
+        command.downgrade(migrations.config(conn), "0004")
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE submissions SET channel = 'import'"))
+        command.downgrade(migrations.config(conn), "0004")
+        assert store.schema_revision(conn) == "0004"
+        assert "channel" not in {c["name"] for c in sa.inspect(conn).get_columns("submissions")}
+    engine.dispose()
+
+
 def test_imports_and_forms_record_their_channel(sample_copy):
     engine = store.connect(sample_copy)
     row = {"participant_id": "M-LEG-01", "submitted_at": "2026-11-20T10:00:00Z"}
