@@ -48,7 +48,8 @@ STYLE = """<style>
   min-height:44px;font-size:17px;width:100%;max-width:100%;box-sizing:border-box}
 .mk-page .widget-text,.mk-page .widget-dropdown,.mk-page .widget-datepicker,.mk-page .widget-textarea{width:100%}
 .mk-page button.jupyter-button{min-height:48px;min-width:120px;font-size:17px;padding:0 20px;border-radius:8px}
-.mk-page button.mod-primary{background:#0b4f8a;color:#fff}
+.mk-page button.mod-primary{background:#0b4f8a;color:#fff}.mk-page button.jupyter-button{width:auto}
+.mk-buttons.mk-sent{order:1;margin-top:12px}
 .mk-progress{position:sticky;top:0;z-index:2;background:#fff;padding:6px 0;font-weight:600;color:#3e4c59}
 .mk-progress-bar{height:6px;background:#d9e2ec;border-radius:3px;overflow:hidden;margin-top:4px}
 .mk-progress-bar span{display:block;height:100%;background:#0b4f8a}
@@ -133,6 +134,8 @@ class InstrumentForm:
         self.sent = False
         self._saving = False
         self.last_result: ingest.ImportResult | None = None
+        self.buttons = widgets.HBox()
+        self.buttons.add_class("mk-buttons")
 
         self.title = widgets.HTML(
             f"<p class='mk-programme'>{_esc(SETTINGS.programme_name)}</p>"
@@ -492,6 +495,7 @@ class InstrumentForm:
             f"<p>Keep it if you want to refer to this answer later. You can close this page.</p></div>"
         )
         self.new_button.layout.display = None
+        self.buttons.add_class("mk-sent")  # the confirmation first, the "New response" button below it
         return result
 
     def reset(self) -> None:
@@ -504,6 +508,7 @@ class InstrumentForm:
         self.sent = False
         self.submit_button.disabled = False
         self.new_button.layout.display = "none"
+        self.buttons.remove_class("mk-sent")
         self.status.value = ""
         self._show_form(self.person is not None)
 
@@ -518,10 +523,11 @@ class InstrumentForm:
                 self.subject_box,
                 self.items_box,
                 self.confirm_partial,
-                widgets.HBox([self.submit_button, self.new_button]),
+                self.buttons,
                 self.status,
             ]
         )
+        self.buttons.children = [self.submit_button, self.new_button]
         box.add_class("mk-form")
         box.add_class("mk-page")
         return box
