@@ -7,8 +7,10 @@ which load ``assets/plotly.min.js`` once per run). No CDN, no plotly.js inlined 
 
 from __future__ import annotations
 
+import base64
 import json
 
+import numpy as np
 import pandas as pd
 
 from ._imports import skip_iri_grammar
@@ -17,6 +19,7 @@ skip_iri_grammar()
 
 import plotly.graph_objects as go  # noqa: E402
 import plotly.io as pio  # noqa: E402
+from _plotly_utils.utils import convert_to_base64  # noqa: E402
 from plotly.io._base_renderers import MimetypeRenderer  # noqa: E402
 
 BAND_COLOURS = {"ready": "#2e7d32", "developing": "#f9a825", "not_yet": "#c62828", "incomplete": "#9e9e9e"}
@@ -46,164 +49,308 @@ ROLE_COLOURS = {"mentor": "#1565c0", "mentee": "#6a1b9a"}
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 
 
-class ReportRenderer(MimetypeRenderer):
+def _template() -> dict[str, object]:
+    """The plotly_white template exactly as a validated figure carries it (built once per process)."""
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        _TEMPLATE = go.Figure(layout={"template": "plotly_white"}).to_dict()["layout"]["template"]
+    return _TEMPLATE
+
+
+_TEMPLATE: dict[str, object] | None = None
+CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def _array(values: object) -> object:
+    """Data for a trace as plotly keeps it: numbers as a numpy array (sent as a typed array), else a list."""
+    if isinstance(values, pd.Series | pd.Index | np.ndarray) and values.dtype.kind in "biuf":
+        return np.asarray(values)
+    if isinstance(values, pd.Series | pd.Index | np.ndarray):
+        return values.tolist()
+    return list(values)  # type: ignore[call-overload]
+
+
+class Chart:
+    """A plotly figure as plain data, the dict ``go.Figure(...).to_dict()`` would give.
+
+    Building it skips plotly's per-property validation (most of a report's time went there);
+    ``figure()`` gives the validated ``go.Figure`` when one is wanted, and a test checks that
+    plotly keeps every chart as it is.
+    """
+
+    def __init__(self, data: list[dict[str, object]], layout: dict[str, object]) -> None:
+        spec: dict[str, object] = {"data": data, "layout": {"template": _template(), **layout}}
+        convert_to_base64(spec)
+        self.spec = spec
+
+    def to_dict(self) -> dict[str, object]:
+        """The figure as plotly's dict (typed arrays for numbers)."""
+        return self.spec
+
+    def figure(self) -> go.Figure:
+        """The validated plotly figure (numbers as numpy arrays again, as plotly holds them)."""
+        return go.Figure(_numpy_arrays(self.spec))
+
+    @property
+    def layout(self) -> dict[str, object]:
+        return self.spec["layout"]  # type: ignore[return-value]
+
+    @property
+    def data(self) -> list[dict[str, object]]:
+        return self.spec["data"]  # type: ignore[return-value]
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, object]:
+        return mimebundle(self.spec)
+
+
+LAB_JSON = True  # False in batch report runs: their pages only use the HTML div
+
+
+def lab_json(keep: bool) -> None:
+    """Whether charts also carry plotly's JSON for JupyterLab (batch report runs skip it)."""
+    global LAB_JSON
+    LAB_JSON = bool(keep)
+
+
+def _numpy_arrays(value: object) -> object:
+    """A copy of a figure dict with plotly's typed arrays ({dtype, bdata}) as numpy arrays."""
+    if isinstance(value, dict):
+        if "bdata" in value and "dtype" in value:
+            return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]).newbyteorder("<"))
+        return {k: _numpy_arrays(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numpy_arrays(v) for v in value]
+    return value
+
+
+def mimebundle(fig_dict: dict[str, object]) -> dict[str, object]:
     """Plotly JSON for JupyterLab plus an HTML div that uses a page-level plotly.js."""
+    html = pio.to_html(fig_dict, full_html=False, include_plotlyjs=False, config=CONFIG, validate=False)
+    if not LAB_JSON:
+        return {"text/html": html}
+    return {"application/vnd.plotly.v1+json": json.loads(pio.to_json(fig_dict, validate=False)), "text/html": html}
+
+
+class ReportRenderer(MimetypeRenderer):
+    """The same two representations for ``go.Figure`` objects shown in a notebook."""
 
     def to_mimebundle(self, fig_dict):  # type: ignore[no-untyped-def]
-        # fig_dict comes validated from the figure: serialise it once, without validating again
-        config = {"displaylogo": False, "responsive": True}
-        html = pio.to_html(fig_dict, full_html=False, include_plotlyjs=False, config=config, validate=False)
-        return {"application/vnd.plotly.v1+json": json.loads(pio.to_json(fig_dict, validate=False)), "text/html": html}
+        return mimebundle(fig_dict)
 
 
 def use_report_renderer() -> None:
     """Make figures render for both JupyterLab and offline HTML reports."""
-    pio.renderers["mentorkit"] = ReportRenderer()
-    pio.renderers.default = "mentorkit"
+    if pio.renderers.default != "mentorkit":
+        pio.renderers["mentorkit"] = ReportRenderer()
+        pio.renderers.default = "mentorkit"
 
 
-def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        height=height,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        font={"family": FONT, "size": 13},
-        plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.2},
-        template="plotly_white",
-    )
-    return fig
+def _axis_title(text: str) -> dict[str, object]:
+    return {"title": {"text": text}}
 
 
-def response_rates(table: pd.DataFrame) -> go.Figure:
+def _layout(title: str, height: int = 360, **extra: object) -> dict[str, object]:
+    """The house layout (what ``update_layout`` gave the figures before) plus a chart's own keys."""
+    return {
+        **extra,
+        "title": {"text": title, "x": 0, "xanchor": "left"},
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+        "font": {"family": FONT, "size": 13},
+        "legend": {"orientation": "h", "y": -0.2},
+        "height": height,
+        "plot_bgcolor": "white",
+    }
+
+
+def response_rates(table: pd.DataFrame) -> Chart:
     """Bar per role: respondents and enrolled."""
-    fig = go.Figure()
-    fig.add_bar(x=table["role"], y=table["enrolled"], name="Enrolled", marker_color="#cfd8dc")
-    fig.add_bar(
-        x=table["role"],
-        y=table["respondents"],
-        name="Responded",
-        marker_color=[ROLE_COLOURS.get(r.lower().rstrip("s"), "#1565c0") for r in table["role"]],
+    roles = _array(table["role"])
+    colours = [ROLE_COLOURS.get(r.lower().rstrip("s"), "#1565c0") for r in table["role"]]
+    data = [
+        {"marker": {"color": "#cfd8dc"}, "name": "Enrolled", "x": roles, "y": _array(table["enrolled"]), "type": "bar"},
+        {
+            "marker": {"color": colours},
+            "name": "Responded",
+            "x": roles,
+            "y": _array(table["respondents"]),
+            "type": "bar",
+        },
+    ]
+    layout = _layout(
+        "Who has answered the readiness checklist",
+        barmode="overlay",
+        yaxis=_axis_title("People"),
+        xaxis=_axis_title(""),
     )
-    fig.update_layout(barmode="overlay", yaxis_title="People", xaxis_title="")
-    return _layout(fig, "Who has answered the readiness checklist")
+    return Chart(data, layout)
 
 
-def band_counts(counts: pd.DataFrame) -> go.Figure:
+def band_counts(counts: pd.DataFrame) -> Chart:
     """Stacked horizontal bars of band counts per role (rows: roles; columns: bands)."""
-    fig = go.Figure()
-    for band in ("ready", "developing", "not_yet", "incomplete"):
-        if band in counts.columns:
-            fig.add_bar(
-                y=counts.index, x=counts[band], name=BAND_LABELS[band], orientation="h", marker_color=BAND_COLOURS[band]
-            )
-    fig.update_layout(barmode="stack", xaxis_title="People", yaxis_title="")
-    return _layout(fig, "Readiness bands", height=280)
+    data = [
+        {
+            "marker": {"color": BAND_COLOURS[band]},
+            "name": BAND_LABELS[band],
+            "orientation": "h",
+            "x": _array(counts[band]),
+            "y": _array(counts.index),
+            "type": "bar",
+        }
+        for band in ("ready", "developing", "not_yet", "incomplete")
+        if band in counts.columns
+    ]
+    layout = _layout("Readiness bands", height=280, barmode="stack", xaxis=_axis_title("People"), yaxis=_axis_title(""))
+    return Chart(data, layout)
 
 
-def score_distribution(scores: pd.DataFrame) -> go.Figure:
+def score_distribution(scores: pd.DataFrame) -> Chart:
     """Histogram of readiness scores per role, with the band thresholds marked."""
-    fig = go.Figure()
-    for role, group in scores.groupby("role"):
-        fig.add_histogram(
-            x=group["score"],
-            name=str(role).title() + "s",
-            xbins={"start": 0, "end": 100.01, "size": 10},
-            marker_color=ROLE_COLOURS.get(str(role), "#1565c0"),
-            opacity=0.75,
-        )
-    for x, label in ((50, "developing"), (75, "ready")):
-        fig.add_vline(x=x, line_dash="dot", line_color="#616161", annotation_text=label)
-    fig.update_layout(
-        barmode="overlay", xaxis_title="Readiness score (0–100)", yaxis_title="People", xaxis_range=[0, 100]
+    data = [
+        {
+            "marker": {"color": ROLE_COLOURS.get(str(role), "#1565c0")},
+            "name": str(role).title() + "s",
+            "opacity": 0.75,
+            "x": _array(group["score"]),
+            "xbins": {"end": 100.01, "size": 10, "start": 0},
+            "type": "histogram",
+        }
+        for role, group in scores.groupby("role")
+    ]
+    marks = ((50, "developing"), (75, "ready"))
+    line = {"color": "#616161", "dash": "dot"}
+    layout = _layout(
+        "Distribution of readiness scores",
+        shapes=[
+            {"line": line, "type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain"}
+            for x, _ in marks
+        ],
+        annotations=[
+            {
+                "showarrow": False,
+                "text": label,
+                "x": x,
+                "xanchor": "left",
+                "xref": "x",
+                "y": 1,
+                "yanchor": "top",
+                "yref": "y domain",
+            }
+            for x, label in marks
+        ],
+        xaxis={**_axis_title("Readiness score (0–100)"), "range": [0, 100]},
+        barmode="overlay",
+        yaxis=_axis_title("People"),
     )
-    return _layout(fig, "Distribution of readiness scores")
+    return Chart(data, layout)
 
 
-def item_rates(table: pd.DataFrame, title: str) -> go.Figure:
+def item_rates(table: pd.DataFrame, title: str) -> Chart:
     """Horizontal bars of yes rates per item, weakest at the top."""
     shown = table.dropna(subset=["yes_rate"]).iloc[::-1]
     labels = [
         f"{i}: {q if len(q) < 70 else q[:67] + '…'}" for i, q in zip(shown["item_id"], shown["question"], strict=True)
     ]
-    fig = go.Figure(
-        go.Bar(
-            x=100 * shown["yes_rate"],
-            y=labels,
-            orientation="h",
-            marker_color="#1565c0",
-            text=[f"{100 * v:.0f} %" for v in shown["yes_rate"]],
-            textposition="auto",
-        )
+    data = [
+        {
+            "marker": {"color": "#1565c0"},
+            "orientation": "h",
+            "text": [f"{100 * v:.0f} %" for v in shown["yes_rate"]],
+            "textposition": "auto",
+            "x": _array(100 * shown["yes_rate"]),
+            "y": labels,
+            "type": "bar",
+        }
+    ]
+    layout = _layout(
+        title,
+        height=120 + 32 * len(shown),
+        xaxis={**_axis_title("Answered yes (%)"), "range": [0, 100]},
+        yaxis=_axis_title(""),
     )
-    fig.update_layout(xaxis_title="Answered yes (%)", xaxis_range=[0, 100], yaxis_title="")
-    return _layout(fig, title, height=120 + 32 * len(shown))
+    return Chart(data, layout)
 
 
 def status_bars(
     counts: dict[str, int], colours: dict[str, str], labels: dict[str, str], title: str, axis: str
-) -> go.Figure:
+) -> Chart:
     """One bar per status with the status colours."""
     keys = [k for k in colours if k in counts]
-    fig = go.Figure(
-        go.Bar(
-            x=[labels[k] for k in keys],
-            y=[counts[k] for k in keys],
-            marker_color=[colours[k] for k in keys],
-            text=[counts[k] for k in keys],
-            textposition="auto",
-        )
-    )
-    fig.update_layout(yaxis_title=axis, xaxis_title="")
-    return _layout(fig, title, height=320)
+    data: list[dict[str, object]] = [
+        {
+            "marker": {"color": [colours[k] for k in keys]},
+            "text": [str(counts[k]) for k in keys],
+            "textposition": "auto",
+            "x": [labels[k] for k in keys],
+            "y": [int(counts[k]) for k in keys],
+            "type": "bar",
+        }
+    ]
+    return Chart(data, _layout(title, height=320, yaxis=_axis_title(axis), xaxis=_axis_title("")))
 
 
-def progress_vs_expected(goals: pd.DataFrame, tolerance: float) -> go.Figure:
+def progress_vs_expected(goals: pd.DataFrame, tolerance: float) -> Chart:
     """Each goal's progress against the progress expected by now; the tolerance band shaded."""
-    fig = go.Figure()
-    # the on-track region: reported ≥ expected − tolerance
-    fig.add_scatter(
-        x=[0, tolerance, 100, 100, 0],
-        y=[0, 0, 100 - tolerance, 100, 100],
-        fill="toself",
-        fillcolor="rgba(67,160,71,0.08)",
-        line={"width": 0},
-        hoverinfo="skip",
-        showlegend=False,
-    )
-    fig.add_scatter(
-        x=[0, 100],
-        y=[0, 100],
-        mode="lines",
-        line={"dash": "dot", "color": "#616161"},
-        name="Expected pace",
-        hoverinfo="skip",
-    )
+    data: list[dict[str, object]] = [
+        # the on-track region: reported ≥ expected − tolerance
+        {
+            "fill": "toself",
+            "fillcolor": "rgba(67,160,71,0.08)",
+            "hoverinfo": "skip",
+            "line": {"width": 0},
+            "showlegend": False,
+            "x": [0, tolerance, 100, 100, 0],
+            "y": [0, 0, 100 - tolerance, 100, 100],
+            "type": "scatter",
+        },
+        {
+            "hoverinfo": "skip",
+            "line": {"color": "#616161", "dash": "dot"},
+            "mode": "lines",
+            "name": "Expected pace",
+            "x": [0, 100],
+            "y": [0, 100],
+            "type": "scatter",
+        },
+    ]
     for status, group in goals.groupby("status"):
-        fig.add_scatter(
-            x=group["expected"],
-            y=group["progress"],
-            mode="markers",
-            name=GOAL_LABELS.get(str(status), str(status)),
-            marker={"size": 11, "color": GOAL_COLOURS.get(str(status), "#000")},
-            text=group["label"],
-            hovertemplate="%{text}<br>expected %{x:.0f} %, reported %{y:.0f} %<extra></extra>",
+        data.append(
+            {
+                "hovertemplate": "%{text}<br>expected %{x:.0f} %, reported %{y:.0f} %<extra></extra>",
+                "marker": {"color": GOAL_COLOURS.get(str(status), "#000"), "size": 11},
+                "mode": "markers",
+                "name": GOAL_LABELS.get(str(status), str(status)),
+                "text": _array(group["label"]),
+                "x": _array(group["expected"]),
+                "y": _array(group["progress"]),
+                "type": "scatter",
+            }
         )
-    fig.update_layout(
-        xaxis_title="Expected progress by now (%)",
-        yaxis_title="Reported progress (%)",
-        xaxis_range=[-5, 105],
-        yaxis_range=[-5, 105],
+    layout = _layout(
+        "Goal progress against the expected pace",
+        height=420,
+        xaxis={**_axis_title("Expected progress by now (%)"), "range": [-5, 105]},
+        yaxis={**_axis_title("Reported progress (%)"), "range": [-5, 105]},
     )
-    return _layout(fig, "Goal progress against the expected pace", height=420)
+    return Chart(data, layout)
 
 
-def health_over_time(monthly: pd.DataFrame, labels: dict[str, str]) -> go.Figure:
+def health_over_time(monthly: pd.DataFrame, labels: dict[str, str]) -> Chart:
     """Mean rating per element per month (months with too few people are left out)."""
-    fig = go.Figure()
-    for element in [c for c in monthly.columns if c.startswith("rc_")]:
-        fig.add_scatter(
-            x=monthly.index.astype(str), y=monthly[element], mode="lines+markers", name=labels.get(element, element)
-        )
-    fig.update_layout(xaxis_title="Month", yaxis_title="Mean rating (1–5)", yaxis_range=[1, 5])
-    return _layout(fig, "Relationship health over time, by element", height=420)
+    months = _array(monthly.index.astype(str))
+    data = [
+        {
+            "mode": "lines+markers",
+            "name": labels.get(element, element),
+            "x": months,
+            "y": _array(monthly[element]),
+            "type": "scatter",
+        }
+        for element in [c for c in monthly.columns if c.startswith("rc_")]
+    ]
+    layout = _layout(
+        "Relationship health over time, by element",
+        height=420,
+        yaxis={**_axis_title("Mean rating (1–5)"), "range": [1, 5]},
+        xaxis=_axis_title("Month"),
+    )
+    return Chart(data, layout)

@@ -56,12 +56,14 @@ class Explorer:
         ctx = self.context()
         role = self.role.value
         self.headline.value = rk.title(ctx, "Explore").data + rk.readiness_kpis(ctx).data + rk.goal_kpis(ctx).data
-        self.figures = {
+        shown = {
             "items": rk.item_rates(ctx, role),
             "bands": rk.bands(ctx),
             "pairs": rk.pair_status(ctx),
             "goals": rk.progress_vs_expected(ctx),
         }
+        # plotly figures here (reports keep charts as plain dicts): the dashboard's users inspect them
+        self.figures = {k: v.figure() if isinstance(v, rk.charts.Chart) else v for k, v in shown.items()}
         for name, out in self.panels.items():
             out.clear_output(wait=True)
             with out:

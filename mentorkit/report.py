@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import hashlib
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -24,6 +27,7 @@ from . import __version__, clean, score, store
 from . import io as mkio
 from ._imports import skip_iri_grammar
 from .errors import ReportError, UsageError
+from .settings import DEFAULT, Settings
 
 REPORTS = ("readiness", "goal_progress")
 REPORT_TITLES = {"readiness": "Readiness", "goal_progress": "Goal progress"}
@@ -57,6 +61,7 @@ class Outcome:
     ipynb: str | None = None
     html: str | None = None
     error: str | None = None
+    cpu_seconds: float | None = None  # the kernel's CPU time plus the writing and HTML export's
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,13 @@ class RunOptions:
 
 # --- the kernel pool ---------------------------------------------------------------------------
 
+META_MIME = "application/vnd.mentorkit.meta+json"  # the output reportkit.report_meta displays
+# run before and after each report's own cells, then removed from the notebook again
+# (charts without JupyterLab's JSON copy: the page draws the HTML div; a fifth of a report's CPU)
+BEGIN_CELL = "__import__('mentorkit.reportkit').reportkit.begin_report(lab_json=False)"
+END_CELL = "__import__('mentorkit.reportkit').reportkit.report_meta()"
+PLOTLY_MIME = "application/vnd.plotly.v1+json"  # JupyterLab's copy of a chart; the HTML page uses text/html
+
 
 def _one_line(text: str, limit: int = 300) -> str:
     import re
@@ -84,12 +96,60 @@ def _one_line(text: str, limit: int = 300) -> str:
     return line[:limit]
 
 
-class Runner:
-    """Executes jobs on ``n`` kernels kept warm for the whole batch."""
+class JobQueue:
+    """Jobs grouped by cohort, so a kernel runs a cohort's reports back to back.
 
-    def __init__(self, options: RunOptions, on_done: Callable[[Outcome], None]) -> None:
+    The second report of a cohort then reuses the data the first one loaded and scored. A kernel
+    that finishes its cohort takes the next cohort nobody has started; when none is left it helps
+    with the reports still waiting (one cohort on two kernels still runs in parallel).
+    """
+
+    def __init__(self, jobs: list[Job]) -> None:
+        self._pending: dict[str, deque[Job]] = {}
+        for job in jobs:
+            self._pending.setdefault(job.cohort, deque()).append(job)
+        self._unstarted = deque(self._pending)
+
+    def next(self, current: str | None) -> Job | None:
+        """The next job for a kernel whose last job was of cohort ``current``."""
+        if current is not None and current in self._pending:
+            return self._pop(current)
+        while self._unstarted:
+            cohort = self._unstarted.popleft()
+            if cohort in self._pending:
+                return self._pop(cohort)
+        if not self._pending:
+            return None
+        return self._pop(max(self._pending, key=lambda c: len(self._pending[c])))
+
+    def _pop(self, cohort: str) -> Job:
+        waiting = self._pending[cohort]
+        job = waiting.popleft()
+        if not waiting:
+            del self._pending[cohort]
+        return job
+
+
+class Runner:
+    """Executes jobs on ``n`` kernels kept warm for the whole batch.
+
+    ``on_done`` hears of every report; ``on_cohort`` of every cohort whose reports are all done,
+    with the facts a kernel recorded about it (None when no report could record them).
+    """
+
+    def __init__(
+        self,
+        options: RunOptions,
+        on_done: Callable[[Outcome], None],
+        on_cohort: Callable[[str, list[Outcome], dict[str, object] | None], None] | None = None,
+    ) -> None:
         self.options = options
         self.on_done = on_done
+        self.on_cohort = on_cohort
+        self._notebooks: dict[Path, object] = {}
+        self._outcomes: dict[str, list[Outcome]] = {}
+        self._facts: dict[str, dict[str, object]] = {}
+        self._left: dict[str, int] = {}
 
     def _import_tools(self) -> None:
         """The notebook tools, imported once per batch (while the kernels boot)."""
@@ -106,7 +166,12 @@ class Runner:
         self._errors = (CellExecutionError, CellTimeoutError, DeadKernelError)
         self._parameterize = parameterize_notebook
         self._load = load_notebook_node
-        self._exporter_cls = HTMLExporter
+
+        class ReportExporter(HTMLExporter):  # type: ignore[misc]
+            def _validate_preprocessor(self, nbc, preprocessor):  # type: ignore[no-untyped-def]
+                """Skipped: nbclient validated every output as it arrived; nothing here changes them."""
+
+        self._exporter_cls = ReportExporter
 
     def exporter(self):  # type: ignore[no-untyped-def]
         return self._exporter_cls(
@@ -127,6 +192,8 @@ class Runner:
             raise ReportError(f"{notebook.name} has no parameter(s) {', '.join(missing)} in its 'parameters' cell")
 
     def run(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self._left[job.cohort] = self._left.get(job.cohort, 0) + 1
         asyncio.run(self._run_all(jobs))
 
     async def _start_kernel(self):  # type: ignore[no-untyped-def]
@@ -136,7 +203,11 @@ class Runner:
         # the kernel imports the report code while it boots; its own stderr is noise here
         # (cell errors reach us through the protocol)
         await km.start_kernel(
-            extra_arguments=["--HistoryManager.enabled=False", "--IPKernelApp.exec_lines=import mentorkit.reportkit"],
+            extra_arguments=[
+                "--HistoryManager.enabled=False",
+                "--InteractiveShell.cache_size=0",  # no Out[] cache: a report's outputs go with it
+                "--IPKernelApp.exec_lines=import mentorkit.reportkit",
+            ],
             stderr=subprocess.DEVNULL,
         )
         return km
@@ -147,17 +218,17 @@ class Runner:
         self._import_tools()  # overlaps with the kernels' start-up
         for nb in {j.notebook for j in jobs}:
             self.check_parameters(nb)
-        queue: asyncio.Queue[Job] = asyncio.Queue()
-        for job in jobs:
-            queue.put_nowait(job)
+            self._notebooks[nb] = self._load(str(nb))  # papermill's loader adds the metadata it needs
+        queue = JobQueue(jobs)
         await asyncio.gather(*(self._worker(queue, km) for km in kernels))
 
-    async def _worker(self, queue: asyncio.Queue[Job], km) -> None:  # type: ignore[no-untyped-def]
+    async def _worker(self, queue: JobQueue, km) -> None:  # type: ignore[no-untyped-def]
         exporter = self.exporter()
         kc = None
+        last: str | None = None
         try:
-            while not queue.empty():
-                job = queue.get_nowait()
+            while (job := queue.next(last)) is not None:
+                last = job.cohort
                 if km is None:
                     km = await self._start_kernel()
                 if kc is None:  # one client per kernel, kept across reports
@@ -177,11 +248,32 @@ class Runner:
                     await _shutdown(km)
                     km = None
                 self.on_done(outcome)
+                await self._cohort_step(outcome)
         finally:
             if kc is not None:
                 kc.stop_channels()
             if km is not None:
                 await _shutdown(km)
+
+    async def _cohort_step(self, outcome: Outcome) -> None:
+        """Count a cohort's reports; after its last one, hand over its outcomes and facts."""
+        cohort = outcome.cohort
+        self._outcomes.setdefault(cohort, []).append(outcome)
+        self._left[cohort] -= 1
+        if self._left[cohort] == 0 and self.on_cohort is not None:
+            reports = self._outcomes.pop(cohort)
+            facts = self._facts.pop(cohort, None)
+            await asyncio.to_thread(self.on_cohort, cohort, reports, facts)
+
+    def _parameters(self, job: Job) -> dict[str, object]:
+        opts = self.options
+        return {
+            "cohort_id": job.cohort,
+            "as_of": opts.as_of.isoformat(),
+            "db_url": opts.db_url,
+            "min_group_size": opts.min_group_size,
+            "identify": opts.identify,
+        }
 
     async def _execute(self, km, kc, job: Job, exporter) -> tuple[Outcome, bool]:  # type: ignore[no-untyped-def]
         opts = self.options
@@ -189,18 +281,14 @@ class Runner:
         outcome = Outcome(job.cohort, job.report)
         folder = opts.out / job.cohort
         folder.mkdir(parents=True, exist_ok=True)
-        nb = self._load(str(job.notebook))  # papermill's loader adds the metadata it needs
-        params = {
-            "cohort_id": job.cohort,
-            "as_of": opts.as_of.isoformat(),
-            "db_url": opts.db_url,
-            "min_group_size": opts.min_group_size,
-            "identify": opts.identify,
-        }
+        nb = copy.deepcopy(self._notebooks[job.notebook])
+        params = self._parameters(job)
         nb = self._parameterize(nb, params)
         nb.metadata["mentorkit"] = {"version": __version__, "parameters": params}
-        # the kernel is reused across reports: start each one from an empty namespace
-        nb.cells.insert(0, self._nbformat.v4.new_code_cell("%reset -f"))
+        # the kernel is reused across reports: start each one from an empty namespace, and end it
+        # by asking the kernel for what meta.json needs (both cells are removed again)
+        nb.cells.insert(0, self._nbformat.v4.new_code_cell(BEGIN_CELL))
+        nb.cells.append(self._nbformat.v4.new_code_cell(END_CELL))
         client = self._client(
             nb,
             km=km,
@@ -231,27 +319,74 @@ class Runner:
             healthy = False
         finally:
             nb.cells.pop(0)
+            end = nb.cells.pop()
+        kernel_cpu = self._take_meta(job, params, end, outcome)
         # writing and exporting run in a thread so the other kernels keep getting work
-        await asyncio.to_thread(self._write_outputs, nb, folder, job, outcome, exporter)
+        cpu = await asyncio.to_thread(self._write_outputs, nb, folder, job, outcome, exporter)
+        if kernel_cpu is not None:
+            outcome.cpu_seconds = round(kernel_cpu + cpu, 3)
         outcome.seconds = round(time.perf_counter() - start, 3)
         return outcome, healthy
 
-    def _write_outputs(self, nb, folder: Path, job: Job, outcome: Outcome, exporter) -> None:  # type: ignore[no-untyped-def]
-        """The executed notebook (always, for debugging) and, when it ran, its HTML."""
+    def _take_meta(self, job: Job, params: dict[str, object], cell, outcome: Outcome) -> float | None:  # type: ignore[no-untyped-def]
+        """The kernel's CPU time for the report, and the cohort's facts when the report scored it."""
+        if outcome.status != "ok":
+            return None
+        payload = next((o["data"][META_MIME] for o in cell.get("outputs", []) if META_MIME in o.get("data", {})), None)
+        if payload is None:
+            return None
+        facts = payload.get("facts")
+        same = (
+            payload.get("cohort") == job.cohort
+            and payload.get("as_of") == params["as_of"]
+            and payload.get("min_group_size") == params["min_group_size"]
+            and payload.get("identify") == params["identify"]
+        )
+        if facts is not None and same:
+            self._facts.setdefault(job.cohort, dict(facts))
+        return float(payload["cpu_seconds"])
+
+    def _write_outputs(self, nb, folder: Path, job: Job, outcome: Outcome, exporter) -> float:  # type: ignore[no-untyped-def]
+        """The executed notebook (always, for debugging) and, when it ran, its HTML; the CPU seconds spent."""
+        cpu = time.thread_time()
         ipynb = folder / f"{job.report}.ipynb"
-        text = self._nbformat.v4.nbjson.writes(nb)  # the executed outputs need no re-validation
+        # the executed outputs need no re-validation, and the C encoder (no indent) is ~10x faster
+        text = json.dumps(nb, sort_keys=True, ensure_ascii=False)
         mkio.write_text_atomic(ipynb, text)
         outcome.ipynb = f"{job.cohort}/{ipynb.name}"
         if outcome.status != "ok":
-            return
+            return time.thread_time() - cpu
         try:
-            body, _ = exporter.from_notebook_node(nb, resources={"mentorkit_assets": "../assets"})
+            body, _ = exporter.from_notebook_node(_for_html(nb), resources={"mentorkit_assets": "../assets"})
         except Exception as exc:  # a broken template or output: the report fails, the run goes on
             outcome.status, outcome.error = "failed", f"HTML export: {_one_line(str(exc))}"
-            return
+            return time.thread_time() - cpu
         html_path = folder / f"{job.report}.html"
         mkio.write_text_atomic(html_path, body)
         outcome.html = f"{job.cohort}/{html_path.name}"
+        return time.thread_time() - cpu
+
+
+def _for_html(nb):  # type: ignore[no-untyped-def]
+    """A shallow copy of the notebook without JupyterLab's chart JSON, which the HTML page never uses.
+
+    nbconvert deep-copies and validates the notebook several times; the charts' JSON (with its
+    template) was most of what it copied.
+    """
+    from nbformat import NotebookNode
+
+    cells = []
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code" and any(PLOTLY_MIME in o.get("data", {}) for o in cell.outputs):
+            outputs = [
+                NotebookNode({**o, "data": NotebookNode({k: v for k, v in o["data"].items() if k != PLOTLY_MIME})})
+                if PLOTLY_MIME in o.get("data", {})
+                else o
+                for o in cell.outputs
+            ]
+            cell = NotebookNode({**cell, "outputs": outputs})
+        cells.append(cell)
+    return NotebookNode({**nb, "cells": cells})
 
 
 async def _shutdown(km) -> None:  # type: ignore[no-untyped-def]
@@ -269,11 +404,12 @@ def default_out(as_of: date) -> Path:
 
 def write_assets(out: Path) -> None:
     """plotly.js and the stylesheet, once per run, shared by every report of the folder."""
-    import plotly.offline
+    from importlib.resources import files
 
     assets = out / "assets"
     js = assets / "plotly.min.js"
-    source = plotly.offline.get_plotlyjs()
+    # what plotly.offline.get_plotlyjs() reads, without importing plotly into the runner
+    source = files("plotly").joinpath("package_data", "plotly.min.js").read_text("utf-8")
     if not js.exists() or js.stat().st_size != len(source.encode("utf-8")):
         mkio.write_text_atomic(js, source)
     css = (TEMPLATES / "assets" / "report.css").read_text(encoding="utf-8")
@@ -338,31 +474,69 @@ def run(options: RunOptions, cohorts: list[str] | None, progress: bool | None = 
                 flush=True,
             )
 
-    runner = Runner(options, done)
+    one_at_a_time = threading.Lock()  # the runner holds at most one cohort's data
+
+    def cohort_done(cohort: str, reports: list[Outcome], facts: dict[str, object] | None) -> None:
+        # written as soon as the cohort's reports are done, from what its kernel already scored
+        try:
+            if facts is None:  # no report could record them (all failed, or a notebook of your own)
+                with one_at_a_time:
+                    facts = facts_in_parent(options, cohort)
+            meta = cohort_meta(cohort, options, reports, facts)
+            mkio.write_text_atomic(out / cohort / META, json.dumps(meta, indent=2))
+        except Exception as exc:  # the other cohorts go on; this one is missing from the index
+            print(f"{cohort}: {META} not written: {_one_line(str(exc))}", file=sys.stderr, flush=True)
+
+    runner = Runner(options, done, cohort_done)
     try:
         runner.run(jobs)
     finally:
         if bar is not None:
             bar.close()
-    data = store.load(engine, chosen)
-    with engine.connect() as conn:
-        fingerprints = {c: store.fingerprint(conn, [c]) for c in chosen}
-    settings = score.Settings(min_group_size=options.min_group_size)
-    for cohort in chosen:
-        figures = score.score_cohort(data, cohort, options.as_of, settings).to_dict()
-        meta = {
-            "cohort": cohort,
-            "as_of": options.as_of.isoformat(),
-            "generated_at": store.now().isoformat() + "Z",
-            "mentorkit_version": __version__,
-            "data_fingerprint": fingerprints[cohort],
-            "parameters": _public_parameters(options),
-            "figures": figures,
-            "reports": {o.report: asdict(o) for o in outcomes if o.cohort == cohort},
-        }
-        mkio.write_text_atomic(out / cohort / META, json.dumps(meta, indent=2))
     rebuild_index(out)
     return outcomes
+
+
+def cohort_facts(
+    detail: score.CohortDetail, data: store.CohortData, settings: Settings, identify: bool, fingerprint: str
+) -> dict[str, object]:
+    """What meta.json records about a cohort's data, from the detail a report already scored.
+
+    Runs in the report's kernel (``reportkit.report_meta``), so the runner never holds more than
+    one cohort's data; ``data``, ``settings`` and ``identify`` are there for anything else a run
+    records per cohort.
+    """
+    return {"data_fingerprint": fingerprint, "figures": detail.score.to_dict()}
+
+
+def facts_in_parent(options: RunOptions, cohort: str) -> dict[str, object]:
+    """A cohort's facts when no kernel recorded them: load and score that one cohort here."""
+    engine = store.connect(options.db_url, create=False)
+    with engine.connect() as conn:
+        fingerprint = store.fingerprint(conn, [cohort])
+    data = store.load(engine, [cohort])
+    k = options.min_group_size
+    settings = Settings(min_group_size=k, min_comment_group=max(DEFAULT.min_comment_group, k))
+    detail = score.cohort_detail(data, cohort, options.as_of, settings)
+    return cohort_facts(detail, data, settings, options.identify, fingerprint)
+
+
+def cohort_meta(
+    cohort: str, options: RunOptions, reports: list[Outcome], facts: dict[str, object]
+) -> dict[str, object]:
+    """A cohort's meta.json: the run's parameters, its reports' outcomes and its facts."""
+    ordered = sorted(reports, key=lambda o: REPORTS.index(o.report) if o.report in REPORTS else len(REPORTS))
+    return {
+        "cohort": cohort,
+        "as_of": options.as_of.isoformat(),
+        "generated_at": store.now().isoformat() + "Z",
+        "mentorkit_version": __version__,
+        "data_fingerprint": facts["data_fingerprint"],
+        "parameters": _public_parameters(options),
+        "figures": facts["figures"],
+        "reports": {o.report: asdict(o) for o in ordered},
+        **{k: v for k, v in facts.items() if k not in ("data_fingerprint", "figures")},
+    }
 
 
 def _public_parameters(options: RunOptions) -> dict[str, object]:

@@ -310,3 +310,53 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def test_meta_json_figures_come_from_the_kernels_and_match_the_hand_worked_sample(sample_run):
+    from .test_sample import ENG
+
+    out, _ = sample_run
+    meta = json.loads((out / "2026-spring-eng" / "meta.json").read_text())
+    # the kernel that ran the cohort's first report recorded them (the runner loads no cohort)
+    assert _same(meta["figures"], ENG)
+    assert list(meta) == [
+        "cohort",
+        "as_of",
+        "generated_at",
+        "mentorkit_version",
+        "data_fingerprint",
+        "parameters",
+        "figures",
+        "reports",
+    ]
+    assert list(meta["reports"]) == ["readiness", "goal_progress"]
+    for report in meta["reports"].values():
+        assert 0 < report["cpu_seconds"] < 60  # the kernel's CPU plus the runner's writing and export
+
+
+def _same(got: object, want: object) -> bool:
+    """Nested equality with floats compared to 1e-9."""
+    if isinstance(want, dict):
+        return isinstance(got, dict) and got.keys() == want.keys() and all(_same(got[k], want[k]) for k in want)
+    if isinstance(want, float):
+        return isinstance(got, int | float) and abs(got - want) < 1e-9
+    return got == want
+
+
+def test_when_no_report_can_score_a_cohort_the_runner_scores_that_one_cohort(sample_db, tmp_path):
+    from .test_sample import ENG
+
+    folder = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks" / "reports", folder)
+    for name in ("readiness", "goal_progress"):  # both fail before opening the cohort
+        nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+        nb.cells.insert(1, nbformat.v4.new_code_cell("raise RuntimeError('early')"))
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    out = tmp_path / "out"
+    args = ["--as-of", SAMPLE_AS_OF, "--db", sample_db, "--out", str(out), "--jobs", "1", "--notebooks", str(folder)]
+    result = run_cli("report", "--cohort", "2026-spring-eng", *args)
+    assert result.returncode == 1
+    meta = json.loads((out / "2026-spring-eng" / "meta.json").read_text())
+    assert _same(meta["figures"], ENG)
+    assert all(r["status"] == "failed" and r["cpu_seconds"] is None for r in meta["reports"].values())
+    assert "Readiness failed" in (out / "index.html").read_text("utf-8")
