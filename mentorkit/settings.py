@@ -24,6 +24,8 @@ class Settings:
     stale_days: int = 45
     reliability_min_n: int = 10
     reliability_reference: float = 0.7
+    digest_response_rate_drop: float = 0.10  # changes.md lists a response rate that fell by more (0–1)
+    digest_health_drop: float = 10.0  # changes.md lists a pair health index that fell by more (points)
 
 
 DEFAULT = Settings()
