@@ -103,6 +103,10 @@ class Item:
     text: str = ""  # what changed, plain text
     href: str = ""  # the report's page (or its executed notebook when it failed), relative to the run folder
 
+    def __post_init__(self) -> None:
+        if not self.href:
+            object.__setattr__(self, "href", f"{self.cohort}/{self.report}.html")
+
 
 def _person(pid: str | None, names: Mapping[str, str]) -> str:
     if pid is None:
@@ -164,7 +168,7 @@ def diff(
             items.append(Item("fell", cohort, "goal_progress", "pair health index", f"{h0:.0f} → {h1:.0f}"))
     order = {kind: n for n, (kind, _) in enumerate(SECTIONS)}
     items.sort(key=lambda i: (order[i.kind], i.cohort))  # stable: pairs and goals keep their sorted order
-    return [replace(i, href=f"{i.cohort}/{i.report}.html") for i in items]
+    return items
 
 
 def failed_reports(metas: list[dict[str, Any]]) -> list[Item]:
@@ -225,9 +229,12 @@ def _line(item: Item) -> str:
     return f"{item.subject} — {item.text}" if item.text else item.subject
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _plain(text: str) -> str:
     """One line of plain text (no control characters: it may end up in a mail)."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return " ".join(_UNPRINTABLE.sub(" ", text).split())
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")  # no link, emphasis, code or HTML can start
@@ -251,7 +258,7 @@ def build(
     failed = failed_reports(metas)
     broken = {(i.cohort, i.report): i.href for i in failed}
     # a change shown by a report that failed points at that report's executed notebook
-    relinked = [replace(i, href=broken.get((i.cohort, i.report), i.href)) for i in items]
+    relinked = [replace(i, href=broken[i.cohort, i.report]) if (i.cohort, i.report) in broken else i for i in items]
     ks = [int(m.get("snapshot", {}).get("min_group_size", settings.min_group_size)) for m in metas if m.get("snapshot")]
     return Digest(
         as_of=max((m["as_of"] for m in metas), default=None),
