@@ -124,15 +124,25 @@ def _status(value: str) -> str:
 
 
 def diff(
-    before: Mapping[str, Snapshot] | None, after: Mapping[str, Snapshot], settings: Settings = DEFAULT
+    before: Mapping[str, Snapshot | None] | None, after: Mapping[str, Snapshot], settings: Settings = DEFAULT
 ) -> list[Item]:
-    """What changed from one run's snapshots to the next (cohort id → snapshot), section by section."""
+    """What changed from one run's snapshots to the next (cohort id → snapshot), section by section.
+
+    A cohort of the earlier run without a snapshot (None: an older mentorkit wrote it) is compared
+    like a cohort the earlier run did not have: everything that needs a look now is listed.
+    """
     items: list[Item] = []
     for cohort in sorted(after):
         now = after[cohort]
         then = (before or {}).get(cohort)
         names = now.get("names") or {}
-        unseen = "cohort not in the earlier run" if then is None else ""
+        unseen = ""
+        if then is None:
+            unseen = (
+                "the earlier run kept no snapshot of it"
+                if cohort in (before or {})
+                else "cohort new since the earlier run"
+            )
         # pairs: only where the current reports list them (k people with a check-in)
         needing = now.get("pairs_needing_checkin")
         if needing is not None:
@@ -253,7 +263,7 @@ def build(
 ) -> Digest:
     """The digest of a run folder's metas against an earlier run's (None: no earlier run)."""
     now = {m["cohort"]: m.get("snapshot") or {} for m in metas}
-    then = None if earlier_metas is None else {m["cohort"]: m.get("snapshot") or {} for m in earlier_metas}
+    then = None if earlier_metas is None else {m["cohort"]: m.get("snapshot") for m in earlier_metas}
     items = diff(then, now, settings) if then is not None else []
     failed = failed_reports(metas)
     broken = {(i.cohort, i.report): i.href for i in failed}

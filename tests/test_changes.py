@@ -126,9 +126,11 @@ def test_new_cohorts_and_people_named_only_with_identify():
     after = {"c2": snap(pairs=[["M1", "E1"]], goals=[("G1", "overdue", False)], rates=(0.1, 0.1), health=1.0)}
     # a cohort the earlier run did not have: its current items are all news, no figure fell
     assert lines(changes.diff({}, after)) == [
-        ("pair_needs_checkin", "c2", "M1–E1", "cohort not in the earlier run"),
-        ("goal_overdue", "c2", "G1 (M1–E1)", "cohort not in the earlier run"),
+        ("pair_needs_checkin", "c2", "M1–E1", "cohort new since the earlier run"),
+        ("goal_overdue", "c2", "G1 (M1–E1)", "cohort new since the earlier run"),
     ]
+    # the same for a cohort whose earlier meta.json has no snapshot (written by an older mentorkit)
+    assert [i.text for i in changes.diff({"c2": None}, after)] == ["the earlier run kept no snapshot of it"] * 2
     named = {"c2": {**after["c2"], "names": {"M1": "Ann", "E1": "Bo"}}}
     assert [i.subject for i in changes.diff({}, named)] == ["Ann (M1)–Bo (E1)", "G1 (Ann (M1)–Bo (E1))"]
 
