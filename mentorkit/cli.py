@@ -72,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--cohort", action="append", metavar="ID", help="a cohort (repeatable)")
     who.add_argument("--all", action="store_true", help="every cohort in the store")
     who.add_argument(
-        "--index", action="store_true", help="only rebuild index.html and manifest.json from the reports in --out"
+        "--index",
+        action="store_true",
+        help="only rebuild index.html, manifest.json and the changes digest from the reports in --out",
     )
     rep.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
     rep.add_argument("--jobs", type=int, default=None, metavar="N", help="parallel kernels (default: CPU count)")
@@ -86,6 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         default=None,
         help="folder with readiness.ipynb and goal_progress.ipynb (default: the bundled ones)",
+    )
+    rep.add_argument(
+        "--shard",
+        metavar="I/N",
+        default=None,
+        help="with --all: only shard I of N (cohorts sorted by id, dealt round-robin); join the shards with --index",
+    )
+    rep.add_argument(
+        "--since",
+        metavar="DIR",
+        default=None,
+        help="the earlier run that OUT/changes.{md,html} compares with "
+        "(default: the newest earlier reports/<as-of>/ folder beside OUT)",
     )
 
     dbp = sub.add_parser("db", help="database maintenance")

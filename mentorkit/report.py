@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import __version__, clean, score, store
+from . import __version__, changes, clean, score, shards, store
 from . import io as mkio
 from ._imports import skip_iri_grammar
 from .errors import ReportError, UsageError
@@ -76,6 +76,7 @@ class RunOptions:
     min_group_size: int = 5
     timeout: int = 300
     notebooks: Path = field(default_factory=notebooks_dir)
+    shard: shards.Shard | None = None
 
 
 # --- the kernel pool ---------------------------------------------------------------------------
@@ -442,7 +443,9 @@ def _clear_temp_files(folder: Path) -> None:
 def run(options: RunOptions, cohorts: list[str] | None, progress: bool | None = None) -> list[Outcome]:
     """Render every report of these cohorts (all when None) into ``options.out``."""
     engine = store.connect(options.db_url, create=False)
-    chosen = resolve_cohorts(engine, cohorts)
+    chosen = shards.select(resolve_cohorts(engine, cohorts), options.shard)
+    if not chosen:  # a shard with no cohort (more shards than cohorts) has nothing to do
+        return []
     for name in REPORTS:
         if not (options.notebooks / f"{name}.ipynb").is_file():
             raise UsageError(f"no report notebook {name}.ipynb in {options.notebooks}")
@@ -506,7 +509,11 @@ def cohort_facts(
     one cohort's data; ``data``, ``settings`` and ``identify`` are there for anything else a run
     records per cohort.
     """
-    return {"data_fingerprint": fingerprint, "figures": detail.score.to_dict()}
+    return {
+        "data_fingerprint": fingerprint,
+        "figures": detail.score.to_dict(),
+        "snapshot": changes.cohort_snapshot(detail, data, settings, identify),
+    }
 
 
 def facts_in_parent(options: RunOptions, cohort: str) -> dict[str, object]:
@@ -660,9 +667,12 @@ def run_cli(args) -> int:  # type: ignore[no-untyped-def]
     """``mentorkit report``: exit 0 when all succeeded, 1 when any failed, 2 on bad usage."""
     as_of = score.parse_as_of(args.as_of)
     out = Path(args.out) if args.out else default_out(as_of)
+    shard = shards.parse_shard(getattr(args, "shard", None), with_all=args.all)
+    since = changes.check_since(getattr(args, "since", None), out, sharded=shard is not None)
     if args.index:
         index, manifest = rebuild_index(out)
         print(f"rebuilt {index} and {manifest}")
+        print(changes.after_run(out, since, sharded=False))
         return 0
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -676,6 +686,7 @@ def run_cli(args) -> int:  # type: ignore[no-untyped-def]
         identify=args.identify,
         timeout=args.timeout,
         notebooks=notebooks,
+        shard=shard,
     )
     start = time.perf_counter()
     outcomes = run(options, None if args.all else args.cohort)
@@ -684,4 +695,5 @@ def run_cli(args) -> int:  # type: ignore[no-untyped-def]
         f"{len(outcomes)} reports in {time.perf_counter() - start:.1f} s: {len(outcomes) - len(failed)} ok, "
         f"{len(failed)} failed → {out / 'index.html'}"
     )
+    print(changes.after_run(out, since, sharded=shard is not None))
     return 1 if failed else 0

@@ -26,6 +26,8 @@ class Settings:
     reliability_min_n: int = 10
     reliability_reference: float = 0.7
     programme_name: str = "Mentoring programme"  # shown at the top of every participant form
+    digest_response_rate_drop: float = 0.10  # changes.md lists a response rate that fell by more (0–1)
+    digest_health_drop: float = 10.0  # changes.md lists a pair health index that fell by more (points)
 
 
 DEFAULT = Settings()
