@@ -328,7 +328,9 @@ def test_meta_json_figures_come_from_the_kernels_and_match_the_hand_worked_sampl
         "parameters",
         "figures",
         "reports",
+        "snapshot",  # the changes digest's view of the cohort, recorded by the same kernel
     ]
+    assert _same(meta["snapshot"]["health_index"], ENG["relationship"]["health_index"])
     assert list(meta["reports"]) == ["readiness", "goal_progress"]
     for report in meta["reports"].values():
         assert 0 < report["cpu_seconds"] < 60  # the kernel's CPU plus the runner's writing and export

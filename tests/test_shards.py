@@ -78,13 +78,13 @@ def index_rows(folder: Path) -> list[str]:
 
 
 def manifest_entries(folder: Path) -> dict:
-    """The manifest without what differs from run to run by nature: times and timings."""
+    """The manifest without what differs from run to run by nature: times and timings (wall and CPU)."""
     m = json.loads((folder / "manifest.json").read_text())
     for key in ("generated_at",):
         m.pop(key)
     for cohort in m["cohorts"].values():
         cohort.pop("generated_at")
-    m["reports"] = sorted(({k: v for k, v in r.items() if k != "seconds"} for r in m["reports"]), key=str)
+    m["reports"] = sorted(({k: v for k, v in r.items() if k not in ("seconds", "cpu_seconds")} for r in m["reports"]), key=str)
     return m
 
 
