@@ -106,12 +106,4 @@ def readiness_for(role: str) -> Instrument:
     return get(f"{role}_readiness")
 
 
-CHECKIN_ELEMENTS: tuple[str, ...] = (
-    "rc_reciprocity",
-    "rc_learning",
-    "rc_relationship",
-    "rc_partnership",
-    "rc_collaboration",
-    "rc_goals",
-    "rc_development",
-)
+CHECKIN_ELEMENTS: tuple[str, ...] = tuple(i.id for i in get("checkin").items if i.element)  # Zachary's seven

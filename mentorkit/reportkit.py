@@ -50,7 +50,11 @@ class ReportContext:
 
 
 def open_report(
-    cohort_id: str, as_of: str | date, db_url: str | None = None, min_group_size: int = 5, identify: bool = False
+    cohort_id: str,
+    as_of: str | date,
+    db_url: str | None = None,
+    min_group_size: int = DEFAULT.min_group_size,
+    identify: bool = False,
 ) -> ReportContext:
     """Load and score one cohort for a report; sets up the chart renderer.
 
@@ -238,7 +242,7 @@ def readiness_kpis(ctx: ReportContext) -> HTML:
 def readiness_findings(ctx: ReportContext) -> HTML:
     found = insights.readiness_findings(ctx.detail, ctx.settings)
     for role in ins.ROLES:
-        weak = insights.weakest_item(item_table(ctx, role))
+        weak = insights.weakest_item(item_table(ctx, role), ctx.settings)
         summary = getattr(ctx.detail.score, f"{role}_readiness")
         if weak and not summary.suppressed:
             found.append(weak)
@@ -280,7 +284,7 @@ def bands(ctx: ReportContext) -> charts.Chart | HTML:
             }
     if not rows:
         return note(f"Bands: {ctx.hidden}.")
-    return charts.band_counts(pd.DataFrame(rows).T)
+    return charts.band_counts(pd.DataFrame(rows).T, ctx.settings)
 
 
 def score_distribution(ctx: ReportContext) -> charts.Chart | HTML:
@@ -291,7 +295,7 @@ def score_distribution(ctx: ReportContext) -> charts.Chart | HTML:
             frames.append(ctx.detail.readiness[role].dropna(subset=["score"]).assign(role=role))
     if not frames:
         return note(f"Score distribution: {ctx.hidden}.")
-    return charts.score_distribution(pd.concat(frames))
+    return charts.score_distribution(pd.concat(frames), ctx.settings)
 
 
 def item_table(ctx: ReportContext, role: str) -> pd.DataFrame:
@@ -345,6 +349,7 @@ def reliability(ctx: ReportContext) -> HTML:
         )
     )
     out = []
+    ref = ctx.settings.reliability_reference
     for label, r in rows:
         value = r["value"]
         if value is None:
@@ -356,9 +361,9 @@ def reliability(ctx: ReportContext) -> HTML:
             shown = "—"
         else:
             shown = f"{value:.2f}"
-            verdict = "acceptable (≥ 0.70)" if value >= r["reference"] else "below the 0.70 reference"
+            verdict = f"acceptable (≥ {ref:.2f})" if value >= r["reference"] else f"below the {ref:.2f} reference"
         out.append({"scale": label, "complete responses": r["n"], "coefficient": shown, "reading": verdict})
-    return table(pd.DataFrame(out), "Internal consistency; 0.70 is the usual reference line.")
+    return table(pd.DataFrame(out), f"Internal consistency; {ref:.2f} is the usual reference line.")
 
 
 # --- goals and relationship sections -----------------------------------------------------------
@@ -496,7 +501,10 @@ def perception_gaps(ctx: ReportContext) -> HTML:
     p = ctx.detail.pairs
     gaps = p[p["perception_gap"]]
     if gaps.empty:
-        return note("Mentors and mentees see their relationships alike (no element differs by 2 or more).")
+        return note(
+            "Mentors and mentees see their relationships alike "
+            f"(no element differs by {ctx.settings.perception_gap} or more)."
+        )
     out = pd.DataFrame(
         {
             "pair": [_pair_label(ctx, pid) for pid in gaps["pair_id"]],
@@ -504,7 +512,9 @@ def perception_gaps(ctx: ReportContext) -> HTML:
             "mentee's health": gaps["mentee_health"].round(0),
         }
     )
-    return table(out, "Pairs whose two sides differ by 2 or more points on at least one element.")
+    return table(
+        out, f"Pairs whose two sides differ by {ctx.settings.perception_gap} or more points on at least one element."
+    )
 
 
 def comments(ctx: ReportContext) -> HTML:
