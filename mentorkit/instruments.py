@@ -57,7 +57,7 @@ class Instrument:
         raise KeyError(item_id)
 
     def min_answered(self, settings: Settings = DEFAULT) -> int:
-        """Fewest scored items answered for a readiness score (80 % rounded up)."""
+        """Fewest scored items answered for a readiness score (``completeness`` of them, rounded up)."""
         return math.ceil(settings.completeness * len(self.scored_items) - 1e-9)
 
 
