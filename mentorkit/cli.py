@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -16,6 +16,25 @@ from .instruments import instruments
 from .settings import DEFAULT
 
 SAMPLE_ORDER = ("roster", *instruments())  # the roster first, then the instruments of instruments.yaml
+
+
+class _SourceChoices:
+    """``--source``'s choices: ``auto`` and the io source registry, read only when argparse looks (help stays light)."""
+
+    def _names(self) -> list[str]:
+        from . import exports  # noqa: F401  (registers the survey-tool sources)
+        from . import io as mkio
+
+        return ["auto", *mkio.SOURCES]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __len__(self) -> int:
+        return len(self._names())
 
 
 def _db_parent() -> argparse.ArgumentParser:
@@ -31,9 +50,6 @@ def _db_parent() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    from . import exports  # noqa: F401  (registers the survey-tool sources)
-    from . import io as mkio
-
     kinds = ("roster", *instruments())
 
     db = _db_parent()
@@ -51,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--source",
         default="auto",
-        choices=["auto", *mkio.SOURCES],
-        help="file format (default: detected)",
+        choices=_SourceChoices(),
+        metavar="SOURCE",  # argparse would read the choices to build a metavar when the parser is built
+        help="file format: %(choices)s (default: auto, detected)",
     )
     imp.add_argument(
         "--map", metavar="FILE", default=None, help="YAML or CSV mapping other question wordings to item ids"

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from mentorkit import charts, cli, insights, reportkit, score, store
 from mentorkit.settings import DEFAULT, Settings
@@ -194,3 +195,22 @@ def test_the_notebooks_default_as_of_and_min_group_size_to_none():
         assert "2026-11-15" not in parameters, name  # the sample's date reaches the tests through MENTORKIT_AS_OF
         if name.startswith("reports/"):
             assert re.search(r"^min_group_size = None\b", parameters, re.M), name
+
+
+def test_instrument_ids_and_sources_come_from_their_registries(monkeypatch):
+    from mentorkit import exports, forms, instruments
+    from mentorkit import io as mkio
+
+    yaml_ids = tuple(instruments.instruments())  # instruments.yaml's order
+    assert ("roster", *yaml_ids) == cli.SAMPLE_ORDER and yaml_ids == forms.FORM_ORDER
+    checkin = instruments.get("checkin")
+    assert tuple(i.id for i in checkin.items if i.element) == instruments.CHECKIN_ELEMENTS
+    assert len(instruments.CHECKIN_ELEMENTS) == 7  # Zachary's seven elements
+    assert exports.CHECKIN_ELEMENTS is instruments.CHECKIN_ELEMENTS
+    # a source registered with io is a --source choice at once; an unknown one is refused
+    monkeypatch.setitem(mkio.SOURCES, "surveyx", mkio.Source("surveyx", "Survey X", lambda t: False, lambda *a: None))  # type: ignore[arg-type,return-value]
+    args = cli.build_parser().parse_args(["import", "f.csv", "--instrument", "goals", "--source", "surveyx"])
+    assert (args.source, args.instrument) == ("surveyx", "goals")
+    with pytest.raises(SystemExit) as refused:  # argparse's usage error
+        cli.main(["import", "f.csv", "--instrument", "goals", "--source", "surveyz"])
+    assert refused.value.code == 2
