@@ -423,7 +423,7 @@ class InstrumentForm:
         self._saving = False
         self.last_result = result
         if result.quarantined:
-            reason = pd.read_csv(result.quarantine_file)["reason"].iloc[0] if result.quarantine_file else ""
+            reason = result.reasons[0][1] if result.reasons else ""
             self.submit_button.disabled = False
             self.status.value = f"<p class='mk-error'>Your answers could not be accepted: {_esc(reason)}</p>"
             return result

@@ -51,7 +51,7 @@ def test_roster_accounting_and_idempotence(engine, tmp_path):
     assert (again.read, again.accepted, again.duplicates, again.quarantined) == (9, 0, 5, 4)
     assert count(engine, store.participants) == 5
     assert count(engine, store.pairs) == 3
-    reasons = pd.read_csv(first.quarantine_file)["reason"].tolist()
+    reasons = [why for _, why in first.reasons]
     assert reasons == [
         "role: 'coach' is not mentor or mentee",
         "mentor_id 'e1' is not a mentor of cohort c1",
@@ -81,15 +81,15 @@ def test_readiness_import_accounting(roster, tmp_path):
     ]
     assert (result.read, result.accepted, result.duplicates, result.quarantined) == (8, 2, 1, 5)
     assert result.summary() == "read 8, accepted 2, duplicates 1, quarantined 5"
-    q = pd.read_csv(result.quarantine_file)
-    assert q["row"].tolist() == [5, 6, 7, 8, 9]  # file rows (the header is row 1)
-    assert q["reason"].tolist() == [
-        "participant_id 'e9' is not on the roster",
-        "me02: 'perhaps' is not a yes/no answer",
-        "m1 is a mentor; mentee readiness is for mentees",
-        "submitted_at: 'yesterday' is not an ISO date-time",
-        "no answers",
-    ]
+    assert result.reasons == (  # file rows (the header is row 1) and why
+        (5, "participant_id 'e9' is not on the roster"),
+        (6, "me02: 'perhaps' is not a yes/no answer"),
+        (7, "m1 is a mentor; mentee readiness is for mentees"),
+        (8, "submitted_at: 'yesterday' is not an ISO date-time"),
+        (9, "no answers"),
+    )
+    q = pd.read_csv(result.quarantine_file)  # the file for people says the same
+    assert list(zip(q["row"], q["reason"], strict=True)) == list(result.reasons)
     again = ingest.import_file(roster, path, "mentee_readiness")
     assert (again.accepted, again.duplicates, again.quarantined) == (0, 3, 5)
     assert count(roster, store.submissions) == 2
@@ -160,8 +160,10 @@ def test_checkin_pairs_and_about(roster, tmp_path):
     ]  # e1 is not m2's mentee
     result = ingest.import_file(roster, write_csv(tmp_path / "c.csv", header, rows), "checkin")
     assert (result.accepted, result.quarantined) == (3, 2)
-    q = pd.read_csv(result.quarantine_file)
-    assert q["reason"].tolist() == ["about is needed: m1 mentors 2 mentees", "about 'e1' is not a mentee of m2"]
+    assert [why for _, why in result.reasons] == [
+        "about is needed: m1 mentors 2 mentees",
+        "about 'e1' is not a mentee of m2",
+    ]
     with roster.connect() as conn:
         got = dict(
             conn.execute(
@@ -210,7 +212,7 @@ def test_goals_and_updates(roster, tmp_path):
     ]  # unknown goal
     result = ingest.import_file(roster, write_csv(tmp_path / "u.csv", uh, ups), "goal_updates")
     assert (result.accepted, result.quarantined) == (2, 2)
-    assert pd.read_csv(result.quarantine_file)["reason"].tolist() == [
+    assert [why for _, why in result.reasons] == [
         "reported_by is not part of the goal's pair",
         "goal_id 'g9' is not a known goal",
     ]
@@ -221,7 +223,7 @@ def test_goals_and_updates(roster, tmp_path):
     ]
     result = ingest.import_file(roster, write_csv(tmp_path / "odd.csv", uh, odd), "goal_updates")
     assert (result.read, result.accepted, result.quarantined) == (3, 0, 3)  # a row each, no traceback
-    assert pd.read_csv(result.quarantine_file)["reason"].tolist() == [
+    assert [why for _, why in result.reasons] == [
         "progress_pct: 'abc' is not a percentage from 0 to 100",
         "progress_pct: '1e400' is not a percentage from 0 to 100",
         "progress_pct is required",
@@ -252,7 +254,7 @@ def test_small_and_large_file_roster_reads_agree(tmp_path, monkeypatch):
         outcomes = []
         for kind in SAMPLE_ORDER:
             r = ingest.import_file(engine, SAMPLE / f"{kind}.csv", kind)
-            reasons = pd.read_csv(r.quarantine_file)["reason"].tolist() if r.quarantine_file else []
+            reasons = [why for _, why in r.reasons]
             outcomes.append((kind, r.accepted, r.duplicates, r.quarantined, reasons))
         s = store.submissions
         with engine.connect() as conn:
@@ -270,3 +272,21 @@ def test_small_and_large_file_roster_reads_agree(tmp_path, monkeypatch):
     # the sample's quarantined rows include people who are not on the roster
     assert any("is not on the roster" in reason for *_, reasons in small_outcomes for reason in reasons)
     assert len(small_rows) == 17 + 21 + 117 + 15 + 18  # accepted: mentor, mentee, check-ins, goals, updates
+
+
+def test_each_instrument_has_a_resolver_chosen_by_id_then_subject():
+    import dataclasses
+
+    from mentorkit import instruments as ins
+
+    chosen = {i.id: ingest.resolver_for(i).__name__ for i in ins.instruments().values()}
+    assert chosen == {
+        "mentor_readiness": "_person_rows",  # subject none
+        "mentee_readiness": "_person_rows",
+        "checkin": "_person_rows",  # subject pair: the pair found from the person and "about"
+        "goals": "_goal_rows",  # its own entry, by id
+        "goal_updates": "_goal_update_rows",  # subject goal
+    }
+    odd = dataclasses.replace(ins.get("checkin"), id="survey", subject="team")
+    with pytest.raises(UsageError, match="no resolver for instrument 'survey'"):
+        ingest.resolver_for(odd)

@@ -86,7 +86,7 @@ def test_semicolon_utf16_export_with_german_answers(programme, tmp_path):  # noq
     result = ingest.import_file(programme, path, "mentee_readiness", mapping=mapping)
     assert result.source == "googleforms"
     assert (result.read, result.accepted, result.quarantined) == (2, 1, 1)
-    assert pd.read_csv(result.quarantine_file)["reason"].tolist() == ["me02: 'Vielleicht' is not a yes/no answer"]
+    assert [why for _, why in result.reasons] == ["me02: 'Vielleicht' is not a yes/no answer"]
     with programme.connect() as conn:
         got = dict(conn.execute(sa.select(store.answers.c.item_id, store.answers.c.value_num)).all())
     # Ja Ja Nein Ja ja NEIN → 1 1 0 1 1 0 (case and spaces do not matter)
