@@ -290,3 +290,71 @@ def test_each_instrument_has_a_resolver_chosen_by_id_then_subject():
     odd = dataclasses.replace(ins.get("checkin"), id="survey", subject="team")
     with pytest.raises(UsageError, match="no resolver for instrument 'survey'"):
         ingest.resolver_for(odd)
+
+
+# --- the agreement rule, without widgets -------------------------------------------------------
+
+WORDING = {
+    "title": "Lead a review",
+    "success_criteria": "done",
+    "start_date": "2026-06-01",
+    "target_date": "2026-12-01",
+}
+
+
+def stored_goal(agreed_by_mentor: int, agreed_by_mentee: int, **wording: object) -> dict[str, object]:
+    """A goal as the store gives it back: dates as timestamps, agreements as 0/1."""
+    return {
+        "goal_id": "G-1",
+        "title": "Lead a review",
+        "success_criteria": "done",
+        "start_date": pd.Timestamp("2026-06-01"),
+        "target_date": pd.Timestamp("2026-12-01"),
+        "agreed_by_mentor": agreed_by_mentor,
+        "agreed_by_mentee": agreed_by_mentee,
+        **wording,
+    }
+
+
+def agree(person: str, goal: dict[str, object] | None, answers: dict[str, str], yes: bool = True) -> dict[str, str]:
+    return ingest.agreement_row(
+        person=person,
+        mentor_id="m1",
+        mentee_id="e1",
+        goal=goal,
+        answers=answers,
+        agree=yes,
+        now="2026-11-14T10:00:00Z",
+        new_goal_id=lambda: "G-NEW",
+    )
+
+
+def test_each_side_confirms_only_its_own_agreement():
+    row = agree("e1", stored_goal(1, 0), WORDING)  # the mentee confirms the mentor's unchanged goal
+    assert (row["agreed_by_mentee"], row["agreed_by_mentor"]) == ("yes", "yes")
+    assert (row["goal_id"], row["mentor_id"], row["mentee_id"]) == ("G-1", "m1", "e1")
+    assert row["submitted_at"] == "2026-11-14T10:00:00Z" and row["title"] == "Lead a review"
+    row = agree("m1", stored_goal(0, 0), WORDING)  # the other side never agreed: it stays no
+    assert (row["agreed_by_mentor"], row["agreed_by_mentee"]) == ("yes", "no")
+    row = agree("e1", stored_goal(1, 1), WORDING, yes=False)  # taking one's own agreement back
+    assert (row["agreed_by_mentee"], row["agreed_by_mentor"]) == ("no", "yes")
+
+
+def test_a_wording_change_withdraws_the_other_sides_agreement():
+    changed = {**WORDING, "target_date": "2027-01-31"}
+    row = agree("e1", stored_goal(1, 0), changed)
+    assert (row["agreed_by_mentee"], row["agreed_by_mentor"]) == ("yes", "no")
+    row = agree("m1", stored_goal(1, 1, title="Lead a review "), {**WORDING, "title": "Run a review"})
+    assert (row["agreed_by_mentor"], row["agreed_by_mentee"]) == ("yes", "no")
+    # stored text with a trailing space still counts as the same wording
+    row = agree("m1", stored_goal(1, 1, title="Lead a review "), WORDING)
+    assert row["agreed_by_mentee"] == "yes"
+
+
+def test_a_new_goal_gets_a_fresh_id_and_only_this_sides_agreement():
+    row = agree("m1", None, WORDING)
+    assert (row["goal_id"], row["agreed_by_mentor"], row["agreed_by_mentee"]) == ("G-NEW", "yes", "no")
+    default = ingest.agreement_row(
+        person="m1", mentor_id="m1", mentee_id="e1", goal=None, answers=WORDING, agree=True, now="x"
+    )
+    assert default["goal_id"].startswith("G-") and len(default["goal_id"]) == 12  # G- and 10 hex digits
