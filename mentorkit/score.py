@@ -1,6 +1,6 @@
 """The brief's scoring rules, one small pure function each, over pandas DataFrames.
 
-Nothing here reads the database or files: ``score_cohort`` takes a ``store.CohortData`` and an
+Nothing here reads the database or files: ``score_cohort`` takes a ``CohortData`` (``mentorkit.data``) and an
 as-of date and returns a frozen ``CohortScore``. Thresholds come from ``Settings``.
 """
 
@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from . import instruments as ins
+from .data import CohortData
 from .errors import UsageError
 from .settings import DEFAULT, Settings
-from .store import CohortData
 
 BANDS = ("ready", "developing", "not_yet")
 PAIR_STATUSES = ("on_track", "needs_checkin", "too_early")

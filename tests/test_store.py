@@ -35,7 +35,7 @@ def test_migrated_schema_matches_the_code(db_url):
 
 def _store_at(db_url: str, revision: str, *statements: str) -> None:
     """A store as an older mentorkit left it: migrated to ``revision`` only, then ``statements``."""
-    url = store._normalize_url(db_url)
+    url = store.normalize_url(db_url)
     if url.get_backend_name() == "sqlite":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     raw = sa.create_engine(url)
@@ -297,3 +297,51 @@ def test_import_killed_halfway_leaves_the_store_as_before(sample_copy, tmp_path)
         assert conn.execute(sa.select(sa.func.count()).select_from(store.submissions)).scalar() == before
     result = run_cli("import", str(big), "--instrument", "mentee_readiness", "--db", sample_copy)
     assert result.returncode == 0 and result.stdout.startswith("read 60000, accepted 60000")
+
+
+# --- transactions and layering -----------------------------------------------------------------
+
+
+def test_retrying_commits_rolls_back_and_retries_a_locked_begin(tmp_path):
+    import sqlite3
+
+    engine = store.connect(f"sqlite:///{tmp_path / 'r.db'}")
+    with store.retrying(engine) as conn:
+        store.ensure_cohorts(conn, ["c1"])
+    with pytest.raises(RuntimeError), store.retrying(engine) as conn:
+        store.ensure_cohorts(conn, ["c2"])
+        raise RuntimeError("boom")
+    with engine.connect() as conn:
+        assert store.list_cohorts(conn) == ["c1"]  # c2 was rolled back with its transaction
+
+    fresh = sa.create_engine(f"sqlite:///{tmp_path / 'r.db'}")  # a new pool: each attempt connects
+    failures = {"left": 2}
+
+    def locked_twice(_dbapi_conn, _record):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise sqlite3.OperationalError("database is locked")
+
+    sa.event.listen(fresh, "connect", locked_twice)
+    with store.retrying(fresh, attempts=3) as conn:  # two locked attempts, the third gets through
+        store.ensure_cohorts(conn, ["c3"])
+    assert failures["left"] == 0
+    with fresh.connect() as conn:
+        assert store.list_cohorts(conn) == ["c1", "c3"]
+    failures["left"] = 2
+    fresh.dispose()
+    with pytest.raises(sa.exc.OperationalError, match="locked"), store.retrying(fresh, attempts=2):
+        pass  # out of attempts: the error is raised, nothing runs
+    fresh.dispose()
+
+
+def test_the_workspace_is_still_the_checkout(monkeypatch, tmp_path):
+    monkeypatch.delenv("MENTORKIT_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert store.workspace() == Path(__file__).resolve().parents[1]  # tests/ sits in the checkout
+
+
+def test_scoring_does_not_import_the_database_layer():
+    code = "import sys, mentorkit.score, mentorkit.data; print('sqlalchemy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
