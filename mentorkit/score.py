@@ -17,7 +17,8 @@ import pandas as pd
 from . import instruments as ins
 from .data import CohortData
 from .errors import UsageError
-from .settings import DEFAULT, Settings
+from .settings import DEFAULT
+from .settings import Settings as Settings  # re-exported: callers use score.Settings
 
 BANDS = ("ready", "developing", "not_yet")
 PAIR_STATUSES = ("on_track", "needs_checkin", "too_early")
@@ -68,7 +69,8 @@ def latest(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def member(values: pd.Series, allowed: pd.Series) -> np.ndarray:
     """``values.isin(allowed)`` through an index lookup (far faster on string columns)."""
-    return pd.Index(allowed.unique()).get_indexer(values) >= 0
+    found: np.ndarray = pd.Index(allowed.unique()).get_indexer(values) >= 0
+    return found
 
 
 def days_before(as_of: date, when: pd.Series) -> pd.Series:
