@@ -11,9 +11,17 @@ import sqlalchemy as sa
 from mentorkit import ingest, store
 from mentorkit.errors import InputFileError, UsageError
 
+from .builders import (
+    CHECKIN_HEADER,
+    GOAL_UPDATES_HEADER,
+    GOALS_HEADER,
+    ROSTER_HEADER,
+    checkin_row,
+    header,
+    import_csv,
+)
 from .conftest import write_csv
 
-ROSTER_HEADER = ["cohort_id", "participant_id", "role", "name", "email", "mentor_id", "matched_on", "department"]
 ROSTER = [
     ["c1", "m1", "mentor", "Ann Lee", "ann@example.com", "", "", "Eng"],
     ["c1", "m2", "mentor", "Bo Kim", "bo@example.com", "", "", "Eng"],
@@ -21,7 +29,7 @@ ROSTER = [
     ["c1", "e2", "mentee", "Di Ox", "di@example.com", "m1", "2026-05-01", "Ops"],
     ["c1", "e3", "mentee", "Ed Po", "ed@example.com", "m2", "2026-05-01", "Ops"],
 ]
-MENTEE = ["participant_id", "email", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"]
+MENTEE = header("mentee_readiness", "participant_id", "email", "submitted_at")
 
 
 def count(engine, table) -> int:
@@ -119,14 +127,12 @@ def test_unreadable_files_are_one_clear_error(roster, tmp_path):
 def test_xlsx_and_windows_1252(roster, tmp_path):
     frame = pd.DataFrame(
         [["e1", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"]],
-        columns=["participant_id", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"],
+        columns=header("mentee_readiness", "participant_id", "submitted_at"),
     )
     frame.to_excel(tmp_path / "m.xlsx", index=False)
     assert ingest.import_file(roster, tmp_path / "m.xlsx", "mentee_readiness").accepted == 1
-    text = (
-        "participant_id,submitted_at,rc_reciprocity,rc_learning,rc_relationship,rc_partnership,rc_collaboration,rc_goals,rc_development,comment\n"
-        "e1,2026-06-01T10:00:00Z,4,4,4,4,4,4,4,Très bien – “merci”\n"
-    )
+    text = ",".join(header("checkin", "participant_id", "submitted_at")) + "\n"
+    text += "e1,2026-06-01T10:00:00Z,4,4,4,4,4,4,4,Très bien – “merci”\n"
     (tmp_path / "c.csv").write_bytes(text.encode("cp1252"))
     result = ingest.import_file(roster, tmp_path / "c.csv", "checkin")
     assert result.accepted == 1
@@ -138,27 +144,14 @@ def test_xlsx_and_windows_1252(roster, tmp_path):
 
 
 def test_checkin_pairs_and_about(roster, tmp_path):
-    header = [
-        "participant_id",
-        "submitted_at",
-        "about",
-        "rc_reciprocity",
-        "rc_learning",
-        "rc_relationship",
-        "rc_partnership",
-        "rc_collaboration",
-        "rc_goals",
-        "rc_development",
-        "comment",
-    ]
     rows = [
-        ["m1", "2026-06-01", "e2", "Agree", 4, 4, 4, 4, 4, 4, ""],  # mentor of two: names e2
-        ["m1", "2026-06-01", "", 4, 4, 4, 4, 4, 4, 4, ""],  # needs about
-        ["m2", "2026-06-01", "", 5, 5, 5, 5, 5, 5, 5, ""],  # one mentee: implied
-        ["e1", "2026-06-01", "", 3, 3, 3, 3, 3, 3, 3, '=HYPERLINK("x")'],
-        ["m2", "2026-06-01", "e1", 5, 5, 5, 5, 5, 5, 5, ""],
-    ]  # e1 is not m2's mentee
-    result = ingest.import_file(roster, write_csv(tmp_path / "c.csv", header, rows), "checkin")
+        checkin_row("m1", "2026-06-01", ["Agree", 4, 4, 4, 4, 4, 4], about="e2"),  # mentor of two: names e2
+        checkin_row("m1", "2026-06-01", 4),  # needs about
+        checkin_row("m2", "2026-06-01", 5),  # one mentee: implied
+        checkin_row("e1", "2026-06-01", 3, comment='=HYPERLINK("x")'),
+        checkin_row("m2", "2026-06-01", 5, about="e1"),  # e1 is not m2's mentee
+    ]
+    result = import_csv(roster, "checkin", CHECKIN_HEADER, rows, tmp_path)
     assert (result.accepted, result.quarantined) == (3, 2)
     assert [why for _, why in result.reasons] == [
         "about is needed: m1 mentors 2 mentees",
@@ -185,32 +178,20 @@ def test_quarantine_csv_guards_formulas(roster, tmp_path):
 
 
 def test_goals_and_updates(roster, tmp_path):
-    gh = [
-        "goal_id",
-        "mentor_id",
-        "mentee_id",
-        "title",
-        "success_criteria",
-        "start_date",
-        "target_date",
-        "agreed_by_mentor",
-        "agreed_by_mentee",
-    ]
     goals = [
         ["g1", "m1", "e1", "Lead a review", "done", "2026-06-01", "2026-12-01", "yes", "yes"],
         ["g2", "m1", "e3", "Wrong pair", "", "2026-06-01", "2026-12-01", "yes", "yes"],
         ["g3", "m1", "e2", "Backwards", "", "2026-12-01", "2026-06-01", "yes", "yes"],
     ]
-    result = ingest.import_file(roster, write_csv(tmp_path / "g.csv", gh, goals), "goals")
+    result = import_csv(roster, "goals", GOALS_HEADER, goals, tmp_path)
     assert (result.accepted, result.quarantined) == (1, 2)
-    uh = ["goal_id", "reported_by", "reported_at", "progress_pct", "status", "note"]
     ups = [
         ["g1", "e1", "2026-07-01", "40%", "In progress", ""],
         ["g1", "ANN@example.com", "2026-08-01", "60", "in_progress", "by the mentor's e-mail"],
         ["g1", "e3", "2026-08-01", "60", "in_progress", ""],  # not in the pair
         ["g9", "e1", "2026-08-01", "60", "in_progress", ""],
     ]  # unknown goal
-    result = ingest.import_file(roster, write_csv(tmp_path / "u.csv", uh, ups), "goal_updates")
+    result = import_csv(roster, "goal_updates", GOAL_UPDATES_HEADER, ups, tmp_path)
     assert (result.accepted, result.quarantined) == (2, 2)
     assert [why for _, why in result.reasons] == [
         "reported_by is not part of the goal's pair",
@@ -221,7 +202,7 @@ def test_goals_and_updates(roster, tmp_path):
         ["g1", "e1", "2026-09-02", "1e400", "in_progress", ""],
         ["g1", "e1", "2026-09-03", "", "in_progress", ""],
     ]
-    result = ingest.import_file(roster, write_csv(tmp_path / "odd.csv", uh, odd), "goal_updates")
+    result = import_csv(roster, "goal_updates", GOAL_UPDATES_HEADER, odd, tmp_path, name="odd.csv")
     assert (result.read, result.accepted, result.quarantined) == (3, 0, 3)  # a row each, no traceback
     assert [why for _, why in result.reasons] == [
         "progress_pct: 'abc' is not a percentage from 0 to 100",
@@ -358,3 +339,18 @@ def test_a_new_goal_gets_a_fresh_id_and_only_this_sides_agreement():
         person="m1", mentor_id="m1", mentee_id="e1", goal=None, answers=WORDING, agree=True, now="x"
     )
     assert default["goal_id"].startswith("G-") and len(default["goal_id"]) == 12  # G- and 10 hex digits
+
+
+def test_the_builders_headers_are_the_templates():
+    from .conftest import SAMPLE
+
+    def sample_header(kind: str) -> list[str]:
+        return (SAMPLE / f"{kind}.csv").read_text("utf-8").splitlines()[0].split(",")
+
+    assert sample_header("mentee_readiness") == MENTEE
+    assert header("mentor_readiness", "participant_id", "email", "submitted_at") == sample_header("mentor_readiness")
+    assert [c for c in sample_header("checkin") if c != "email"] == CHECKIN_HEADER  # the builder names by id
+    assert [*GOALS_HEADER, "submitted_at"] == sample_header("goals")
+    assert sample_header("goal_updates") == GOAL_UPDATES_HEADER
+    assert sorted(ROSTER_HEADER) == sorted(sample_header("roster"))
+    assert checkin_row("m1", "2026-06-01", 4, about="e1", comment="ok") == ["m1", "2026-06-01", "e1", *[4] * 7, "ok"]

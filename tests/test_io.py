@@ -112,6 +112,11 @@ def test_likert_labels_in_french(programme, tmp_path):  # noqa: F811
     assert (got["rc_collaboration"], got["rc_goals"], got["rc_development"]) == (1, 5, 4)
 
 
+def _write(path, text):
+    path.write_text(text, "utf-8")
+    return path
+
+
 def test_map_file_problems_are_one_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("answers: [Ja, Nein]\n", "utf-8")
@@ -124,8 +129,3 @@ def test_map_file_problems_are_one_line(tmp_path):
         _write(tmp_path / "ok.yaml", "¿Tengo interés?: me01\nanswers:\n  Sí: yes\n  No: no\n")
     )
     assert questions == {"¿tengo interés": "me01"} and answers == {"sí": "yes", "no": "no"}
-
-
-def _write(path, text):
-    path.write_text(text, "utf-8")
-    return path

@@ -19,6 +19,7 @@ from alembic.migration import MigrationContext
 from mentorkit import ingest, migrations, store
 from mentorkit.errors import StoreError
 
+from .builders import ROSTER_HEADER, header
 from .conftest import SAMPLE, SAMPLE_AS_OF, run_cli, write_csv
 
 
@@ -66,13 +67,14 @@ def test_raw_rows_stored_before_and_after_0004_read_back_alike(db_url, tmp_path)
     engine = store.connect(db_url)
     roster = write_csv(
         tmp_path / "roster.csv",
-        ["cohort_id", "participant_id", "role", "name", "email", "mentor_id", "matched_on"],
-        [["c1", "e1", "mentee", "Eve", "eve@example.com", "", ""]],
+        ROSTER_HEADER,
+        [["c1", "e1", "mentee", "Eve", "eve@example.com", "", "", ""]],
     )
     ingest.import_file(engine, roster, "roster")
-    header = ["email", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"]
     answers = write_csv(
-        tmp_path / "a.csv", header, [["EVE@example.com", "2026-05-02", " Yes ", "n", "", "1", "0", "no"]]
+        tmp_path / "a.csv",
+        header("mentee_readiness", "email", "submitted_at"),
+        [["EVE@example.com", "2026-05-02", " Yes ", "n", "", "1", "0", "no"]],
     )
     new_id = ingest.import_file(engine, answers, "mentee_readiness").receipts[0]
     with engine.begin() as conn:  # a row as 0003 stored it (no import, a JSON object)
@@ -226,7 +228,7 @@ WORKER = textwrap.dedent("""
 
 @pytest.mark.parametrize("processes", [8])
 def test_eight_processes_lose_nothing_and_duplicate_nothing(db_url, tmp_path, processes):
-    from .test_ingest import MENTEE, ROSTER, ROSTER_HEADER
+    from .test_ingest import MENTEE, ROSTER
 
     engine = store.connect(db_url)
     ingest.import_file(engine, write_csv(tmp_path / "r.csv", ROSTER_HEADER, ROSTER), "roster")
@@ -270,7 +272,7 @@ def test_import_killed_halfway_leaves_the_store_as_before(sample_copy, tmp_path)
     ]
     big = write_csv(
         tmp_path / "big.csv",
-        ["participant_id", "email", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"],
+        header("mentee_readiness", "participant_id", "email", "submitted_at"),
         rows,
     )
     wal = Path(sa.make_url(sample_copy).database + "-wal")
