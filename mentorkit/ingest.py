@@ -240,8 +240,8 @@ def _goal_update_rows(cx: _Context) -> Resolved:
     return out, errors
 
 
-def _person_rows(cx: _Context) -> Resolved:
-    """An answer by a person (by id or e-mail), about nothing or about their pair."""
+def _answer_by_person(cx: _Context) -> tuple[pd.DataFrame, list[pd.Series], pd.Series]:
+    """An answer by a person named by id or e-mail, of the instrument's role; also returns their roles."""
     f, idx, instrument, roster = cx.frame, cx.frame.index, cx.instrument, cx.roster
     _require_columns(f, ["submitted_at", *cx.items_needed], cx.name, any_of=PERSON_COLUMNS)
     person, person_err = resolve_people(_text(f, "participant_id"), _text(f, "email"), roster)
@@ -253,25 +253,31 @@ def _person_rows(cx: _Context) -> Resolved:
         errors.append(clean.explain(wrong_role, why, person, role))
     sub, sub_err = clean.clean_datetime(f["submitted_at"], "submitted_at")
     errors += [sub_err, _missing(sub, "submitted_at")]
-    if instrument.subject == "pair":
-        assert cx.all_pairs is not None  # read for every instrument about a pair or goal
-        pair_ids, pair_err = _resolve_pairs(person, role, _text(f, "about"), roster, cx.all_pairs)
-        errors.append(pair_err)
-    else:
-        pair_ids = pd.Series(pd.NA, index=idx, dtype="Float64")
     out = pd.DataFrame(
-        {
-            "participant_id": person,
-            "goal_id": pd.Series(pd.NA, index=idx, dtype="string"),
-            "submitted_at": sub,
-            "pair_id": pair_ids,
-        },
+        {"participant_id": person, "goal_id": pd.Series(pd.NA, index=idx, dtype="string"), "submitted_at": sub},
         index=idx,
     )
+    return out, errors, role
+
+
+def _person_rows(cx: _Context) -> Resolved:
+    """An answer about the person themself (the readiness checklists)."""
+    out, errors, _role = _answer_by_person(cx)
+    out["pair_id"] = pd.Series(pd.NA, index=out.index, dtype="Float64")
     return out, errors
 
 
-def _goal_checks(out: pd.DataFrame) -> list[pd.Series]:
+def _pair_rows(cx: _Context) -> Resolved:
+    """An answer about the person's mentoring pair (the check-in): found from their role and ``about``."""
+    out, errors, role = _answer_by_person(cx)
+    assert cx.all_pairs is not None  # read for every instrument about a pair or goal
+    pair_ids, pair_err = _resolve_pairs(out["participant_id"], role, _text(cx.frame, "about"), cx.roster, cx.all_pairs)
+    errors.append(pair_err)
+    out["pair_id"] = pair_ids
+    return out, errors
+
+
+def _goal_dates(out: pd.DataFrame) -> list[pd.Series]:
     """After item cleaning, a goal's dates: the target not before the start, which also dates the row."""
     out["submitted_at"] = out["submitted_at"].fillna(out["start_date"])
     return [clean.explain((out["target_date"] < out["start_date"]).fillna(False), "target_date is before start_date")]
@@ -281,11 +287,11 @@ def _goal_checks(out: pd.DataFrame) -> list[pd.Series]:
 RESOLVERS: dict[str, Resolver] = {
     "goals": _goal_rows,
     "goal": _goal_update_rows,
-    "pair": _person_rows,
+    "pair": _pair_rows,
     "none": _person_rows,
 }
-# checks that need the cleaned items, by instrument id
-ITEM_CHECKS: dict[str, Callable[[pd.DataFrame], list[pd.Series]]] = {"goals": _goal_checks}
+# rules that need the cleaned items, by instrument id: they may complete columns and return reasons
+AFTER_ITEMS: dict[str, Callable[[pd.DataFrame], list[pd.Series]]] = {"goals": _goal_dates}
 
 
 def resolver_for(instrument: ins.Instrument) -> Resolver:
@@ -325,8 +331,8 @@ def _finish_rows(
         errors.append(errs)
         if item.required:
             errors.append(clean.explain(values.isna() & errs.isna(), f"{item.id} is required"))
-    if instrument.id in ITEM_CHECKS:
-        errors += ITEM_CHECKS[instrument.id](out)
+    if instrument.id in AFTER_ITEMS:
+        errors += AFTER_ITEMS[instrument.id](out)
     if instrument.scoring in ("readiness", "checkin"):
         scored = [i.id for i in instrument.scored_items]
         errors.append(clean.explain(out[scored].notna().sum(axis=1) == 0, "no answers"))

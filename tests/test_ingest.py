@@ -264,7 +264,7 @@ def test_each_instrument_has_a_resolver_chosen_by_id_then_subject():
     assert chosen == {
         "mentor_readiness": "_person_rows",  # subject none
         "mentee_readiness": "_person_rows",
-        "checkin": "_person_rows",  # subject pair: the pair found from the person and "about"
+        "checkin": "_pair_rows",  # subject pair: the pair found from the person and "about"
         "goals": "_goal_rows",  # its own entry, by id
         "goal_updates": "_goal_update_rows",  # subject goal
     }
