@@ -148,7 +148,7 @@ def _dedupe_keys(frame: pd.DataFrame, instrument: ins.Instrument, keyed: pd.Seri
 
 
 @dataclass(frozen=True)
-class _Context:
+class ResolverInput:
     """What every resolver may use: the rows, their instrument, the store and the roster rows they name."""
 
     frame: pd.DataFrame
@@ -164,10 +164,10 @@ class _Context:
 
 
 Resolved = tuple[pd.DataFrame, list[pd.Series]]  # participant_id, pair_id, goal_id, submitted_at; reasons
-Resolver = Callable[[_Context], Resolved]
+Resolver = Callable[[ResolverInput], Resolved]
 
 
-def _goal_rows(cx: _Context) -> Resolved:
+def _goal_rows(cx: ResolverInput) -> Resolved:
     """The mentoring agreement: a goal named by its pair's mentor_id and mentee_id."""
     f, idx = cx.frame, cx.frame.index
     _require_columns(f, ["goal_id", "mentor_id", "mentee_id", *cx.items_needed], cx.name)
@@ -213,7 +213,7 @@ def _goal_rows(cx: _Context) -> Resolved:
     return out, errors
 
 
-def _goal_update_rows(cx: _Context) -> Resolved:
+def _goal_update_rows(cx: ResolverInput) -> Resolved:
     """A goal update: a known goal, reported by one side of its pair."""
     f, idx = cx.frame, cx.frame.index
     _require_columns(f, ["goal_id", "reported_by", "reported_at", *cx.items_needed], cx.name)
@@ -240,7 +240,7 @@ def _goal_update_rows(cx: _Context) -> Resolved:
     return out, errors
 
 
-def _answer_by_person(cx: _Context) -> tuple[pd.DataFrame, list[pd.Series], pd.Series]:
+def _answer_by_person(cx: ResolverInput) -> tuple[pd.DataFrame, list[pd.Series], pd.Series]:
     """An answer by a person named by id or e-mail, of the instrument's role; also returns their roles."""
     f, idx, instrument, roster = cx.frame, cx.frame.index, cx.instrument, cx.roster
     _require_columns(f, ["submitted_at", *cx.items_needed], cx.name, any_of=PERSON_COLUMNS)
@@ -260,14 +260,14 @@ def _answer_by_person(cx: _Context) -> tuple[pd.DataFrame, list[pd.Series], pd.S
     return out, errors, role
 
 
-def _person_rows(cx: _Context) -> Resolved:
+def _person_rows(cx: ResolverInput) -> Resolved:
     """An answer about the person themself (the readiness checklists)."""
     out, errors, _role = _answer_by_person(cx)
     out["pair_id"] = pd.Series(pd.NA, index=out.index, dtype="Float64")
     return out, errors
 
 
-def _pair_rows(cx: _Context) -> Resolved:
+def _pair_rows(cx: ResolverInput) -> Resolved:
     """An answer about the person's mentoring pair (the check-in): found from their role and ``about``."""
     out, errors, role = _answer_by_person(cx)
     assert cx.all_pairs is not None  # read for every instrument about a pair or goal
@@ -309,7 +309,7 @@ def prepare_submissions(
     f = canon.frame
     roster = _roster_index(conn, f)
     all_pairs = store.read_all_pairs(conn) if instrument.subject != "none" else None
-    cx = _Context(f, instrument, conn, name, roster, all_pairs)
+    cx = ResolverInput(f, instrument, conn, name, roster, all_pairs)
     errors: list[pd.Series] = []
     if "_reject" in f.columns:  # the source knows this row is not an answer (e.g. a survey preview)
         errors.append(f["_reject"].astype("string"))
