@@ -96,8 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     fg = sub.add_parser("forget", parents=[db], help="erase a person's personal data (right to erasure)")
     fg.add_argument("--email", required=True, help="the person's e-mail address")
 
-    fm = sub.add_parser("forms", parents=[db], help="serve the collection forms with Voilà on localhost")
+    fm = sub.add_parser("forms", parents=[db], help="serve the collection forms to participants (Solara's server)")
+    fm.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on (default 127.0.0.1)")
     fm.add_argument("--port", type=int, default=8866, metavar="N")
+    fm.add_argument("--base-url", default="/", metavar="PATH", help="URL path behind a reverse proxy, e.g. /mentoring/")
+    fm.add_argument("--capacity", type=int, default=60, metavar="N", help="open forms before the busy page (60)")
+    fm.add_argument(
+        "--session-timeout", type=int, default=600, metavar="S", help="free a form its page left silently (600 s)"
+    )
+    fm.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate (PEM)")
+    fm.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
     fm.add_argument("--no-browser", action="store_true", help="do not open a browser")
     fm.add_argument(
         "--allow-email-login",
@@ -271,7 +279,16 @@ def cmd_forms(args: argparse.Namespace) -> int:
     from . import serve
 
     return serve.serve(
-        port=args.port, db=args.db, open_browser=not args.no_browser, allow_email_login=args.allow_email_login
+        port=args.port,
+        db=args.db,
+        open_browser=not args.no_browser,
+        host=args.host,
+        base_url=args.base_url,
+        allow_email_login=args.allow_email_login,
+        capacity=args.capacity,
+        session_timeout=args.session_timeout,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
 
 

@@ -21,11 +21,41 @@ from sqlalchemy.engine import Engine
 from . import ingest, links, score, store
 from . import instruments as ins
 from .errors import MentorkitError
+from .settings import DEFAULT as SETTINGS
 
-STYLE = (
-    "<style>.mk-error{color:#c62828;font-weight:600}.mk-ok{color:#2e7d32}.mk-receipt{font-family:monospace}"
-    ".mk-q{margin-top:14px}.mk-problem .mk-error{font-size:90%}.mk-forms li{margin:10px 0;font-size:110%}</style>"
-)
+STYLE = """<style>
+.mk-page{max-width:42rem;margin:0 auto;padding:8px clamp(10px,4vw,16px) 48px;box-sizing:border-box;width:100%;
+  font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:17px;line-height:1.5;color:#1f2933}
+.mk-page h1{font-size:clamp(1.35rem,6vw,1.6rem);margin:.2em 0}.mk-page .mk-programme{color:#3e4c59;margin:0;font-size:.95rem}
+.mk-page a{color:#0b4f8a}.mk-page a:focus,.mk-page button:focus,.mk-page input:focus,.mk-page select:focus,
+.mk-page textarea:focus{outline:3px solid #f0b429;outline-offset:2px}
+.mk-error{color:#b71c1c;font-weight:600}.mk-ok{color:#1b5e20}.mk-receipt{font-family:monospace;font-size:1.2rem}
+.mk-item{border-top:1px solid #d9e2ec;padding:14px 0 6px;width:100%}
+.mk-page .widget-inline-hbox,.mk-page .widget-radio,.mk-page .widget-textarea{flex-direction:column;align-items:stretch;
+  width:100%;height:auto}
+.mk-page .widget-label{width:auto!important;max-width:none;white-space:normal;text-align:left;height:auto;
+  line-height:1.45;font-size:17px;color:#1f2933;overflow:visible}
+.mk-item .widget-label{font-weight:600;margin-bottom:6px}.mk-qno{font-size:.85rem;color:#52606d}
+.mk-page .widget-radio-box{flex-direction:row;flex-wrap:wrap;gap:8px;height:auto}
+.mk-page .widget-radio-box label{display:flex;align-items:center;gap:8px;min-height:44px;min-width:88px;
+  padding:4px 14px;border:1px solid #9aa5b1;border-radius:8px;box-sizing:border-box;font-size:17px;line-height:1.3;
+  margin:0;cursor:pointer;background:#fff;color:#1f2933}
+.mk-page .widget-radio-box input{width:20px;height:20px;margin:0}
+.mk-page .widget-radio-box label:has(input:checked){border-color:#0b4f8a;background:#e6f0fa}
+.mk-likert .widget-radio-box{flex-direction:column}
+.mk-page input[type=text],.mk-page input[type=email],.mk-page select,.mk-page textarea,.mk-page input[type=date]{
+  min-height:44px;font-size:17px;width:100%;max-width:100%;box-sizing:border-box}
+.mk-page .widget-text,.mk-page .widget-dropdown,.mk-page .widget-datepicker,.mk-page .widget-textarea{width:100%}
+.mk-page button.jupyter-button{min-height:48px;min-width:120px;font-size:17px;padding:0 20px;border-radius:8px}
+.mk-page button.mod-primary{background:#0b4f8a;color:#fff}.mk-page button.jupyter-button{width:auto}
+.mk-buttons.mk-sent{order:1;margin-top:12px}
+.mk-progress{position:sticky;top:0;z-index:2;background:#fff;padding:6px 0;font-weight:600;color:#3e4c59}
+.mk-progress-bar{height:6px;background:#d9e2ec;border-radius:3px;overflow:hidden;margin-top:4px}
+.mk-progress-bar span{display:block;height:100%;background:#0b4f8a}
+.mk-done{border:2px solid #1b5e20;border-radius:10px;padding:16px 20px;background:#f1f8f1}
+.mk-problem .mk-error{font-size:95%}.mk-forms{padding-left:1.2em}.mk-forms li{margin:14px 0;font-size:110%}
+.mk-forms a{display:inline-block;min-height:44px;line-height:44px}
+</style>"""
 
 
 def _style() -> widgets.HTML:
@@ -103,27 +133,39 @@ class InstrumentForm:
         self.sent = False
         self._saving = False
         self.last_result: ingest.ImportResult | None = None
+        self.buttons = widgets.HBox()
+        self.buttons.add_class("mk-buttons")
 
-        self.title = widgets.HTML(f"<h2>{_esc(self.instrument.title)}</h2><p>{_esc(self.instrument.description)}</p>")
+        self.title = widgets.HTML(
+            f"<p class='mk-programme'>{_esc(SETTINGS.programme_name)}</p>"
+            f"<h1>{_esc(self.instrument.title)}</h1><p>{_esc(self.instrument.description)}</p>"
+        )
+        self.progress = widgets.HTML()
+        self.progress.add_class("mk-progress")
         self.who_box = widgets.VBox()
         self.who_message = widgets.HTML()
         self.subject_box = widgets.VBox()
         self.controls: dict[str, widgets.ValueWidget] = {}
         self.problems: dict[str, widgets.HTML] = {}
-        item_rows = []
+        item_rows: list[widgets.Widget] = []
         for item in self.instrument.items:
             if self.instrument.id == "goals" and item.id in ("agreed_by_mentor", "agreed_by_mentee"):
                 continue
             control = _control_for(item)
+            # the question is the control's own label (tied to its input), above it, full width
+            control.description = item.text + (" (optional)" if item.optional else "")
+            control.style.description_width = "initial"
+            control.observe(lambda _c: self._update_progress(), names="value")
             problem = widgets.HTML(layout=widgets.Layout(min_height="0"))
             problem.add_class("mk-problem")
             self.controls[item.id] = control
             self.problems[item.id] = problem
-            label = widgets.HTML(
-                f"<div class='mk-q'><b>{_esc(item.text)}</b>{'' if not item.optional else ' <i>(optional)</i>'}</div>"
-            )
-            row = widgets.VBox([label, control, problem])
+            number = widgets.HTML(f"<span class='mk-qno' aria-hidden='true'>Question {len(item_rows) + 1}</span>")
+            row = widgets.VBox([number, control, problem])
             row.add_class(f"mk-item-{item.id}")
+            row.add_class("mk-item")
+            if item.kind == "likert5":
+                row.add_class("mk-likert")
             item_rows.append(row)
         self.agree = widgets.Checkbox(description="I agree to this goal", value=True, indent=False)
         self.agree.add_class("mk-agree")
@@ -307,8 +349,24 @@ class InstrumentForm:
 
     def _show_form(self, visible: bool) -> None:
         display = None if visible else "none"
-        for w in (self.subject_box, self.items_box, self.submit_button):
+        for w in (self.subject_box, self.items_box, self.submit_button, self.progress):
             w.layout.display = display
+        if visible:
+            self._update_progress()
+
+    def counted_items(self) -> list[str]:
+        """The questions the progress line counts (every one not marked optional)."""
+        return [i.id for i in self.instrument.items if i.id in self.controls and not i.optional]
+
+    def _update_progress(self) -> None:
+        """The "7 of 11 answered" line, with a bar."""
+        counted = self.counted_items()
+        done = sum(1 for i in counted if _answered(self.controls[i].value))
+        share = 100 * done // len(counted) if counted else 100
+        self.progress.value = (
+            f"<div role='status' aria-live='polite'>{done} of {len(counted)} answered</div>"
+            f"<div class='mk-progress-bar' aria-hidden='true'><span style='width:{share}%'></span></div>"
+        )
 
     def check(self) -> tuple[dict[str, str], list[str]]:
         """Problems per item (shown next to the control) and the unanswered optional-to-confirm items."""
@@ -421,11 +479,15 @@ class InstrumentForm:
             return result
         self.sent = True
         receipt = f"MK-{result.receipts[0]}" if result.receipts else "already received"
+        self._show_form(False)  # the confirmation page: the receipt, nothing left to press by mistake
+        self.confirm_partial.layout.display = "none"
         self.status.value = (
-            f"<p class='mk-ok'>Thank you — your answers are saved. Receipt: "
-            f"<b class='mk-receipt'>{_esc(receipt)}</b></p>"
+            f"<div class='mk-done' role='status'><h2 class='mk-ok'>Thank you — your answers are saved.</h2>"
+            f"<p>Receipt: <b class='mk-receipt'>{_esc(receipt)}</b></p>"
+            f"<p>Keep it if you want to refer to this answer later. You can close this page.</p></div>"
         )
         self.new_button.layout.display = None
+        self.buttons.add_class("mk-sent")  # the confirmation first, the "New response" button below it
         return result
 
     def reset(self) -> None:
@@ -438,7 +500,9 @@ class InstrumentForm:
         self.sent = False
         self.submit_button.disabled = False
         self.new_button.layout.display = "none"
+        self.buttons.remove_class("mk-sent")
         self.status.value = ""
+        self._show_form(self.person is not None)
 
     def widget(self) -> widgets.Widget:
         """The whole form."""
@@ -446,15 +510,18 @@ class InstrumentForm:
             [
                 _style(),
                 self.title,
+                self.progress,
                 self.who_box,
                 self.subject_box,
                 self.items_box,
                 self.confirm_partial,
-                widgets.HBox([self.submit_button, self.new_button]),
+                self.buttons,
                 self.status,
             ]
         )
+        self.buttons.children = [self.submit_button, self.new_button]
         box.add_class("mk-form")
+        box.add_class("mk-page")
         return box
 
 
@@ -465,7 +532,7 @@ def _control_for(item: ins.Item) -> widgets.ValueWidget:
         labels = ins.likert_labels()
         return widgets.RadioButtons(options=[(f"{v} – {labels[v]}", str(v)) for v in sorted(labels)], index=None)
     if item.kind == "percent":
-        return widgets.IntSlider(value=0, min=0, max=100, step=5, description="%")
+        return widgets.BoundedIntText(value=0, min=0, max=100, step=5)  # a labelled number field (0–100 %)
     if item.kind == "choice":
         return widgets.Dropdown(options=[(c.replace("_", " ").capitalize(), c) for c in item.choices], value=None)
     if item.kind == "date":
@@ -473,8 +540,12 @@ def _control_for(item: ins.Item) -> widgets.ValueWidget:
     return widgets.Textarea(value="", placeholder="", layout=widgets.Layout(width="100%"))
 
 
+def _answered(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
 def _empty_value(control: widgets.ValueWidget) -> object:
-    if isinstance(control, widgets.IntSlider):
+    if isinstance(control, widgets.BoundedIntText):
         return 0
     if isinstance(control, widgets.Textarea):
         return ""
@@ -494,9 +565,16 @@ def landing() -> widgets.VBox:
         f"<br><small>{_esc(ins.get(f).description)}</small></li>"
         for f in FORM_ORDER
     )
-    return widgets.VBox(
-        [_style(), widgets.HTML(f"<h1>Mentoring programme</h1><p>Choose a form:</p><ul class='mk-forms'>{links}</ul>")]
+    page = widgets.VBox(
+        [
+            _style(),
+            widgets.HTML(
+                f"<h1>{_esc(SETTINGS.programme_name)}</h1><p>Choose a form:</p><ul class='mk-forms'>{links}</ul>"
+            ),
+        ]
     )
+    page.add_class("mk-page")
+    return page
 
 
 INVALID_LINK = "This link is not valid any more: ask your programme lead for a new one."
@@ -514,8 +592,11 @@ def email_login_allowed() -> bool:
 
 def notice(text: str) -> widgets.VBox:
     """A plain page with one message and nothing else."""
-    page = widgets.VBox([_style(), widgets.HTML(f"<h1>Mentoring programme</h1><p class='mk-notice'>{_esc(text)}</p>")])
+    page = widgets.VBox(
+        [_style(), widgets.HTML(f"<h1>{_esc(SETTINGS.programme_name)}</h1><p class='mk-notice'>{_esc(text)}</p>")]
+    )
     page.add_class("mk-plain")
+    page.add_class("mk-page")
     return page
 
 

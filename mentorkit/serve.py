@@ -1,47 +1,303 @@
-"""`mentorkit forms`: the collection forms served by Voilà on localhost."""
+"""`mentorkit forms`: the collection forms served to participants by Solara's server, in one process.
+
+Every page view is a virtual kernel inside this one process (no kernel process per view): a few
+MB and ~0.15 s of CPU each, freed when the page closes or, for a page that went away without
+saying so, after ``session_timeout``. Past ``capacity`` open forms a participant gets a small
+"busy, retrying…" page that reloads by itself. SIGTERM and SIGINT stop the server within
+seconds; nothing else is started. The page's front-end (Solara's app, Font Awesome, RequireJS)
+is served from a local folder that ``scripts/fetch-form-assets`` fills from npm.
+"""
 
 from __future__ import annotations
 
+import html
+import ipaddress
 import os
-import subprocess
+import re
+import socket
 import sys
+import threading
+import time
+import warnings
+import webbrowser
+from collections import deque
+from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
+from typing import Any
 
 from . import store
 from .errors import UsageError
+from .settings import DEFAULT as SETTINGS
 
-LANDING = Path(__file__).resolve().parent.parent / "notebooks" / "collect" / "index.ipynb"
+# the npm packages the installed Solara's page loads (vue 3, ipywidgets 8); a test checks that
+# Solara's page template names exactly these, so a Solara upgrade cannot silently go online
+ASSET_PACKAGES = ("@widgetti/solara-vuetify3-app@5.2.0", "font-awesome@4.5.0", "requirejs@2.3.6")
+ASSET_FILES = (
+    "@widgetti/solara-vuetify3-app@5.2.0/dist/solara-vuetify-app8.min.js",
+    "@widgetti/solara-vuetify3-app@5.2.0/dist/main8.css",
+    "@widgetti/solara-vuetify3-app@5.2.0/dist/fonts.css",
+    "font-awesome@4.5.0/css/font-awesome.min.css",
+    "requirejs@2.3.6/require.js",
+)
+FETCH_HINT = "scripts/fetch-form-assets (needs npm)"
+ADMIT_WINDOW = 15.0  # seconds a page view counts against capacity before its form connects
+STOP_DEADLINE = 8.0  # seconds after SIGTERM/SIGINT before the process exits whatever is left
+PAGE = "mentorkit.formspage"
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 
 
-def voila_command(port: int, open_browser: bool = False) -> list[str]:
-    """The Voilà command line: the landing notebook, loopback only, no code, no tracebacks."""
-    return [
-        sys.executable,
-        "-m",
-        "voila",
-        str(LANDING),
-        f"--port={port}",
-        "--Voila.ip=127.0.0.1",
-        "--Voila.port_retries=0",
-        "--strip_sources=True",
-        "--show_tracebacks=False",
-        "--theme=light",
-        f"--Voila.open_browser={open_browser}",
-        "--VoilaConfiguration.file_allowlist=[]",
-    ]
+def assets_dir() -> Path:
+    """Where the page's front-end files are served from (``MENTORKIT_FORMS_ASSETS`` or the venv)."""
+    env = os.environ.get("MENTORKIT_FORMS_ASSETS")
+    return Path(env) if env else Path(sys.prefix) / "share" / "mentorkit" / "web-assets"
 
 
-def serve(port: int = 8866, db: str | None = None, open_browser: bool = True, allow_email_login: bool = False) -> int:
-    """Run Voilà until interrupted; the forms use the store given by ``db`` (or the default)."""
+def missing_assets(folder: Path | None = None) -> list[str]:
+    """The front-end files not in ``folder`` (empty when the forms can be served offline)."""
+    folder = folder or assets_dir()
+    return [f for f in ASSET_FILES if not (folder / f).is_file()]
+
+
+def root_path(base_url: str) -> str:
+    """``/mentoring/`` → ``/mentoring``; ``/`` → ``""``. Only a plain URL path is accepted."""
+    path = base_url.strip()
+    if not path.startswith("/") or not re.fullmatch(r"[A-Za-z0-9._~/-]*", path) or "//" in path or "/." in path:
+        raise UsageError(f"--base-url must be a URL path such as /mentoring/, not {base_url!r}")
+    return path.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def proxy_warning(host: str, tls: bool) -> str | None:
+    """The warning for a non-loopback address served without TLS, else None."""
+    if is_loopback(host) or tls:
+        return None
+    return (
+        f"mentorkit: warning: serving the forms on {host} without TLS: anyone on the network can read the "
+        "answers in transit. Keep --host 127.0.0.1 behind a reverse proxy with TLS (README: "
+        "'Offering the forms to participants'), or pass --tls-cert and --tls-key."
+    )
+
+
+def busy_page(retry_seconds: int = 5) -> str:
+    """The friendly page shown past capacity: it retries by itself."""
+    name = html.escape(SETTINGS.programme_name)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="{retry_seconds}">
+<title>{name}: busy, retrying…</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;
+color:#1f2933;line-height:1.5}}h1{{font-size:1.4rem}}.mk-busy{{font-size:1.1rem}}</style></head>
+<body><main><h1>{name}</h1>
+<p class="mk-busy" role="status">Many people are answering right now. Busy, retrying… Your form
+opens by itself in a few seconds; please keep this page open.</p>
+<p><a href="">Try again now</a></p></main>
+<script>setTimeout(function(){{location.reload()}}, {retry_seconds * 1000});</script>
+</body></html>"""
+
+
+class Gate:
+    """ASGI wrapper: serves under the base path, and answers past capacity with the busy page."""
+
+    def __init__(self, app: ASGIApp, root: str, capacity: int, live: Callable[[], int]) -> None:
+        self.app, self.root, self.capacity, self.live = app, root, capacity, live
+        self.admitted: deque[float] = deque()
+        self.lock = threading.Lock()
+
+    def admit(self) -> bool:
+        """Count a page view; False when open forms plus recent views reach capacity."""
+        now = time.monotonic()
+        with self.lock:
+            while self.admitted and now - self.admitted[0] > ADMIT_WINDOW:
+                self.admitted.popleft()
+            if self.live() + len(self.admitted) >= self.capacity:
+                return False
+            self.admitted.append(now)
+            return True
+
+    async def __call__(
+        self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
+    ) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        path: str = scope["path"]
+        if self.root:
+            if path == self.root and scope["type"] == "http":  # /mentoring?form=…&t=… → /mentoring/?form=…&t=…
+                query: bytes = scope.get("query_string", b"")
+                location = (self.root + "/").encode() + (b"?" + query if query else b"")
+                return await _respond(send, 308, b"", [(b"location", location)])
+            if not path.startswith(self.root + "/"):
+                return await _respond(send, 404, b"Not found", [(b"content-type", b"text/plain")])
+            scope = {**scope, "root_path": self.root}
+        page = path[len(self.root) :] == "/"
+        if scope["type"] == "http" and scope["method"] == "GET" and page and not self.admit():
+            headers = [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"retry-after", b"5"),
+                (b"cache-control", b"no-store"),
+            ]
+            return await _respond(send, 503, busy_page().encode(), headers)
+        return await self.app(scope, receive, send)
+
+
+async def _respond(
+    send: Callable[[Any], Awaitable[None]], status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _solara_env(root: str, session_timeout: int) -> dict[str, str]:
+    """Solara's settings (read when it is imported): offline, quiet, production, our page."""
+    return {
+        "SOLARA_APP": PAGE,
+        "SOLARA_MODE": "production",
+        "SOLARA_ROOT_PATH": root,
+        "SOLARA_ASSETS_PROXY": "True",
+        "SOLARA_ASSETS_PROXY_CACHE_DIR": str(assets_dir()),
+        "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",  # never reached: every file is in the folder above
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        "SOLARA_THEME_LOADER": "plain",
+        "SOLARA_THEME_SHOW_BANNER": "False",
+        "SOLARA_THEME_TITLE": SETTINGS.programme_name,
+        "SOLARA_THEME_VARIANT": "light",
+        "SOLARA_KERNEL_CULL_TIMEOUT": f"{session_timeout}s",
+        "SOLARA_SERVER_HTTP_GZIP": "True",
+    }
+
+
+def _check_port(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def serve(
+    port: int = 8866,
+    db: str | None = None,
+    open_browser: bool = True,
+    *,
+    host: str = "127.0.0.1",
+    base_url: str = "/",
+    allow_email_login: bool = False,
+    capacity: int = 60,
+    session_timeout: int = 600,
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
+) -> int:
+    """Serve the forms until SIGTERM or SIGINT; they use the store given by ``db`` (or the default)."""
     if not 1 <= port <= 65535:
         raise UsageError(f"not a port number: {port}")
-    if not LANDING.is_file():
-        raise UsageError(f"the forms notebook is missing: {LANDING}")
+    if capacity < 1 or session_timeout < 10:
+        raise UsageError("--capacity must be at least 1 and --session-timeout at least 10 seconds")
+    if bool(tls_cert) != bool(tls_key):
+        raise UsageError("--tls-cert and --tls-key go together")
+    root = root_path(base_url)
+    missing = missing_assets()
+    if missing:
+        raise UsageError(f"the forms' web assets are missing from {assets_dir()}: run {FETCH_HINT}")
     url = db or store.default_url()
     store.connect(url, create=False)  # one clear error now if the store is unreachable
-    env = {**os.environ, "MENTORKIT_DB": url}
-    print(f"serving the forms on http://127.0.0.1:{port}/ (Ctrl-C to stop)", flush=True)
-    try:
-        return subprocess.call(voila_command(port, open_browser), env=env)
-    except KeyboardInterrupt:
-        return 0
+    warning = proxy_warning(host, bool(tls_cert))
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    _check_port(host, port)
+
+    os.environ.update(_solara_env(root, session_timeout))
+    os.environ["MENTORKIT_DB"] = url
+    if allow_email_login:
+        os.environ["MENTORKIT_FORMS_EMAIL_LOGIN"] = "1"
+    else:
+        os.environ.pop("MENTORKIT_FORMS_EMAIL_LOGIN", None)
+    # lax cookies are right for a page that is never embedded in another site's frame
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+    import uvicorn
+    from solara.server import kernel_context
+    from solara.server.starlette import app as solara_app
+
+    _page_template()
+    gate = Gate(solara_app, root, capacity, lambda: len(kernel_context.contexts))
+    config = uvicorn.Config(
+        gate,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=3,
+        ssl_certfile=tls_cert,
+        ssl_keyfile=tls_key,
+        lifespan="on",
+    )
+    server = _Server(config)
+    shown = f"{'https' if tls_cert else 'http'}://{host if ':' not in host else f'[{host}]'}:{port}{root}/"
+    print(f"serving the forms on {shown} (Ctrl-C to stop)", flush=True)
+    if open_browser:
+        threading.Timer(1.5, webbrowser.open, args=(shown,)).start()
+    server.run()
+    return 0
+
+
+def _page_template() -> None:
+    """Solara's page template with zoom allowed and the language set (axe: meta-viewport, html-has-lang)."""
+    import jinja2
+    from solara.server import server as solara_server
+
+    folder = Path(solara_server.__file__).parent / "templates"
+    text = (folder / "solara.html.j2").read_text(encoding="utf-8")
+    fixed = text.replace(", maximum-scale=1, user-scalable=no, minimal-ui", "").replace("<html>", '<html lang="en">', 1)
+    if fixed.count('lang="en"') != 1 or "user-scalable=no" in fixed:
+        raise UsageError("this Solara's page template is not the one mentorkit knows: reinstall mentorkit's solara")
+    loader = jinja2.ChoiceLoader([jinja2.DictLoader({"solara.html.j2": fixed}), jinja2.FileSystemLoader(str(folder))])
+    env = jinja2.Environment(loader=loader, autoescape=True)
+    solara_server.get_jinja_env = lambda app_name: env  # type: ignore[assignment]
+
+
+class _Server:
+    """uvicorn's server, with a deadline: once asked to stop, the process is gone within seconds."""
+
+    def __init__(self, config: Any) -> None:
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            def handle_exit(self, sig: int, frame: Any) -> None:
+                if not self.should_exit:
+                    deadline = threading.Timer(STOP_DEADLINE, os._exit, args=(0,))
+                    deadline.daemon = True
+                    deadline.start()
+                super().handle_exit(sig, frame)
+
+        self.server = Server(config)
+
+    def run(self) -> None:
+        self.server.run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m mentorkit.serve assets-dir|asset-packages``: what the fetch script needs."""
+    what = (argv if argv is not None else sys.argv[1:]) or [""]
+    if what[0] == "assets-dir":
+        print(assets_dir())
+    elif what[0] == "asset-packages":
+        print("\n".join(ASSET_PACKAGES))
+    else:
+        print("usage: python -m mentorkit.serve assets-dir|asset-packages", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -25,6 +25,7 @@ class Settings:
     link_expiry_days: int = 30  # personal links expire after this many days unless told otherwise
     reliability_min_n: int = 10
     reliability_reference: float = 0.7
+    programme_name: str = "Mentoring programme"  # shown at the top of every participant form
 
 
 DEFAULT = Settings()

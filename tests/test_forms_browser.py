@@ -1,67 +1,36 @@
-"""End to end: `mentorkit forms` (Voilà) driven in Debian's Chromium with playwright."""
+"""End to end: `mentorkit forms` (Solara's server) driven in Debian's Chromium with playwright."""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from mentorkit import store
+from mentorkit import forms, links, store
 
-pytestmark = [pytest.mark.browser, pytest.mark.kernel]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from .formserver import ARGS, CHROMIUM, form_submissions, need_browser, offline, start_forms, stop
+
+pytestmark = [pytest.mark.browser]
 TIMINGS = Path(os.environ.get("MENTORKIT_TIMINGS", "/tmp/mentorkit-form-timings.json"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+SERIOUS = ("serious", "critical")
 
 
 @pytest.fixture
 def forms_server(sample_copy):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
-    pytest.importorskip("playwright.sync_api")
-    port = free_port()
-    exe = str(Path(sys.executable).parent / "mentorkit")
-    proc = subprocess.Popen(
-        [exe, "forms", "--port", str(port), "--no-browser", "--db", sample_copy],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "voila/static/voila.js", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("mentorkit forms did not start: " + (proc.stdout.read().decode() if proc.stdout else ""))
-            time.sleep(0.25)
+    need_browser()
+    proc, url = start_forms(sample_copy, "--allow-email-login")
     yield url, sample_copy
-    os.killpg(proc.pid, 15)
-    proc.wait(timeout=30)
+    stop(proc)
+
+
+def link_for(participant_id: str, form: str) -> str:
+    token = links.make_token(participant_id, form, datetime.now(UTC) + timedelta(days=7))
+    return links.personal_link("", form, token)
 
 
 def email_of(url: str, pid: str) -> str:
@@ -71,19 +40,20 @@ def email_of(url: str, pid: str) -> str:
         ).scalar_one()
 
 
-def open_form(page, base: str, link: str) -> float:
-    """From the landing page, follow a form's link; seconds until the form can be typed in."""
-    page.goto(base, timeout=60_000)
-    page.get_by_role("link", name=link).click(timeout=60_000)
-    start = time.perf_counter()
-    page.wait_for_selector(".mk-email input", state="visible", timeout=60_000)
-    return time.perf_counter() - start
+def axe_problems(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['nodes'][0]['html'][:120]}" for v in found if v["impact"] in SERIOUS]
 
 
-def who(page, email: str) -> None:
-    page.fill(".mk-email input", email)
-    page.click(".mk-continue")
-    page.wait_for_selector(".mk-hello", timeout=30_000)
+def tab_to(page, selector: str, limit: int = 60) -> None:
+    """Press Tab until the focused element matches ``selector`` (keyboard only, no clicks)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
 
 
 WATCH = """() => {
@@ -105,7 +75,65 @@ def send(page) -> float:
     return (marks["done"] - marks["click"]) / 1000
 
 
-def test_participant_sends_a_readiness_checklist_and_a_checkin(forms_server):
+def test_a_personal_link_on_a_phone_with_the_keyboard_alone_offline_and_accessible(forms_server):
+    from playwright.sync_api import sync_playwright
+
+    base, db = forms_server
+    timings: dict[str, float] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        blocked = offline(page, base)
+        start = time.perf_counter()
+        page.goto(base + link_for("M-LEG-02", "mentor_readiness"), timeout=60_000)
+        page.wait_for_selector(".mk-item-mr01 input", state="visible", timeout=60_000)
+        timings["link_to_interactive_seconds"] = time.perf_counter() - start
+        body = page.inner_text("body")
+        assert "Mentor readiness" in body and "Mentoring programme" in body  # the programme name from settings
+        assert "0 of 11 answered" in body
+        assert "@" not in body and page.locator("input[type=text], input[type=email]").count() == 0  # nothing to type
+        # fits a 390-px screen: nothing wider than the viewport, answers are large touch targets
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        box = page.locator(".mk-item-mr01 .widget-radio-box label").first.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44
+        # each question is the label of its own control
+        question = page.locator(".mk-item-mr01 .widget-radio > label.widget-label").inner_text()
+        assert question.startswith("Do you have specific knowledge")
+        assert axe_problems(page) == []
+
+        # keyboard alone: Tab into each question, Space answers Yes, an arrow key moves to No (question 7)
+        for i in range(1, 12):
+            tab_to(page, f".mk-item-mr{i:02d} input[type=radio]")
+            page.keyboard.press("Space")
+            if i == 7:
+                page.keyboard.press("ArrowDown")
+        page.wait_for_function("document.querySelector('.mk-progress').innerText.includes('11 of 11 answered')")
+        tab_to(page, "button.mk-submit")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".mk-receipt", timeout=30_000)
+        receipt = page.inner_text(".mk-receipt")
+        assert page.locator(".mk-item-mr01").is_hidden()  # the confirmation page replaces the questions
+        assert "Thank you" in page.inner_text(".mk-done")
+        assert axe_problems(page) == []
+        assert blocked == []  # every file came from the forms server
+        browser.close()
+
+    rows = form_submissions(db)
+    assert [(r.instrument, r.participant_id, r.channel) for r in rows] == [("mentor_readiness", "M-LEG-02", "link")]
+    assert receipt == f"MK-{rows[0].submission_id}"
+    with store.connect(db).connect() as conn:
+        got = dict(
+            conn.execute(
+                sa.select(store.answers.c.item_id, store.answers.c.value_num).where(
+                    store.answers.c.submission_id == rows[0].submission_id
+                )
+            ).all()
+        )
+    assert sum(got.values()) == 10 and got["mr07"] == 0.0  # 11 answers: ten Yes (1) and No (0) to question 7
+    TIMINGS.write_text(json.dumps(timings, indent=2))
+
+
+def test_workshop_email_login_checkin_and_a_tampered_link(forms_server):
     from playwright.sync_api import sync_playwright
 
     base, db = forms_server
@@ -113,30 +141,13 @@ def test_participant_sends_a_readiness_checklist_and_a_checkin(forms_server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page()
-        page.route(
-            "**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort()
-        )  # offline: only the local server
-        start = time.perf_counter()
+        blocked = offline(page, base)
         page.goto(base, timeout=60_000)
-        page.get_by_role("link", name="Mentor readiness").wait_for(timeout=60_000)
-        timings["landing_seconds"] = time.perf_counter() - start
-        for name in ("Mentee readiness", "Relationship check-in", "Mentoring agreement", "Goal update"):
-            assert page.get_by_role("link", name=name).count() == 1
-        assert page.locator(".jp-InputArea-editor, .CodeMirror, .cm-editor").count() == 0  # no code in sight
-        assert "mentorkit" not in page.inner_text("body")
-
-        start = time.perf_counter()
-        page.get_by_role("link", name="Mentor readiness").click()
+        page.get_by_role("link", name="Relationship check-in").click(timeout=60_000)
         page.wait_for_selector(".mk-email input", state="visible", timeout=60_000)
-        timings["load_to_interactive_seconds"] = time.perf_counter() - start
-        who(page, email_of(db, "M-LEG-02").upper())
-        for i in range(1, 12):
-            page.locator(f".mk-item-mr{i:02d}").get_by_text("Yes" if i != 7 else "No", exact=True).click()
-        timings["mentor_submit_to_confirmation_seconds"] = send(page)
-        receipt = page.inner_text(".mk-receipt")
-
-        timings["checkin_load_to_interactive_seconds"] = open_form(page, base, "Relationship check-in")
-        who(page, email_of(db, "E-LEG-02"))
+        page.get_by_label("Your e-mail").fill(email_of(db, "E-LEG-02").upper())
+        page.click(".mk-continue")
+        page.wait_for_selector(".mk-hello", timeout=30_000)
         for element in (
             "rc_reciprocity",
             "rc_learning",
@@ -147,34 +158,24 @@ def test_participant_sends_a_readiness_checklist_and_a_checkin(forms_server):
             "rc_development",
         ):
             page.locator(f".mk-item-{element}").get_by_text("4 – Agree", exact=True).click()
-        page.fill(".mk-item-comment textarea", "Good start <script>alert(1)</script>")
+        page.wait_for_function("document.querySelector('.mk-progress').innerText.includes('7 of 7 answered')")
+        page.get_by_label("Anything you would like to add?", exact=False).fill("Good start <script>alert(1)</script>")
         timings["checkin_submit_to_confirmation_seconds"] = send(page)
+
+        good = link_for("M-LEG-02", "mentor_readiness")
+        page.goto(base + good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB"), timeout=60_000)
+        page.get_by_text(forms.INVALID_LINK).wait_for(timeout=60_000)
+        assert page.locator(".mk-item-mr01").count() == 0
+        assert blocked == []
         browser.close()
 
+    rows = form_submissions(db)
+    assert [(r.instrument, r.participant_id, r.channel) for r in rows] == [("checkin", "E-LEG-02", "email")]
     with store.connect(db).connect() as conn:
-        rows = conn.execute(
-            sa.select(store.submissions)
-            .where(store.submissions.c.source == "form")
-            .order_by(store.submissions.c.submission_id)
-        ).all()
-        assert [(r.instrument, r.participant_id) for r in rows] == [
-            ("mentor_readiness", "M-LEG-02"),
-            ("checkin", "E-LEG-02"),
-        ]
-        assert receipt == f"MK-{rows[0].submission_id}"
-        got = dict(
-            conn.execute(
-                sa.select(store.answers.c.item_id, store.answers.c.value_num).where(
-                    store.answers.c.submission_id == rows[0].submission_id
-                )
-            ).all()
-        )
-        assert sum(got.values()) == 10 and got["mr07"] == 0.0
         comment = conn.execute(
             sa.select(store.answers.c.value_text).where(
-                (store.answers.c.submission_id == rows[1].submission_id) & (store.answers.c.item_id == "comment")
+                (store.answers.c.submission_id == rows[0].submission_id) & (store.answers.c.item_id == "comment")
             )
         ).scalar()
-        assert comment == "Good start <script>alert(1)</script>"
-    TIMINGS.write_text(json.dumps(timings, indent=2))
+    assert comment == "Good start <script>alert(1)</script>"
     print(json.dumps(timings))

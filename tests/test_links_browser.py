@@ -15,6 +15,8 @@ import sqlalchemy as sa
 
 from mentorkit import forms, outreach, store
 
+from .formserver import need_assets
+
 pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -38,6 +40,7 @@ def server(sample_copy):
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed (.ci/run installs it)")
     pytest.importorskip("playwright.sync_api")
+    need_assets()  # the forms' front-end (scripts/fetch-form-assets)
     port = free_port()
     exe = str(Path(sys.executable).parent / "mentorkit")
     proc = subprocess.Popen(  # the test's MENTORKIT_HOME is the server's: one link secret
