@@ -24,7 +24,7 @@ from . import io as mkio
 from . import score
 from .errors import UsageError
 from .settings import DEFAULT, Settings
-from .store import CohortData
+from .data import CohortData
 
 SNAPSHOT_VERSION = 1
 FILES = ("changes.md", "changes.html")
