@@ -22,9 +22,9 @@ import pandas as pd
 
 from . import io as mkio
 from . import score
+from .data import CohortData
 from .errors import UsageError
 from .settings import DEFAULT, Settings
-from .store import CohortData
 
 SNAPSHOT_VERSION = 1
 FILES = ("changes.md", "changes.html")

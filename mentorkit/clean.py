@@ -86,7 +86,8 @@ def join_text(columns: list[pd.Series], sep: str) -> list[str]:
     import pyarrow.compute as pc
 
     arrays = [pa.array(c, type=pa.large_string()) for c in columns]
-    return pc.binary_join_element_wise(*arrays, pa.scalar(sep, pa.large_string())).to_pylist()
+    joined: list[str] = pc.binary_join_element_wise(*arrays, pa.scalar(sep, pa.large_string())).to_pylist()
+    return joined
 
 
 def json_records(frame: pd.DataFrame, names: bool = True) -> pd.Series:

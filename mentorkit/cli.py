@@ -377,7 +377,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from . import store
 
-    shown = store._normalize_url(args.db or store.default_url()).render_as_string(hide_password=True)
+    shown = store.normalize_url(args.db or store.default_url()).render_as_string(hide_password=True)
     if args.db_command == "status":
         found = store.current_revision(args.db)
         state = (

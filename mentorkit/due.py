@@ -13,8 +13,8 @@ from datetime import date
 import pandas as pd
 
 from . import score
+from .data import CohortData
 from .settings import DEFAULT, Settings
-from .store import CohortData
 
 READINESS = {"mentor": "mentor_readiness", "mentee": "mentee_readiness"}
 PAIR_FORMS = ("checkin", "goals", "goal_updates")

@@ -12,7 +12,8 @@ class MentorkitError(Exception):
         super().__init__(message)
         self.message = message
 
-    def __reduce__(self):  # picklable across processes (parallel report runs)
+    def __reduce__(self) -> tuple[type[MentorkitError], tuple[str]]:
+        # picklable across processes (parallel report runs)
         return (type(self), (self.message,))
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import html
 import os
 import urllib.parse
-import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import ipywidgets as widgets
@@ -66,7 +65,7 @@ def _style() -> widgets.HTML:
 
 FORM_ORDER = tuple(ins.instruments())  # the order of instruments.yaml
 NEW_GOAL = "__new__"
-GOAL_FIELDS = ("title", "success_criteria", "start_date", "target_date")
+GOAL_FIELDS = ingest.GOAL_FIELDS
 
 
 def _esc(value: object) -> str:
@@ -410,23 +409,16 @@ class InstrumentForm:
         if kind == "goal_updates":
             assert self.goal_picker is not None  # forms about goals have a goal picker
             return {"goal_id": self.goal_picker.value, "reported_by": pid, "reported_at": now, **answers}
-        # the mentoring agreement: this side confirms; the other side's agreement stands only if
-        # the goal's wording is unchanged since they gave it
         goal = self._current_goal()
-        mine = "agreed_by_mentor" if pair["mentor_id"] == pid else "agreed_by_mentee"
-        theirs = "agreed_by_mentee" if mine == "agreed_by_mentor" else "agreed_by_mentor"
-        unchanged = goal is not None and all(_as_cell(goal[f]) == answers[f] for f in GOAL_FIELDS)
-        other = "yes" if goal is not None and unchanged and goal[theirs] == 1 else "no"
-        goal_id = goal["goal_id"] if goal is not None else f"G-{uuid.uuid4().hex[:10].upper()}"
-        return {
-            "goal_id": goal_id,
-            "mentor_id": pair["mentor_id"],
-            "mentee_id": pair["mentee_id"],
-            **answers,
-            mine: "yes" if self.agree.value else "no",
-            theirs: other,
-            "submitted_at": now,
-        }
+        return ingest.agreement_row(
+            person=pid,
+            mentor_id=pair["mentor_id"],
+            mentee_id=pair["mentee_id"],
+            goal=None if goal is None else goal.to_dict(),
+            answers=answers,
+            agree=bool(self.agree.value),
+            now=now,
+        )
 
     def submit(self, _button: object = None) -> ingest.ImportResult | None:
         """Check, then store one submission; a second click while saving or after sending does nothing."""
@@ -481,7 +473,7 @@ class InstrumentForm:
         self._saving = False
         self.last_result = result
         if result.quarantined:
-            reason = pd.read_csv(result.quarantine_file)["reason"].iloc[0] if result.quarantine_file else ""
+            reason = result.reasons[0][1] if result.reasons else ""
             self.submit_button.disabled = False
             self.status.value = f"<p class='mk-error'>Your answers could not be accepted: {_esc(reason)}</p>"
             return result
@@ -560,12 +552,7 @@ def _empty_value(control: widgets.ValueWidget) -> object:
     return None
 
 
-def _as_cell(value: object) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
-        return ""
-    if isinstance(value, pd.Timestamp | datetime | date):
-        return pd.Timestamp(value).strftime("%Y-%m-%d")
-    return str(value).strip()
+_as_cell = ingest.form_cell
 
 
 # --- the web app ---------------------------------------------------------------------------------

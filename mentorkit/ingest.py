@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +41,7 @@ class ImportResult:
     quarantine_file: Path | None = None
     flags: dict[str, int] = field(default_factory=dict)
     receipts: tuple[int, ...] = ()  # submission ids of accepted rows, in row order
+    reasons: tuple[tuple[int, str], ...] = ()  # (row number in the file, reason) of each quarantined row
 
     def summary(self) -> str:
         """The one-line summary the CLI prints."""
@@ -144,117 +147,183 @@ def _dedupe_keys(frame: pd.DataFrame, instrument: ins.Instrument, keyed: pd.Seri
     return content.astype("string")
 
 
+@dataclass(frozen=True)
+class ResolverInput:
+    """What every resolver may use: the rows, their instrument, the store and the roster rows they name."""
+
+    frame: pd.DataFrame
+    instrument: ins.Instrument
+    conn: Connection
+    name: str
+    roster: pd.DataFrame
+    all_pairs: pd.DataFrame | None  # every pair ever matched, for instruments about a pair or goal
+
+    @property
+    def items_needed(self) -> list[str]:
+        return [i.id for i in self.instrument.items if not i.optional]
+
+
+Resolved = tuple[pd.DataFrame, list[pd.Series]]  # participant_id, pair_id, goal_id, submitted_at; reasons
+Resolver = Callable[[ResolverInput], Resolved]
+
+
+def _goal_rows(cx: ResolverInput) -> Resolved:
+    """The mentoring agreement: a goal named by its pair's mentor_id and mentee_id."""
+    f, idx = cx.frame, cx.frame.index
+    _require_columns(f, ["goal_id", "mentor_id", "mentee_id", *cx.items_needed], cx.name)
+    assert cx.all_pairs is not None  # read for every instrument about a pair or goal
+    goal, goal_err = clean.clean_id(f["goal_id"], "goal_id")
+    mentor, mentor_err = clean.clean_id(f["mentor_id"], "mentor_id")
+    mentee, mentee_err = clean.clean_id(f["mentee_id"], "mentee_id")
+    errors = [
+        goal_err,
+        mentor_err,
+        mentee_err,
+        _missing(goal, "goal_id"),
+        _missing(mentor, "mentor_id"),
+        _missing(mentee, "mentee_id"),
+    ]
+    keyed = cx.all_pairs.set_index(["mentor_id", "mentee_id"])["pair_id"]
+    pair_ids = pd.Series(
+        [keyed.get((m, e)) if pd.notna(m) and pd.notna(e) else None for m, e in zip(mentor, mentee, strict=True)],
+        index=idx,
+        dtype="Float64",
+    )
+    errors.append(
+        clean.explain(
+            pair_ids.isna() & mentor.notna() & mentee.notna(),
+            "mentor_id and mentee_id are not a pair on the roster",
+        )
+    )
+    registered = store.read_goals(cx.conn, goal.dropna().unique().tolist()).set_index("goal_id")["pair_id"]
+    other = goal.map(registered).astype("Float64")
+    errors.append(
+        clean.explain(other.notna() & pair_ids.notna() & (other != pair_ids), "goal_id already belongs to another pair")
+    )
+    first_pair = pd.DataFrame({"g": goal, "p": pair_ids}).dropna().drop_duplicates("g").set_index("g")["p"]
+    errors.append(
+        clean.explain(
+            goal.map(first_pair).astype("Float64").ne(pair_ids).fillna(False),
+            "goal_id is used for another pair earlier in the file",
+        )
+    )
+    sub, sub_err = clean.clean_datetime(_text(f, "submitted_at"), "submitted_at")
+    errors.append(sub_err)
+    out = pd.DataFrame({"participant_id": mentee, "pair_id": pair_ids, "goal_id": goal, "submitted_at": sub}, index=idx)
+    return out, errors
+
+
+def _goal_update_rows(cx: ResolverInput) -> Resolved:
+    """A goal update: a known goal, reported by one side of its pair."""
+    f, idx = cx.frame, cx.frame.index
+    _require_columns(f, ["goal_id", "reported_by", "reported_at", *cx.items_needed], cx.name)
+    goal, goal_err = clean.clean_id(f["goal_id"], "goal_id")
+    errors = [goal_err, _missing(goal, "goal_id")]
+    registered = store.read_goals(cx.conn, goal.dropna().unique().tolist()).set_index("goal_id")
+    pair_ids = goal.map(registered["pair_id"]).astype("Float64")
+    errors.append(clean.explain(goal.notna() & pair_ids.isna(), "goal_id {!r} is not a known goal", goal))
+    by = _text(f, "reported_by")
+    is_mail = by.str.contains("@", regex=False).fillna(False)
+    person, person_err = resolve_people(by.where(~is_mail), by.where(is_mail), cx.roster, "reported_by")
+    errors.append(person_err.where(by.notna()))
+    errors.append(_missing(by, "reported_by"))
+    assert cx.all_pairs is not None  # read for every instrument about a pair or goal
+    pairs_by_id = cx.all_pairs.set_index("pair_id")
+    in_pair = [
+        pd.isna(p) or pd.isna(who) or who in (pairs_by_id.at[int(p), "mentor_id"], pairs_by_id.at[int(p), "mentee_id"])
+        for p, who in zip(pair_ids, person, strict=True)
+    ]
+    errors.append(clean.explain(~pd.Series(in_pair, index=idx), "reported_by is not part of the goal's pair"))
+    sub, sub_err = clean.clean_datetime(f["reported_at"], "reported_at")
+    errors += [sub_err, _missing(sub, "reported_at")]
+    out = pd.DataFrame({"participant_id": person, "pair_id": pair_ids, "goal_id": goal, "submitted_at": sub}, index=idx)
+    return out, errors
+
+
+def _answer_by_person(cx: ResolverInput) -> tuple[pd.DataFrame, list[pd.Series], pd.Series]:
+    """An answer by a person named by id or e-mail, of the instrument's role; also returns their roles."""
+    f, idx, instrument, roster = cx.frame, cx.frame.index, cx.instrument, cx.roster
+    _require_columns(f, ["submitted_at", *cx.items_needed], cx.name, any_of=PERSON_COLUMNS)
+    person, person_err = resolve_people(_text(f, "participant_id"), _text(f, "email"), roster)
+    errors = [person_err]
+    role = person.map(roster.set_index("participant_id")["role"]).astype("string")
+    if instrument.role in ins.ROLES:
+        wrong_role = role.notna() & (role != instrument.role)
+        why = f"{{}} is a {{}}; {instrument.title.lower()} is for {instrument.role}s"  # title: instruments.yaml
+        errors.append(clean.explain(wrong_role, why, person, role))
+    sub, sub_err = clean.clean_datetime(f["submitted_at"], "submitted_at")
+    errors += [sub_err, _missing(sub, "submitted_at")]
+    out = pd.DataFrame(
+        {"participant_id": person, "goal_id": pd.Series(pd.NA, index=idx, dtype="string"), "submitted_at": sub},
+        index=idx,
+    )
+    return out, errors, role
+
+
+def _person_rows(cx: ResolverInput) -> Resolved:
+    """An answer about the person themself (the readiness checklists)."""
+    out, errors, _role = _answer_by_person(cx)
+    out["pair_id"] = pd.Series(pd.NA, index=out.index, dtype="Float64")
+    return out, errors
+
+
+def _pair_rows(cx: ResolverInput) -> Resolved:
+    """An answer about the person's mentoring pair (the check-in): found from their role and ``about``."""
+    out, errors, role = _answer_by_person(cx)
+    assert cx.all_pairs is not None  # read for every instrument about a pair or goal
+    pair_ids, pair_err = _resolve_pairs(out["participant_id"], role, _text(cx.frame, "about"), cx.roster, cx.all_pairs)
+    errors.append(pair_err)
+    out["pair_id"] = pair_ids
+    return out, errors
+
+
+def _goal_dates(out: pd.DataFrame) -> list[pd.Series]:
+    """After item cleaning, a goal's dates: the target not before the start, which also dates the row."""
+    out["submitted_at"] = out["submitted_at"].fillna(out["start_date"])
+    return [clean.explain((out["target_date"] < out["start_date"]).fillna(False), "target_date is before start_date")]
+
+
+# one resolver per instrument subject (an instrument id may have its own, as the agreement does)
+RESOLVERS: dict[str, Resolver] = {
+    "goals": _goal_rows,
+    "goal": _goal_update_rows,
+    "pair": _pair_rows,
+    "none": _person_rows,
+}
+# rules that need the cleaned items, by instrument id: they may complete columns and return reasons
+AFTER_ITEMS: dict[str, Callable[[pd.DataFrame], list[pd.Series]]] = {"goals": _goal_dates}
+
+
+def resolver_for(instrument: ins.Instrument) -> Resolver:
+    """The resolver of an instrument: its own by id, else its subject's."""
+    found = RESOLVERS.get(instrument.id) or RESOLVERS.get(instrument.subject)
+    if found is None:
+        raise UsageError(f"no resolver for instrument {instrument.id!r} (subject {instrument.subject!r})")
+    return found
+
+
 def prepare_submissions(
     canon: mkio.Canonical, instrument: ins.Instrument, conn: Connection, name: str = "file"
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Clean rows of an instrument; returns the cleaned frame and, per row, a quarantine reason."""
     f = canon.frame
-    idx = f.index
-    items_needed = [i.id for i in instrument.items if not i.optional]
     roster = _roster_index(conn, f)
     all_pairs = store.read_all_pairs(conn) if instrument.subject != "none" else None
-    out = pd.DataFrame(index=idx)
+    cx = ResolverInput(f, instrument, conn, name, roster, all_pairs)
     errors: list[pd.Series] = []
     if "_reject" in f.columns:  # the source knows this row is not an answer (e.g. a survey preview)
         errors.append(f["_reject"].astype("string"))
-
-    if instrument.id == "goals":
-        _require_columns(f, ["goal_id", "mentor_id", "mentee_id", *items_needed], name)
-        assert all_pairs is not None  # read above: goals are about a pair
-        goal, goal_err = clean.clean_id(f["goal_id"], "goal_id")
-        mentor, mentor_err = clean.clean_id(f["mentor_id"], "mentor_id")
-        mentee, mentee_err = clean.clean_id(f["mentee_id"], "mentee_id")
-        errors += [
-            goal_err,
-            mentor_err,
-            mentee_err,
-            _missing(goal, "goal_id"),
-            _missing(mentor, "mentor_id"),
-            _missing(mentee, "mentee_id"),
-        ]
-        keyed = all_pairs.set_index(["mentor_id", "mentee_id"])["pair_id"]
-        pair_ids = pd.Series(
-            [keyed.get((m, e)) if pd.notna(m) and pd.notna(e) else None for m, e in zip(mentor, mentee, strict=True)],
-            index=idx,
-            dtype="Float64",
-        )
-        errors.append(
-            clean.explain(
-                pair_ids.isna() & mentor.notna() & mentee.notna(),
-                "mentor_id and mentee_id are not a pair on the roster",
-            )
-        )
-        registered = store.read_goals(conn, goal.dropna().unique().tolist()).set_index("goal_id")["pair_id"]
-        other = goal.map(registered).astype("Float64")
-        errors.append(
-            clean.explain(
-                other.notna() & pair_ids.notna() & (other != pair_ids), "goal_id already belongs to another pair"
-            )
-        )
-        first_pair = pd.DataFrame({"g": goal, "p": pair_ids}).dropna().drop_duplicates("g").set_index("g")["p"]
-        errors.append(
-            clean.explain(
-                goal.map(first_pair).astype("Float64").ne(pair_ids).fillna(False),
-                "goal_id is used for another pair earlier in the file",
-            )
-        )
-        out["participant_id"] = mentee
-        out["pair_id"] = pair_ids
-        out["goal_id"] = goal
-        when = _text(f, "submitted_at")
-        sub, sub_err = clean.clean_datetime(when, "submitted_at")
-        errors.append(sub_err)
-        out["submitted_at"] = sub
-    elif instrument.id == "goal_updates":
-        _require_columns(f, ["goal_id", "reported_by", "reported_at", *items_needed], name)
-        goal, goal_err = clean.clean_id(f["goal_id"], "goal_id")
-        errors += [goal_err, _missing(goal, "goal_id")]
-        registered = store.read_goals(conn, goal.dropna().unique().tolist()).set_index("goal_id")
-        pair_ids = goal.map(registered["pair_id"]).astype("Float64")
-        errors.append(clean.explain(goal.notna() & pair_ids.isna(), "goal_id {!r} is not a known goal", goal))
-        by = _text(f, "reported_by")
-        is_mail = by.str.contains("@", regex=False).fillna(False)
-        person, person_err = resolve_people(by.where(~is_mail), by.where(is_mail), roster, "reported_by")
-        errors.append(person_err.where(by.notna()))
-        errors.append(_missing(by, "reported_by"))
-        assert all_pairs is not None  # read above: goal updates are about a pair
-        pairs_by_id = all_pairs.set_index("pair_id")
-        in_pair = [
-            pd.isna(p)
-            or pd.isna(who)
-            or who in (pairs_by_id.at[int(p), "mentor_id"], pairs_by_id.at[int(p), "mentee_id"])
-            for p, who in zip(pair_ids, person, strict=True)
-        ]
-        errors.append(clean.explain(~pd.Series(in_pair, index=idx), "reported_by is not part of the goal's pair"))
-        sub, sub_err = clean.clean_datetime(f["reported_at"], "reported_at")
-        errors += [sub_err, _missing(sub, "reported_at")]
-        out["participant_id"] = person
-        out["pair_id"] = pair_ids
-        out["goal_id"] = goal
-        out["submitted_at"] = sub
-    else:
-        _require_columns(f, ["submitted_at", *items_needed], name, any_of=PERSON_COLUMNS)
-        person, person_err = resolve_people(_text(f, "participant_id"), _text(f, "email"), roster)
-        errors.append(person_err)
-        role = person.map(roster.set_index("participant_id")["role"]).astype("string")
-        if instrument.role in ins.ROLES:
-            wrong_role = role.notna() & (role != instrument.role)
-            why = f"{{}} is a {{}}; {instrument.title.lower()} is for {instrument.role}s"  # title: instruments.yaml
-            errors.append(clean.explain(wrong_role, why, person, role))
-        sub, sub_err = clean.clean_datetime(f["submitted_at"], "submitted_at")
-        errors += [sub_err, _missing(sub, "submitted_at")]
-        out["participant_id"] = person
-        out["goal_id"] = pd.Series(pd.NA, index=idx, dtype="string")
-        out["submitted_at"] = sub
-        if instrument.subject == "pair":
-            assert all_pairs is not None  # read above for instruments about a pair
-            pair_ids, pair_err = _resolve_pairs(person, role, _text(f, "about"), roster, all_pairs)
-            errors.append(pair_err)
-            out["pair_id"] = pair_ids
-        else:
-            out["pair_id"] = pd.Series(pd.NA, index=idx, dtype="Float64")
+    out, found = resolver_for(instrument)(cx)
+    errors += found
     out["cohort_id"] = out["participant_id"].map(roster.set_index("participant_id")["cohort_id"]).astype("string")
+    return _finish_rows(canon, instrument, out, errors)
 
+
+def _finish_rows(
+    canon: mkio.Canonical, instrument: ins.Instrument, out: pd.DataFrame, errors: list[pd.Series]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The tail every instrument shares: items cleaned and checked, dedupe key, flags, the raw row."""
+    f, idx = canon.frame, canon.frame.index
     cleaned, item_errors = clean.clean_items(f, list(instrument.items))
     for item in instrument.items:
         values, errs = cleaned[item.id], item_errors[item.id]
@@ -262,11 +331,8 @@ def prepare_submissions(
         errors.append(errs)
         if item.required:
             errors.append(clean.explain(values.isna() & errs.isna(), f"{item.id} is required"))
-    if instrument.id == "goals":
-        errors.append(
-            clean.explain((out["target_date"] < out["start_date"]).fillna(False), "target_date is before start_date")
-        )
-        out["submitted_at"] = out["submitted_at"].fillna(out["start_date"])
+    if instrument.id in AFTER_ITEMS:
+        errors += AFTER_ITEMS[instrument.id](out)
     if instrument.scoring in ("readiness", "checkin"):
         scored = [i.id for i in instrument.scored_items]
         errors.append(clean.explain(out[scored].notna().sum(axis=1) == 0, "no answers"))
@@ -277,7 +343,6 @@ def prepare_submissions(
     for key, flag in canon.flags.items():
         names = names + np.where(flag.reindex(idx).fillna(False).astype(bool), key + ",", "")
     out["flags"] = names.str.rstrip(",").replace("", pd.NA)
-    # the raw row as the file had it, one JSON object per row
     # the row as the file had it: its cells as a JSON array (the import keeps the column names)
     out["raw"] = clean.json_records(canon.raw, names=False).to_numpy()
     return out, reasons
@@ -329,6 +394,53 @@ def _resolve_pairs(
     )
 
 
+# --- a form's answer as a row ------------------------------------------------------------------
+
+GOAL_FIELDS = ("title", "success_criteria", "start_date", "target_date")  # a goal's wording
+
+
+def form_cell(value: object) -> str:
+    """A form value (or a stored goal field) as a template cell: blank, a ``YYYY-MM-DD`` date or trimmed text."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
+        return ""
+    if isinstance(value, pd.Timestamp | datetime | date):
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    return str(value).strip()
+
+
+def agreement_row(
+    *,
+    person: str,
+    mentor_id: str,
+    mentee_id: str,
+    goal: Mapping[str, object] | None,
+    answers: Mapping[str, str],
+    agree: bool,
+    now: str,
+    new_goal_id: Callable[[], str] = lambda: f"G-{uuid.uuid4().hex[:10].upper()}",
+) -> dict[str, str]:
+    """A mentoring-agreement row from one side of a pair.
+
+    ``person`` confirms (or not) their own side. The other side's agreement stands only if ``goal``
+    (the stored goal, or None for a new one) had it and its wording is unchanged by ``answers``;
+    a changed wording withdraws it until they confirm again.
+    """
+    mine = "agreed_by_mentor" if mentor_id == person else "agreed_by_mentee"
+    theirs = "agreed_by_mentee" if mine == "agreed_by_mentor" else "agreed_by_mentor"
+    unchanged = goal is not None and all(form_cell(goal[f]) == answers.get(f, "") for f in GOAL_FIELDS)
+    other = "yes" if goal is not None and unchanged and goal[theirs] == 1 else "no"
+    goal_id = str(goal["goal_id"]) if goal is not None else new_goal_id()
+    return {
+        "goal_id": goal_id,
+        "mentor_id": mentor_id,
+        "mentee_id": mentee_id,
+        **answers,
+        mine: "yes" if agree else "no",
+        theirs: other,
+        "submitted_at": now,
+    }
+
+
 # --- roster ------------------------------------------------------------------------------------
 
 ROSTER_COLUMNS = ["cohort_id", "participant_id", "role", "name", "email", "mentor_id", "matched_on"]
@@ -336,6 +448,19 @@ ROSTER_COLUMNS = ["cohort_id", "participant_id", "role", "name", "email", "mento
 
 def prepare_roster(canon: mkio.Canonical, conn: Connection, name: str) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """Clean roster rows; returns the frame, quarantine reasons, and which rows change nothing."""
+    out, reasons = _roster_file_checks(canon, name)
+    stored = store.read_participants(conn)
+    reasons = _roster_store_checks(out, reasons, stored)
+    ident = _roster_signature(out)
+    dup_id = out["participant_id"].notna() & out["participant_id"].duplicated(keep="first")
+    repeated = ident.duplicated(keep="first") & dup_id  # the same row again changes nothing
+    stored_sig = _roster_signature(stored.assign(attributes=None)) if not stored.empty else pd.Series(dtype="string")
+    unchanged = ident.isin(set(stored_sig)) | repeated
+    return out, reasons, unchanged & reasons.isna()
+
+
+def _roster_file_checks(canon: mkio.Canonical, name: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Roster rows cleaned, with the reasons found in the file alone (cells, and rows against each other)."""
     f = canon.frame
     _require_columns(f, ROSTER_COLUMNS, name)
     idx = f.index
@@ -374,8 +499,6 @@ def prepare_roster(canon: mkio.Canonical, conn: Connection, name: str) -> tuple[
         clean.explain(out["mentor_id"].isna() & out["matched_on"].notna(), "matched_on given but mentor_id is blank")
     )
     reasons = clean.first_error(errors, idx)
-
-    stored = store.read_participants(conn)
     # within the file: a participant_id or e-mail may appear once
     dup_id = out["participant_id"].notna() & out["participant_id"].duplicated(keep="first")
     dup_mail = out["email"].notna() & out["email"].duplicated(keep="first")
@@ -385,7 +508,12 @@ def prepare_roster(canon: mkio.Canonical, conn: Connection, name: str) -> tuple[
         clean.explain(dup_id & ~same_as_earlier, "participant_id appears earlier in the file with other details")
     )
     reasons = reasons.fillna(clean.explain(dup_mail & ~dup_id, "email is used by another row of the file"))
-    # against the store
+    return out, reasons
+
+
+def _roster_store_checks(out: pd.DataFrame, reasons: pd.Series, stored: pd.DataFrame) -> pd.Series:
+    """Reasons found against the store (cohort, e-mail owner) and for mentors, for rows the file checks passed."""
+    idx = out.index
     st = stored.set_index("participant_id")
     other_cohort = out["participant_id"].map(st["cohort_id"]).astype("string")
     reasons = reasons.fillna(
@@ -423,9 +551,7 @@ def prepare_roster(canon: mkio.Canonical, conn: Connection, name: str) -> tuple[
             dtype="string",
         ).where(bad_mentor)
     )
-    stored_sig = _roster_signature(stored.assign(attributes=None)) if not stored.empty else pd.Series(dtype="string")
-    unchanged = ident.isin(set(stored_sig)) | (same_as_earlier & dup_id)
-    return out, reasons, unchanged & reasons.isna()
+    return reasons
 
 
 def _roster_signature(frame: pd.DataFrame) -> pd.Series:
@@ -522,8 +648,8 @@ def import_canonical(
             fresh = ok & ~in_file_dup
             if progress:
                 progress(f"writing {int(fresh.sum()):,} submissions in one transaction")
-            if instrument.id == "goals":
-                store.ensure_goals(conn, out[fresh].assign(pair_id=out.loc[fresh, "pair_id"].astype("Int64")))
+            if instrument.id in BEFORE_WRITE:
+                BEFORE_WRITE[instrument.id](conn, out[fresh])
             ids = store.append_submissions(conn, out[fresh], instrument, canon.source, import_id, channel)
             accept = ids.reindex(out.index).notna()
             dup = ok & ~accept
@@ -539,6 +665,7 @@ def import_canonical(
                 k: int(v.reindex(out.index).fillna(False).astype(bool)[accept].sum()) for k, v in canon.flags.items()
             },
             receipts=receipts,
+            reasons=_reasons(canon, reasons),
         )
         store.finish_import(
             conn, import_id, accepted=result.accepted, duplicates=result.duplicates, quarantined=result.quarantined
@@ -546,8 +673,24 @@ def import_canonical(
         assert result.read == result.accepted + result.duplicates + result.quarantined
     if result.quarantined:
         qpath = _write_quarantine(engine, canon, reasons, kind, file_name)
-        result = ImportResult(**{**result.__dict__, "quarantine_file": qpath})
+        result = replace(result, quarantine_file=qpath)
     return result
+
+
+def _reasons(canon: mkio.Canonical, reasons: pd.Series) -> tuple[tuple[int, str], ...]:
+    """(row number, reason) of each quarantined row, in file order."""
+    bad = reasons.notna()
+    rows = canon.frame.loc[bad, "_row"]
+    return tuple((int(r), str(why)) for r, why in zip(rows, reasons[bad], strict=True))
+
+
+def _register_goals(conn: Connection, accepted: pd.DataFrame) -> None:
+    """Accepted agreement rows register (or reword) their goal before the answers are written."""
+    store.ensure_goals(conn, accepted.assign(pair_id=accepted["pair_id"].astype("Int64")))
+
+
+# what an instrument's accepted rows need in the store before they are written, by instrument id
+BEFORE_WRITE: dict[str, Callable[[Connection, pd.DataFrame], None]] = {"goals": _register_goals}
 
 
 def _write_quarantine(engine: Engine, canon: mkio.Canonical, reasons: pd.Series, kind: str, file_name: str) -> Path:

@@ -1,6 +1,6 @@
 """The brief's scoring rules, one small pure function each, over pandas DataFrames.
 
-Nothing here reads the database or files: ``score_cohort`` takes a ``store.CohortData`` and an
+Nothing here reads the database or files: ``score_cohort`` takes a ``CohortData`` (``mentorkit.data``) and an
 as-of date and returns a frozen ``CohortScore``. Thresholds come from ``Settings``.
 """
 
@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from . import instruments as ins
+from .data import CohortData
 from .errors import UsageError
-from .settings import DEFAULT, Settings
-from .store import CohortData
+from .settings import DEFAULT
+from .settings import Settings as Settings  # re-exported: callers use score.Settings
 
 BANDS = ("ready", "developing", "not_yet")
 PAIR_STATUSES = ("on_track", "needs_checkin", "too_early")
@@ -68,7 +69,8 @@ def latest(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def member(values: pd.Series, allowed: pd.Series) -> np.ndarray:
     """``values.isin(allowed)`` through an index lookup (far faster on string columns)."""
-    return pd.Index(allowed.unique()).get_indexer(values) >= 0
+    found: np.ndarray = pd.Index(allowed.unique()).get_indexer(values) >= 0
+    return found
 
 
 def days_before(as_of: date, when: pd.Series) -> pd.Series:

@@ -8,15 +8,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from mentorkit import ingest, instruments, score, store
 from mentorkit.errors import InputFileError
 
+from .builders import ROSTER_HEADER, header, import_csv
 from .conftest import write_csv
-from .test_ingest import ROSTER, ROSTER_HEADER
+from .test_ingest import ROSTER
 
 MR = instruments.get("mentor_readiness")
 ME = instruments.get("mentee_readiness")
@@ -172,7 +172,7 @@ def test_qualtrics_three_row_export(programme, tmp_path):
     assert result.source == "qualtrics"
     assert (result.read, result.accepted, result.duplicates, result.quarantined) == (7, 5, 0, 2)
     assert result.flags["speeder"] == 1  # 15 s against a median of 300 s
-    reasons = pd.read_csv(result.quarantine_file)["reason"].tolist()
+    reasons = [why for _, why in result.reasons]
     assert reasons == [
         "a survey preview, test or spam response, not a participant's answer",
         "email 'stranger@example.com' is not on the roster",
@@ -298,7 +298,7 @@ def test_microsoft_forms_checkin_xlsx(programme, tmp_path):
     assert result.source == "msforms"
     assert (result.read, result.accepted, result.quarantined) == (3, 2, 1)
     assert result.flags["straight_lining"] == 1
-    assert pd.read_csv(result.quarantine_file)["reason"].tolist() == ["no participant_id or email"]
+    assert [why for _, why in result.reasons] == ["no participant_id or email"]
     with programme.connect() as conn:
         got = conn.execute(
             sa.select(store.submissions.c.participant_id, store.submissions.c.submitted_at).order_by(
@@ -352,20 +352,24 @@ def test_exports_score_like_the_templates(tmp_path):
         [pid, f"2026-03-14T15:0{n}:00Z", *(["yes"] * yes + ["no"] * (11 - yes))]
         for n, (pid, yes) in enumerate(MENTOR_YES.items())
     ]
-    ingest.import_file(
+    import_csv(
         templates_db,
-        write_csv(tmp_path / "mr.csv", ["participant_id", "submitted_at", *[i.id for i in MR.items]], mentor_rows),
         "mentor_readiness",
+        header("mentor_readiness", "participant_id", "submitted_at"),
+        mentor_rows,
+        tmp_path,
     )
     mentee_rows = [
         ["e1", "2026-03-14T09:05:00Z", *["yes"] * 6],
         ["e2", "2026-03-15T09:05:00Z", "yes", "no", "yes", "yes", "yes", "yes"],
         ["e3", "2026-03-16T09:05:00Z", "yes", "yes", "yes", "", "", ""],
     ]
-    ingest.import_file(
+    import_csv(
         templates_db,
-        write_csv(tmp_path / "me.csv", ["participant_id", "submitted_at", *[i.id for i in ME.items]], mentee_rows),
         "mentee_readiness",
+        header("mentee_readiness", "participant_id", "submitted_at"),
+        mentee_rows,
+        tmp_path,
     )
     got = [
         score.score_cohort(store.load(e, ["c1"]), "c1", date(2026, 11, 15)).to_dict()

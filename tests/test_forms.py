@@ -9,6 +9,8 @@ import sqlalchemy as sa
 
 from mentorkit import forms, score, store
 
+from .builders import CHECKIN_ELEMENTS
+
 CLOCK = lambda: datetime(2026, 11, 14, 10, 0, 0)  # noqa: E731
 
 
@@ -61,6 +63,13 @@ def test_partial_checklist_needs_explicit_confirmation(sample_copy):
     assert len(answers(sample_copy, result.receipts[0])) == 5  # the blank stays unanswered
 
 
+def _email(url: str, pid: str) -> str:
+    with store.connect(url).connect() as conn:
+        return conn.execute(
+            sa.select(store.participants.c.email).where(store.participants.c.participant_id == pid)
+        ).scalar_one()
+
+
 def test_email_identification(sample_copy):
     form = forms.InstrumentForm("mentor_readiness", sample_copy, identify="email")
     assert not form.identify_by_email("nobody@example.com")
@@ -77,27 +86,12 @@ def test_email_identification(sample_copy):
     assert (row.participant_id, row.channel) == ("M-ENG-01", "email")
 
 
-def _email(url: str, pid: str) -> str:
-    with store.connect(url).connect() as conn:
-        return conn.execute(
-            sa.select(store.participants.c.email).where(store.participants.c.participant_id == pid)
-        ).scalar_one()
-
-
 def test_checkin_by_a_mentor_of_two_needs_the_pair(sample_copy):
     form = forms.InstrumentForm("checkin", sample_copy, clock=CLOCK)
     form.cohort.value = "2026-spring-eng"
     form.person_picker.value = "M-ENG-04"  # mentors E-ENG-07 and E-ENG-08
     assert len(form.pair_picker.options) == 2 and form.pair_picker.value is None
-    for element in (
-        "rc_reciprocity",
-        "rc_learning",
-        "rc_relationship",
-        "rc_partnership",
-        "rc_collaboration",
-        "rc_goals",
-        "rc_development",
-    ):
+    for element in CHECKIN_ELEMENTS:
         form.controls[element].value = "4"
     assert form.submit() is None and "Choose which mentoring relationship" in form.status.value
     form.pair_picker.value = dict((label.split(" (")[-1].rstrip(")"), v) for label, v in form.pair_picker.options)[

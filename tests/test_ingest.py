@@ -11,9 +11,17 @@ import sqlalchemy as sa
 from mentorkit import ingest, store
 from mentorkit.errors import InputFileError, UsageError
 
+from .builders import (
+    CHECKIN_HEADER,
+    GOAL_UPDATES_HEADER,
+    GOALS_HEADER,
+    ROSTER_HEADER,
+    checkin_row,
+    header,
+    import_csv,
+)
 from .conftest import write_csv
 
-ROSTER_HEADER = ["cohort_id", "participant_id", "role", "name", "email", "mentor_id", "matched_on", "department"]
 ROSTER = [
     ["c1", "m1", "mentor", "Ann Lee", "ann@example.com", "", "", "Eng"],
     ["c1", "m2", "mentor", "Bo Kim", "bo@example.com", "", "", "Eng"],
@@ -21,7 +29,7 @@ ROSTER = [
     ["c1", "e2", "mentee", "Di Ox", "di@example.com", "m1", "2026-05-01", "Ops"],
     ["c1", "e3", "mentee", "Ed Po", "ed@example.com", "m2", "2026-05-01", "Ops"],
 ]
-MENTEE = ["participant_id", "email", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"]
+MENTEE = header("mentee_readiness", "participant_id", "email", "submitted_at")
 
 
 def count(engine, table) -> int:
@@ -51,7 +59,7 @@ def test_roster_accounting_and_idempotence(engine, tmp_path):
     assert (again.read, again.accepted, again.duplicates, again.quarantined) == (9, 0, 5, 4)
     assert count(engine, store.participants) == 5
     assert count(engine, store.pairs) == 3
-    reasons = pd.read_csv(first.quarantine_file)["reason"].tolist()
+    reasons = [why for _, why in first.reasons]
     assert reasons == [
         "role: 'coach' is not mentor or mentee",
         "mentor_id 'e1' is not a mentor of cohort c1",
@@ -81,15 +89,15 @@ def test_readiness_import_accounting(roster, tmp_path):
     ]
     assert (result.read, result.accepted, result.duplicates, result.quarantined) == (8, 2, 1, 5)
     assert result.summary() == "read 8, accepted 2, duplicates 1, quarantined 5"
-    q = pd.read_csv(result.quarantine_file)
-    assert q["row"].tolist() == [5, 6, 7, 8, 9]  # file rows (the header is row 1)
-    assert q["reason"].tolist() == [
-        "participant_id 'e9' is not on the roster",
-        "me02: 'perhaps' is not a yes/no answer",
-        "m1 is a mentor; mentee readiness is for mentees",
-        "submitted_at: 'yesterday' is not an ISO date-time",
-        "no answers",
-    ]
+    assert result.reasons == (  # file rows (the header is row 1) and why
+        (5, "participant_id 'e9' is not on the roster"),
+        (6, "me02: 'perhaps' is not a yes/no answer"),
+        (7, "m1 is a mentor; mentee readiness is for mentees"),
+        (8, "submitted_at: 'yesterday' is not an ISO date-time"),
+        (9, "no answers"),
+    )
+    q = pd.read_csv(result.quarantine_file)  # the file for people says the same
+    assert list(zip(q["row"], q["reason"], strict=True)) == list(result.reasons)
     again = ingest.import_file(roster, path, "mentee_readiness")
     assert (again.accepted, again.duplicates, again.quarantined) == (0, 3, 5)
     assert count(roster, store.submissions) == 2
@@ -119,14 +127,12 @@ def test_unreadable_files_are_one_clear_error(roster, tmp_path):
 def test_xlsx_and_windows_1252(roster, tmp_path):
     frame = pd.DataFrame(
         [["e1", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"]],
-        columns=["participant_id", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"],
+        columns=header("mentee_readiness", "participant_id", "submitted_at"),
     )
     frame.to_excel(tmp_path / "m.xlsx", index=False)
     assert ingest.import_file(roster, tmp_path / "m.xlsx", "mentee_readiness").accepted == 1
-    text = (
-        "participant_id,submitted_at,rc_reciprocity,rc_learning,rc_relationship,rc_partnership,rc_collaboration,rc_goals,rc_development,comment\n"
-        "e1,2026-06-01T10:00:00Z,4,4,4,4,4,4,4,Très bien – “merci”\n"
-    )
+    text = ",".join(header("checkin", "participant_id", "submitted_at")) + "\n"
+    text += "e1,2026-06-01T10:00:00Z,4,4,4,4,4,4,4,Très bien – “merci”\n"
     (tmp_path / "c.csv").write_bytes(text.encode("cp1252"))
     result = ingest.import_file(roster, tmp_path / "c.csv", "checkin")
     assert result.accepted == 1
@@ -138,30 +144,19 @@ def test_xlsx_and_windows_1252(roster, tmp_path):
 
 
 def test_checkin_pairs_and_about(roster, tmp_path):
-    header = [
-        "participant_id",
-        "submitted_at",
-        "about",
-        "rc_reciprocity",
-        "rc_learning",
-        "rc_relationship",
-        "rc_partnership",
-        "rc_collaboration",
-        "rc_goals",
-        "rc_development",
-        "comment",
-    ]
     rows = [
-        ["m1", "2026-06-01", "e2", "Agree", 4, 4, 4, 4, 4, 4, ""],  # mentor of two: names e2
-        ["m1", "2026-06-01", "", 4, 4, 4, 4, 4, 4, 4, ""],  # needs about
-        ["m2", "2026-06-01", "", 5, 5, 5, 5, 5, 5, 5, ""],  # one mentee: implied
-        ["e1", "2026-06-01", "", 3, 3, 3, 3, 3, 3, 3, '=HYPERLINK("x")'],
-        ["m2", "2026-06-01", "e1", 5, 5, 5, 5, 5, 5, 5, ""],
-    ]  # e1 is not m2's mentee
-    result = ingest.import_file(roster, write_csv(tmp_path / "c.csv", header, rows), "checkin")
+        checkin_row("m1", "2026-06-01", ["Agree", 4, 4, 4, 4, 4, 4], about="e2"),  # mentor of two: names e2
+        checkin_row("m1", "2026-06-01", 4),  # needs about
+        checkin_row("m2", "2026-06-01", 5),  # one mentee: implied
+        checkin_row("e1", "2026-06-01", 3, comment='=HYPERLINK("x")'),
+        checkin_row("m2", "2026-06-01", 5, about="e1"),  # e1 is not m2's mentee
+    ]
+    result = import_csv(roster, "checkin", CHECKIN_HEADER, rows, tmp_path)
     assert (result.accepted, result.quarantined) == (3, 2)
-    q = pd.read_csv(result.quarantine_file)
-    assert q["reason"].tolist() == ["about is needed: m1 mentors 2 mentees", "about 'e1' is not a mentee of m2"]
+    assert [why for _, why in result.reasons] == [
+        "about is needed: m1 mentors 2 mentees",
+        "about 'e1' is not a mentee of m2",
+    ]
     with roster.connect() as conn:
         got = dict(
             conn.execute(
@@ -183,34 +178,22 @@ def test_quarantine_csv_guards_formulas(roster, tmp_path):
 
 
 def test_goals_and_updates(roster, tmp_path):
-    gh = [
-        "goal_id",
-        "mentor_id",
-        "mentee_id",
-        "title",
-        "success_criteria",
-        "start_date",
-        "target_date",
-        "agreed_by_mentor",
-        "agreed_by_mentee",
-    ]
     goals = [
         ["g1", "m1", "e1", "Lead a review", "done", "2026-06-01", "2026-12-01", "yes", "yes"],
         ["g2", "m1", "e3", "Wrong pair", "", "2026-06-01", "2026-12-01", "yes", "yes"],
         ["g3", "m1", "e2", "Backwards", "", "2026-12-01", "2026-06-01", "yes", "yes"],
     ]
-    result = ingest.import_file(roster, write_csv(tmp_path / "g.csv", gh, goals), "goals")
+    result = import_csv(roster, "goals", GOALS_HEADER, goals, tmp_path)
     assert (result.accepted, result.quarantined) == (1, 2)
-    uh = ["goal_id", "reported_by", "reported_at", "progress_pct", "status", "note"]
     ups = [
         ["g1", "e1", "2026-07-01", "40%", "In progress", ""],
         ["g1", "ANN@example.com", "2026-08-01", "60", "in_progress", "by the mentor's e-mail"],
         ["g1", "e3", "2026-08-01", "60", "in_progress", ""],  # not in the pair
         ["g9", "e1", "2026-08-01", "60", "in_progress", ""],
     ]  # unknown goal
-    result = ingest.import_file(roster, write_csv(tmp_path / "u.csv", uh, ups), "goal_updates")
+    result = import_csv(roster, "goal_updates", GOAL_UPDATES_HEADER, ups, tmp_path)
     assert (result.accepted, result.quarantined) == (2, 2)
-    assert pd.read_csv(result.quarantine_file)["reason"].tolist() == [
+    assert [why for _, why in result.reasons] == [
         "reported_by is not part of the goal's pair",
         "goal_id 'g9' is not a known goal",
     ]
@@ -219,9 +202,9 @@ def test_goals_and_updates(roster, tmp_path):
         ["g1", "e1", "2026-09-02", "1e400", "in_progress", ""],
         ["g1", "e1", "2026-09-03", "", "in_progress", ""],
     ]
-    result = ingest.import_file(roster, write_csv(tmp_path / "odd.csv", uh, odd), "goal_updates")
+    result = import_csv(roster, "goal_updates", GOAL_UPDATES_HEADER, odd, tmp_path, name="odd.csv")
     assert (result.read, result.accepted, result.quarantined) == (3, 0, 3)  # a row each, no traceback
-    assert pd.read_csv(result.quarantine_file)["reason"].tolist() == [
+    assert [why for _, why in result.reasons] == [
         "progress_pct: 'abc' is not a percentage from 0 to 100",
         "progress_pct: '1e400' is not a percentage from 0 to 100",
         "progress_pct is required",
@@ -252,7 +235,7 @@ def test_small_and_large_file_roster_reads_agree(tmp_path, monkeypatch):
         outcomes = []
         for kind in SAMPLE_ORDER:
             r = ingest.import_file(engine, SAMPLE / f"{kind}.csv", kind)
-            reasons = pd.read_csv(r.quarantine_file)["reason"].tolist() if r.quarantine_file else []
+            reasons = [why for _, why in r.reasons]
             outcomes.append((kind, r.accepted, r.duplicates, r.quarantined, reasons))
         s = store.submissions
         with engine.connect() as conn:
@@ -270,3 +253,104 @@ def test_small_and_large_file_roster_reads_agree(tmp_path, monkeypatch):
     # the sample's quarantined rows include people who are not on the roster
     assert any("is not on the roster" in reason for *_, reasons in small_outcomes for reason in reasons)
     assert len(small_rows) == 17 + 21 + 117 + 15 + 18  # accepted: mentor, mentee, check-ins, goals, updates
+
+
+def test_each_instrument_has_a_resolver_chosen_by_id_then_subject():
+    import dataclasses
+
+    from mentorkit import instruments as ins
+
+    chosen = {i.id: ingest.resolver_for(i).__name__ for i in ins.instruments().values()}
+    assert chosen == {
+        "mentor_readiness": "_person_rows",  # subject none
+        "mentee_readiness": "_person_rows",
+        "checkin": "_pair_rows",  # subject pair: the pair found from the person and "about"
+        "goals": "_goal_rows",  # its own entry, by id
+        "goal_updates": "_goal_update_rows",  # subject goal
+    }
+    odd = dataclasses.replace(ins.get("checkin"), id="survey", subject="team")
+    with pytest.raises(UsageError, match="no resolver for instrument 'survey'"):
+        ingest.resolver_for(odd)
+
+
+# --- the agreement rule, without widgets -------------------------------------------------------
+
+WORDING = {
+    "title": "Lead a review",
+    "success_criteria": "done",
+    "start_date": "2026-06-01",
+    "target_date": "2026-12-01",
+}
+
+
+def stored_goal(agreed_by_mentor: int, agreed_by_mentee: int, **wording: object) -> dict[str, object]:
+    """A goal as the store gives it back: dates as timestamps, agreements as 0/1."""
+    return {
+        "goal_id": "G-1",
+        "title": "Lead a review",
+        "success_criteria": "done",
+        "start_date": pd.Timestamp("2026-06-01"),
+        "target_date": pd.Timestamp("2026-12-01"),
+        "agreed_by_mentor": agreed_by_mentor,
+        "agreed_by_mentee": agreed_by_mentee,
+        **wording,
+    }
+
+
+def agree(person: str, goal: dict[str, object] | None, answers: dict[str, str], yes: bool = True) -> dict[str, str]:
+    return ingest.agreement_row(
+        person=person,
+        mentor_id="m1",
+        mentee_id="e1",
+        goal=goal,
+        answers=answers,
+        agree=yes,
+        now="2026-11-14T10:00:00Z",
+        new_goal_id=lambda: "G-NEW",
+    )
+
+
+def test_each_side_confirms_only_its_own_agreement():
+    row = agree("e1", stored_goal(1, 0), WORDING)  # the mentee confirms the mentor's unchanged goal
+    assert (row["agreed_by_mentee"], row["agreed_by_mentor"]) == ("yes", "yes")
+    assert (row["goal_id"], row["mentor_id"], row["mentee_id"]) == ("G-1", "m1", "e1")
+    assert row["submitted_at"] == "2026-11-14T10:00:00Z" and row["title"] == "Lead a review"
+    row = agree("m1", stored_goal(0, 0), WORDING)  # the other side never agreed: it stays no
+    assert (row["agreed_by_mentor"], row["agreed_by_mentee"]) == ("yes", "no")
+    row = agree("e1", stored_goal(1, 1), WORDING, yes=False)  # taking one's own agreement back
+    assert (row["agreed_by_mentee"], row["agreed_by_mentor"]) == ("no", "yes")
+
+
+def test_a_wording_change_withdraws_the_other_sides_agreement():
+    changed = {**WORDING, "target_date": "2027-01-31"}
+    row = agree("e1", stored_goal(1, 0), changed)
+    assert (row["agreed_by_mentee"], row["agreed_by_mentor"]) == ("yes", "no")
+    row = agree("m1", stored_goal(1, 1, title="Lead a review "), {**WORDING, "title": "Run a review"})
+    assert (row["agreed_by_mentor"], row["agreed_by_mentee"]) == ("yes", "no")
+    # stored text with a trailing space still counts as the same wording
+    row = agree("m1", stored_goal(1, 1, title="Lead a review "), WORDING)
+    assert row["agreed_by_mentee"] == "yes"
+
+
+def test_a_new_goal_gets_a_fresh_id_and_only_this_sides_agreement():
+    row = agree("m1", None, WORDING)
+    assert (row["goal_id"], row["agreed_by_mentor"], row["agreed_by_mentee"]) == ("G-NEW", "yes", "no")
+    default = ingest.agreement_row(
+        person="m1", mentor_id="m1", mentee_id="e1", goal=None, answers=WORDING, agree=True, now="x"
+    )
+    assert default["goal_id"].startswith("G-") and len(default["goal_id"]) == 12  # G- and 10 hex digits
+
+
+def test_the_builders_headers_are_the_templates():
+    from .conftest import SAMPLE
+
+    def sample_header(kind: str) -> list[str]:
+        return (SAMPLE / f"{kind}.csv").read_text("utf-8").splitlines()[0].split(",")
+
+    assert sample_header("mentee_readiness") == MENTEE
+    assert header("mentor_readiness", "participant_id", "email", "submitted_at") == sample_header("mentor_readiness")
+    assert [c for c in sample_header("checkin") if c != "email"] == CHECKIN_HEADER  # the builder names by id
+    assert [*GOALS_HEADER, "submitted_at"] == sample_header("goals")
+    assert sample_header("goal_updates") == GOAL_UPDATES_HEADER
+    assert sorted(ROSTER_HEADER) == sorted(sample_header("roster"))
+    assert checkin_row("m1", "2026-06-01", 4, about="e1", comment="ok") == ["m1", "2026-06-01", "e1", *[4] * 7, "ok"]

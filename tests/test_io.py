@@ -86,7 +86,7 @@ def test_semicolon_utf16_export_with_german_answers(programme, tmp_path):  # noq
     result = ingest.import_file(programme, path, "mentee_readiness", mapping=mapping)
     assert result.source == "googleforms"
     assert (result.read, result.accepted, result.quarantined) == (2, 1, 1)
-    assert pd.read_csv(result.quarantine_file)["reason"].tolist() == ["me02: 'Vielleicht' is not a yes/no answer"]
+    assert [why for _, why in result.reasons] == ["me02: 'Vielleicht' is not a yes/no answer"]
     with programme.connect() as conn:
         got = dict(conn.execute(sa.select(store.answers.c.item_id, store.answers.c.value_num)).all())
     # Ja Ja Nein Ja ja NEIN → 1 1 0 1 1 0 (case and spaces do not matter)
@@ -112,6 +112,11 @@ def test_likert_labels_in_french(programme, tmp_path):  # noqa: F811
     assert (got["rc_collaboration"], got["rc_goals"], got["rc_development"]) == (1, 5, 4)
 
 
+def _write(path, text):
+    path.write_text(text, "utf-8")
+    return path
+
+
 def test_map_file_problems_are_one_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("answers: [Ja, Nein]\n", "utf-8")
@@ -124,8 +129,3 @@ def test_map_file_problems_are_one_line(tmp_path):
         _write(tmp_path / "ok.yaml", "¿Tengo interés?: me01\nanswers:\n  Sí: yes\n  No: no\n")
     )
     assert questions == {"¿tengo interés": "me01"} and answers == {"sí": "yes", "no": "no"}
-
-
-def _write(path, text):
-    path.write_text(text, "utf-8")
-    return path

@@ -228,6 +228,10 @@ def test_checkin_health_formula_and_five_of_seven():
     assert health.iloc[0] == 75.0 and health.iloc[1] == 100.0 and pd.isna(health.iloc[2])
 
 
+def pair_table(p: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
+    return score.pair_table(p, c, AS_OF)
+
+
 def test_pair_status_partition_hand_worked():
     matched = {
         1: "2026-05-01",
@@ -272,12 +276,8 @@ def test_pair_status_partition_hand_worked():
     assert table["perception_gap"].to_dict()[9] and not table["perception_gap"].to_dict()[1]
 
 
-def pair_table(p: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
-    return score.pair_table(p, c, AS_OF)
-
-
 def test_health_just_under_60_needs_checkin():
-    # mean 3.38 → (2.38/4)*100 = 59.5 < 60; ratings 4,4,3,3,3,3,3.66…: use 4,4,4,3,3,3,2? no (≤2).
+    # health = (mean - 1) / 4 * 100, needs a check-in below 60 (a mean under 3.4):
     # 3,3,3,3,4,4,4 → mean 24/7 = 3.4286 → 60.71 (on track); 3,3,3,3,3,4,4 → 23/7 → 57.14 (needs)
     frame = checkins([(1, "m1", "2026-11-01", [3, 3, 3, 3, 4, 4, 4]), (2, "m2", "2026-11-01", [3, 3, 3, 3, 3, 4, 4])])
     table = pair_table(pairs({1: "2026-05-01", 2: "2026-05-01"}), frame).set_index("pair_id")

@@ -84,7 +84,9 @@ def manifest_entries(folder: Path) -> dict:
         m.pop(key)
     for cohort in m["cohorts"].values():
         cohort.pop("generated_at")
-    m["reports"] = sorted(({k: v for k, v in r.items() if k not in ("seconds", "cpu_seconds")} for r in m["reports"]), key=str)
+    m["reports"] = sorted(
+        ({k: v for k, v in r.items() if k not in ("seconds", "cpu_seconds")} for r in m["reports"]), key=str
+    )
     return m
 
 

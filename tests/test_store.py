@@ -19,6 +19,7 @@ from alembic.migration import MigrationContext
 from mentorkit import ingest, migrations, store
 from mentorkit.errors import StoreError
 
+from .builders import ROSTER_HEADER, header
 from .conftest import SAMPLE, SAMPLE_AS_OF, run_cli, write_csv
 
 
@@ -35,7 +36,7 @@ def test_migrated_schema_matches_the_code(db_url):
 
 def _store_at(db_url: str, revision: str, *statements: str) -> None:
     """A store as an older mentorkit left it: migrated to ``revision`` only, then ``statements``."""
-    url = store._normalize_url(db_url)
+    url = store.normalize_url(db_url)
     if url.get_backend_name() == "sqlite":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     raw = sa.create_engine(url)
@@ -66,13 +67,14 @@ def test_raw_rows_stored_before_and_after_0004_read_back_alike(db_url, tmp_path)
     engine = store.connect(db_url)
     roster = write_csv(
         tmp_path / "roster.csv",
-        ["cohort_id", "participant_id", "role", "name", "email", "mentor_id", "matched_on"],
-        [["c1", "e1", "mentee", "Eve", "eve@example.com", "", ""]],
+        ROSTER_HEADER,
+        [["c1", "e1", "mentee", "Eve", "eve@example.com", "", "", ""]],
     )
     ingest.import_file(engine, roster, "roster")
-    header = ["email", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"]
     answers = write_csv(
-        tmp_path / "a.csv", header, [["EVE@example.com", "2026-05-02", " Yes ", "n", "", "1", "0", "no"]]
+        tmp_path / "a.csv",
+        header("mentee_readiness", "email", "submitted_at"),
+        [["EVE@example.com", "2026-05-02", " Yes ", "n", "", "1", "0", "no"]],
     )
     new_id = ingest.import_file(engine, answers, "mentee_readiness").receipts[0]
     with engine.begin() as conn:  # a row as 0003 stored it (no import, a JSON object)
@@ -226,7 +228,7 @@ WORKER = textwrap.dedent("""
 
 @pytest.mark.parametrize("processes", [8])
 def test_eight_processes_lose_nothing_and_duplicate_nothing(db_url, tmp_path, processes):
-    from .test_ingest import MENTEE, ROSTER, ROSTER_HEADER
+    from .test_ingest import MENTEE, ROSTER
 
     engine = store.connect(db_url)
     ingest.import_file(engine, write_csv(tmp_path / "r.csv", ROSTER_HEADER, ROSTER), "roster")
@@ -270,7 +272,7 @@ def test_import_killed_halfway_leaves_the_store_as_before(sample_copy, tmp_path)
     ]
     big = write_csv(
         tmp_path / "big.csv",
-        ["participant_id", "email", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"],
+        header("mentee_readiness", "participant_id", "email", "submitted_at"),
         rows,
     )
     wal = Path(sa.make_url(sample_copy).database + "-wal")
@@ -297,3 +299,51 @@ def test_import_killed_halfway_leaves_the_store_as_before(sample_copy, tmp_path)
         assert conn.execute(sa.select(sa.func.count()).select_from(store.submissions)).scalar() == before
     result = run_cli("import", str(big), "--instrument", "mentee_readiness", "--db", sample_copy)
     assert result.returncode == 0 and result.stdout.startswith("read 60000, accepted 60000")
+
+
+# --- transactions and layering -----------------------------------------------------------------
+
+
+def test_retrying_commits_rolls_back_and_retries_a_locked_begin(tmp_path):
+    import sqlite3
+
+    engine = store.connect(f"sqlite:///{tmp_path / 'r.db'}")
+    with store.retrying(engine) as conn:
+        store.ensure_cohorts(conn, ["c1"])
+    with pytest.raises(RuntimeError), store.retrying(engine) as conn:
+        store.ensure_cohorts(conn, ["c2"])
+        raise RuntimeError("boom")
+    with engine.connect() as conn:
+        assert store.list_cohorts(conn) == ["c1"]  # c2 was rolled back with its transaction
+
+    fresh = sa.create_engine(f"sqlite:///{tmp_path / 'r.db'}")  # a new pool: each attempt connects
+    failures = {"left": 2}
+
+    def locked_twice(_dbapi_conn, _record):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise sqlite3.OperationalError("database is locked")
+
+    sa.event.listen(fresh, "connect", locked_twice)
+    with store.retrying(fresh, attempts=3) as conn:  # two locked attempts, the third gets through
+        store.ensure_cohorts(conn, ["c3"])
+    assert failures["left"] == 0
+    with fresh.connect() as conn:
+        assert store.list_cohorts(conn) == ["c1", "c3"]
+    failures["left"] = 2
+    fresh.dispose()
+    with pytest.raises(sa.exc.OperationalError, match="locked"), store.retrying(fresh, attempts=2):
+        pass  # out of attempts: the error is raised, nothing runs
+    fresh.dispose()
+
+
+def test_the_workspace_is_still_the_checkout(monkeypatch, tmp_path):
+    monkeypatch.delenv("MENTORKIT_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert store.workspace() == Path(__file__).resolve().parents[1]  # tests/ sits in the checkout
+
+
+def test_scoring_does_not_import_the_database_layer():
+    code = "import sys, mentorkit.score, mentorkit.data; print('sqlalchemy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,210 @@
+"""Where the store lives and how to open it: workspace, URLs, engines, schema checks and upgrades, transactions."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+
+from ..errors import StoreError
+from .schema import SCHEMA_REVISION
+
+DEFAULT_DB_NAME = "mentorkit.db"
+
+
+# --- where the store lives -------------------------------------------------------------------
+
+
+def workspace() -> Path:
+    """The workspace folder: ``MENTORKIT_HOME``, else the source checkout, else the cwd."""
+    env = os.environ.get("MENTORKIT_HOME")
+    if env:
+        return Path(env)
+    checkout = Path(__file__).resolve().parents[2]  # mentorkit/store/engine.py
+    if (checkout / "pyproject.toml").is_file() and (checkout / "data").is_dir():
+        return checkout
+    return Path.cwd()
+
+
+def default_url() -> str:
+    """``MENTORKIT_DB`` or the SQLite file ``data/mentorkit.db`` in the workspace."""
+    env = os.environ.get("MENTORKIT_DB")
+    if env:
+        return env
+    return f"sqlite:///{workspace() / 'data' / DEFAULT_DB_NAME}"
+
+
+def data_dir(engine: Engine) -> Path:
+    """Where files that go beside the store (quarantine CSVs) are written."""
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        return Path(engine.url.database).resolve().parent
+    return workspace() / "data"
+
+
+def normalize_url(url: str) -> sa.URL:
+    """A database URL parsed; ``postgresql://`` means psycopg 3; one clear error for a bad URL."""
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError:
+        raise StoreError(f"not a database URL: {url!r}") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB (default 2 MiB): big imports and reads stay in memory
+    cur.close()
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _make_engine(parsed: sa.URL) -> Engine:
+    """An engine with mentorkit's connection settings (SQLite: WAL, busy timeout)."""
+    if parsed.get_backend_name() == "sqlite":
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", exc)).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def connect(url: str | None = None, *, create: bool = True) -> Engine:
+    """An engine on a ready store (schema created when missing); one clear error otherwise."""
+    raw = url or default_url()
+    if raw in _ENGINES:
+        return _ENGINES[raw]
+    parsed = normalize_url(raw)
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            db = parsed.database
+            if db and db != ":memory:":
+                path = Path(db)
+                if not path.exists() and not create:
+                    raise StoreError(f"no mentorkit store at {path}; run `mentorkit demo` or import a roster")
+                path.parent.mkdir(parents=True, exist_ok=True)
+        engine = _make_engine(parsed)
+        ensure_schema(engine)
+    except NoSuchModuleError:
+        raise StoreError(f"no driver for {parsed.drivername}; for PostgreSQL install mentorkit[postgres]") from None
+    except ModuleNotFoundError as exc:
+        raise StoreError(
+            f"the database driver is not installed ({exc.name}); for PostgreSQL install mentorkit[postgres]"
+        ) from None
+    except (OperationalError, DBAPIError) as exc:
+        raise StoreError(f"cannot open the database {shown}: {_first_line(exc)}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot open the database {shown}: {exc.strerror or exc}") from None
+    _ENGINES[raw] = engine
+    return engine
+
+
+def dispose_all() -> None:
+    """Close every cached engine (tests, forks)."""
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
+def schema_revision(conn: Connection) -> str | None:
+    """The store's Alembic revision; "0001" for a store made before Alembic; None when empty."""
+    tables = set(sa.inspect(conn).get_table_names())
+    if "alembic_version" in tables:
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    return "0001" if "submissions" in tables else None
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create a new store at the newest schema; refuse an older one until `mentorkit db upgrade`."""
+    with retrying(engine) as conn:
+        if conn.dialect.name == "postgresql":  # two processes creating one store: one waits
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(727274)"))
+        found = schema_revision(conn)
+        if found is None:
+            from .. import migrations
+
+            migrations.upgrade(conn)
+            return
+    if found != SCHEMA_REVISION:
+        if found > SCHEMA_REVISION:
+            raise StoreError(
+                f"the store's schema ({found}) is newer than this mentorkit ({SCHEMA_REVISION}); upgrade mentorkit"
+            )
+        raise StoreError(
+            f"the store's schema ({found}) is older than this mentorkit ({SCHEMA_REVISION}); "
+            "run `mentorkit db upgrade` (back up the database first)"
+        )
+
+
+def upgrade_schema(url: str | None = None) -> tuple[str | None, str]:
+    """Migrate a store to the newest schema; returns (revision before, revision after)."""
+    from .. import migrations
+
+    raw = url or default_url()
+    engine = _make_engine(normalize_url(raw))
+    try:
+        with engine.begin() as conn:
+            before = schema_revision(conn)
+            if before is not None and "alembic_version" not in sa.inspect(conn).get_table_names():
+                migrations.stamp(conn, before)
+            migrations.upgrade(conn)
+            after = schema_revision(conn)
+    except (OperationalError, DBAPIError) as exc:
+        raise StoreError(f"cannot upgrade the database: {_first_line(exc)}") from None
+    finally:
+        engine.dispose()
+    _ENGINES.pop(raw, None)
+    return before, str(after)
+
+
+def current_revision(url: str | None = None) -> str | None:
+    """The schema revision of a store, without creating or changing anything."""
+    parsed = normalize_url(url or default_url())
+    engine = _make_engine(parsed)
+    try:
+        with engine.connect() as conn:
+            return schema_revision(conn)
+    except (OperationalError, DBAPIError) as exc:
+        shown = parsed.render_as_string(hide_password=True)
+        raise StoreError(f"cannot open the database {shown}: {_first_line(exc)}") from None
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def retrying(engine: Engine, attempts: int = 8) -> Iterator[Connection]:
+    """A transaction; on SQLite a 'database is locked' at BEGIN is retried with back-off."""
+    with ExitStack() as stack:
+        for attempt in range(attempts):
+            try:
+                conn = stack.enter_context(engine.begin())
+            except OperationalError as exc:
+                if "locked" in str(exc) and attempt < attempts - 1:
+                    time.sleep(0.05 * 2**attempt)
+                    continue
+                raise
+            break
+        yield conn  # the transaction commits when the block ends, and rolls back on an exception
+
+
+def now() -> datetime:
+    """The current time, naive UTC (the store keeps UTC without a zone)."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)

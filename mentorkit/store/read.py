@@ -1,0 +1,177 @@
+"""Reading: roster, pairs, goals and responses scoped to cohorts, the raw rows, and a data fingerprint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from .. import instruments as ins
+from ..data import CohortData
+from .schema import answers, cohorts, goals, imports, pairs, participants, submissions
+
+
+def read_raw(conn: Connection, submission_ids: Iterable[int]) -> dict[int, dict[str, str] | None]:
+    """The rows as their files had them, by submission id (``None`` once erased).
+
+    Since schema 0004 a submission keeps its cells as a JSON array and its import the column
+    names, once; rows stored before keep a JSON object. Both come back as ``{column: cell}``.
+    """
+    ids = [int(i) for i in submission_ids]
+    query = (
+        sa.select(submissions.c.submission_id, submissions.c.raw, imports.c.raw_columns)
+        .select_from(submissions.outerjoin(imports, submissions.c.import_id == imports.c.import_id))
+        .where(submissions.c.submission_id.in_(ids))
+    )
+    out: dict[int, dict[str, str] | None] = {}
+    for sid, raw, columns in conn.execute(query):
+        if isinstance(raw, list):
+            names = columns or [f"column {n + 1}" for n in range(len(raw))]
+            out[sid] = dict(zip(names, raw, strict=False))
+        else:
+            out[sid] = raw
+    return out
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_people(conn: Connection, ids: Iterable[str], emails: Iterable[str]) -> pd.DataFrame:
+    """Roster rows of these participant ids or (lower-case) e-mails, and of their mentees."""
+    named = sa.or_(participants.c.participant_id.in_(list(ids)), participants.c.email.in_(list(emails)))
+    stmt = sa.select(
+        participants.c.participant_id,
+        participants.c.cohort_id,
+        participants.c.role,
+        participants.c.email,
+        participants.c.mentor_id,
+    ).where(named | participants.c.mentor_id.in_(sa.select(participants.c.participant_id).where(named)))
+    return pd.read_sql(stmt, conn)
+
+
+def read_participants(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
+    """Roster rows (all cohorts, or these)."""
+    stmt = sa.select(
+        participants.c.participant_id,
+        participants.c.cohort_id,
+        participants.c.role,
+        participants.c.name,
+        participants.c.email,
+        participants.c.mentor_id,
+        participants.c.matched_on,
+        participants.c.department,
+    )
+    if cohort_ids is not None:
+        stmt = stmt.where(participants.c.cohort_id.in_(cohort_ids))
+    df = pd.read_sql(stmt, conn)
+    df["matched_on"] = pd.to_datetime(df["matched_on"]).astype("datetime64[us]")
+    return df
+
+
+def read_pairs(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
+    """Current pairs: a mentee's pair with the mentor the roster names now."""
+    p, m = pairs, participants
+    stmt = sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id, p.c.matched_on).join(
+        m, (m.c.participant_id == p.c.mentee_id) & (m.c.mentor_id == p.c.mentor_id)
+    )
+    if cohort_ids is not None:
+        stmt = stmt.where(p.c.cohort_id.in_(cohort_ids))
+    df = pd.read_sql(stmt, conn)
+    df["matched_on"] = pd.to_datetime(df["matched_on"]).astype("datetime64[us]")
+    return df
+
+
+def read_all_pairs(conn: Connection) -> pd.DataFrame:
+    """Every pair ever recorded (check-ins and goals keep the pair they were about)."""
+    return pd.read_sql(sa.select(pairs), conn)
+
+
+def read_goals(conn: Connection, goal_ids: list[str]) -> pd.DataFrame:
+    """Registered goals among these ids."""
+    stmt = sa.select(goals).where(goals.c.goal_id.in_(sa.bindparam("ids", expanding=True)))
+    return (
+        pd.read_sql(stmt, conn, params={"ids": goal_ids})
+        if goal_ids
+        else pd.DataFrame(columns=["goal_id", "pair_id", "cohort_id"])
+    )
+
+
+def read_responses(conn: Connection, instrument: ins.Instrument, cohort_ids: list[str] | None = None) -> pd.DataFrame:
+    """An instrument's submissions, one row each, one column per item (wide)."""
+    s, a = submissions, answers
+    where = s.c.instrument == instrument.id
+    if cohort_ids is not None:
+        where = where & s.c.cohort_id.in_(cohort_ids)
+    head = pd.read_sql(
+        sa.select(
+            s.c.submission_id,
+            s.c.cohort_id,
+            s.c.participant_id,
+            s.c.pair_id,
+            s.c.goal_id,
+            s.c.submitted_at,
+            s.c.source,
+            s.c.flags,
+        ).where(where),
+        conn,
+    )
+    head["submitted_at"] = pd.to_datetime(head["submitted_at"]).astype("datetime64[us]")
+    long = pd.read_sql(
+        sa.select(a.c.submission_id, a.c.item_id, a.c.value_num, a.c.value_text)
+        .join(s, s.c.submission_id == a.c.submission_id)
+        .where(where),
+        conn,
+    )
+    return widen(head, long, instrument)
+
+
+def widen(head: pd.DataFrame, long: pd.DataFrame, instrument: ins.Instrument) -> pd.DataFrame:
+    """Submissions with their long answers pivoted to one column per item."""
+    numeric = [i.id for i in instrument.items if i.kind in ("yesno", "likert5", "percent")]
+    texts = [i.id for i in instrument.items if i.id not in numeric]
+    out = head.set_index("submission_id")
+    if not long.empty:
+        num = long[long["item_id"].isin(numeric)].pivot(index="submission_id", columns="item_id", values="value_num")
+        txt = long[long["item_id"].isin(texts)].pivot(index="submission_id", columns="item_id", values="value_text")
+        out = out.join(num).join(txt)
+    for item in instrument.items:
+        if item.id not in out.columns:
+            out[item.id] = pd.Series(dtype="float64" if item.id in numeric else "string")
+        if item.kind == "date":
+            out[item.id] = pd.to_datetime(out[item.id], format="%Y-%m-%d").astype("datetime64[us]")
+        elif item.id in numeric:
+            out[item.id] = out[item.id].astype("float64")
+        else:
+            out[item.id] = out[item.id].astype("string")
+    return out.reset_index()
+
+
+def list_cohorts(conn: Connection) -> list[str]:
+    """Every cohort id, sorted."""
+    return list(conn.execute(sa.select(cohorts.c.cohort_id).order_by(cohorts.c.cohort_id)).scalars())
+
+
+def fingerprint(conn: Connection, cohort_ids: list[str] | None = None) -> str:
+    """A short fingerprint of the data behind a report: counts and the newest submission."""
+    import hashlib
+
+    s = submissions
+    stmt = sa.select(sa.func.count(), sa.func.max(s.c.submission_id), sa.func.max(s.c.submitted_at))
+    pstmt = sa.select(sa.func.count(), sa.func.max(participants.c.updated_at))
+    if cohort_ids is not None:
+        stmt = stmt.where(s.c.cohort_id.in_(cohort_ids))
+        pstmt = pstmt.where(participants.c.cohort_id.in_(cohort_ids))
+    parts = [*conn.execute(stmt).one(), *conn.execute(pstmt).one()]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def load(engine: Engine, cohort_ids: list[str] | None = None) -> CohortData:
+    """Read the roster, pairs and every instrument's responses of these cohorts."""
+    with engine.connect() as conn:
+        return CohortData(
+            participants=read_participants(conn, cohort_ids),
+            pairs=read_pairs(conn, cohort_ids),
+            responses={i: read_responses(conn, inst, cohort_ids) for i, inst in ins.instruments().items()},
+        )

@@ -1,0 +1,104 @@
+"""The store's tables (SQLAlchemy Core); Alembic migrations build the same schema."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+SCHEMA_REVISION = "0005"  # the Alembic head this code expects (tests check they agree)
+
+metadata = sa.MetaData()
+
+cohorts = sa.Table(
+    "cohorts",
+    metadata,
+    sa.Column("cohort_id", sa.String(64), primary_key=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+participants = sa.Table(
+    "participants",
+    metadata,
+    sa.Column("participant_id", sa.String(64), primary_key=True),
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.cohort_id"), nullable=False, index=True),
+    sa.Column("role", sa.String(8), nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column("email", sa.String(320), unique=True),
+    sa.Column("mentor_id", sa.String(64)),
+    sa.Column("matched_on", sa.Date),
+    sa.Column("department", sa.Text),
+    sa.Column("attributes", sa.JSON),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+pairs = sa.Table(
+    "pairs",
+    metadata,
+    sa.Column("pair_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.cohort_id"), nullable=False, index=True),
+    sa.Column("mentor_id", sa.String(64), nullable=False),
+    sa.Column("mentee_id", sa.String(64), nullable=False),
+    sa.Column("matched_on", sa.Date),
+    sa.UniqueConstraint("mentor_id", "mentee_id", name="uq_pairs_mentor_mentee"),
+)
+
+goals = sa.Table(
+    "goals",
+    metadata,
+    sa.Column("goal_id", sa.String(64), primary_key=True),
+    sa.Column("pair_id", sa.Integer, sa.ForeignKey("pairs.pair_id"), nullable=False),
+    sa.Column("cohort_id", sa.String(64), nullable=False, index=True),
+)
+
+imports = sa.Table(
+    "imports",
+    metadata,
+    sa.Column("import_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("instrument", sa.String(32), nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("file_name", sa.Text),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+    sa.Column("rows_read", sa.Integer, nullable=False),
+    sa.Column("accepted", sa.Integer, nullable=False),
+    sa.Column("duplicates", sa.Integer, nullable=False),
+    sa.Column("quarantined", sa.Integer, nullable=False),
+    sa.Column("raw_columns", sa.JSON),  # the file's column names, once; each submission's raw holds its cells
+)
+
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("submission_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("instrument", sa.String(32), nullable=False),
+    sa.Column("cohort_id", sa.String(64), nullable=False),
+    sa.Column("participant_id", sa.String(64), nullable=False),
+    sa.Column("pair_id", sa.Integer),
+    sa.Column("goal_id", sa.String(64)),
+    sa.Column("submitted_at", sa.DateTime, nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("dedupe_key", sa.String(128), nullable=False),
+    sa.Column("import_id", sa.Integer),
+    sa.Column("received_at", sa.DateTime, nullable=False),
+    sa.Column("raw", sa.JSON),  # the row as the file had it: cells in its import's raw_columns order
+    sa.Column("flags", sa.String(128)),  # data-quality flags (speeder, partial, straight_lining)
+    sa.Column("channel", sa.String(16), nullable=False),  # how it came in: link, email, workshop or import
+    sa.UniqueConstraint("instrument", "dedupe_key", name="uq_submissions_key"),
+    sa.Index("ix_submissions_cohort", "cohort_id", "instrument", "submitted_at"),
+)
+
+erasures = sa.Table(
+    "erasures",
+    metadata,
+    sa.Column("erasure_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("erased_at", sa.DateTime, nullable=False),
+    sa.Column("reference", sa.String(32), nullable=False),  # random, never derived from the person
+    sa.Column("removed", sa.JSON, nullable=False),  # what was removed: field names and counts
+)
+
+answers = sa.Table(
+    "answers",
+    metadata,
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.submission_id"), primary_key=True),
+    sa.Column("item_id", sa.String(32), primary_key=True),
+    sa.Column("value_num", sa.Float),
+    sa.Column("value_text", sa.Text),
+)

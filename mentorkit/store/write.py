@@ -1,0 +1,320 @@
+"""Writing: the roster, goals, import runs, submissions with their answers (append-only), and erasure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TypedDict
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from .. import clean
+from .. import instruments as ins
+from .engine import now, retrying
+from .schema import answers, cohorts, erasures, goals, imports, pairs, participants, submissions
+
+
+def _insert_ignore(conn: Connection, table: sa.Table) -> sa.Insert:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def ensure_cohorts(conn: Connection, cohort_ids: Iterable[str]) -> None:
+    """Create cohorts that do not exist yet."""
+    rows = [{"cohort_id": c, "created_at": now()} for c in sorted(set(cohort_ids))]
+    if rows:
+        conn.execute(_insert_ignore(conn, cohorts), rows)
+
+
+def upsert_participants(conn: Connection, frame: pd.DataFrame) -> None:
+    """Insert new roster rows and update changed ones (the roster is reference data)."""
+    if frame.empty:
+        return
+    existing = set(
+        conn.execute(
+            sa.select(participants.c.participant_id).where(
+                participants.c.participant_id.in_(sa.bindparam("ids", expanding=True))
+            ),
+            {"ids": frame["participant_id"].tolist()},
+        ).scalars()
+    )
+    rows = [_participant_row(r) for r in frame.to_dict("records")]
+    new = [r for r in rows if r["participant_id"] not in existing]
+    old = [r for r in rows if r["participant_id"] in existing]
+    if new:
+        conn.execute(participants.insert(), new)
+    if old:
+        stmt = participants.update().where(participants.c.participant_id == sa.bindparam("pid"))
+        conn.execute(
+            stmt, [{**{k: v for k, v in r.items() if k != "participant_id"}, "pid": r["participant_id"]} for r in old]
+        )
+    matched = frame[frame["mentor_id"].notna()]
+    if not matched.empty:
+        pair_rows = [
+            {
+                "cohort_id": r["cohort_id"],
+                "mentor_id": r["mentor_id"],
+                "mentee_id": r["participant_id"],
+                "matched_on": _py_date(r["matched_on"]),
+            }
+            for r in matched.to_dict("records")
+        ]
+        conn.execute(_insert_ignore(conn, pairs), pair_rows)
+        stmt = pairs.update().where((pairs.c.mentor_id == sa.bindparam("m")) & (pairs.c.mentee_id == sa.bindparam("e")))
+        conn.execute(
+            stmt, [{"m": r["mentor_id"], "e": r["mentee_id"], "matched_on": r["matched_on"]} for r in pair_rows]
+        )
+
+
+def _py_date(value: object):  # type: ignore[no-untyped-def]
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _clean(value: object) -> object:
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return None
+    return value
+
+
+def _participant_row(r: dict) -> dict:
+    return {
+        "participant_id": r["participant_id"],
+        "cohort_id": r["cohort_id"],
+        "role": r["role"],
+        "name": _clean(r.get("name")),
+        "email": _clean(r.get("email")),
+        "mentor_id": _clean(r.get("mentor_id")),
+        "matched_on": _py_date(r.get("matched_on")),
+        "department": _clean(r.get("department")),
+        "attributes": r.get("attributes") or None,
+        "updated_at": now(),
+    }
+
+
+def ensure_goals(conn: Connection, frame: pd.DataFrame) -> None:
+    """Register goal ids with their pair (first definition wins; ids never move)."""
+    rows = frame[["goal_id", "pair_id", "cohort_id"]].drop_duplicates("goal_id")
+    if not rows.empty:
+        conn.execute(
+            _insert_ignore(conn, goals),
+            [{"goal_id": g, "pair_id": int(p), "cohort_id": c} for g, p, c in rows.itertuples(index=False)],
+        )
+
+
+def record_import(conn: Connection, **fields: object) -> int:
+    """Log one import run; returns its id."""
+    key = conn.execute(imports.insert().values(imported_at=now(), **fields)).inserted_primary_key
+    assert key is not None  # an INSERT of one row
+    return int(key[0])
+
+
+def finish_import(conn: Connection, import_id: int, **counts: int) -> None:
+    """Write an import run's final counts."""
+    conn.execute(imports.update().where(imports.c.import_id == import_id).values(**counts))
+
+
+CHANNELS = ("link", "email", "workshop", "import")  # how a submission came in
+
+
+def append_submissions(
+    conn: Connection,
+    frame: pd.DataFrame,
+    instrument: ins.Instrument,
+    source: str,
+    import_id: int,
+    channel: str = "import",
+) -> pd.Series:
+    """Append submissions and their answers; returns, per row, the new id (missing: duplicate).
+
+    ``frame`` carries cohort_id, participant_id, pair_id, goal_id, submitted_at, dedupe_key,
+    raw (JSON text), flags and one column per item (cleaned). Rows go through the driver's
+    executemany (COPY for answers on PostgreSQL): no per-row round trips. Concurrent writers of
+    the same submission are safe: the unique key makes the second a duplicate.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    if frame.empty:
+        return pd.Series([], dtype="Int64")
+    pg = conn.dialect.name == "postgresql"
+    received = now()
+    submitted = pd.to_datetime(frame["submitted_at"])
+    when = submitted.dt.to_pydatetime().tolist() if pg else _cells(clean.iso_text(submitted, unit="us", sep=" "))
+    pair = frame["pair_id"].astype("Float64").astype("Int64")
+    columns = [
+        "instrument",
+        "cohort_id",
+        "participant_id",
+        "pair_id",
+        "goal_id",
+        "submitted_at",
+        "source",
+        "dedupe_key",
+        "import_id",
+        "received_at",
+        "raw",
+        "flags",
+        "channel",
+    ]
+    data = list(
+        zip(
+            [instrument.id] * len(frame),
+            _cells(frame["cohort_id"]),
+            _cells(frame["participant_id"]),
+            [None if pd.isna(v) else int(v) for v in pair],
+            _cells(frame["goal_id"]),
+            when,
+            [source] * len(frame),
+            _cells(frame["dedupe_key"]),
+            [import_id] * len(frame),
+            [received if pg else received.strftime("%Y-%m-%d %H:%M:%S.%f")] * len(frame),
+            _cells(frame["raw"]),
+            _cells(frame["flags"]) if "flags" in frame.columns else [None] * len(frame),
+            [channel] * len(frame),
+            strict=True,
+        )
+    )
+    mark = "%s" if pg else "?"
+    # column names are this module's constants; every value is a bound parameter
+    insert = f"INSERT INTO submissions ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608
+    # ids handed out from here on are above every id that exists now (sequence / rowid order),
+    # so a range scan on the primary key finds this import's rows in a store of any size
+    before = conn.execute(sa.select(sa.func.max(submissions.c.submission_id))).scalar() or 0
+    if pg:  # COPY into a staging table, then one INSERT … SELECT that skips stored keys
+        listed = ", ".join(columns)
+        stage = f"CREATE TEMP TABLE mk_incoming ON COMMIT DROP AS SELECT {listed} FROM submissions WITH NO DATA"  # noqa: S608
+        move = f"INSERT INTO submissions ({listed}) SELECT {listed} FROM mk_incoming ON CONFLICT DO NOTHING"  # noqa: S608
+        conn.exec_driver_sql("DROP TABLE IF EXISTS mk_incoming")
+        conn.exec_driver_sql(stage)
+        _copy_rows(conn, "mk_incoming", columns, data)
+        conn.exec_driver_sql(move)
+    else:
+        conn.exec_driver_sql(insert + " ON CONFLICT DO NOTHING", data)
+    found = conn.execute(
+        sa.select(submissions.c.dedupe_key, submissions.c.submission_id)
+        .where(submissions.c.submission_id > before)
+        .where(submissions.c.import_id == import_id)
+    ).all()
+    keys = pd.Index([k for k, _ in found], dtype="string")
+    at = keys.get_indexer(pd.Index(frame["dedupe_key"], dtype="string"))
+    new_ids = pd.Series(pd.array([found[i][1] if i >= 0 else None for i in at], dtype="Int64"), index=frame.index)
+    new = new_ids.notna()
+    sid = new_ids[new].astype("int64")
+    parts = []
+    for item in instrument.items:
+        if item.id not in frame.columns:
+            continue
+        values = frame.loc[new, item.id]
+        keep = values.notna().to_numpy()
+        if not keep.any():
+            continue
+        part = pd.DataFrame({"submission_id": sid[keep], "item_id": item.id})
+        if item.kind in ("yesno", "likert5", "percent"):
+            part["value_num"], part["value_text"] = values[keep].astype("float64"), None
+        else:
+            part["value_num"], part["value_text"] = None, [_as_text(v) for v in values[keep].tolist()]
+        parts.append(part)
+    # in the answers' primary-key order (by submission, then item): the b-tree grows at its end
+    long = pd.concat(parts).sort_values(["submission_id", "item_id"], kind="stable") if parts else None
+    rows = (
+        list(zip(*(long[c].to_numpy(dtype=object, na_value=None).tolist() for c in long.columns), strict=True))
+        if long is not None
+        else []
+    )
+    if pg:
+        _copy_rows(conn, "answers", ["submission_id", "item_id", "value_num", "value_text"], rows)
+    elif rows:
+        conn.exec_driver_sql(
+            "INSERT INTO answers (submission_id, item_id, value_num, value_text) VALUES (?, ?, ?, ?)", rows
+        )
+    return new_ids
+
+
+def _copy_rows(conn: Connection, table: str, columns: list[str], rows: list[tuple[object, ...]]) -> None:
+    """PostgreSQL's COPY of rows into ``table`` (names are this module's constants)."""
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection inside a transaction
+    with driver.cursor() as cur, cur.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _cells(series: pd.Series) -> list[object]:
+    """A column as Python values, missing as None."""
+    if isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_numeric_dtype(series.dtype):
+        return series.to_numpy(dtype=object, na_value=None).tolist()
+    return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in series.tolist()]
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, pd.Timestamp | datetime):
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    return str(value)
+
+
+class Erasure(TypedDict):
+    """What ``forget`` removed, for the person running it (the audit row keeps the counts)."""
+
+    participant_id: str
+    reference: str  # random, never derived from the person
+    fields: list[str]
+    raw_rows: int
+    free_text_answers: int
+
+
+def forget(engine: Engine, email: str) -> Erasure | None:
+    """Erase a person's personal data (right to erasure); keeps an audit record without it.
+
+    Clears the roster's name, e-mail, department and attributes, the raw rows kept with the
+    person's submissions and their free-text answers. Their scored answers stay, linked only to
+    the pseudonymous participant id, so cohort figures do not change.
+    """
+    import secrets
+
+    address = email.strip().lower()
+    with retrying(engine) as conn:
+        pid = conn.execute(
+            sa.select(participants.c.participant_id).where(sa.func.lower(participants.c.email) == address)
+        ).scalar()
+        if pid is None:
+            return None
+        subs = sa.select(submissions.c.submission_id).where(submissions.c.participant_id == pid)
+        raw_rows = conn.execute(
+            submissions.update()
+            .where(submissions.c.participant_id == pid)
+            .where(submissions.c.raw.is_not(None))
+            .values(raw=None)
+        ).rowcount
+        texts = conn.execute(
+            answers.update()
+            .where(answers.c.submission_id.in_(subs))
+            .where(answers.c.value_text.is_not(None))
+            .where(answers.c.item_id.in_(["comment", "note"]))
+            .values(value_text=None)
+        ).rowcount
+        conn.execute(
+            participants.update()
+            .where(participants.c.participant_id == pid)
+            .values(name=None, email=None, department=None, attributes=None, updated_at=now())
+        )
+        done = Erasure(
+            participant_id=pid,
+            reference=secrets.token_hex(6),
+            fields=["name", "email", "department", "attributes"],
+            raw_rows=raw_rows,
+            free_text_answers=texts,
+        )
+        removed = {k: done[k] for k in ("fields", "raw_rows", "free_text_answers")}  # no personal data
+        conn.execute(erasures.insert().values(erased_at=now(), reference=done["reference"], removed=removed))
+    return done
