@@ -140,7 +140,7 @@ THRESHOLD_LITERALS = [
 
 
 def _sources() -> list[tuple[str, str]]:
-    found = [(str(p.relative_to(ROOT)), p.read_text("utf-8")) for p in sorted((ROOT / "mentorkit").glob("*.py"))]
+    found = [(str(p.relative_to(ROOT)), p.read_text("utf-8")) for p in sorted((ROOT / "mentorkit").rglob("*.py"))]
     found = [(name, text) for name, text in found if name != "mentorkit/settings.py"]
     for path in sorted((ROOT / "notebooks").rglob("*.ipynb")):
         cells = json.loads(path.read_text("utf-8"))["cells"]
