@@ -24,3 +24,4 @@ def pytest_configure(config):  # type: ignore[no-untyped-def]
     if code != 0:
         raise RuntimeError("could not load the sample programme for the notebook tests")
     os.environ["MENTORKIT_DB"] = url
+    os.environ["MENTORKIT_AS_OF"] = "2026-11-15"  # the sample's date: the notebooks' as_of = None reads it

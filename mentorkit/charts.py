@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._imports import skip_iri_grammar
+from .settings import DEFAULT, Settings
 
 skip_iri_grammar()
 
@@ -23,12 +24,26 @@ from _plotly_utils.utils import convert_to_base64  # noqa: E402
 from plotly.io._base_renderers import MimetypeRenderer  # noqa: E402
 
 BAND_COLOURS = {"ready": "#2e7d32", "developing": "#f9a825", "not_yet": "#c62828", "incomplete": "#9e9e9e"}
-BAND_LABELS = {
-    "ready": "Ready (≥ 75)",
-    "developing": "Developing (50–74)",
-    "not_yet": "Not yet (< 50)",
-    "incomplete": "Incomplete",
-}
+
+
+def _num(x: float) -> float | int:
+    """A threshold as a figure shows it: 75.0 as 75."""
+    return int(x) if float(x).is_integer() else x
+
+
+def band_labels(settings: Settings = DEFAULT) -> dict[str, str]:
+    """The readiness bands' legend labels, with the thresholds of ``settings``."""
+    ready, developing = _num(settings.band_ready), _num(settings.band_developing)
+    below = f"{ready - 1}" if isinstance(ready, int) else f"< {ready}"
+    return {
+        "ready": f"Ready (≥ {ready})",
+        "developing": f"Developing ({developing}–{below})",
+        "not_yet": f"Not yet (< {developing})",
+        "incomplete": "Incomplete",
+    }
+
+
+BAND_LABELS = band_labels()
 PAIR_COLOURS = {"on_track": "#2e7d32", "needs_checkin": "#e65100", "too_early": "#78909c"}
 PAIR_LABELS = {"on_track": "On track", "needs_checkin": "Needs a check-in", "too_early": "Too early"}
 GOAL_COLOURS = {
@@ -185,12 +200,13 @@ def response_rates(table: pd.DataFrame) -> Chart:
     return Chart(data, layout)
 
 
-def band_counts(counts: pd.DataFrame) -> Chart:
+def band_counts(counts: pd.DataFrame, settings: Settings = DEFAULT) -> Chart:
     """Stacked horizontal bars of band counts per role (rows: roles; columns: bands)."""
+    labels = band_labels(settings)
     data = [
         {
             "marker": {"color": BAND_COLOURS[band]},
-            "name": BAND_LABELS[band],
+            "name": labels[band],
             "orientation": "h",
             "x": _array(counts[band]),
             "y": _array(counts.index),
@@ -203,7 +219,7 @@ def band_counts(counts: pd.DataFrame) -> Chart:
     return Chart(data, layout)
 
 
-def score_distribution(scores: pd.DataFrame) -> Chart:
+def score_distribution(scores: pd.DataFrame, settings: Settings = DEFAULT) -> Chart:
     """Histogram of readiness scores per role, with the band thresholds marked."""
     data = [
         {
@@ -216,7 +232,7 @@ def score_distribution(scores: pd.DataFrame) -> Chart:
         }
         for role, group in scores.groupby("role")
     ]
-    marks = ((50, "developing"), (75, "ready"))
+    marks = ((_num(settings.band_developing), "developing"), (_num(settings.band_ready), "ready"))
     line = {"color": "#616161", "dash": "dot"}
     layout = _layout(
         "Distribution of readiness scores",

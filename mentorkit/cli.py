@@ -7,13 +7,34 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import __version__
 from .errors import MentorkitError, UsageError
+from .instruments import instruments
+from .settings import DEFAULT
 
-SAMPLE_ORDER = ("roster", "mentor_readiness", "mentee_readiness", "checkin", "goals", "goal_updates")
+SAMPLE_ORDER = ("roster", *instruments())  # the roster first, then the instruments of instruments.yaml
+
+
+class _SourceChoices:
+    """``--source``'s choices: ``auto`` and the io source registry, read only when argparse looks (help stays light)."""
+
+    def _names(self) -> list[str]:
+        from . import exports  # noqa: F401  (registers the survey-tool sources)
+        from . import io as mkio
+
+        return ["auto", *mkio.SOURCES]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __len__(self) -> int:
+        return len(self._names())
 
 
 def _db_parent() -> argparse.ArgumentParser:
@@ -29,9 +50,7 @@ def _db_parent() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    from .instruments import instruments
-
-    kinds = ("roster", *instruments())  # the instruments' data only: --help stays light
+    kinds = ("roster", *instruments())
 
     db = _db_parent()
     parser = argparse.ArgumentParser(
@@ -48,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--source",
         default="auto",
-        choices=["auto", "mentorkit", "qualtrics", "googleforms", "msforms"],
-        help="file format (default: detected)",
+        choices=_SourceChoices(),
+        metavar="SOURCE",  # argparse would read the choices to build a metavar when the parser is built
+        help="file format: %(choices)s (default: auto, detected)",
     )
     imp.add_argument(
         "--map", metavar="FILE", default=None, help="YAML or CSV mapping other question wordings to item ids"
@@ -128,13 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="let participants identify by typing their e-mail (a workshop on a trusted network; off by default)",
     )
 
-    forms = ("mentor_readiness", "mentee_readiness", "checkin", "goals", "goal_updates")
+    forms = tuple(instruments())
     inv = sub.add_parser("invite", parents=[db], help="personal links for a form, as CSV for mail merge")
     inv.add_argument("--cohort", metavar="ID")
     inv.add_argument("--form", choices=forms)
     inv.add_argument("--base-url", metavar="URL", help="the forms' public address, e.g. https://host/mentoring/")
     inv.add_argument(
-        "--expires-days", type=int, default=None, metavar="N", help="days the links stay valid (default 30)"
+        "--expires-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"days the links stay valid (default {DEFAULT.link_expiry_days})",
     )
     inv.add_argument("--rotate", action="store_true", help="void every link made so far (new secret)")
     inv.add_argument("--out", metavar="FILE", default=None, help="CSV file (default: standard output)")
@@ -237,8 +261,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_score(d: dict) -> str:  # type: ignore[type-arg]
-    """A cohort's figures as a readable table."""
+def format_score(d: dict, k: int = DEFAULT.min_group_size) -> str:  # type: ignore[type-arg]
+    """A cohort's figures as a readable table (``k``: the minimum group size the figures were scored with)."""
 
     def fig(v: object, pct: bool = False) -> str:
         if v is None:
@@ -280,7 +304,7 @@ def format_score(d: dict) -> str:  # type: ignore[type-arg]
         f"overdue {g['overdue']}, dropped {g['dropped']}; stale {g['stale']}"
     )
     if any(d[k].get("suppressed") for k in ("mentor_readiness", "mentee_readiness", "relationship")):
-        lines.append("\n'suppressed': fewer than 5 responses — hidden for confidentiality")
+        lines.append(f"\n'suppressed': fewer than {k} responses — hidden for confidentiality")
     return "\n".join(lines)
 
 
@@ -320,7 +344,6 @@ def _write_table(frame, out: str | None) -> None:  # type: ignore[no-untyped-def
 
 def cmd_invite(args: argparse.Namespace) -> int:
     from . import links, outreach
-    from .settings import DEFAULT
 
     wanted = (args.cohort, args.form, args.base_url)
     if not all(wanted) and (any(wanted) or not args.rotate):

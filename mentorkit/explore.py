@@ -12,7 +12,7 @@ import ipywidgets as widgets
 from IPython.display import display
 
 from . import reportkit as rk
-from . import score, store
+from . import store
 from .settings import DEFAULT, Settings
 
 
@@ -31,7 +31,7 @@ class Explorer:
         if not cohorts:
             raise store.StoreError("the store has no cohorts yet; run `mentorkit demo` or import a roster")
         self.cohort = widgets.Dropdown(options=cohorts, value=cohorts[0], description="Cohort")
-        self.as_of = widgets.DatePicker(value=score.parse_as_of(as_of), description="As of")
+        self.as_of = widgets.DatePicker(value=rk.notebook_as_of(as_of), description="As of")
         self.role = widgets.ToggleButtons(
             options=[("Mentors", "mentor"), ("Mentees", "mentee")], value="mentor", description="Role"
         )
@@ -48,7 +48,7 @@ class Explorer:
 
     def context(self) -> rk.ReportContext:
         """The report context of the current selection."""
-        return rk.context(self.data, self.cohort.value, self.as_of.value or score.parse_as_of(None), self.settings)
+        return rk.context(self.data, self.cohort.value, self.as_of.value or rk.notebook_as_of(None), self.settings)
 
     def redraw(self) -> None:
         """Re-score the selection and replace every figure."""

@@ -63,7 +63,7 @@ def _style() -> widgets.HTML:
     return widgets.HTML(STYLE)
 
 
-FORM_ORDER = ("mentor_readiness", "mentee_readiness", "checkin", "goals", "goal_updates")
+FORM_ORDER = tuple(ins.instruments())  # the order of instruments.yaml
 NEW_GOAL = "__new__"
 GOAL_FIELDS = ingest.GOAL_FIELDS
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import score
-from .settings import Settings
+from .settings import DEFAULT, Settings
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def readiness_findings(detail: score.CohortDetail, settings: Settings) -> list[F
                     "cohort together with others.",
                 )
             )
-        if enrolled and missing > 0 and (summary.response_rate or 0) < 0.8:
+        if enrolled and missing > 0 and (summary.response_rate or 0) < settings.response_rate_low:
             out.append(
                 Finding(
                     "action",
@@ -62,7 +62,7 @@ def readiness_findings(detail: score.CohortDetail, settings: Settings) -> list[F
             out.append(
                 Finding(
                     "action",
-                    f"{summary.not_yet} {role}(s) score below 50 (not yet ready).",
+                    f"{summary.not_yet} {role}(s) score below {settings.band_developing:g} (not yet ready).",
                     "Offer them an orientation conversation about what the programme asks before they start."
                     if role == "mentor"
                     else "Talk with them about what they want to learn before matching them.",
@@ -80,7 +80,7 @@ def readiness_findings(detail: score.CohortDetail, settings: Settings) -> list[F
         if (
             not summary.suppressed
             and summary.mean_score is not None
-            and summary.mean_score >= 75
+            and summary.mean_score >= settings.band_ready
             and not summary.not_yet
         ):
             out.append(
@@ -93,10 +93,10 @@ def readiness_findings(detail: score.CohortDetail, settings: Settings) -> list[F
     return sorted(out, key=lambda f: ("action", "watch", "good").index(f.level))
 
 
-def weakest_item(table: pd.DataFrame) -> Finding | None:
-    """The checklist item with the lowest yes rate, when it is below 60 %."""
+def weakest_item(table: pd.DataFrame, settings: Settings = DEFAULT) -> Finding | None:
+    """The checklist item with the lowest yes rate, when it is below ``settings.weak_item``."""
     shown = table.dropna(subset=["yes_rate"])
-    if shown.empty or shown["yes_rate"].iloc[0] >= 0.6:
+    if shown.empty or shown["yes_rate"].iloc[0] >= settings.weak_item:
         return None
     row = shown.iloc[0]
     return Finding(
@@ -177,7 +177,7 @@ def goal_findings(detail: score.CohortDetail, settings: Settings) -> list[Findin
                     "Suggest a conversation where both compare their answers.",
                 )
             )
-        if r.health_index is not None and r.health_index >= 70 and not r.needs_checkin:
+        if r.health_index is not None and r.health_index >= settings.healthy_index and not r.needs_checkin:
             out.append(
                 Finding(
                     "good",

@@ -57,7 +57,7 @@ class Instrument:
         raise KeyError(item_id)
 
     def min_answered(self, settings: Settings = DEFAULT) -> int:
-        """Fewest scored items answered for a readiness score (80 % rounded up)."""
+        """Fewest scored items answered for a readiness score (``completeness`` of them, rounded up)."""
         return math.ceil(settings.completeness * len(self.scored_items) - 1e-9)
 
 
@@ -106,12 +106,4 @@ def readiness_for(role: str) -> Instrument:
     return get(f"{role}_readiness")
 
 
-CHECKIN_ELEMENTS: tuple[str, ...] = (
-    "rc_reciprocity",
-    "rc_learning",
-    "rc_relationship",
-    "rc_partnership",
-    "rc_collaboration",
-    "rc_goals",
-    "rc_development",
-)
+CHECKIN_ELEMENTS: tuple[str, ...] = tuple(i.id for i in get("checkin").items if i.element)  # Zachary's seven

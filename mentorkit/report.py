@@ -73,7 +73,7 @@ class RunOptions:
     db_url: str
     jobs: int = 2
     identify: bool = False
-    min_group_size: int = 5
+    min_group_size: int = DEFAULT.min_group_size
     timeout: int = 300
     notebooks: Path = field(default_factory=notebooks_dir)
     shard: shards.Shard | None = None
@@ -633,7 +633,7 @@ def index_html(metas: list[dict]) -> str:  # type: ignore[type-arg]
                     f"<span class='mk-failed'>{REPORT_TITLES[name]} failed</span>"
                     f" <small>{escape(r['error'] or '')}</small>"
                 )
-        k = int(m.get("parameters", {}).get("min_group_size", 5))
+        k = int(m.get("parameters", {}).get("min_group_size", DEFAULT.min_group_size))
         mr, er, rel, g = f["mentor_readiness"], f["mentee_readiness"], f["relationship"], f["goals"]
         rows.append(
             f"<tr><td><strong>{escape(m['cohort'])}</strong><br><small>as of {escape(m['as_of'])}</small></td>"

@@ -7,6 +7,7 @@ user-written text is escaped here; suppressed figures are shown as hidden, never
 from __future__ import annotations
 
 import html
+import os
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -49,8 +50,22 @@ class ReportContext:
         return f"fewer than {self.settings.min_group_size} responses — hidden for confidentiality"
 
 
+AS_OF_ENV = "MENTORKIT_AS_OF"  # the date a notebook run without an as_of parameter reports (default: today)
+
+
+def notebook_as_of(as_of: str | date | None) -> date:
+    """A notebook's ``as_of`` parameter as a date: ``None`` means $MENTORKIT_AS_OF when set, else today (UTC)."""
+    if as_of is None:
+        as_of = os.environ.get(AS_OF_ENV) or None
+    return score.parse_as_of(as_of)
+
+
 def open_report(
-    cohort_id: str, as_of: str | date, db_url: str | None = None, min_group_size: int = 5, identify: bool = False
+    cohort_id: str,
+    as_of: str | date | None,
+    db_url: str | None = None,
+    min_group_size: int | None = DEFAULT.min_group_size,
+    identify: bool = False,
 ) -> ReportContext:
     """Load and score one cohort for a report; sets up the chart renderer.
 
@@ -62,14 +77,15 @@ def open_report(
     engine = store.connect(db_url, create=False)
     with engine.connect() as conn:
         fp = store.fingerprint(conn, [cohort_id])
-    settings = settings_for(min_group_size)
-    key = (cohort_id, score.parse_as_of(as_of), db_url, settings, bool(identify), fp)
+    settings = settings_for(DEFAULT.min_group_size if min_group_size is None else min_group_size)
+    day = notebook_as_of(as_of)
+    key = (cohort_id, day, db_url, settings, bool(identify), fp)
     if _cached is not None and _cached[0] == key:
         ctx = replace(_cached[1], generated_at=store.now())
     else:
         _cached = None  # one cohort in memory at a time
         data = store.load(engine, [cohort_id])
-        ctx = context(data, cohort_id, as_of, settings, identify, fp)
+        ctx = context(data, cohort_id, day, settings, identify, fp)
         _cached = (key, ctx)
     _opened = ctx
     return ctx
@@ -175,6 +191,40 @@ def note(text: str) -> HTML:
     return HTML(f"<p class='mk-note'>{esc(text)}</p>")
 
 
+def explanations(settings: Settings) -> dict[str, str]:
+    """The report sections' explaining sentences (HTML), with the thresholds of ``settings``."""
+    st = settings
+    return {
+        "response_rates": (
+            "Respondents are people who sent a checklist, complete or not. Checklists with fewer than "
+            f"{100 * st.completeness:g} % of questions answered are <em>incomplete</em> and get no score."
+        ),
+        "bands": (
+            f"Score = 100 × yes ÷ answered. <em>Ready</em> ≥ {st.band_ready:g}, <em>developing</em> ≥ "
+            f"{st.band_developing:g}, <em>not yet</em> &lt; {st.band_developing:g}."
+        ),
+        "reliability": (
+            "How consistently the checklist items measure one thing (KR-20 for yes/no checklists, Cronbach's "
+            f"alpha for the check-in scale), reported from {st.reliability_min_n} complete responses."
+        ),
+        "goal_status": (
+            "From each goal's latest update: <em>achieved</em>, <em>dropped</em>, <em>overdue</em> (past its "
+            f"target date), <em>on track</em> (within {st.goal_tolerance:g} points of the progress expected by "
+            "now) or <em>at risk</em>."
+        ),
+        "stale_goals": f"Neither achieved nor dropped, and no update for more than {st.stale_days} days.",
+        "pairs_needing_checkin": (
+            f"Pair health under {st.health_needs_checkin:g}, an element rated {st.element_low} or lower, or no "
+            f"check-in in the last {st.checkin_recency_days} days."
+        ),
+    }
+
+
+def explain(ctx: ReportContext, section: str) -> HTML:
+    """A section's explaining sentence, with the report's settings (notebook markdown cannot hold them)."""
+    return HTML(f"<p class='mk-explain'>{explanations(ctx.settings)[section]}</p>")
+
+
 def title(ctx: ReportContext, report: str) -> HTML:
     """The report's title block."""
     s = ctx.detail.score
@@ -238,7 +288,7 @@ def readiness_kpis(ctx: ReportContext) -> HTML:
 def readiness_findings(ctx: ReportContext) -> HTML:
     found = insights.readiness_findings(ctx.detail, ctx.settings)
     for role in ins.ROLES:
-        weak = insights.weakest_item(item_table(ctx, role))
+        weak = insights.weakest_item(item_table(ctx, role), ctx.settings)
         summary = getattr(ctx.detail.score, f"{role}_readiness")
         if weak and not summary.suppressed:
             found.append(weak)
@@ -280,7 +330,7 @@ def bands(ctx: ReportContext) -> charts.Chart | HTML:
             }
     if not rows:
         return note(f"Bands: {ctx.hidden}.")
-    return charts.band_counts(pd.DataFrame(rows).T)
+    return charts.band_counts(pd.DataFrame(rows).T, ctx.settings)
 
 
 def score_distribution(ctx: ReportContext) -> charts.Chart | HTML:
@@ -291,7 +341,7 @@ def score_distribution(ctx: ReportContext) -> charts.Chart | HTML:
             frames.append(ctx.detail.readiness[role].dropna(subset=["score"]).assign(role=role))
     if not frames:
         return note(f"Score distribution: {ctx.hidden}.")
-    return charts.score_distribution(pd.concat(frames))
+    return charts.score_distribution(pd.concat(frames), ctx.settings)
 
 
 def item_table(ctx: ReportContext, role: str) -> pd.DataFrame:
@@ -345,6 +395,7 @@ def reliability(ctx: ReportContext) -> HTML:
         )
     )
     out = []
+    ref = ctx.settings.reliability_reference
     for label, r in rows:
         value = r["value"]
         if value is None:
@@ -356,9 +407,9 @@ def reliability(ctx: ReportContext) -> HTML:
             shown = "—"
         else:
             shown = f"{value:.2f}"
-            verdict = "acceptable (≥ 0.70)" if value >= r["reference"] else "below the 0.70 reference"
+            verdict = f"acceptable (≥ {ref:.2f})" if value >= r["reference"] else f"below the {ref:.2f} reference"
         out.append({"scale": label, "complete responses": r["n"], "coefficient": shown, "reading": verdict})
-    return table(pd.DataFrame(out), "Internal consistency; 0.70 is the usual reference line.")
+    return table(pd.DataFrame(out), f"Internal consistency; {ref:.2f} is the usual reference line.")
 
 
 # --- goals and relationship sections -----------------------------------------------------------
@@ -496,7 +547,10 @@ def perception_gaps(ctx: ReportContext) -> HTML:
     p = ctx.detail.pairs
     gaps = p[p["perception_gap"]]
     if gaps.empty:
-        return note("Mentors and mentees see their relationships alike (no element differs by 2 or more).")
+        return note(
+            "Mentors and mentees see their relationships alike "
+            f"(no element differs by {ctx.settings.perception_gap} or more)."
+        )
     out = pd.DataFrame(
         {
             "pair": [_pair_label(ctx, pid) for pid in gaps["pair_id"]],
@@ -504,7 +558,9 @@ def perception_gaps(ctx: ReportContext) -> HTML:
             "mentee's health": gaps["mentee_health"].round(0),
         }
     )
-    return table(out, "Pairs whose two sides differ by 2 or more points on at least one element.")
+    return table(
+        out, f"Pairs whose two sides differ by {ctx.settings.perception_gap} or more points on at least one element."
+    )
 
 
 def comments(ctx: ReportContext) -> HTML:

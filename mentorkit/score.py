@@ -91,7 +91,7 @@ def suppress(value: float | int | None, n: int, k: int) -> float | int | None:
 
 
 def readiness_band(score: pd.Series, settings: Settings = DEFAULT) -> pd.Series:
-    """ready ≥ 75, developing ≥ 50, not_yet < 50; missing where there is no score."""
+    """ready from ``band_ready``, developing from ``band_developing``, else not_yet; missing where there is no score."""
     band = np.select(
         [score >= settings.band_ready, score >= settings.band_developing, score < settings.band_developing],
         list(BANDS),
@@ -230,7 +230,7 @@ def item_yes_rates(
 
 
 def checkin_health(responses: pd.DataFrame, settings: Settings = DEFAULT) -> pd.Series:
-    """(mean of answered elements − 1) ÷ 4 × 100, needing at least 5 of the 7 answered."""
+    """(mean of answered elements − 1) ÷ 4 × 100, needing ``checkin_min_answered`` of the 7 answered."""
     elements = responses[list(ins.CHECKIN_ELEMENTS)].astype("float64")
     answered = elements.notna().sum(axis=1)
     health = (elements.mean(axis=1) - 1) / 4 * 100
@@ -421,7 +421,7 @@ class Reliability(TypedDict):
 
 
 def reliability(items: pd.DataFrame, method: str, settings: Settings = DEFAULT) -> Reliability:
-    """A reliability coefficient with its n, reported only from n ≥ 10 complete responses."""
+    """A reliability coefficient with its n, reported only from ``reliability_min_n`` complete responses."""
     n = len(items.dropna())
     value = (kr20 if method == "kr20" else cronbach_alpha)(items) if n >= settings.reliability_min_n else None
     return {"method": method, "n": n, "value": value, "reference": settings.reliability_reference}

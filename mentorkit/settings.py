@@ -12,22 +12,25 @@ class Settings:
     min_group_size: int = 5  # k: scores over fewer respondents are suppressed
     min_comment_group: int = 10  # free text only for groups of at least this size
     completeness: float = 0.8  # share of items answered for a readiness score
-    band_ready: float = 75.0
-    band_developing: float = 50.0
+    band_ready: float = 75.0  # a readiness score at or above this is "ready"
+    band_developing: float = 50.0  # at or above this (and below band_ready) "developing"; below "not yet"
     checkin_min_answered: int = 5  # of the seven elements
-    health_needs_checkin: float = 60.0
+    health_needs_checkin: float = 60.0  # a pair whose health is under this needs a check-in
     element_low: int = 2  # an element rated <= this needs a check-in
-    checkin_recency_days: int = 60
-    too_early_days: int = 30
-    perception_gap: int = 2
-    goal_tolerance: float = 15.0
-    stale_days: int = 45
+    checkin_recency_days: int = 60  # a pair with no check-in for this many days needs one
+    too_early_days: int = 30  # pairs matched fewer days ago are "too early" for a check-in
+    perception_gap: int = 2  # the two sides of a pair differing by this much on an element is a gap
+    goal_tolerance: float = 15.0  # a goal this many points behind the expected progress is at risk
+    stale_days: int = 45  # an open goal with no update for more days is stale
     link_expiry_days: int = 30  # personal links expire after this many days unless told otherwise
-    reliability_min_n: int = 10
-    reliability_reference: float = 0.7
+    reliability_min_n: int = 10  # KR-20 / alpha reported only from this many complete responses
+    reliability_reference: float = 0.7  # the usual reference line for a reliability coefficient
     programme_name: str = "Mentoring programme"  # shown at the top of every participant form
     digest_response_rate_drop: float = 0.10  # changes.md lists a response rate that fell by more (0–1)
     digest_health_drop: float = 10.0  # changes.md lists a pair health index that fell by more (points)
+    response_rate_low: float = 0.8  # a finding asks for reminders when fewer of a role answered (0–1)
+    weak_item: float = 0.6  # an item with a lower yes rate is reported as the weakest item (0–1)
+    healthy_index: float = 70.0  # relationships are called healthy from this index on (no pair needs a check-in)
 
 
 DEFAULT = Settings()
