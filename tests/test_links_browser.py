@@ -2,71 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
 from mentorkit import forms, outreach, store
 
-from .formserver import need_assets
+from .formserver import ARGS, CHROMIUM, need_browser, start_forms, stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.kernel]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def server(sample_copy):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
-    pytest.importorskip("playwright.sync_api")
-    need_assets()  # the forms' front-end (scripts/fetch-form-assets)
-    port = free_port()
-    exe = str(Path(sys.executable).parent / "mentorkit")
-    proc = subprocess.Popen(  # the test's MENTORKIT_HOME is the server's: one link secret
-        [exe, "forms", "--port", str(port), "--no-browser", "--db", sample_copy],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                os.killpg(proc.pid, 9)
-                pytest.fail("mentorkit forms did not start: " + (proc.stdout.read().decode() if proc.stdout else ""))
-            time.sleep(0.25)
+    need_browser()  # Chromium, playwright and the forms' front-end (scripts/fetch-form-assets)
+    proc, url = start_forms(sample_copy)  # the test's MENTORKIT_HOME is the server's: one link secret
     yield url, sample_copy
-    os.killpg(proc.pid, 15)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-        proc.wait(timeout=15)
+    stop(proc)
 
 
 def _stored(url: str) -> list[tuple[str, str, str]]:

@@ -16,6 +16,7 @@ import nbformat
 import pytest
 
 from .conftest import ROOT, SAMPLE_AS_OF, run_cli, write_csv
+from .formserver import ARGS as CHROMIUM_ARGS
 
 pytestmark = pytest.mark.kernel
 COHORTS = ["2026-fall-ops", "2026-pilot-legal", "2026-spring-eng", "2026-spring-sales"]
@@ -300,16 +301,6 @@ def test_charts_draw_offline_in_chromium(sample_run):
         browser.close()
     assert drawn >= 4
     assert width <= 400  # no horizontal scrolling at phone width
-
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def test_meta_json_figures_come_from_the_kernels_and_match_the_hand_worked_sample(sample_run):
