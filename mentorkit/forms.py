@@ -35,7 +35,7 @@ STYLE = """<style>
   width:100%;height:auto}
 .mk-page .widget-label{width:auto!important;max-width:none;white-space:normal;text-align:left;height:auto;
   line-height:1.45;font-size:17px;color:#1f2933;overflow:visible}
-.mk-item .widget-label{font-weight:600;margin-bottom:6px}.mk-qno{font-size:.85rem;color:#52606d}
+.mk-item .widget-label{font-weight:600;margin-bottom:6px}.mk-qno{font-size:.85rem;color:#3e4c59}
 .mk-page .widget-radio-box{flex-direction:row;flex-wrap:wrap;gap:8px;height:auto}
 .mk-page .widget-radio-box label{display:flex;align-items:center;gap:8px;min-height:44px;min-width:88px;
   padding:4px 14px;border:1px solid #9aa5b1;border-radius:8px;box-sizing:border-box;font-size:17px;line-height:1.3;

@@ -43,6 +43,9 @@ def email_of(url: str, pid: str) -> str:
 def axe_problems(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
+    # a page still fading in has text at part opacity: check what a participant reads once it has settled
+    page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished))")
+    page.wait_for_timeout(300)
     found = Axe().run(page).response["violations"]
     return [f"{v['id']} ({v['impact']}): {v['nodes'][0]['html'][:120]}" for v in found if v["impact"] in SERIOUS]
 
