@@ -506,8 +506,7 @@ def cohort_facts(
     """What meta.json records about a cohort's data, from the detail a report already scored.
 
     Runs in the report's kernel (``reportkit.report_meta``), so the runner never holds more than
-    one cohort's data; ``data``, ``settings`` and ``identify`` are there for anything else a run
-    records per cohort.
+    one cohort's data; ``data``, ``settings`` and ``identify`` feed the changes digest's snapshot.
     """
     return {
         "data_fingerprint": fingerprint,
