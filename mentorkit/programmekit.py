@@ -1,0 +1,433 @@
+"""What the programme report notebook calls: every cohort side by side, with 95 % intervals.
+
+Load the programme once (``open_programme``), then one function per section; each returns
+something a notebook displays (``HTML`` or a chart). Figures come from ``figures`` (values
+exactly ``score``'s); shares show as "72 (61–83)" in tables and as error bars in charts;
+suppressed figures show as hidden, never as numbers. All user-written text is escaped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+from IPython.display import HTML
+
+from . import __version__, charts, figures, insights, store
+from .errors import UsageError
+from .reportkit import esc, findings, note, notebook_as_of, settings_for
+from .settings import DEFAULT, Settings
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One comparison across cohorts: a chart and a group of table columns."""
+
+    key: str
+    title: str
+    series: tuple[tuple[str, str, str], ...]  # (figure name, label, what it is in a sentence)
+    percent: bool  # a share shown in percent, else a mean on 0–100
+    next_step: str  # what to do about a cohort that clearly lags on it
+
+
+COMPARED = (
+    Compared(
+        "share_ready",
+        "Share ready (at their latest complete readiness checklist)",
+        (
+            ("mentor_readiness.share_ready", "Mentors", "the share of mentors ready"),
+            ("mentee_readiness.share_ready", "Mentees", "the share of mentees ready"),
+        ),
+        True,
+        "Hold an orientation session on what the programme asks, and ask again in a month.",
+    ),
+    Compared(
+        "mean_score",
+        "Mean readiness score (0–100)",
+        (
+            ("mentor_readiness.mean_score", "Mentors", "the mentors' mean readiness score"),
+            ("mentee_readiness.mean_score", "Mentees", "the mentees' mean readiness score"),
+        ),
+        False,
+        "Look at the cohort's weakest checklist items and cover them at its next session.",
+    ),
+    Compared(
+        "health",
+        "Pair health index (0–100)",
+        (("relationship.health_index", "Pairs", "the pair health index"),),
+        False,
+        "Ask the cohort's pairs for a check-in conversation this month and offer mentors a refresher.",
+    ),
+    Compared(
+        "on_track",
+        "Share of pairs on track",
+        (("relationship.share_on_track", "Pairs", "the share of pairs on track"),),
+        True,
+        "Nudge the cohort's pairs that need a check-in; see its goal-progress report for who.",
+    ),
+    Compared(
+        "achieved",
+        "Share of goals achieved",
+        (("goals.share_achieved", "Goals", "the share of goals achieved"),),
+        True,
+        "Review the cohort's open goals with its pairs: are they still the right ones?",
+    ),
+)
+BY_KEY = {c.key: c for c in COMPARED}
+RATES = (("mentor_readiness.response_rate", "mentors"), ("mentee_readiness.response_rate", "mentees"))
+
+
+@dataclass(frozen=True)
+class ProgrammeContext:
+    """The programme's data and every cohort's figure table, loaded once per report."""
+
+    cohorts: list[str]
+    as_of: date
+    settings: Settings
+    data: store.CohortData
+    figures: pd.DataFrame  # figures.programme_figures: one row per cohort and figure
+    fingerprint: str
+    generated_at: datetime
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def hidden(self) -> str:
+        return f"hidden: fewer than {self.settings.min_group_size} respondents"
+
+
+def choose_cohorts(known: list[str], requested: list[str] | str | None) -> list[str]:
+    """The cohorts to compare: all known ones for None, else the requested ones (each must exist), sorted."""
+    if requested is None:
+        return sorted(known)
+    wanted = [requested] if isinstance(requested, str) else list(requested)
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise UsageError(f"unknown cohort(s): {', '.join(map(repr, unknown))}")
+    if not wanted:
+        raise UsageError("no cohort to compare: give a list of cohort ids, or None for all")
+    return sorted(dict.fromkeys(wanted))
+
+
+def open_programme(
+    as_of: str | date | None,
+    db_url: str | None = None,
+    min_group_size: int | None = None,
+    cohorts: list[str] | str | None = None,
+) -> ProgrammeContext:
+    """Load and score the programme's cohorts (all when ``cohorts`` is None) for the programme report."""
+    charts.use_report_renderer()
+    engine = store.connect(db_url, create=False)
+    with engine.connect() as conn:
+        chosen = choose_cohorts(store.list_cohorts(conn), cohorts)
+        fp = store.fingerprint(conn, chosen)
+    settings = settings_for(DEFAULT.min_group_size if min_group_size is None else min_group_size)
+    data = store.load(engine, chosen)
+    return programme_context(data, chosen, notebook_as_of(as_of), settings, fp)
+
+
+def programme_context(
+    data: store.CohortData, cohorts: list[str], as_of: date, settings: Settings = DEFAULT, fingerprint: str = "-"
+) -> ProgrammeContext:
+    """A programme context from data already in memory."""
+    table = figures.programme_figures(data, cohorts, as_of, settings)
+    return ProgrammeContext(sorted(cohorts), as_of, settings, data, table, fingerprint, store.now())
+
+
+# --- reading the figure table ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cohort's figure as a table or chart shows it."""
+
+    value: float | None
+    n: int
+    low: float | None
+    high: float | None
+    suppressed: bool
+
+    @property
+    def shown(self) -> bool:
+        return self.value is not None and not self.suppressed
+
+
+def _opt(x: object) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)  # type: ignore[arg-type]
+
+
+def cell(table: pd.DataFrame, cohort: str, figure: str) -> Cell:
+    """A cohort's figure from a figure table (value None when suppressed or undefined)."""
+    row = table[(table["cohort_id"] == cohort) & (table["figure"] == figure)]
+    if row.empty:
+        return Cell(None, 0, None, None, False)
+    r = row.iloc[0]
+    n = 0 if pd.isna(r["n"]) else int(r["n"])
+    return Cell(_opt(r["value"]), n, _opt(r["ci_low"]), _opt(r["ci_high"]), bool(r["suppressed"]))
+
+
+def cell_text(c: Cell, percent: bool) -> str:
+    """ "72 (61–83)" for a share in percent, "74.5 (66.1–82.9)" for a mean; "hidden"/"—" otherwise."""
+    if c.suppressed:
+        return "hidden"
+    if c.value is None:
+        return "—"
+    return figures.interval_text(c.value, c.low, c.high, percent=percent)
+
+
+def comparison_rows(table: pd.DataFrame, cohorts: list[str]) -> pd.DataFrame:
+    """The side-by-side table as text: one row per cohort, "72 (61–83)" cells with their n."""
+    rows = []
+    for cohort in cohorts:
+        enrolled = [cell(table, cohort, f"enrolled.{role}") for role in ("mentor", "mentee")]
+        row: dict[str, object] = {
+            "cohort": cohort,
+            "mentors / mentees": f"{_whole(enrolled[0].value)} / {_whole(enrolled[1].value)}",
+            "response rate (mentors / mentees)": " / ".join(
+                cell_text(cell(table, cohort, name), True) + " %" for name, _ in RATES
+            ),
+        }
+        for comp in COMPARED:
+            for name, label, _ in comp.series:
+                c = cell(table, cohort, name)
+                row[_column(comp, label)] = cell_text(c, comp.percent)
+                row[_column(comp, label) + " n"] = c.n
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _whole(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+def _column(comp: Compared, label: str) -> str:
+    short = {
+        "share_ready": "ready (%)",
+        "mean_score": "mean score",
+        "health": "pair health",
+        "on_track": "pairs on track (%)",
+        "achieved": "goals achieved (%)",
+    }[comp.key]
+    return f"{label} {short}" if comp.key in ("share_ready", "mean_score") else short
+
+
+# --- sections ----------------------------------------------------------------------------------
+
+
+def title(ctx: ProgrammeContext) -> HTML:
+    """The programme report's title block."""
+    t = ctx.figures
+    mentors = sum(cell(t, c, "enrolled.mentor").value or 0 for c in ctx.cohorts)
+    mentees = sum(cell(t, c, "enrolled.mentee").value or 0 for c in ctx.cohorts)
+    pairs = sum(cell(t, c, "relationship.pairs").value or 0 for c in ctx.cohorts)
+    return HTML(
+        f"<header class='mk-title'><h1>Programme: {len(ctx.cohorts)} cohorts side by side</h1>"
+        f"<p>As of {esc(ctx.as_of.isoformat())} · {mentors:.0f} mentors · {mentees:.0f} mentees"
+        f" · {pairs:.0f} matched pairs · cohorts: {esc(', '.join(ctx.cohorts))}</p></header>"
+    )
+
+
+def explain_intervals(ctx: ProgrammeContext) -> HTML:
+    """How to read the intervals (with the report's minimum group size)."""
+    return HTML(
+        "<p class='mk-explain'>Each figure comes with its 95 % interval, written <em>72 (61–83)</em>: the range "
+        "of values the data are compatible with. Shares (ready, on track, goals achieved) use Wilson score "
+        "intervals, means (readiness score, pair health) Student-t intervals; <em>n</em> is the number of people, "
+        "pairs or goals behind the figure. A small cohort has a wide interval: two cohorts differ clearly only "
+        "when their intervals do not overlap. Response rates count a whole cohort and have no interval. Figures "
+        f"over fewer than {ctx.settings.min_group_size} respondents are hidden.</p>"
+    )
+
+
+def side_by_side(ctx: ProgrammeContext) -> HTML:
+    """Every cohort in one table: enrolment, response rates and each compared figure with interval and n."""
+    rows = comparison_rows(ctx.figures, ctx.cohorts)
+    head = ["Cohort", "Mentors / mentees", "Response rate (mentors / mentees)"]
+    names: list[str] = []
+    for comp in COMPARED:
+        for _, label, _ in comp.series:
+            names.append(_column(comp, label))
+    head += [n[0].upper() + n[1:] for n in names]
+    body = []
+    for r in rows.to_dict("records"):
+        cells = [f"<td><strong>{esc(r['cohort'])}</strong></td>", f"<td>{esc(r['mentors / mentees'])}</td>"]
+        cells.append(f"<td>{esc(r['response rate (mentors / mentees)'])}</td>")
+        for name in names:
+            text = str(r[name])
+            shown = (
+                f"<span class='mk-hidden' title='{esc(ctx.hidden)}'>hidden</span>" if text == "hidden" else esc(text)
+            )
+            cells.append(f"<td>{shown}<br><small class='mk-n'>n = {int(r[name + ' n'])}</small></td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    header = "".join(f"<th>{esc(h)}</th>" for h in head)
+    caption = (
+        "Each figure with its 95 % interval in brackets; n counts the respondents, pairs or goals behind it. "
+        f"Hidden: {ctx.hidden[len('hidden: ') :]}."
+    )
+    return HTML(
+        f"<div class='mk-scroll'><table class='mk-table mk-programme'><thead><tr>{header}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div><p class='mk-caption'>{esc(caption)}</p>"
+    )
+
+
+def chart_rows(table: pd.DataFrame, cohorts: list[str], comp: Compared) -> pd.DataFrame:
+    """A comparison's chart data: cohort, series, value, low, high (percent for shares), hidden, n."""
+    scale = 100.0 if comp.percent else 1.0
+    rows = []
+    for name, label, _ in comp.series:
+        for cohort in cohorts:
+            c = cell(table, cohort, name)
+            rows.append(
+                {
+                    "cohort": cohort,
+                    "series": label,
+                    "value": None if not c.shown else scale * c.value,  # type: ignore[operator]
+                    "low": None if not c.shown or c.low is None else scale * c.low,
+                    "high": None if not c.shown or c.high is None else scale * c.high,
+                    "hidden": c.suppressed,
+                    "n": c.n,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+SERIES_COLOURS = {"Mentors": charts.ROLE_COLOURS["mentor"], "Mentees": charts.ROLE_COLOURS["mentee"]}
+
+
+def interval_bars(rows: pd.DataFrame, title: str, axis: str) -> charts.Chart:
+    """Bars per cohort (one trace per series) with their 95 % intervals as error bars; hidden bars say so."""
+    data: list[dict[str, object]] = []
+    for label, group in rows.groupby("series", sort=False):
+        value = pd.to_numeric(group["value"], errors="coerce").astype("float64")
+        low = pd.to_numeric(group["low"], errors="coerce").astype("float64")
+        high = pd.to_numeric(group["high"], errors="coerce").astype("float64")
+        texts = []
+        for v, lo, hi, hidden, n in zip(value, low, high, group["hidden"], group["n"], strict=True):
+            if hidden:
+                texts.append("hidden")
+            elif pd.isna(v):
+                texts.append("—")
+            elif pd.isna(lo):
+                texts.append(f"{v:.0f} (n = {n})")
+            else:
+                texts.append(f"{v:.0f} ({lo:.0f}–{hi:.0f}), n = {n}")
+        data.append(
+            {
+                "type": "bar",
+                "name": str(label),
+                "x": list(group["cohort"]),
+                "y": charts._array(value.fillna(0.0)),
+                "text": texts,
+                "textposition": "outside",
+                "cliponaxis": False,
+                "hovertemplate": "%{x}: %{text}<extra>" + esc(label) + "</extra>",
+                "marker": {"color": SERIES_COLOURS.get(str(label), charts.ROLE_COLOURS["mentor"])},
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": charts._array((high - value).fillna(0.0)),
+                    "arrayminus": charts._array((value - low).fillna(0.0)),
+                    "color": "#37474f",
+                    "thickness": 1.5,
+                    "width": 6,
+                },
+            }
+        )
+    layout = charts._layout(
+        title,
+        height=380,
+        barmode="group",
+        yaxis={**charts._axis_title(axis), "range": [0, 100]},  # every compared figure lives on 0–100
+        xaxis=charts._axis_title(""),
+    )
+    return charts.Chart(data, layout)
+
+
+def comparison(ctx: ProgrammeContext, key: str) -> charts.Chart | HTML:
+    """One compared figure across cohorts, as bars with 95 % error bars."""
+    comp = BY_KEY[key]
+    rows = chart_rows(ctx.figures, ctx.cohorts, comp)
+    if rows["value"].isna().all():
+        return note(f"{comp.title}: no cohort has a figure to show ({ctx.hidden}, or nothing recorded yet).")
+    axis = "Percent" if comp.percent else "0–100"
+    return interval_bars(rows, f"{comp.title}, with 95 % intervals", axis)
+
+
+# --- findings ----------------------------------------------------------------------------------
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f} %"
+
+
+def programme_findings(table: pd.DataFrame, cohorts: list[str], settings: Settings) -> list[insights.Finding]:
+    """What the side-by-side figures say about the programme, each with a next step, most urgent first."""
+    out: list[insights.Finding] = []
+    for comp in COMPARED:
+        for name, _, what in comp.series:
+            shown = {c: x for c in cohorts if (x := cell(table, c, name)).shown and x.low is not None}
+            if len(shown) < 2:  # nothing to compare
+                continue
+            low = min(shown, key=lambda c: (shown[c].value or 0.0, c))
+            high = max(shown, key=lambda c: (shown[c].value or 0.0, c))
+            below, above = shown[low].high, shown[high].low
+            if below is not None and above is not None and below < above:
+                out.append(
+                    insights.Finding(
+                        "action",
+                        f"{low} lags {high} on {what}: {cell_text(shown[low], comp.percent)} against "
+                        f"{cell_text(shown[high], comp.percent)}; the 95 % intervals do not overlap.",
+                        comp.next_step,
+                    )
+                )
+    hidden = [c for c in cohorts if table[(table["cohort_id"] == c)]["suppressed"].astype(bool).any()]
+    if hidden:
+        out.append(
+            insights.Finding(
+                "watch",
+                f"{len(hidden)} of {len(cohorts)} cohort(s) have figures hidden because fewer than "
+                f"{settings.min_group_size} people answered: {', '.join(hidden)}.",
+                "Collect more answers there, or compare them together as one group rather than one by one.",
+            )
+        )
+    for name, role in RATES:
+        low_rate = [
+            (c, x.value)
+            for c in cohorts
+            if (x := cell(table, c, name)).value is not None and x.value < settings.response_rate_low
+        ]
+        if low_rate:
+            listed = ", ".join(f"{c} ({_pct(v)})" for c, v in low_rate)  # type: ignore[arg-type]
+            out.append(
+                insights.Finding(
+                    "action",
+                    f"Fewer than {_pct(settings.response_rate_low)} of {role} answered the readiness checklist "
+                    f"in {listed}.",
+                    f"Send the {role} who have not answered a reminder with their personal link (`mentorkit status`).",
+                )
+            )
+    if not any(f.level == "action" and "lags" in f.text for f in out):
+        out.append(
+            insights.Finding(
+                "good",
+                "No cohort clearly lags another: wherever two cohorts can be compared, their 95 % intervals overlap.",
+                "Read differences between cohorts as noise for now; compare again when more people have answered.",
+            )
+        )
+    return sorted(out, key=lambda f: ("action", "watch", "good").index(f.level))
+
+
+def key_findings(ctx: ProgrammeContext) -> HTML:
+    """The programme's key findings, each with a suggested next step."""
+    return findings(programme_findings(ctx.figures, ctx.cohorts, ctx.settings))
+
+
+def footer(ctx: ProgrammeContext) -> HTML:
+    """As-of date, generation time, version and data fingerprint."""
+    return HTML(
+        "<footer class='mk-footer'>"
+        f"Programme of {len(ctx.cohorts)} cohorts · as of {esc(ctx.as_of.isoformat())} · generated "
+        f"{esc(ctx.generated_at.strftime('%Y-%m-%d %H:%M'))} UTC · mentorkit {esc(__version__)} · "
+        f"data fingerprint {esc(ctx.fingerprint)} · no person is named; groups under "
+        f"{ctx.settings.min_group_size} are hidden</footer>"
+    )
