@@ -1,0 +1,145 @@
+"""The programme report's sections: cohorts side by side with hand-worked intervals, findings, escaping."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from mentorkit import charts, figures, programmekit, store
+from mentorkit.errors import UsageError
+from mentorkit.settings import DEFAULT
+
+from .conftest import SAMPLE_AS_OF
+
+COHORTS = ["2026-fall-ops", "2026-pilot-legal", "2026-spring-eng", "2026-spring-sales"]
+
+
+@pytest.fixture(scope="module")
+def programme(sample_db):
+    data = store.load(store.connect(sample_db, create=False))
+    return programmekit.programme_context(data, COHORTS, date(2026, 11, 15))
+
+
+def test_cohorts_are_all_by_default_or_the_ones_asked_for():
+    known = ["b", "a", "c"]
+    assert programmekit.choose_cohorts(known, None) == ["a", "b", "c"]
+    assert programmekit.choose_cohorts(known, ["c", "a", "c"]) == ["a", "c"]
+    assert programmekit.choose_cohorts(known, "b") == ["b"]
+    with pytest.raises(UsageError, match="unknown cohort.*'x'"):
+        programmekit.choose_cohorts(known, ["a", "x"])
+    with pytest.raises(UsageError, match="no cohort"):
+        programmekit.choose_cohorts(known, [])
+
+
+def test_side_by_side_shows_hand_worked_intervals(programme):
+    rows = programmekit.comparison_rows(programme.figures, programme.cohorts).set_index("cohort")
+    eng, sales, ops, legal = (
+        rows.loc[c] for c in ("2026-spring-eng", "2026-spring-sales", "2026-fall-ops", "2026-pilot-legal")
+    )
+    # eng mentors ready 3 of 6: Wilson centre 0.5, half 0.312384 (worked in test_figures) → 19–81 %
+    assert (eng["Mentors ready (%)"], eng["Mentors ready (%) n"]) == ("50 (19–81)", 6)
+    # eng mentees ready 5 of 9 scored: p = 0.5556, z²/n = 0.426829; centre (0.5556 + 0.213414)/1.426829 = 0.538936,
+    # half 1.959964/1.426829 × sqrt(0.5556·0.4444/9 + 3.841459/324) = 0.272285 → 26.7–81.1 %
+    assert (eng["Mentees ready (%)"], eng["Mentees ready (%) n"]) == ("56 (27–81)", 9)
+    # sales mentees ready 3 of 5: centre 0.984146/1.768292 = 0.556541, half 1.108393 × 0.293964 = 0.325828 → 23–88 %
+    assert sales["Mentees ready (%)"] == "60 (23–88)"
+    # ops mentors 100, 90.91, 80, 44.44: mean 78.84, sd 24.343, t(0.975, 3) = 3.182446, half 38.74 → 40.1–117.6,
+    # clipped to the 0–100 scale
+    assert (ops["Mentors mean score"], ops["Mentors mean score n"]) == ("78.8 (40.1–100.0)", 4)
+    # eng goals achieved 1 of 8: centre 0.365091/1.480182 = 0.246652, half 1.324137 × 0.169346 = 0.224237 → 2–47 %
+    assert eng["goals achieved (%)"] == "12 (2–47)"
+    # response rates count a whole cohort: no interval (eng mentees 10 of 12)
+    assert eng["response rate (mentors / mentees)"] == "100 % / 83 %"
+    assert eng["mentors / mentees"] == "6 / 12"
+    # 2 mentors, 2 mentees: every survey figure hidden, goals (never suppressed) shown: 0 of 1
+    assert legal["Mentors ready (%)"] == legal["Mentees mean score"] == legal["pair health"] == "hidden"
+    assert legal["goals achieved (%)"].startswith("0 (0–")
+    assert ops["Mentees ready (%)"] == "hidden" and ops["Mentees ready (%) n"] == 4  # the count of people stays
+
+
+def test_the_table_marks_hidden_figures_and_never_shows_their_numbers(programme):
+    html = programmekit.side_by_side(programme).data
+    assert html.count("<tr>") == 1 + len(COHORTS)
+    legal = html[html.index("2026-pilot-legal") : html.index("</tr>", html.index("2026-pilot-legal"))]
+    # share ready and mean score of both roles, pair health and pairs on track: 6 hidden; goals achieved shown:
+    # 0 of 1, Wilson centre 1.920730/4.841459 = 0.396727, half 0.404829 × 0.979982 = 0.396725 → 0–79 %
+    assert legal.count("mk-hidden") == 6 and "0 (0–79)" in legal
+    assert "hidden: fewer than 5 respondents" in html
+    assert "50 (19–81)" in html and "n = 6" in html
+
+
+def test_comparison_charts_draw_intervals_as_error_bars(programme):
+    chart = programmekit.comparison(programme, "share_ready")
+    assert isinstance(chart, charts.Chart)
+    mentors = chart.figure().data[0]
+    assert list(mentors.x) == COHORTS and mentors.name == "Mentors"
+    # eng: 50 % with 18.76–81.24: the bar's error bar reaches 31.24 points either side
+    i = COHORTS.index("2026-spring-eng")
+    assert mentors.y[i] == pytest.approx(50.0)
+    assert mentors.error_y.array[i] == pytest.approx(31.2384, abs=1e-3)
+    assert mentors.error_y.arrayminus[i] == pytest.approx(31.2384, abs=1e-3)
+    assert mentors.text[COHORTS.index("2026-pilot-legal")] == "hidden"
+    assert mentors.text[i] == "50 (19–81), n = 6"
+    chart.figure()  # plotly keeps it as built
+
+
+def test_a_comparison_with_nothing_to_show_says_so(sample_db):
+    data = store.load(store.connect(sample_db, create=False), ["2026-pilot-legal"])
+    ctx = programmekit.programme_context(data, ["2026-pilot-legal"], date(2026, 11, 15))
+    out = programmekit.comparison(ctx, "health")
+    assert not isinstance(out, charts.Chart) and "no cohort has a figure to show" in out.data
+
+
+def _table(rows: list[tuple[str, str, float | None, int, float | None, float | None, bool]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["cohort_id", "figure", "value", "n", "ci_low", "ci_high", "suppressed"])
+    return frame.assign(as_of=pd.Timestamp(SAMPLE_AS_OF))[list(figures.COLUMNS)]
+
+
+def test_a_cohort_whose_interval_lies_below_anothers_is_a_finding():
+    # 2 of 20 ready: p 0.1, z²/n 0.192073, centre 0.196036/1.192073 = 0.164450, half 1.644185 × 0.083078 = 0.136596
+    # → 2.8–30.1 %; 18 of 20 mirrors it → 69.9–97.2 %: the intervals do not overlap
+    table = _table(
+        [
+            ("a", "mentor_readiness.share_ready", 0.1, 20, 0.02785, 0.30105, False),
+            ("b", "mentor_readiness.share_ready", 0.9, 20, 0.69895, 0.97215, False),
+            ("c", "mentor_readiness.share_ready", None, 3, None, None, True),
+            ("a", "mentee_readiness.response_rate", 0.5, 20, None, None, False),
+            ("b", "mentee_readiness.response_rate", 1.0, 20, None, None, False),
+        ]
+    )
+    found = programmekit.programme_findings(table, ["a", "b", "c"], DEFAULT)
+    texts = [f.text for f in found]
+    assert texts[0] == (
+        "a lags b on the share of mentors ready: 10 (3–30) against 90 (70–97); the 95 % intervals do not overlap."
+    )
+    assert found[0].level == "action" and found[0].next_step
+    assert "Fewer than 80 % of mentees answered the readiness checklist in a (50 %)." in texts
+    assert "1 of 3 cohort(s) have figures hidden because fewer than 5 people answered: c." in texts
+    assert not any("No cohort clearly lags" in t for t in texts)
+
+
+def test_overlapping_intervals_are_not_called_a_difference():
+    # 4 of 10 (16.8–68.7 %) and 6 of 10 (31.3–83.2 %) overlap: no cohort lags
+    table = _table(
+        [
+            ("a", "goals.share_achieved", 0.4, 10, 0.168180, 0.687326, False),
+            ("b", "goals.share_achieved", 0.6, 10, 0.312674, 0.831820, False),
+        ]
+    )
+    found = programmekit.programme_findings(table, ["a", "b"], DEFAULT)
+    assert [f.level for f in found] == ["good"] and "No cohort clearly lags another" in found[0].text
+
+
+def test_the_report_context_loads_the_chosen_cohorts(sample_db, monkeypatch):
+    monkeypatch.setenv("MENTORKIT_AS_OF", SAMPLE_AS_OF)
+    ctx = programmekit.open_programme(None, sample_db, None, ["2026-spring-sales", "2026-spring-eng"])
+    assert ctx.cohorts == ["2026-spring-eng", "2026-spring-sales"] and ctx.as_of == date(2026, 11, 15)
+    assert sorted(ctx.figures["cohort_id"].unique()) == ctx.cohorts
+    assert ctx.settings.min_group_size == DEFAULT.min_group_size
+    small = programmekit.open_programme(SAMPLE_AS_OF, sample_db, 3, None)
+    assert small.cohorts == COHORTS and small.settings.min_group_size == 3
+    # with k = 3 the sales mentors (3 answered) are no longer hidden
+    assert programmekit.cell(small.figures, "2026-spring-sales", "mentor_readiness.share_ready").suppressed is False
+    assert "hidden: fewer than 3 respondents" in programmekit.side_by_side(small).data
