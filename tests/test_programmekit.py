@@ -27,7 +27,7 @@ def test_cohorts_are_all_by_default_or_the_ones_asked_for():
     assert programmekit.choose_cohorts(known, None) == ["a", "b", "c"]
     assert programmekit.choose_cohorts(known, ["c", "a", "c"]) == ["a", "c"]
     assert programmekit.choose_cohorts(known, "b") == ["b"]
-    with pytest.raises(UsageError, match="unknown cohort.*'x'"):
+    with pytest.raises(UsageError, match=r"unknown cohort.*'x'"):
         programmekit.choose_cohorts(known, ["a", "x"])
     with pytest.raises(UsageError, match="no cohort"):
         programmekit.choose_cohorts(known, [])
