@@ -14,7 +14,7 @@ from datetime import date, datetime
 import pandas as pd
 from IPython.display import HTML
 
-from . import __version__, charts, figures, insights, store
+from . import __version__, charts, figures, insights, programme, store
 from .errors import UsageError
 from .reportkit import esc, findings, note, notebook_as_of, settings_for
 from .settings import DEFAULT, Settings
@@ -353,6 +353,158 @@ def comparison(ctx: ProgrammeContext, key: str) -> charts.Chart | HTML:
     return interval_bars(rows, f"{comp.title}, with 95 % intervals", axis)
 
 
+# --- trends ------------------------------------------------------------------------------------
+
+TRENDED = (  # (figure, title, percent)
+    ("mentor_readiness.share_ready", "Share of mentors ready", True),
+    ("mentee_readiness.share_ready", "Share of mentees ready", True),
+    ("relationship.health_index", "Pair health index (0–100)", False),
+    ("relationship.share_on_track", "Share of pairs on track", True),
+    ("goals.share_achieved", "Share of goals achieved", True),
+)
+COHORT_COLOURS = ("#1565c0", "#6a1b9a", "#2e7d32", "#e65100", "#00838f", "#ad1457", "#5d4037", "#546e7a")
+
+
+def trend_table(ctx: ProgrammeContext) -> pd.DataFrame:
+    """Every cohort's figures at each month end, as known then (``programme.trends``; computed once per context)."""
+    if "trends" not in ctx.memo:
+        ctx.memo["trends"] = programme.trends(ctx.data, ctx.cohorts, ctx.as_of, ctx.settings)
+    return ctx.memo["trends"]  # type: ignore[return-value]
+
+
+def trend_points(trends: pd.DataFrame, figure: str, percent: bool) -> pd.DataFrame:
+    """One figure's shown points over time: cohort, as_of, value, low, high, n (percent for shares).
+
+    Suppressed and undefined points are left out; a cohort's line starts when its figure can be shown.
+    """
+    scale = 100.0 if percent else 1.0
+    rows = trends[(trends["figure"] == figure) & ~trends["suppressed"].astype(bool) & trends["value"].notna()]
+    return pd.DataFrame(
+        {
+            "cohort": rows["cohort_id"].astype(str),
+            "as_of": pd.to_datetime(rows["as_of"]).dt.date,
+            "value": scale * rows["value"].astype("float64"),
+            "low": scale * rows["ci_low"].astype("float64"),
+            "high": scale * rows["ci_high"].astype("float64"),
+            "n": rows["n"].astype("int64"),
+        }
+    ).reset_index(drop=True)
+
+
+def trend_lines(points: pd.DataFrame, cohorts: list[str], title: str, axis: str) -> charts.Chart:
+    """One line per cohort over month ends, each point with its 95 % interval as an error bar."""
+    data: list[dict[str, object]] = []
+    for i, cohort in enumerate(cohorts):
+        mine = points[points["cohort"] == cohort]
+        if mine.empty:
+            continue
+        value, low, high = mine["value"], mine["low"], mine["high"]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": cohort,
+                "x": [d.isoformat() for d in mine["as_of"]],
+                "y": charts._array(value),
+                "line": {"color": COHORT_COLOURS[i % len(COHORT_COLOURS)]},
+                "customdata": [int(n) for n in mine["n"]],
+                "hovertemplate": "%{x}: %{y:.0f}, n = %{customdata}<extra>" + esc(cohort) + "</extra>",
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": charts._array((high - value).fillna(0.0)),
+                    "arrayminus": charts._array((value - low).fillna(0.0)),
+                    "thickness": 1,
+                    "width": 4,
+                },
+            }
+        )
+    layout = charts._layout(
+        title,
+        height=380,
+        yaxis={**charts._axis_title(axis), "range": [0, 100]},
+        xaxis={**charts._axis_title("Month end (figures as known then)"), "type": "date"},
+    )
+    return charts.Chart(data, layout)
+
+
+def explain_trends(ctx: ProgrammeContext) -> HTML:
+    """How the trend charts are computed."""
+    first = trend_table(ctx)["as_of"].min()
+    start = "" if pd.isna(first) else f" from {pd.Timestamp(first).date().isoformat()}"
+    return HTML(
+        "<p class='mk-explain'>Each point is a cohort's figure at a month end"
+        f"{esc(start)} to {esc(ctx.as_of.isoformat())}, computed from what had been submitted by that day: what "
+        "the programme knew then, not a later revision. Bars show the 95 % interval. A cohort's line starts once "
+        f"the figure stands on at least {ctx.settings.min_group_size} respondents.</p>"
+    )
+
+
+def trend(ctx: ProgrammeContext, figure: str) -> charts.Chart | HTML:
+    """One figure of every cohort at each month end, with error bars."""
+    _, title_text, percent = next(t for t in TRENDED if t[0] == figure)
+    points = trend_points(trend_table(ctx), figure, percent)
+    if points.empty:
+        return note(f"{title_text} over time: no month end has a figure to show yet ({ctx.hidden}).")
+    return trend_lines(points, ctx.cohorts, f"{title_text} at each month end", "Percent" if percent else "0–100")
+
+
+def _point_text(point: pd.Series, percent: bool) -> str:
+    """ "58 % (32–81) on 2026-11-15" for a share, "74.5 (67.1–81.9) on …" for a mean (point already scaled)."""
+    text = figures.interval_text(point["value"], point["low"], point["high"], percent=False)
+    if percent:
+        text = f"{point['value']:.0f} %"
+        if pd.notna(point["low"]) and pd.notna(point["high"]):
+            text += f" ({point['low']:.0f}–{point['high']:.0f})"
+    return f"{text} on {point['as_of']}"
+
+
+def trend_findings(trends: pd.DataFrame, cohorts: list[str], settings: Settings) -> list[insights.Finding]:
+    """Clear changes over time: a cohort's figure now against its first shown month end, intervals apart.
+
+    Also a pair health index that fell by more than ``settings.digest_health_drop`` since the month end before.
+    """
+    out: list[insights.Finding] = []
+    for figure, title_text, percent in TRENDED:
+        points = trend_points(trends, figure, percent)
+        for cohort in cohorts:
+            mine = points[points["cohort"] == cohort].sort_values("as_of")
+            if len(mine) < 2:
+                continue
+            first, last = mine.iloc[0], mine.iloc[-1]
+            then, now = _point_text(first, percent), _point_text(last, percent)
+            name = title_text.split(" (")[0].lower()
+            if last["low"] > first["high"]:
+                out.append(
+                    insights.Finding(
+                        "good",
+                        f"{cohort}: {name} rose from {then} to {now}; the intervals do not overlap.",
+                        "Find out what the cohort did differently and share it with the other cohorts.",
+                    )
+                )
+            elif last["high"] < first["low"]:
+                out.append(
+                    insights.Finding(
+                        "action",
+                        f"{cohort}: {name} fell from {then} to {now}; the intervals do not overlap.",
+                        "Talk with the cohort's mentors about what changed, and plan a check-in round.",
+                    )
+                )
+            if figure == "relationship.health_index":
+                before, latest = mine.iloc[-2], mine.iloc[-1]
+                drop = before["value"] - latest["value"]
+                if drop > settings.digest_health_drop:
+                    out.append(
+                        insights.Finding(
+                            "watch",
+                            f"{cohort}: the pair health index fell by {drop:.0f} points since {before['as_of']}, "
+                            f"more than {settings.digest_health_drop:.0f}.",
+                            "Ask the cohort's pairs for a check-in conversation this month.",
+                        )
+                    )
+    return out
+
+
 # --- findings ----------------------------------------------------------------------------------
 
 
@@ -418,8 +570,10 @@ def programme_findings(table: pd.DataFrame, cohorts: list[str], settings: Settin
 
 
 def key_findings(ctx: ProgrammeContext) -> HTML:
-    """The programme's key findings, each with a suggested next step."""
-    return findings(programme_findings(ctx.figures, ctx.cohorts, ctx.settings))
+    """The programme's key findings (side by side and over time), each with a suggested next step."""
+    found = programme_findings(ctx.figures, ctx.cohorts, ctx.settings)
+    found += trend_findings(trend_table(ctx), ctx.cohorts, ctx.settings)
+    return findings(sorted(found, key=lambda f: ("action", "watch", "good").index(f.level)))
 
 
 def footer(ctx: ProgrammeContext) -> HTML:

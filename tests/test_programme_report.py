@@ -35,8 +35,9 @@ def test_the_programme_report_runs_on_the_sample_with_hand_checked_figures(sampl
     assert "50 (19–81)" in html and "56 (27–81)" in html and "60 (23–88)" in html
     assert "78.8 (40.1–100.0)" in html  # ops mentors' mean score, t interval clipped to 100
     assert "Next step:" in html and "fewer than 5 people answered" in html
-    assert html.count("Plotly.newPlot") == 5  # the five comparisons, each with error bars
-    assert '"error_y"' in html or "error_y" in html
+    assert html.count("Plotly.newPlot") == 10  # five comparisons and five trends, each with error bars
+    assert html.count('"error_y"') >= 10
+    assert "at each month end" in html
 
 
 def test_the_programme_report_compares_only_the_cohorts_asked_for(sample_db, tmp_path):

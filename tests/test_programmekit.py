@@ -143,3 +143,70 @@ def test_the_report_context_loads_the_chosen_cohorts(sample_db, monkeypatch):
     # with k = 3 the sales mentors (3 answered) are no longer hidden
     assert programmekit.cell(small.figures, "2026-spring-sales", "mentor_readiness.share_ready").suppressed is False
     assert "hidden: fewer than 3 respondents" in programmekit.side_by_side(small).data
+
+
+def _trend(cohort: str, figure: str, points: list[tuple[str, float, float, float, bool]]) -> list[tuple]:
+    return [(cohort, figure, v, 10, lo, hi, hidden, d) for d, v, lo, hi, hidden in points]
+
+
+def _trend_table(rows: list[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        rows, columns=["cohort_id", "figure", "value", "n", "ci_low", "ci_high", "suppressed", "as_of"]
+    )
+    return frame.assign(as_of=pd.to_datetime(frame["as_of"]))[list(figures.COLUMNS)]
+
+
+def test_trend_points_leave_out_hidden_month_ends_and_scale_shares():
+    table = _trend_table(
+        _trend(
+            "a",
+            "goals.share_achieved",
+            [("2026-05-31", None, None, None, True), ("2026-06-30", 0.25, 0.1, 0.5, False)],
+        )
+    )
+    points = programmekit.trend_points(table, "goals.share_achieved", percent=True)
+    assert points.to_dict("records") == [
+        {"cohort": "a", "as_of": date(2026, 6, 30), "value": 25.0, "low": 10.0, "high": 50.0, "n": 10}
+    ]
+
+
+def test_trend_findings_name_clear_rises_and_falls_and_a_sharp_health_drop():
+    rows = _trend(  # pair health: 45.0 (37–53) → 75.0 (67–83): intervals apart, a rise
+        "a",
+        "relationship.health_index",
+        [("2026-06-30", 45.0, 37.0, 53.0, False), ("2026-07-31", 75.0, 67.0, 83.0, False)],
+    )
+    rows += _trend(  # pair health 80 → 68: overlapping intervals (no rise or fall), but 12 points down > 10
+        "b",
+        "relationship.health_index",
+        [("2026-06-30", 80.0, 70.0, 90.0, False), ("2026-07-31", 68.0, 58.0, 78.0, False)],
+    )
+    rows += _trend(  # share on track 90 % (70–97) → 10 % (3–30): a fall
+        "b",
+        "relationship.share_on_track",
+        [("2026-06-30", 0.9, 0.7, 0.97, False), ("2026-07-31", 0.1, 0.03, 0.3, False)],
+    )
+    found = programmekit.trend_findings(_trend_table(rows), ["a", "b"], DEFAULT)
+    texts = {f.level: [] for f in found}
+    for f in found:
+        texts[f.level].append(f.text)
+    assert texts["good"] == [
+        "a: pair health index rose from 45.0 (37.0–53.0) on 2026-06-30 to 75.0 (67.0–83.0) on 2026-07-31; "
+        "the intervals do not overlap."
+    ]
+    assert texts["watch"] == ["b: the pair health index fell by 12 points since 2026-06-30, more than 10."]
+    assert texts["action"] == [
+        "b: share of pairs on track fell from 90 % (70–97) on 2026-06-30 to 10 % (3–30) on 2026-07-31; "
+        "the intervals do not overlap."
+    ]
+
+
+def test_the_sample_trend_charts_start_when_a_figure_can_be_shown(programme):
+    chart = programmekit.trend(programme, "relationship.health_index")
+    assert isinstance(chart, charts.Chart)
+    lines = {t.name: t for t in chart.figure().data}
+    # only spring-eng has 5+ people with a check-in at any month end; its first is June (sales has 3, ops 2)
+    assert list(lines) == ["2026-spring-eng"]
+    eng = lines["2026-spring-eng"]
+    assert eng.x[0] == "2026-06-30" and eng.x[-1] == "2026-11-15"
+    assert eng.y[-1] == pytest.approx((675 + 975 / 14) / 10)  # the health index of test_sample.py
