@@ -80,7 +80,7 @@ def _prepare(data: CohortData) -> _Prepared:
         own = people[people["role"] == role]
         readiness[role] = responses[score.member(_key(responses, "participant_id"), _key(own, "participant_id"))]
     checkins = data.responses["checkin"]
-    checkins = checkins[score.member(_key(checkins, "pair_id"), _key(data.pairs, "pair_id"))]
+    checkins = checkins[score.member(_pair_key(checkins), _pair_key(data.pairs))]
     goals, updates = data.responses["goals"], data.responses["goal_updates"]
     return _Prepared(
         people=people,
@@ -316,3 +316,155 @@ def trends(data: CohortData, cohorts: list[str] | None, as_of: date, settings: S
     if frame.empty:
         return figures.empty()
     return frame.sort_values(["cohort_id", "as_of"], kind="stable", ignore_index=True)
+
+
+# --- segments ----------------------------------------------------------------------------------
+
+NONE = "(none)"  # the segment of people without a value
+MAX_VALUES = 12  # a roster attribute with more distinct values is no breakdown
+SEGMENT_COLUMNS = (*figures.COLUMNS, "attribute", "segment")
+
+
+def _attributes_frame(participants: pd.DataFrame) -> pd.DataFrame:
+    """The roster attributes (the ``attributes`` JSON column) as string columns, one row per participant."""
+    stored = (
+        participants["attributes"]
+        if "attributes" in participants.columns
+        else pd.Series(None, index=participants.index)
+    )
+    records = [a if isinstance(a, dict) else {} for a in stored]
+    wide = (
+        pd.DataFrame.from_records(records, index=participants.index)
+        if records
+        else pd.DataFrame(index=participants.index)
+    )
+    return wide.astype("string")
+
+
+def segment_attributes(participants: pd.DataFrame) -> list[str]:
+    """``department`` and every roster attribute with at most 12 distinct values, sorted."""
+    wide = _attributes_frame(participants)
+    few = [c for c in wide.columns if c != "department" and 0 < _labels(wide[c]).nunique() <= MAX_VALUES]
+    return ["department", *sorted(few)]
+
+
+def _labels(values: pd.Series) -> pd.Series:
+    """Values as segment names: stripped text, blank or missing as ``(none)``."""
+    text = values.astype("string").str.strip()
+    return text.mask(text.isna() | (text == ""), pd.NA)
+
+
+def _pair_key(frame: pd.DataFrame) -> pd.Series:
+    pair = pd.to_numeric(frame["pair_id"]).astype("Int64").astype("string")
+    return frame["cohort_id"].astype("string") + SEP + pair
+
+
+def _segmented(data: CohortData, attribute: str, label: pd.Series) -> CohortData:
+    """The data with each cohort split into one pseudo-cohort per value of an attribute.
+
+    A person counts in their own value's segment; a pair, its check-ins and its goals in its mentee's.
+    """
+    people = data.participants
+    segment = people["cohort_id"].astype("string") + SEP + attribute + SEP + label.fillna(NONE)
+    person = pd.Series(segment.to_numpy(), index=pd.Index(_key(people, "participant_id").to_numpy()))
+    pairs = data.pairs
+    pair_segment = person.reindex(pd.Index(_key(pairs, "mentee_id").to_numpy())).to_numpy()
+    by_pair = pd.Series(pair_segment, index=pd.Index(_pair_key(pairs).to_numpy()))
+
+    def relabel(frame: pd.DataFrame, lookup: pd.Series, keys: pd.Series) -> pd.DataFrame:
+        found = lookup.reindex(pd.Index(keys.to_numpy())).to_numpy()
+        known = pd.notna(found)
+        return frame[known].assign(cohort_id=pd.array(found[known], dtype="string"))
+
+    responses = {}
+    for name, frame in data.responses.items():
+        if name in ("mentor_readiness", "mentee_readiness"):
+            responses[name] = relabel(frame, person, _key(frame, "participant_id"))
+        else:
+            responses[name] = relabel(frame, by_pair, _pair_key(frame))
+    return CohortData(
+        participants=people.assign(cohort_id=pd.array(segment, dtype="string")),
+        pairs=relabel(pairs, by_pair, _pair_key(pairs)),
+        responses=responses,
+    )
+
+
+def segments(
+    data: CohortData,
+    cohorts: list[str] | None,
+    as_of: date,
+    settings: Settings = DEFAULT,
+    attributes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Each cohort's figures per value of ``department`` and of the roster attributes (``SEGMENT_COLUMNS``).
+
+    Person-level figures (enrolled, readiness) count each person in their own value's segment; pair-level
+    figures (pairs, check-ins, goals) count a pair in its mentee's. People without a value form the segment
+    ``(none)``. A segment of fewer than ``min_group_size`` people is hidden (no value, n or interval). Then, per
+    cohort, attribute and figure, when exactly one segment is hidden (by that rule or by the figure's own
+    suppression) the visible segment with a value and the smallest n (ties: by name) is hidden too, so no
+    hidden figure can be worked out from the cohort's total.
+    """
+    chosen = _subset(data, cohorts)
+    people = chosen.participants
+    wide = _attributes_frame(people)
+    names = segment_attributes(people) if attributes is None else list(attributes)
+    parts = []
+    for attribute in names:
+        if attribute == "department":
+            label = _labels(people["department"])
+        elif attribute in wide.columns:
+            label = _labels(wide[attribute])
+        else:
+            raise UsageError(f"unknown roster attribute {attribute!r} (known: {', '.join(segment_attributes(people))})")
+        parts.append(_segmented(chosen, attribute, label))
+    if not parts or people.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in SEGMENT_COLUMNS})
+    merged = CohortData(
+        participants=pd.concat([p.participants for p in parts], ignore_index=True),
+        pairs=pd.concat([p.pairs for p in parts], ignore_index=True),
+        responses={name: pd.concat([p.responses[name] for p in parts], ignore_index=True) for name in chosen.responses},
+    )
+    prep = _prepare(merged)
+    frame = _frame([(as_of, _snapshot(prep, as_of, settings))])
+    split = frame["cohort_id"].str.split(SEP, n=2, expand=True)
+    size = merged.participants.groupby("cohort_id").size()
+    frame = frame.assign(
+        people=frame["cohort_id"].map(size).astype("int64"),
+        cohort_id=split[0].astype("string"),
+        attribute=split[1].astype("string"),
+        segment=split[2].astype("string"),
+    )
+    frame = _suppress_segments(frame, settings.min_group_size)
+    rank = {a: n for n, a in enumerate(names)}
+    frame = frame.assign(
+        _attribute=frame["attribute"].map(rank),
+        _none=frame["segment"] == NONE,
+        _figure=frame.groupby(["cohort_id", "attribute", "segment"]).cumcount(),
+    )
+    frame = frame.sort_values(
+        ["cohort_id", "_attribute", "_none", "segment", "_figure"], kind="stable", ignore_index=True
+    )
+    return frame[list(SEGMENT_COLUMNS)]
+
+
+def _suppress_segments(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Hide segments under k people, then complementary suppression per cohort, attribute and figure."""
+    frame = _hide(frame, frame["people"] < k)
+    group = ["cohort_id", "attribute", "figure"]
+    hidden = frame["suppressed"]
+    count = hidden.astype("int64").groupby([frame[c] for c in group]).transform("sum")
+    candidates = frame[~hidden & (count == 1) & frame["value"].notna()]
+    picked = candidates.sort_values([*group, "n", "segment"], kind="stable").drop_duplicates(group, keep="first")
+    mask = pd.Series(False, index=frame.index)
+    mask[picked.index] = True
+    return _hide(frame, mask)
+
+
+def _hide(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """These rows hidden: no value, n or interval, suppressed."""
+    out = frame.copy()
+    for column in ("value", "n", "ci_low", "ci_high"):
+        out[column] = out[column].mask(mask)
+    out["suppressed"] = out["suppressed"] | mask
+    return out

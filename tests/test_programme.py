@@ -118,3 +118,109 @@ def test_trends_of_chosen_cohorts_start_at_their_own_first_match(sample_db):
     assert [d.date() for d in table["as_of"].unique()] == [date(2026, 10, 31), date(2026, 11, 15)]
     with pytest.raises(UsageError, match="unknown cohort 'nope'"):
         programme.trends(data, ["nope"], date(2026, 11, 15))
+
+
+# --- segments ----------------------------------------------------------------------------------
+
+SEGMENT_AS_OF = date(2026, 11, 15)
+
+
+@pytest.fixture
+def departments(sqlite_url, tmp_path):
+    """Cohort s1: Eng (mentor mE, mentees e1..e7), Sales (mS; s1..s4, and s5 mentored by mE), Ops (mO; o1, o2).
+
+    Eng people sit in Berlin, Sales people in Paris, Ops people have no site; every person has their own badge.
+    Mentees e1..e7, s1..s3, o1 and o2 answered readiness (all yes); one goal, on the pair mE–s5.
+    """
+    engine = store.connect(sqlite_url)
+    roster = []
+    groups = {"Eng": ("mE", "e", 7, "Berlin"), "Sales": ("mS", "s", 5, "Paris"), "Ops": ("mO", "o", 2, "")}
+    for dept, (mentor, prefix, n, site) in groups.items():
+        roster.append(["s1", mentor, "mentor", mentor, f"{mentor}@x.org", "", "", dept, site, f"B-{mentor}"])
+        for i in range(1, n + 1):
+            pid = f"{prefix}{i}"
+            boss = "mE" if pid == "s5" else mentor
+            roster.append(["s1", pid, "mentee", pid, f"{pid}@x.org", boss, "2026-06-01", dept, site, f"B-{pid}"])
+    import_csv(engine, "roster", [*ROSTER_HEADER, "site", "badge"], roster, tmp_path)
+    answered = [f"e{i}" for i in range(1, 8)] + ["s1", "s2", "s3", "o1", "o2"]
+    rows = [response_row("mentee_readiness", [p, "2026-06-02"], "yes") for p in answered]
+    import_csv(engine, "mentee_readiness", header("mentee_readiness", "participant_id", "submitted_at"), rows, tmp_path)
+    goals = [["g1", "mE", "s5", "Close a deal", "", "2026-06-01", "2026-12-31", "yes", "yes"]]
+    import_csv(engine, "goals", GOALS_HEADER, goals, tmp_path)
+    return store.load(engine)
+
+
+def test_segment_attributes_are_department_and_roster_attributes_with_at_most_12_values(departments):
+    # site: Berlin, Paris (and blank) → a breakdown; badge: 17 distinct values → none
+    assert programme.segment_attributes(departments.participants) == ["department", "site"]
+    assert departments.participants.set_index("participant_id").at["e1", "attributes"] == {
+        "site": "Berlin",
+        "badge": "B-e1",
+    }
+
+
+def test_one_hidden_segment_hides_the_next_smallest_too(departments):
+    table = programme.segments(departments, None, SEGMENT_AS_OF, attributes=["department"])
+    assert list(table.columns) == list(programme.SEGMENT_COLUMNS)
+    assert list(table["segment"].unique()) == ["Eng", "Ops", "Sales"]
+
+    def row(figure: str, segment: str) -> dict[str, object]:
+        return value(table, figure, segment=segment)
+
+    # Ops has 3 people (< k = 5): every figure of it hidden, n included
+    assert row("enrolled.mentee", "Ops")["suppressed"] and pd.isna(row("enrolled.mentee", "Ops")["n"])
+    # enrolled mentees: Eng 7, Sales 5, Ops hidden → Sales (n 5 < 7) hidden too; 14 − 7 = Sales + Ops, unsplit
+    assert row("enrolled.mentee", "Eng")["value"] == 7 and not row("enrolled.mentee", "Eng")["suppressed"]
+    sales = row("enrolled.mentee", "Sales")
+    assert sales["suppressed"] and pd.isna(sales["value"]) and pd.isna(sales["n"])
+    # enrolled mentors: 1 each, a tie on n → by name: Eng before Sales, so Eng is hidden and Sales shown
+    assert row("enrolled.mentor", "Eng")["suppressed"]
+    assert row("enrolled.mentor", "Sales")["value"] == 1 and not row("enrolled.mentor", "Sales")["suppressed"]
+    # goals by the pair's mentee: the goal of mE–s5 is Sales's; Eng has 0 goals (n 0) and is the one hidden
+    assert row("goals.total", "Sales")["value"] == 1 and not row("goals.total", "Sales")["suppressed"]
+    assert row("goals.total", "Eng")["suppressed"]
+    # pairs by the mentee: Eng 7 (e1..e7), Sales 5 (s1..s5, s5's mentor from Eng) → Sales hidden
+    assert row("relationship.pairs", "Eng")["value"] == 7 and row("relationship.pairs", "Sales")["suppressed"]
+
+
+def test_two_hidden_segments_need_no_third(departments):
+    table = programme.segments(departments, None, SEGMENT_AS_OF, attributes=["department"])
+    # mean readiness: Ops hidden by size, Sales by its own rule (3 respondents < 5) → two hidden, Eng shown
+    eng = value(table, "mentee_readiness.mean_score", segment="Eng")
+    assert (eng["value"], eng["n"], eng["suppressed"]) == (100, 7, False)
+    sales = value(table, "mentee_readiness.mean_score", segment="Sales")
+    assert sales["suppressed"] and sales["n"] == 3  # the figure's own suppression keeps its n, as in the cohort table
+    # respondents are never hidden by their own rule: Ops hidden, then Sales (n = 5 enrolled < 7)
+    assert value(table, "mentee_readiness.respondents", segment="Eng")["value"] == 7
+    assert value(table, "mentee_readiness.respondents", segment="Sales")["suppressed"]
+
+
+def test_people_without_a_value_form_a_segment_that_takes_part(departments):
+    table = programme.segments(departments, None, SEGMENT_AS_OF, attributes=["site"])
+    assert list(table["segment"].unique()) == ["Berlin", "Paris", "(none)"]
+    # (none) = the three Ops people → hidden; Paris (5 mentees) hidden with it; Berlin shows its 7
+    assert value(table, "enrolled.mentee", segment="(none)")["suppressed"]
+    assert value(table, "enrolled.mentee", segment="Paris")["suppressed"]
+    assert value(table, "enrolled.mentee", segment="Berlin")["value"] == 7
+
+
+def test_no_hidden_figure_can_be_rebuilt_from_the_total(departments):
+    table = programme.segments(departments, None, SEGMENT_AS_OF)
+    total = figures.cohort_figures(departments, "s1", SEGMENT_AS_OF).set_index("figure")["value"]
+    for (attribute, figure), rows in table.groupby(["attribute", "figure"]):
+        hidden = rows[rows["suppressed"]]
+        assert len(hidden) != 1, (attribute, figure)
+        if figure in ("enrolled.mentee", "mentee_readiness.respondents", "relationship.pairs"):
+            # total − visible segments leaves the sum of two or more hidden ones, never one segment's value
+            rest = total[figure] - rows.loc[~rows["suppressed"], "value"].sum()
+            assert len(hidden) >= 2 and rest > 0, (attribute, figure)
+
+
+def test_a_segment_holding_a_whole_cohort_has_the_cohorts_figures(sample_db):
+    data = store.load(store.connect(sample_db, create=False))
+    as_of = date.fromisoformat(SAMPLE_AS_OF)
+    table = programme.segments(data, ["2026-spring-eng"], as_of)
+    # every one of the 19 people is in Engineering: the one segment is the cohort
+    assert list(table["segment"].unique()) == ["Engineering"]
+    expected = figures.cohort_figures(data, "2026-spring-eng", as_of)
+    pd.testing.assert_frame_equal(table[list(figures.COLUMNS)], expected, check_exact=True)
