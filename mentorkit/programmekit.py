@@ -142,7 +142,7 @@ class Cell:
     """One cohort's figure as a table or chart shows it."""
 
     value: float | None
-    n: int
+    n: int | None  # None when the figure's n is hidden too (a segment under k)
     low: float | None
     high: float | None
     suppressed: bool
@@ -162,7 +162,7 @@ def cell(table: pd.DataFrame, cohort: str, figure: str) -> Cell:
     if row.empty:
         return Cell(None, 0, None, None, False)
     r = row.iloc[0]
-    n = 0 if pd.isna(r["n"]) else int(r["n"])
+    n = None if pd.isna(r["n"]) else int(r["n"])
     return Cell(_opt(r["value"]), n, _opt(r["ci_low"]), _opt(r["ci_high"]), bool(r["suppressed"]))
 
 
@@ -182,10 +182,8 @@ def comparison_rows(table: pd.DataFrame, cohorts: list[str]) -> pd.DataFrame:
         enrolled = [cell(table, cohort, f"enrolled.{role}") for role in ("mentor", "mentee")]
         row: dict[str, object] = {
             "cohort": cohort,
-            "mentors / mentees": f"{_whole(enrolled[0].value)} / {_whole(enrolled[1].value)}",
-            "response rate (mentors / mentees)": " / ".join(
-                cell_text(cell(table, cohort, name), True) + " %" for name, _ in RATES
-            ),
+            "mentors / mentees": f"{_whole(enrolled[0])} / {_whole(enrolled[1])}",
+            "response rate (mentors / mentees)": " / ".join(_rate(cell(table, cohort, name)) for name, _ in RATES),
         }
         for comp in COMPARED:
             for name, label, _ in comp.series:
@@ -196,8 +194,15 @@ def comparison_rows(table: pd.DataFrame, cohorts: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _whole(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}"
+def _rate(c: Cell) -> str:
+    """A response rate in whole percent (a count of a whole population: no interval)."""
+    return cell_text(c, True) + (" %" if c.shown else "")
+
+
+def _whole(c: Cell) -> str:
+    if c.suppressed:
+        return "hidden"
+    return "—" if c.value is None else f"{c.value:.0f}"
 
 
 def _column(comp: Compared, label: str) -> str:
@@ -239,35 +244,41 @@ def explain_intervals(ctx: ProgrammeContext) -> HTML:
     )
 
 
-def side_by_side(ctx: ProgrammeContext) -> HTML:
-    """Every cohort in one table: enrolment, response rates and each compared figure with interval and n."""
-    rows = comparison_rows(ctx.figures, ctx.cohorts)
-    head = ["Cohort", "Mentors / mentees", "Response rate (mentors / mentees)"]
-    names: list[str] = []
-    for comp in COMPARED:
-        for _, label, _ in comp.series:
-            names.append(_column(comp, label))
+def _figures_html(rows: pd.DataFrame, lead: list[tuple[str, str]], ctx: ProgrammeContext, caption: str) -> HTML:
+    """A figure table as HTML: the ``lead`` columns (header, column) first, then each compared figure with its n."""
+    names = [_column(comp, label) for comp in COMPARED for _, label, _ in comp.series]
+    head = [h for h, _ in lead] + ["Mentors / mentees", "Response rate (mentors / mentees)"]
     head += [n[0].upper() + n[1:] for n in names]
+    marker = f"<span class='mk-hidden' title='{esc(ctx.hidden)}'>hidden</span>"
     body = []
     for r in rows.to_dict("records"):
-        cells = [f"<td><strong>{esc(r['cohort'])}</strong></td>", f"<td>{esc(r['mentors / mentees'])}</td>"]
+        cells = [
+            f"<td>{'<strong>' if i == 0 else ''}{esc(r[c])}{'</strong>' if i == 0 else ''}</td>"
+            for i, (_, c) in enumerate(lead)
+        ]
+        cells.append(f"<td>{esc(r['mentors / mentees'])}</td>")
         cells.append(f"<td>{esc(r['response rate (mentors / mentees)'])}</td>")
         for name in names:
-            text = str(r[name])
-            shown = (
-                f"<span class='mk-hidden' title='{esc(ctx.hidden)}'>hidden</span>" if text == "hidden" else esc(text)
-            )
-            cells.append(f"<td>{shown}<br><small class='mk-n'>n = {int(r[name + ' n'])}</small></td>")
+            text, n = str(r[name]), r[name + " n"]
+            shown = marker if text == "hidden" else esc(text)
+            count = "" if n is None or pd.isna(n) else f"<br><small class='mk-n'>n = {int(n)}</small>"
+            cells.append(f"<td>{shown}{count}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     header = "".join(f"<th>{esc(h)}</th>" for h in head)
-    caption = (
-        "Each figure with its 95 % interval in brackets; n counts the respondents, pairs or goals behind it. "
-        f"Hidden: {ctx.hidden[len('hidden: ') :]}."
-    )
     return HTML(
         f"<div class='mk-scroll'><table class='mk-table mk-programme'><thead><tr>{header}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div><p class='mk-caption'>{esc(caption)}</p>"
     )
+
+
+def side_by_side(ctx: ProgrammeContext) -> HTML:
+    """Every cohort in one table: enrolment, response rates and each compared figure with interval and n."""
+    rows = comparison_rows(ctx.figures, ctx.cohorts)
+    caption = (
+        "Each figure with its 95 % interval in brackets; n counts the respondents, pairs or goals behind it. "
+        f"Hidden: {ctx.hidden[len('hidden: ') :]}."
+    )
+    return _figures_html(rows, [("Cohort", "cohort")], ctx, caption)
 
 
 def chart_rows(table: pd.DataFrame, cohorts: list[str], comp: Compared) -> pd.DataFrame:
@@ -503,6 +514,58 @@ def trend_findings(trends: pd.DataFrame, cohorts: list[str], settings: Settings)
                         )
                     )
     return out
+
+
+# --- segments ----------------------------------------------------------------------------------
+
+KEY_SEP = "\x1f"  # joins a cohort id and a segment name into one row key (ids never contain it)
+
+
+def segment_table(ctx: ProgrammeContext) -> pd.DataFrame:
+    """Every cohort's figures per segment of each breakdown attribute (``programme.segments``; computed once)."""
+    if "segments" not in ctx.memo:
+        ctx.memo["segments"] = programme.segments(ctx.data, ctx.cohorts, ctx.as_of, ctx.settings)
+    return ctx.memo["segments"]  # type: ignore[return-value]
+
+
+def segment_rows(table: pd.DataFrame, attribute: str) -> pd.DataFrame:
+    """One breakdown as text, one row per cohort and segment in the table's order (cohort, segment, figures)."""
+    part = table[table["attribute"] == attribute]
+    keys = part["cohort_id"].astype(str) + KEY_SEP + part["segment"].astype(str)
+    order = list(dict.fromkeys(keys))
+    rows = comparison_rows(part.assign(cohort_id=keys), order)
+    split = rows["cohort"].str.split(KEY_SEP, n=1, expand=True)
+    rows = rows.assign(cohort=split[0] if len(rows) else rows["cohort"])
+    rows.insert(1, "segment", split[1] if len(rows) else rows["cohort"])
+    return rows
+
+
+def explain_segments(ctx: ProgrammeContext) -> HTML:
+    """How segments are formed and hidden."""
+    k = ctx.settings.min_group_size
+    return HTML(
+        "<p class='mk-explain'>Each cohort broken down by <em>department</em> and by every other roster attribute "
+        "with a handful of values. People count in their own segment; pairs, check-ins and goals in their "
+        f"mentee's. A segment of fewer than {k} people is hidden, and when exactly one segment of a breakdown is "
+        "hidden the next smallest is hidden too, so that no hidden figure can be worked out from the cohort's "
+        "total. Figures of a visible segment over too few respondents are hidden as in the cohort reports.</p>"
+    )
+
+
+def segment_breakdowns(ctx: ProgrammeContext) -> HTML:
+    """One table per breakdown attribute: every cohort's segments with their figures, intervals and n."""
+    table = segment_table(ctx)
+    if table.empty:
+        return note("No roster attribute to break the cohorts down by.")
+    parts = []
+    for attribute in dict.fromkeys(table["attribute"].astype(str)):
+        rows = segment_rows(table, attribute)
+        caption = f"By {attribute}: each figure with its 95 % interval and n; hidden segments show no figure."
+        block = _figures_html(
+            rows, [("Cohort", "cohort"), (attribute.replace("_", " ").capitalize(), "segment")], ctx, caption
+        )
+        parts.append(f"<h3>By {esc(attribute.replace('_', ' '))}</h3>{block.data}")
+    return HTML("".join(parts))
 
 
 # --- findings ----------------------------------------------------------------------------------

@@ -210,3 +210,35 @@ def test_the_sample_trend_charts_start_when_a_figure_can_be_shown(programme):
     eng = lines["2026-spring-eng"]
     assert eng.x[0] == "2026-06-30" and eng.x[-1] == "2026-11-15"
     assert eng.y[-1] == pytest.approx((675 + 975 / 14) / 10)  # the health index of test_sample.py
+
+
+def test_segment_tables_hide_small_segments_and_their_complement_and_escape_names(sqlite_url, tmp_path):
+    from .builders import ROSTER_HEADER, header, import_csv, response_row
+
+    engine = store.connect(sqlite_url)
+    # one cohort, mentees only: department A has 6 people, "<i>R&D</i>" 5 and C 2
+    people = [("A", 6), ("<i>R&D</i>", 5), ("C", 2)]
+    roster, answers, n = [], [], 0
+    for department, size in people:
+        for _ in range(size):
+            n += 1
+            roster.append(["c1", f"e{n}", "mentee", f"Mentee {n}", f"e{n}@x.org", "", "", department])
+            answers.append(response_row("mentee_readiness", [f"e{n}", "2026-06-02"], "yes"))
+    import_csv(engine, "roster", ROSTER_HEADER, roster, tmp_path)
+    import_csv(
+        engine, "mentee_readiness", header("mentee_readiness", "participant_id", "submitted_at"), answers, tmp_path
+    )
+    ctx = programmekit.programme_context(store.load(engine), ["c1"], date(2026, 11, 15))
+    rows = programmekit.segment_rows(programmekit.segment_table(ctx), "department").set_index("segment")
+    # A: 6 of 6 ready. Wilson: centre (1 + 0.320122)/1.640243 = 0.804834, half 1.194922 × sqrt(0 + 0.026677)
+    # = 0.195166 → 61.0–100 %
+    assert rows.loc["A", "Mentees ready (%)"] == "100 (61–100)" and rows.loc["A", "Mentees ready (%) n"] == 6
+    # C (2 people) is under k = 5 and hidden; were it hidden alone, the cohort's total (13 people) less A (6) and
+    # R&D (5) would give C's figures, so the next smallest segment, R&D, is hidden too
+    for segment in ("C", "<i>R&D</i>"):
+        assert rows.loc[segment, "Mentees ready (%)"] == "hidden"
+        assert pd.isna(rows.loc[segment, "Mentees ready (%) n"])
+        assert rows.loc[segment, "mentors / mentees"] == "hidden / hidden"
+    html = programmekit.segment_breakdowns(ctx).data
+    assert "<i>R&D</i>" not in html and "&lt;i&gt;R&amp;D&lt;/i&gt;" in html
+    assert "<h3>By department</h3>" in html and "100 (61–100)" in html
