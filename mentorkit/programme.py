@@ -123,7 +123,7 @@ def _num(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
-EMPTY_SUMMARY = {"respondents": 0, "response_rate": None, "mean_score": None, "incomplete": 0, "suppressed": True}
+_EMPTY_SUMMARY = {"respondents": 0, "response_rate": None, "mean_score": None, "incomplete": 0, "suppressed": True}
 
 
 def _readiness(
@@ -147,7 +147,7 @@ def _readiness(
     nothing = np.array([], dtype="float64")
     out: dict[str, list[Figure]] = {}
     for cohort, n_enrolled in enrolled.items():
-        row = summaries.get(cohort) or EMPTY_SUMMARY | dict.fromkeys((*score.BANDS, "capacity_risk"))
+        row = summaries.get(cohort) or _EMPTY_SUMMARY | dict.fromkeys((*score.BANDS, "capacity_risk"))
         hidden = bool(row["suppressed"])
         respondents = int(row["respondents"])
         mine = values.get(cohort, nothing)
@@ -403,7 +403,8 @@ def segments(
     ``(none)``. A segment of fewer than ``min_group_size`` people is hidden (no value, n or interval). Then, per
     cohort, attribute and figure, when exactly one segment is hidden (by that rule or by the figure's own
     suppression) the visible segment with a value and the smallest n (ties: by name) is hidden too, so no
-    hidden figure can be worked out from the cohort's total.
+    hidden figure can be worked out from the cohort's total. Goals and check-ins of a pair that is no longer
+    current (its mentee has been matched again) belong to no segment.
     """
     chosen = _subset(data, cohorts)
     people = chosen.participants
