@@ -123,7 +123,7 @@ def _num(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
-EMPTY_SUMMARY = {"respondents": 0, "response_rate": None, "mean_score": None, "incomplete": 0, "suppressed": True}
+_EMPTY_SUMMARY = {"respondents": 0, "response_rate": None, "mean_score": None, "incomplete": 0, "suppressed": True}
 
 
 def _readiness(
@@ -147,7 +147,7 @@ def _readiness(
     nothing = np.array([], dtype="float64")
     out: dict[str, list[Figure]] = {}
     for cohort, n_enrolled in enrolled.items():
-        row = summaries.get(cohort) or EMPTY_SUMMARY | dict.fromkeys((*score.BANDS, "capacity_risk"))
+        row = summaries.get(cohort) or _EMPTY_SUMMARY | dict.fromkeys((*score.BANDS, "capacity_risk"))
         hidden = bool(row["suppressed"])
         respondents = int(row["respondents"])
         mine = values.get(cohort, nothing)
@@ -403,7 +403,8 @@ def segments(
     ``(none)``. A segment of fewer than ``min_group_size`` people is hidden (no value, n or interval). Then, per
     cohort, attribute and figure, when exactly one segment is hidden (by that rule or by the figure's own
     suppression) the visible segment with a value and the smallest n (ties: by name) is hidden too, so no
-    hidden figure can be worked out from the cohort's total.
+    hidden figure can be worked out from the cohort's total. Goals and check-ins of a pair that is no longer
+    current (its mentee has been matched again) belong to no segment.
     """
     chosen = _subset(data, cohorts)
     people = chosen.participants
@@ -468,3 +469,85 @@ def _hide(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
         out[column] = out[column].mask(mask)
     out["suppressed"] = out["suppressed"] | mask
     return out
+
+
+# --- readiness and outcomes --------------------------------------------------------------------
+
+OUTCOME_COLUMNS = (
+    "role",
+    "band",
+    "people",
+    "goals",
+    "share_achieved",
+    "share_ci_low",
+    "share_ci_high",
+    "pairs",
+    "health",
+    "health_ci_low",
+    "health_ci_high",
+    "suppressed",
+)
+OUTCOME_ROLES = {"mentee": "mentee_id", "mentor": "mentor_id"}  # mentees first, as the report shows them
+
+
+def first_bands(prep: _Prepared, role: str, as_of: date, settings: Settings) -> pd.DataFrame:
+    """Each person's band at their first complete readiness checklist as of the date (``participant_id, band``)."""
+    scored = score.readiness_scores(score.as_of_cut(prep.readiness[role], as_of), ins.readiness_for(role), settings)
+    complete = scored[scored["complete"]].sort_values(["submitted_at", "submission_id"], kind="stable")
+    return complete.drop_duplicates("participant_id", keep="first")[["participant_id", "band"]]
+
+
+def readiness_outcomes(
+    data: CohortData, cohorts: list[str] | None, as_of: date, settings: Settings = DEFAULT
+) -> pd.DataFrame:
+    """Per role and readiness band at the first complete checklist: their pairs' share of goals achieved and health.
+
+    For mentees and for mentors (``OUTCOME_COLUMNS``): the people whose first complete readiness checklist (as of
+    the date) fell in each band; the goals of their current pairs, with the share achieved and its Wilson
+    interval (n = goals); their pairs, with the mean pair health and its t interval (n = pairs with a health).
+    A cell of fewer than ``min_group_size`` people shows no share, health or interval. This is an association
+    between readiness at the start and later outcomes, not evidence that readiness causes them.
+    """
+    chosen = _subset(data, cohorts)
+    prep = _prepare(chosen)
+    pairs = score.pair_table(prep.pairs, prep.checkins, as_of, settings)
+    pairs = pairs.assign(pair_id=pd.to_numeric(pairs["pair_id"]).astype("Int64"))
+    goals = score.goal_table(prep.goals, prep.updates, as_of, settings)
+    goals = pd.DataFrame(
+        {"pair_id": pd.to_numeric(goals["pair_id"]).astype("Int64"), "achieved": goals["status"] == "achieved"}
+    )
+    k = settings.min_group_size
+    rows = []
+    for role, side in OUTCOME_ROLES.items():
+        bands = first_bands(prep, role, as_of, settings)
+        theirs = pairs.merge(bands, left_on=side, right_on="participant_id")
+        their_goals = goals.merge(theirs[["pair_id", "band"]], on="pair_id")
+        for band in score.BANDS:
+            people = int((bands["band"] == band).sum())
+            health = theirs.loc[theirs["band"] == band, "health"].dropna().to_numpy(dtype="float64")
+            achieved = their_goals.loc[their_goals["band"] == band, "achieved"]
+            hidden = people < k
+            share = None if hidden or achieved.empty else stats.wilson(int(achieved.sum()), len(achieved))
+            spread = None if hidden else stats.t_interval(health)
+            rows.append(
+                {
+                    "role": role,
+                    "band": band,
+                    "people": people,
+                    "goals": len(achieved),
+                    "share_achieved": None if share is None else float(achieved.mean()),
+                    "share_ci_low": None if share is None else share[0],
+                    "share_ci_high": None if share is None else share[1],
+                    "pairs": len(health),
+                    "health": None if hidden or len(health) == 0 else float(health.mean()),
+                    "health_ci_low": None if spread is None else spread[0],
+                    "health_ci_high": None if spread is None else spread[1],
+                    "suppressed": hidden,
+                }
+            )
+    frame = pd.DataFrame(rows, columns=list(OUTCOME_COLUMNS))
+    floats = [c for c in OUTCOME_COLUMNS if c.startswith(("share", "health"))]
+    return frame.astype(
+        {"role": "string", "band": "string", "people": "int64", "goals": "int64", "pairs": "int64"}
+        | dict.fromkeys(floats, "Float64")
+    )

@@ -9,8 +9,18 @@ import pytest
 
 from mentorkit import figures, programme, store
 from mentorkit.errors import UsageError
+from mentorkit.settings import Settings
 
-from .builders import GOAL_UPDATES_HEADER, GOALS_HEADER, ROSTER_HEADER, header, import_csv, response_row
+from .builders import (
+    CHECKIN_HEADER,
+    GOAL_UPDATES_HEADER,
+    GOALS_HEADER,
+    ROSTER_HEADER,
+    checkin_row,
+    header,
+    import_csv,
+    response_row,
+)
 from .conftest import SAMPLE_AS_OF
 
 
@@ -224,3 +234,99 @@ def test_a_segment_holding_a_whole_cohort_has_the_cohorts_figures(sample_db):
     assert list(table["segment"].unique()) == ["Engineering"]
     expected = figures.cohort_figures(data, "2026-spring-eng", as_of)
     pd.testing.assert_frame_equal(table[list(figures.COLUMNS)], expected, check_exact=True)
+
+
+# --- readiness and outcomes --------------------------------------------------------------------
+
+
+@pytest.fixture
+def outcomes(sqlite_url, tmp_path):
+    """Mentor mA with mentees a1..a3, mentor mB with b1..b3 and c1, matched 2026-06-01 (see the test for answers)."""
+    engine = store.connect(sqlite_url)
+    roster = [["o1", m, "mentor", m, f"{m}@x.org", "", "", "Eng"] for m in ("mA", "mB")]
+    mentees = {"a1": "mA", "a2": "mA", "a3": "mA", "b1": "mB", "b2": "mB", "b3": "mB", "c1": "mB"}
+    roster += [["o1", p, "mentee", p, f"{p}@x.org", m, "2026-06-01", "Eng"] for p, m in mentees.items()]
+    import_csv(engine, "roster", ROSTER_HEADER, roster, tmp_path)
+    half = ["yes", "yes", "yes", "no", "no", "no"]  # 3 of 6 → 50, developing
+    mentee_rows = [
+        response_row("mentee_readiness", ["a1", "2026-06-02"], "yes"),  # 100, ready
+        response_row("mentee_readiness", ["a2", "2026-06-02"], "yes"),
+        response_row("mentee_readiness", ["a3", "2026-06-02"], "yes"),
+        response_row("mentee_readiness", ["a3", "2026-09-01"], "no"),  # later (0): the first one counts
+        response_row("mentee_readiness", ["b1", "2026-06-01"], ["yes", "yes", "yes", "", "", ""]),  # 3 answered < 5
+        response_row("mentee_readiness", ["b1", "2026-06-05"], half),  # b1's first complete one
+        response_row("mentee_readiness", ["b2", "2026-06-02"], half),
+        response_row("mentee_readiness", ["b3", "2026-06-02"], half),
+        response_row("mentee_readiness", ["c1", "2026-06-02"], "no"),  # 0, not yet
+    ]
+    import_csv(
+        engine, "mentee_readiness", header("mentee_readiness", "participant_id", "submitted_at"), mentee_rows, tmp_path
+    )
+    mentor_rows = [
+        response_row("mentor_readiness", ["mA", "2026-06-02"], "yes"),
+        response_row("mentor_readiness", ["mB", "2026-06-02"], "no"),
+    ]
+    import_csv(
+        engine, "mentor_readiness", header("mentor_readiness", "participant_id", "submitted_at"), mentor_rows, tmp_path
+    )
+    # every element rated r → health (r − 1) / 4 × 100
+    ratings = {"a1": 5, "a2": 4, "a3": 4, "b1": 3, "b2": 3, "b3": 4, "c1": 2}
+    checkins = [checkin_row(p, "2026-10-01", r) for p, r in ratings.items()]
+    import_csv(engine, "checkin", CHECKIN_HEADER, checkins, tmp_path)
+    goals = [
+        [f"g{n}", mentees[p], p, f"Goal {n}", "", "2026-06-01", "2026-12-31", "yes", "yes"]
+        for n, p in enumerate(["a1", "a2", "a3", "b1", "b2", "c1"], start=1)
+    ]
+    import_csv(engine, "goals", GOALS_HEADER, goals, tmp_path)
+    statuses = {"g1": "achieved", "g2": "achieved", "g3": "in_progress", "g4": "achieved", "g5": "dropped"}
+    statuses["g6"] = "achieved"
+    updates = [
+        [g, f"{p}", "2026-10-01", "100" if s == "achieved" else "50", s, ""]
+        for (g, s), p in zip(statuses.items(), ["a1", "a2", "a3", "b1", "b2", "c1"], strict=True)
+    ]
+    import_csv(engine, "goal_updates", GOAL_UPDATES_HEADER, updates, tmp_path)
+    return store.load(engine)
+
+
+def test_readiness_outcomes_by_band_at_the_first_complete_checklist(outcomes):
+    table = programme.readiness_outcomes(outcomes, None, SEGMENT_AS_OF, Settings(min_group_size=3))
+    assert list(table.columns) == list(programme.OUTCOME_COLUMNS)
+    cells = {(r["role"], r["band"]): r for r in table.to_dict("records")}
+    assert list(cells) == [(role, band) for role in ("mentee", "mentor") for band in ("ready", "developing", "not_yet")]
+    # ready mentees a1, a2, a3 (a3's later all-no checklist does not count): goals g1, g2 achieved, g3 not
+    # → 2 of 3, Wilson (0.207660, 0.938508); health 100, 75, 75 → mean 83.333, sd 14.4338,
+    # half = t(0.975, 2) 4.302653 × 14.4338 / sqrt(3) = 35.855 → (47.478, 119.19 clipped to 100)
+    ready = cells[("mentee", "ready")]
+    assert (ready["people"], ready["goals"], ready["pairs"], ready["suppressed"]) == (3, 3, 3, False)
+    assert ready["share_achieved"] == pytest.approx(2 / 3)
+    assert (ready["share_ci_low"], ready["share_ci_high"]) == (
+        pytest.approx(0.207660, abs=1e-5),
+        pytest.approx(0.938508, abs=1e-5),
+    )
+    assert ready["health"] == pytest.approx(250 / 3)
+    assert (ready["health_ci_low"], ready["health_ci_high"]) == (pytest.approx(47.478, abs=1e-3), 100.0)
+    # developing b1 (first complete on 5 June), b2, b3: goals g4 achieved, g5 dropped → 1 of 2, (0.094531, 0.905469);
+    # health 50, 50, 75 → 58.333 ± 35.855 → (22.478, 94.189)
+    developing = cells[("mentee", "developing")]
+    assert (developing["people"], developing["goals"], developing["pairs"]) == (3, 2, 3)
+    assert developing["share_achieved"] == 0.5
+    assert developing["share_ci_low"] == pytest.approx(0.094531, abs=1e-5)
+    assert developing["health"] == pytest.approx(175 / 3)
+    assert (developing["health_ci_low"], developing["health_ci_high"]) == (
+        pytest.approx(22.478, abs=1e-3),
+        pytest.approx(94.189, abs=1e-3),
+    )
+    # not yet: c1 alone (1 < k = 3) → counts shown, share and health hidden
+    alone = cells[("mentee", "not_yet")]
+    assert (alone["people"], alone["goals"], alone["suppressed"]) == (1, 1, True)
+    assert pd.isna(alone["share_achieved"]) and pd.isna(alone["health"]) and pd.isna(alone["health_ci_low"])
+    # mentors: mA ready with three pairs, mB not yet with four; one person each → hidden
+    assert (cells[("mentor", "ready")]["people"], cells[("mentor", "ready")]["pairs"]) == (1, 3)
+    assert (cells[("mentor", "not_yet")]["people"], cells[("mentor", "not_yet")]["goals"]) == (1, 3)
+    assert cells[("mentor", "not_yet")]["suppressed"] and pd.isna(cells[("mentor", "not_yet")]["health"])
+    assert cells[("mentor", "developing")]["people"] == 0
+
+
+def test_readiness_outcomes_say_association_not_cause():
+    doc = programme.readiness_outcomes.__doc__ or ""
+    assert "association" in doc and "not evidence that readiness causes" in doc
