@@ -568,6 +568,151 @@ def segment_breakdowns(ctx: ProgrammeContext) -> HTML:
     return HTML("".join(parts))
 
 
+# --- readiness and outcomes ---------------------------------------------------------------------
+
+ROLE_LABELS = {"mentee": "Mentees", "mentor": "Mentors"}
+CAUSE_CAVEAT = (
+    "This is an association, not cause: people who start ready may differ in many other ways (role, workload, "
+    "their match), and the data cannot tell what made the difference."
+)
+
+
+def outcome_table(ctx: ProgrammeContext) -> pd.DataFrame:
+    """Readiness band at the first complete checklist against outcomes (``programme.readiness_outcomes``; once)."""
+    if "outcomes" not in ctx.memo:
+        ctx.memo["outcomes"] = programme.readiness_outcomes(ctx.data, ctx.cohorts, ctx.as_of, ctx.settings)
+    return ctx.memo["outcomes"]  # type: ignore[return-value]
+
+
+def _outcome_cell(row: dict[str, object], figure: str) -> Cell:
+    """A band's share achieved (``share``) or mean pair health (``health``) as a Cell."""
+    if figure == "share":
+        value, low, high, n = row["share_achieved"], row["share_ci_low"], row["share_ci_high"], row["goals"]
+    else:
+        value, low, high, n = row["health"], row["health_ci_low"], row["health_ci_high"], row["pairs"]
+    return Cell(_opt(value), int(n), _opt(low), _opt(high), bool(row["suppressed"]))  # type: ignore[call-overload]
+
+
+def outcome_rows(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The readiness–outcomes view as text: role, band, people, goals achieved and pair health with n."""
+    labels = charts.band_labels(settings)
+    rows = []
+    for row in table.to_dict("records"):
+        share, health = _outcome_cell(row, "share"), _outcome_cell(row, "health")
+        rows.append(
+            {
+                "role": ROLE_LABELS.get(str(row["role"]), str(row["role"])),
+                "band at the first complete checklist": labels.get(str(row["band"]), str(row["band"])),
+                "people": int(row["people"]),  # type: ignore[call-overload]
+                "goals achieved (%)": cell_text(share, True),
+                "goals": share.n,
+                "mean pair health": cell_text(health, False),
+                "pairs": health.n,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def explain_outcomes(ctx: ProgrammeContext) -> HTML:
+    """What the readiness–outcomes view compares, and that it shows association, not cause."""
+    return HTML(
+        "<p class='mk-explain'>Each mentee and mentor is placed in the band of their <em>first</em> complete "
+        "readiness checklist, then their pairs' outcomes as of "
+        f"{esc(ctx.as_of.isoformat())} are pooled across the cohorts: the share of the pairs' goals achieved "
+        "(Wilson interval, n = goals) and the mean pair health (t interval, n = pairs with a check-in). A band "
+        f"of fewer than {ctx.settings.min_group_size} people shows no figure. <strong>{esc(CAUSE_CAVEAT)}</strong></p>"
+    )
+
+
+def outcomes_table(ctx: ProgrammeContext) -> HTML:
+    """The readiness–outcomes table, hidden cells marked."""
+    rows = outcome_rows(outcome_table(ctx), ctx.settings)
+    if rows.empty:
+        return note("No complete readiness checklist yet.")
+    marker = f"<span class='mk-hidden' title='{esc(ctx.hidden)}'>hidden</span>"
+    head = "".join(f"<th>{esc(c[0].upper() + c[1:])}</th>" for c in rows.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{marker if v == 'hidden' else esc(v)}</td>" for v in r.values()) + "</tr>"
+        for r in rows.to_dict("records")
+    )
+    return HTML(
+        f"<div class='mk-scroll'><table class='mk-table'><thead><tr>{head}</tr></thead><tbody>{body}</tbody>"
+        f"</table></div><p class='mk-caption'>{esc(CAUSE_CAVEAT)}</p>"
+    )
+
+
+def outcome_chart(ctx: ProgrammeContext, figure: str) -> charts.Chart | HTML:
+    """Goals achieved (``share``) or pair health (``health``) by band, mentees and mentors, with error bars."""
+    labels = charts.band_labels(ctx.settings)
+    percent = figure == "share"
+    scale = 100.0 if percent else 1.0
+    rows = []
+    for row in outcome_table(ctx).to_dict("records"):
+        c = _outcome_cell(row, figure)
+        rows.append(
+            {
+                "cohort": labels.get(str(row["band"]), str(row["band"])),
+                "series": ROLE_LABELS.get(str(row["role"]), str(row["role"])),
+                "value": scale * c.value if c.shown and c.value is not None else None,
+                "low": scale * c.low if c.shown and c.low is not None else None,
+                "high": scale * c.high if c.shown and c.high is not None else None,
+                "hidden": c.suppressed,
+                "n": c.n,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    what = "Share of their pairs' goals achieved" if percent else "Mean health of their pairs"
+    if frame.empty or frame["value"].isna().all():
+        return note(f"{what}: no band has a figure to show yet ({ctx.hidden}).")
+    return interval_bars(frame, f"{what}, by band at the first complete checklist", "Percent" if percent else "0–100")
+
+
+def _with_unit(c: Cell, percent: bool) -> str:
+    """ "90 % (70–97)" for a share, "74.5 (67.1–81.9)" for a mean."""
+    text = cell_text(c, percent)
+    if not percent:
+        return text
+    head, _, rest = text.partition(" ")
+    return f"{head} % {rest}".rstrip()
+
+
+def outcome_findings(table: pd.DataFrame, settings: Settings) -> list[insights.Finding]:
+    """A clear difference between the ready and a lower band (intervals apart), stated as an association."""
+    labels = charts.band_labels(settings)
+    out: list[insights.Finding] = []
+    for role in dict.fromkeys(table["role"].astype(str)):
+        mine = {str(r["band"]): r for r in table[table["role"] == role].to_dict("records")}
+        ready = mine.get("ready")
+        if ready is None:
+            continue
+        for figure, what in (("share", "of their pairs' goals achieved"), ("health", "mean pair health")):
+            top = _outcome_cell(ready, figure)
+            for band in ("developing", "not_yet"):
+                other = _outcome_cell(mine[band], figure) if band in mine else None
+                if (
+                    other is None
+                    or not (top.shown and other.shown)
+                    or None in (top.low, top.high, other.low, other.high)
+                ):
+                    continue
+                apart = top.low > other.high or top.high < other.low  # type: ignore[operator]
+                if not apart:
+                    continue
+                percent = figure == "share"
+                lead = f"{ROLE_LABELS[role]} who started {labels['ready'].split(' (')[0].lower()}"
+                out.append(
+                    insights.Finding(
+                        "watch",
+                        f"{lead}: {_with_unit(top, percent)} {what}, against "
+                        f"{_with_unit(other, percent)} for those who started "
+                        f"{labels[band].split(' (')[0].lower()}. An association, not cause.",
+                        "Use readiness conversations before matching, and follow whether the gap holds in the next "
+                        "cohort before drawing conclusions.",
+                    )
+                )
+    return out
+
+
 # --- findings ----------------------------------------------------------------------------------
 
 
@@ -636,6 +781,7 @@ def key_findings(ctx: ProgrammeContext) -> HTML:
     """The programme's key findings (side by side and over time), each with a suggested next step."""
     found = programme_findings(ctx.figures, ctx.cohorts, ctx.settings)
     found += trend_findings(trend_table(ctx), ctx.cohorts, ctx.settings)
+    found += outcome_findings(outcome_table(ctx), ctx.settings)
     return findings(sorted(found, key=lambda f: ("action", "watch", "good").index(f.level)))
 
 

@@ -35,9 +35,12 @@ def test_the_programme_report_runs_on_the_sample_with_hand_checked_figures(sampl
     assert "50 (19–81)" in html and "56 (27–81)" in html and "60 (23–88)" in html
     assert "78.8 (40.1–100.0)" in html  # ops mentors' mean score, t interval clipped to 100
     assert "Next step:" in html and "fewer than 5 people answered" in html
-    assert html.count("Plotly.newPlot") == 10  # five comparisons and five trends, each with error bars
-    assert html.count('"error_y"') >= 10
-    assert "at each month end" in html
+    # five comparisons, five trends and the two readiness–outcome charts, each with error bars
+    assert html.count("Plotly.newPlot") == 12
+    assert html.count('"error_y"') >= 12
+    assert "at each month end" in html and "<h3>By department</h3>" in html
+    # readiness and outcomes: 2 of 11 goals of ready mentees' pairs achieved (worked in test_programmekit.py)
+    assert "18 (5–48)" in html and "This is an association, not cause" in html
 
 
 def test_the_programme_report_compares_only_the_cohorts_asked_for(sample_db, tmp_path):

@@ -242,3 +242,52 @@ def test_segment_tables_hide_small_segments_and_their_complement_and_escape_name
     html = programmekit.segment_breakdowns(ctx).data
     assert "<i>R&D</i>" not in html and "&lt;i&gt;R&amp;D&lt;/i&gt;" in html
     assert "<h3>By department</h3>" in html and "100 (61–100)" in html
+
+
+def _outcomes(rows: list[tuple]) -> pd.DataFrame:
+    columns = ["role", "band", "people", "goals", "share_achieved", "share_ci_low", "share_ci_high"]
+    columns += ["pairs", "health", "health_ci_low", "health_ci_high", "suppressed"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_readiness_and_outcomes_show_n_intervals_and_hide_small_bands():
+    table = _outcomes(
+        [
+            # 2 of 11 goals achieved: Wilson centre (0.181818 + 0.174612)/1.349224 = 0.264173,
+            # half 1.452660 × sqrt(0.013524 + 0.007937) = 0.212808 → 5.1–47.7 %
+            ("mentee", "ready", 12, 11, 2 / 11, 0.051365, 0.476981, 9, 73.0159, 60.7879, 85.2439, False),
+            ("mentee", "not_yet", 1, 0, None, None, None, 1, None, None, None, True),
+        ]
+    )
+    rows = programmekit.outcome_rows(table, DEFAULT).to_dict("records")
+    assert rows[0] == {
+        "role": "Mentees",
+        "band at the first complete checklist": "Ready (≥ 75)",
+        "people": 12,
+        "goals achieved (%)": "18 (5–48)",
+        "goals": 11,
+        "mean pair health": "73.0 (60.8–85.2)",
+        "pairs": 9,
+    }
+    assert rows[1]["goals achieved (%)"] == rows[1]["mean pair health"] == "hidden" and rows[1]["people"] == 1
+
+
+def test_a_clear_gap_between_bands_is_stated_as_an_association_not_a_cause():
+    table = _outcomes(
+        [  # 18 of 20 achieved (69.9–97.2 %) against 2 of 20 (2.8–30.1 %): the intervals are apart
+            ("mentor", "ready", 10, 20, 0.9, 0.69895, 0.97215, 10, 70.0, 60.0, 80.0, False),
+            ("mentor", "developing", 8, 20, 0.1, 0.02785, 0.30105, 8, 65.0, 55.0, 75.0, False),
+        ]
+    )
+    found = programmekit.outcome_findings(table, DEFAULT)
+    assert [f.text for f in found] == [
+        "Mentors who started ready: 90 % (70–97) of their pairs' goals achieved, against 10 % (3–30) for those "
+        "who started developing. An association, not cause."
+    ]  # pair health 70 (60–80) against 65 (55–75) overlaps: no finding
+
+
+def test_the_sample_outcome_view_says_association_not_cause(programme):
+    html = programmekit.outcomes_table(programme).data + programmekit.explain_outcomes(programme).data
+    assert html.count("This is an association, not cause") == 2
+    assert "Ready (≥ 75)" in html
+    assert isinstance(programmekit.outcome_chart(programme, "share"), charts.Chart)
