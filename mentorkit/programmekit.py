@@ -34,7 +34,7 @@ class Compared:
 COMPARED = (
     Compared(
         "share_ready",
-        "Share ready (at their latest complete readiness checklist)",
+        "Share ready (latest complete checklist)",
         (
             ("mentor_readiness.share_ready", "Mentors", "the share of mentors ready"),
             ("mentee_readiness.share_ready", "Mentees", "the share of mentees ready"),
@@ -312,16 +312,16 @@ def interval_bars(rows: pd.DataFrame, title: str, axis: str) -> charts.Chart:
         value = pd.to_numeric(group["value"], errors="coerce").astype("float64")
         low = pd.to_numeric(group["low"], errors="coerce").astype("float64")
         high = pd.to_numeric(group["high"], errors="coerce").astype("float64")
-        texts = []
+        texts, hovers, places = [], [], []
         for v, lo, hi, hidden, n in zip(value, low, high, group["hidden"], group["n"], strict=True):
-            if hidden:
-                texts.append("hidden")
-            elif pd.isna(v):
-                texts.append("—")
-            elif pd.isna(lo):
-                texts.append(f"{v:.0f} (n = {n})")
-            else:
-                texts.append(f"{v:.0f} ({lo:.0f}–{hi:.0f}), n = {n}")
+            if hidden or pd.isna(v):
+                texts.append("hidden" if hidden else "—")
+                hovers.append(texts[-1])
+                places.append("outside")
+                continue
+            texts.append(f"{v:.0f}")
+            hovers.append(f"{v:.0f}, n = {n}" if pd.isna(lo) else f"{v:.0f} ({lo:.0f}–{hi:.0f}), n = {n}")
+            places.append("inside")
         data.append(
             {
                 "type": "bar",
@@ -329,9 +329,11 @@ def interval_bars(rows: pd.DataFrame, title: str, axis: str) -> charts.Chart:
                 "x": list(group["cohort"]),
                 "y": charts._array(value.fillna(0.0)),
                 "text": texts,
-                "textposition": "outside",
+                "textposition": places,
+                "insidetextanchor": "start",
                 "cliponaxis": False,
-                "hovertemplate": "%{x}: %{text}<extra>" + esc(label) + "</extra>",
+                "customdata": hovers,
+                "hovertemplate": "%{x}: %{customdata}<extra>" + esc(label) + "</extra>",
                 "marker": {"color": SERIES_COLOURS.get(str(label), charts.ROLE_COLOURS["mentor"])},
                 "error_y": {
                     "type": "data",

@@ -81,7 +81,7 @@ def test_comparison_charts_draw_intervals_as_error_bars(programme):
     assert mentors.error_y.array[i] == pytest.approx(31.2384, abs=1e-3)
     assert mentors.error_y.arrayminus[i] == pytest.approx(31.2384, abs=1e-3)
     assert mentors.text[COHORTS.index("2026-pilot-legal")] == "hidden"
-    assert mentors.text[i] == "50 (19–81), n = 6"
+    assert mentors.text[i] == "50" and mentors.customdata[i] == "50 (19–81), n = 6"
     chart.figure()  # plotly keeps it as built
 
 
