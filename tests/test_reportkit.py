@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from mentorkit import charts, report, reportkit, store
 
-from .conftest import SAMPLE_AS_OF
+from .conftest import SAMPLE_AS_OF, SAMPLE_DAY
 
 
 def sections(ctx: reportkit.ReportContext) -> dict[str, object]:
@@ -26,7 +26,7 @@ def sections(ctx: reportkit.ReportContext) -> dict[str, object]:
 def test_every_chart_is_what_plotly_keeps(sample_db):
     import plotly.graph_objects as go
 
-    ctx = reportkit.context(store.load(store.connect(sample_db)), "2026-spring-eng", SAMPLE_AS_OF)
+    ctx = reportkit.context(store.load(store.connect(sample_db)), "2026-spring-eng", SAMPLE_DAY)
     figures = sections(ctx)
     assert all(isinstance(f, charts.Chart) for f in figures.values())  # the sample's largest cohort shows them all
     for name, chart in figures.items():

@@ -302,7 +302,7 @@ def test_relationship_suppressed_below_k_people():
         ]
     )
     p = pairs({1: "2026-05-01", 2: "2026-05-01", 3: "2026-11-01"})
-    four = score.relationship_summary(pair_table(p, frame), frame, AS_OF)
+    four = score.relationship_summary(pair_table(p, frame), score.as_of_cut(frame, AS_OF))
     assert four.suppressed and four.health_index is None and four.on_track is None
     assert four.pairs == 3 and four.too_early == 1
     frame5 = checkins(
@@ -316,7 +316,7 @@ def test_relationship_suppressed_below_k_people():
             (3, "e3", "2026-11-02", [2] * 7),
         ]
     )
-    five = score.relationship_summary(pair_table(p, frame5), frame5, AS_OF)
+    five = score.relationship_summary(pair_table(p, frame5), score.as_of_cut(frame5, AS_OF))
     # pairs 1, 2 at 75; pair 3 at 25 (all 2) → mean 58.33; 2 on track, 1 needs
     assert not five.suppressed
     assert five.health_index == pytest.approx((75 + 75 + 25) / 3)
