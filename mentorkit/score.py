@@ -257,7 +257,7 @@ def matched_pairs(pairs: pd.DataFrame, as_of: date) -> pd.DataFrame:
 
 
 def pair_checkins(pairs: pd.DataFrame, checkins: pd.DataFrame) -> pd.DataFrame:
-    """The check-ins about these pairs (all of them: cut them to the as-of date first)."""
+    """The check-ins about these pairs (as given: the caller has cut them to the as-of date)."""
     return checkins[checkins["pair_id"].isin(pairs["pair_id"])]
 
 
