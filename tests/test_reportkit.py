@@ -107,3 +107,32 @@ def test_job_queue_keeps_a_cohorts_reports_on_one_kernel():
         "goal_progress",
         None,
     ]  # type: ignore[union-attr]
+
+
+def test_reportkit_only_renders_what_score_decided():
+    """No section cuts by date, applies a threshold or does date arithmetic: score.cohort_detail did."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(reportkit))
+    ordering = [
+        f"line {node.lineno}: {ast.unparse(node)}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare) and any(isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE) for op in node.ops)
+    ]
+    assert not ordering, "thresholds are applied in score:\n" + "\n".join(ordering)
+    rules = {
+        "as_of_cut",
+        "latest",
+        "suppress",
+        "days_before",
+        "matched_pairs",
+        "pair_checkins",
+        "Timedelta",
+        "Timestamp",
+    }
+    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)} & rules
+    assert not used, f"score's rules used in reportkit: {sorted(used)}"
+    # as_of is parsed once, in notebook_as_of; context takes the date
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "parse_as_of"]
+    assert len(calls) == 1
