@@ -670,7 +670,7 @@ def outcome_chart(ctx: ProgrammeContext, figure: str) -> charts.Chart | HTML:
 
 
 def _with_unit(c: Cell, percent: bool) -> str:
-    """ "90 % (70–97)" for a share, "74.5 (67.1–81.9)" for a mean."""
+    """ "91 % (71–97)" for a share, "74.5 (67.1–81.9)" for a mean."""
     text = cell_text(c, percent)
     if not percent:
         return text
