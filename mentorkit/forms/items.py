@@ -9,6 +9,7 @@ import ipywidgets as widgets
 from .. import ingest
 from .. import instruments as ins
 from . import rules
+from .aria import RadioGroupNames
 
 
 def control_for(item: ins.Item) -> widgets.ValueWidget:
@@ -67,7 +68,7 @@ class ItemsPart:
         self.agree.add_class("mk-agree")
         if form_rules.asks_agreement:
             item_rows.append(self.agree)
-        self.box = widgets.VBox(item_rows)
+        self.box = widgets.VBox([RadioGroupNames(), *item_rows])  # the groups named for screen readers
 
     def values(self) -> dict[str, object]:
         """The controls' values by item id."""
