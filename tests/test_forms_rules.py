@@ -37,6 +37,24 @@ def row_of(frame: pd.DataFrame, column: str, value: object) -> dict[str, object]
     return found
 
 
+def test_the_answers_offered_follow_the_items_kind():
+    assert rules.answer_options(ins.get("mentor_readiness").item("mr01")) == [("Yes", "yes"), ("No", "no")]
+    assert rules.answer_options(ins.get("checkin").item("rc_goals")) == [
+        ("1 – Strongly disagree", "1"),
+        ("2 – Disagree", "2"),
+        ("3 – Neither agree nor disagree", "3"),
+        ("4 – Agree", "4"),
+        ("5 – Strongly agree", "5"),
+    ]
+    assert rules.answer_options(ins.get("goal_updates").item("status")) == [
+        ("Not started", "not_started"),
+        ("In progress", "in_progress"),
+        ("Achieved", "achieved"),
+        ("Dropped", "dropped"),
+    ]
+    assert rules.answer_options(ins.get("goal_updates").item("note")) == []  # free text
+
+
 # --- who ---------------------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 
@@ -12,20 +12,23 @@ from . import rules
 from .aria import RadioGroupNames
 
 
+def _radios(item: ins.Item) -> widgets.ValueWidget:
+    return widgets.RadioButtons(options=rules.answer_options(item), index=None)
+
+
+CONTROLS: dict[str, Callable[[ins.Item], widgets.ValueWidget]] = {  # by item kind; anything else is free text
+    "yesno": _radios,
+    "likert5": _radios,
+    "percent": lambda _i: widgets.BoundedIntText(value=0, min=0, max=100, step=5),  # a number field (0–100 %)
+    "choice": lambda item: widgets.Dropdown(options=rules.answer_options(item), value=None),
+    "date": lambda _i: widgets.DatePicker(value=None),
+    "text": lambda _i: widgets.Textarea(value="", placeholder="", layout=widgets.Layout(width="100%")),
+}
+
+
 def control_for(item: ins.Item) -> widgets.ValueWidget:
     """The control of an item's kind (yes/no, Likert, percent, choice, date or text)."""
-    if item.kind == "yesno":
-        return widgets.RadioButtons(options=[("Yes", "yes"), ("No", "no")], index=None)
-    if item.kind == "likert5":
-        labels = ins.likert_labels()
-        return widgets.RadioButtons(options=[(f"{v} – {labels[v]}", str(v)) for v in sorted(labels)], index=None)
-    if item.kind == "percent":
-        return widgets.BoundedIntText(value=0, min=0, max=100, step=5)  # a labelled number field (0–100 %)
-    if item.kind == "choice":
-        return widgets.Dropdown(options=[(c.replace("_", " ").capitalize(), c) for c in item.choices], value=None)
-    if item.kind == "date":
-        return widgets.DatePicker(value=None)
-    return widgets.Textarea(value="", placeholder="", layout=widgets.Layout(width="100%"))
+    return CONTROLS.get(item.kind, CONTROLS["text"])(item)
 
 
 def empty_value(control: widgets.ValueWidget) -> object:

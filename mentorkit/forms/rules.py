@@ -38,6 +38,16 @@ def answered(value: object) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
+def answer_options(item: ins.Item) -> list[tuple[str, str]]:
+    """The (label, value) answers of a yes/no, 1–5 or choice item; none for other kinds."""
+    if item.kind == "yesno":
+        return [("Yes", "yes"), ("No", "no")]
+    if item.kind == "likert5":
+        labels = ins.likert_labels()
+        return [(f"{v} – {labels[v]}", str(v)) for v in sorted(labels)]
+    return [(c.replace("_", " ").capitalize(), c) for c in item.choices]
+
+
 # --- who is answering --------------------------------------------------------------------------
 
 NOT_ON_ROSTER = (
