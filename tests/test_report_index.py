@@ -81,7 +81,7 @@ def test_index_links_the_changes_digest_only_when_the_run_wrote_one():
 
 
 def test_an_empty_folder_says_so():
-    assert "<tr><td colspan=\"8\">No reports in this folder yet.</td></tr>" in report.index_html([])
+    assert '<tr><td colspan="8">No reports in this folder yet.</td></tr>' in report.index_html([])
 
 
 def test_failures_are_classified_by_exception_class():
