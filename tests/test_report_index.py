@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -106,3 +107,14 @@ def test_progress_lines_and_the_digest_summary_line():
     assert report.progress_line(bad) == "eng/goal_progress failed 0.5s: RuntimeError: boom"
     out = Path("reports/2026-11-15")
     assert changes.after_run(out, None).startswith("changes: a shard writes no digest; `mentorkit report --index --out")
+
+
+def test_the_runner_warnings_reach_standard_error_while_the_command_runs(capsys):
+    from mentorkit import cli
+
+    with cli._ReportProgress(bar=False) as progress:
+        logging.getLogger("mentorkit.report").warning("%s: %s not written: %s", "eng", "meta.json", "disk full")
+        logging.getLogger("mentorkit.report").info("eng/readiness ok 1.0s")  # INFO: the callback shows progress
+        progress.done(report.Outcome("eng", "readiness", "ok", seconds=1.0))
+    assert capsys.readouterr().err == "eng: meta.json not written: disk full\neng/readiness ok 1.0s\n"
+    assert progress not in logging.getLogger("mentorkit").handlers
