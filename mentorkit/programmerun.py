@@ -104,6 +104,38 @@ def run_programme(options: Any, cohorts: list[str] | None) -> Any:
     return outcome
 
 
+def run_for_folder(out: Path, db_url: str, notebooks: Path, timeout: int) -> Any:
+    """``report --index``: the programme report over the cohorts found in ``out`` (after shards), their as-of.
+
+    None, with one line logged, when the folder has no cohort or the store cannot be reached (the
+    previous programme report, if any, stays).
+    """
+    from . import store
+    from .report import RunOptions, read_metas
+
+    metas = read_metas(out)
+    if not metas:
+        return None
+    try:
+        store.connect(db_url, create=False).dispose()
+    except Exception as exc:  # StoreError: a store that is not there or not a mentorkit store
+        log.warning("programme report not rebuilt: %s", _one_line(getattr(exc, "message", str(exc))))
+        return None
+    from .score import parse_as_of
+    from .settings import DEFAULT
+
+    last = metas[-1]
+    options = RunOptions(
+        as_of=parse_as_of(last["as_of"]),
+        out=out,
+        db_url=db_url,
+        min_group_size=int(last.get("parameters", {}).get("min_group_size", DEFAULT.min_group_size)),
+        timeout=timeout,
+        notebooks=notebooks,
+    )
+    return run_programme(options, sorted(m["cohort"] for m in metas))
+
+
 def read_outcome(out: Path) -> dict[str, Any] | None:
     """The programme report's recorded outcome in a report folder (None when there is none)."""
     try:
