@@ -359,6 +359,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"{len(result.outcomes) - len(failed)} ok, {len(failed)} failed → {out / report.INDEX}"
     )
     print(changes.after_run(out, result.digest))
+    if result.pdfs:
+        print(f"{len(result.pdfs)} PDF(s) beside the HTML reports")
     return 1 if failed else 0
 
 

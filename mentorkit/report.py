@@ -468,6 +468,7 @@ class RunResult:
 
     outcomes: list[Outcome]
     digest: changes.Digest | None
+    pdfs: list[Path] = field(default_factory=list)  # with RunOptions.pdf: the PDFs written
 
     @property
     def failed(self) -> list[Outcome]:
@@ -528,9 +529,8 @@ def run(
     if programme:
         done(programmerun.run_programme(options, cohorts))
     digest = finish(out, options.since, digest=options.shard is None)
-    if options.pdf:
-        programmerun.print_pdfs(out, outcomes)
-    return RunResult(outcomes, digest)
+    pdfs = programmerun.print_pdfs(out, outcomes) if options.pdf else []
+    return RunResult(outcomes, digest, pdfs)
 
 
 def progress_line(outcome: Outcome) -> str:
