@@ -330,3 +330,17 @@ def test_readiness_outcomes_by_band_at_the_first_complete_checklist(outcomes):
 def test_readiness_outcomes_say_association_not_cause():
     doc = programme.readiness_outcomes.__doc__ or ""
     assert "association" in doc and "not evidence that readiness causes" in doc
+
+
+def test_read_participants_gives_the_roster_attributes(engine, tmp_path):
+    roster = [
+        ["c1", "m1", "mentor", "M", "m1@x.org", "", "", "Eng", "Berlin", ""],
+        ["c1", "e1", "mentee", "E", "e1@x.org", "m1", "2026-06-01", "", "", ""],
+    ]
+    import_csv(engine, "roster", [*ROSTER_HEADER, "site", "level"], roster, tmp_path)
+    with engine.connect() as conn:
+        people = store.read_participants(conn).set_index("participant_id")
+    # blank cells are no attribute; a row without any has none
+    assert people.at["m1", "attributes"] == {"site": "Berlin"}
+    assert people.at["e1", "attributes"] is None
+    assert programme.segment_attributes(people.reset_index()) == ["department", "site"]
