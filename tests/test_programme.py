@@ -130,6 +130,18 @@ def test_trends_of_chosen_cohorts_start_at_their_own_first_match(sample_db):
         programme.trends(data, ["nope"], date(2026, 11, 15))
 
 
+def test_before_anyone_is_matched_the_months_start_at_the_first_submission(sqlite_url, tmp_path):
+    engine = store.connect(sqlite_url)
+    roster = [["u1", f"m{i}", "mentor", f"M{i}", f"m{i}@x.org", "", "", ""] for i in (1, 2)]
+    import_csv(engine, "roster", ROSTER_HEADER, roster, tmp_path)
+    rows = [response_row("mentor_readiness", ["m1", "2026-09-10"], "yes")]
+    import_csv(engine, "mentor_readiness", header("mentor_readiness", "participant_id", "submitted_at"), rows, tmp_path)
+    table = programme.trends(store.load(engine), None, date(2026, 11, 15))
+    # no matched_on anywhere: 10 September → 30 September, 31 October, 15 November
+    assert [d.date() for d in table["as_of"].unique()] == [date(2026, 9, 30), date(2026, 10, 31), date(2026, 11, 15)]
+    assert list(table.loc[table["figure"] == "mentor_readiness.respondents", "value"]) == [1, 1, 1]
+
+
 # --- segments ----------------------------------------------------------------------------------
 
 SEGMENT_AS_OF = date(2026, 11, 15)
