@@ -157,8 +157,8 @@ def test_past_capacity_a_busy_page_that_retries_until_the_form_opens(sample_copy
             second.goto(url + "?form=mentee_readiness", timeout=60_000)
             assert "Busy, retrying…" in second.inner_text("body")  # friendly, never blank or an error
             first.close(run_before_unload=True)  # the first participant leaves: their form is freed
-            # the busy page reloads by itself every 5 s; the recent view counts for 15 s at most
-            second.wait_for_selector(".mk-email input", state="visible", timeout=45_000)
+            # the busy page reloads by itself every 5 s; the recent view counts for 15 s at most (90 s: a loaded CI box)
+            second.wait_for_selector(".mk-email input", state="visible", timeout=90_000)
             assert "Mentee readiness" in second.inner_text("body")
             browser.close()
     finally:
