@@ -125,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --all: only shard I of N (cohorts sorted by id, dealt round-robin); join the shards with --index",
     )
     rep.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print every report and the index to PDF beside its HTML (Chromium: /usr/bin/chromium or "
+        "$MENTORKIT_CHROMIUM)",
+    )
+    rep.add_argument(
         "--since",
         metavar="DIR",
         default=None,
@@ -320,10 +326,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     shard = shards.parse_shard(args.shard, with_all=args.all)
     since = changes.check_since(args.since, out, sharded=shard is not None)
     if args.index:
+        from . import programmerun
+
+        notebooks = Path(args.notebooks) if args.notebooks else report.notebooks_dir()
+        ran = programmerun.run_for_folder(out, args.db or store.default_url(), notebooks, args.timeout)
+        if ran is not None:
+            print(report.progress_line(ran), file=sys.stderr)
         digest = report.finish(out, since)
         print(f"rebuilt {out / report.INDEX} and {out / report.MANIFEST}")
         print(changes.after_run(out, digest))
-        return 0
+        return 1 if ran is not None and ran.status != "ok" else 0
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     options = report.RunOptions(
@@ -336,6 +348,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         notebooks=Path(args.notebooks) if args.notebooks else report.notebooks_dir(),
         shard=shard,
         since=since,
+        pdf=args.pdf,
     )
     start = time.perf_counter()
     with _ReportProgress(bar=sys.stderr.isatty()) as progress:
@@ -346,6 +359,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"{len(result.outcomes) - len(failed)} ok, {len(failed)} failed → {out / report.INDEX}"
     )
     print(changes.after_run(out, result.digest))
+    if result.pdfs:
+        print(f"{len(result.pdfs)} PDF(s) beside the HTML reports")
     return 1 if failed else 0
 
 

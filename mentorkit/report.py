@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import __version__, changes, clean, score, shards, store
+from . import __version__, changes, clean, programmerun, score, shards, store
 from . import io as mkio
 from ._imports import skip_iri_grammar
 from .display import fmt, one_line
@@ -97,6 +97,7 @@ class RunOptions:
     notebooks: Path = field(default_factory=notebooks_dir)
     shard: shards.Shard | None = None  # None: every chosen cohort, and the run writes the changes digest
     since: Path | None = None  # the earlier run the digest compares with (None: the newest one beside ``out``)
+    pdf: bool = False  # also print every report and the index to PDF (mentorkit.pdf)
 
 
 # --- the kernel pool ---------------------------------------------------------------------------
@@ -467,6 +468,7 @@ class RunResult:
 
     outcomes: list[Outcome]
     digest: changes.Digest | None
+    pdfs: list[Path] = field(default_factory=list)  # with RunOptions.pdf: the PDFs written
 
     @property
     def failed(self) -> list[Outcome]:
@@ -499,8 +501,10 @@ def run(
         _clear_temp_files(out / cohort)
     jobs = [Job(c, r, options.notebooks / f"{r}.ipynb") for c in chosen for r in REPORTS]
     outcomes: list[Outcome] = []
+    # the programme report compares the chosen cohorts; a shard sees only some of them, so it writes none
+    programme = options.shard is None and (options.notebooks / programmerun.NOTEBOOK).is_file()
     if on_start is not None:
-        on_start(len(jobs))
+        on_start(len(jobs) + programme)
 
     def done(outcome: Outcome) -> None:
         outcomes.append(outcome)
@@ -522,14 +526,18 @@ def run(
             log.warning("%s: %s not written: %s", cohort, META, one_line(str(exc)))
 
     Runner(options, done, cohort_done).run(jobs)
+    if programme:
+        done(programmerun.run_programme(options, cohorts))
     digest = finish(out, options.since, digest=options.shard is None)
-    return RunResult(outcomes, digest)
+    pdfs = programmerun.print_pdfs(out, outcomes) if options.pdf else []
+    return RunResult(outcomes, digest, pdfs)
 
 
 def progress_line(outcome: Outcome) -> str:
     """One plain line per finished report: ``cohort/report ok 1.2s`` (a failure adds its error)."""
     tail = "" if outcome.status == "ok" else f": {outcome.error}"
-    return f"{outcome.cohort}/{outcome.report} {outcome.status} {outcome.seconds:.1f}s{tail}"
+    name = f"{outcome.cohort}/{outcome.report}" if outcome.cohort else outcome.report  # the programme report
+    return f"{name} {outcome.status} {outcome.seconds:.1f}s{tail}"
 
 
 def finish(out: Path, since: Path | None = None, digest: bool = True) -> changes.Digest | None:
@@ -644,14 +652,19 @@ def rebuild_index(out: Path, changes_page: bool = False) -> tuple[Path, Path]:
         "ok": sum(r["status"] == "ok" for r in reports),
         "failed": sum(r["status"] != "ok" for r in reports),
     }
+    programme = programmerun.read_outcome(out)
+    if programme is not None:  # the programme report, when this folder has one
+        manifest["programme"] = programme
+        manifest["ok" if programme.get("status") == "ok" else "failed"] += 1
     manifest_path = out / MANIFEST
     index_path = out / INDEX
     mkio.write_text_atomic(manifest_path, json.dumps(manifest, indent=2))
-    mkio.write_text_atomic(index_path, index_html(metas, changes_page))
+    linked = programme is not None and programme.get("status") == "ok" and (out / programmerun.HTML).is_file()
+    mkio.write_text_atomic(index_path, index_html(metas, changes_page, programme_page=linked))
     return index_path, manifest_path
 
 
-def index_html(metas: list[dict[str, Any]], changes_page: bool = False) -> str:
+def index_html(metas: list[dict[str, Any]], changes_page: bool = False, programme_page: bool = False) -> str:
     """The run's landing page: every cohort, its headline figures and links to its reports (and to changes.html)."""
     cohorts = []
     for m in metas:
@@ -661,6 +674,7 @@ def index_html(metas: list[dict[str, Any]], changes_page: bool = False) -> str:
     return _index_template().render(
         cohorts=cohorts,
         changes_page=changes_page,
+        programme_page=programme_page,
         version=__version__,
         generated=store.now().isoformat(),
     )

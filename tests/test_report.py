@@ -46,13 +46,16 @@ def test_output_structure_and_manifest(sample_run):
         (c, r) for c in COHORTS for r in ("readiness", "goal_progress")
     )
     assert all(r["status"] == "ok" and r["seconds"] > 0 and r["error"] is None for r in manifest["reports"])
-    assert (manifest["ok"], manifest["failed"]) == (8, 0)
-    assert "8 reports in" in result.stdout and "8 ok, 0 failed" in result.stdout
+    # 8 cohort reports and the programme report
+    assert (manifest["ok"], manifest["failed"]) == (9, 0) and manifest["programme"]["status"] == "ok"
+    assert "9 reports in" in result.stdout and "9 ok, 0 failed" in result.stdout
+    assert 'href="programme.html"' in (out / "index.html").read_text("utf-8")
     # the run wrote the changes digest, and its index links it
     assert (out / "changes.html").is_file()
     assert '<a href="changes.html">' in (out / "index.html").read_text("utf-8")
     # not a terminal: one plain line per report for cron logs
-    assert sum(" ok " in line for line in result.stderr.splitlines()) == 8
+    assert sum(" ok " in line for line in result.stderr.splitlines()) == 9
+    assert "programme ok " in result.stderr
 
 
 def test_reports_are_offline_and_share_plotly(sample_run):
@@ -282,7 +285,9 @@ def test_index_is_rebuilt_from_a_shared_folder(sample_db, tmp_path):
     result = run_cli("report", "--index", "--out", str(out))
     assert result.returncode == 0
     manifest = json.loads((out / "manifest.json").read_text())
-    assert sorted(manifest["cohorts"]) == ["2026-fall-ops", "2026-pilot-legal"] and manifest["ok"] == 4
+    # 4 cohort reports and the programme report the last run wrote (the index step has no store to rebuild it from)
+    assert sorted(manifest["cohorts"]) == ["2026-fall-ops", "2026-pilot-legal"] and manifest["ok"] == 4 + 1
+    assert "programme report not rebuilt" in result.stderr
     index = (out / "index.html").read_text("utf-8")
     assert "2026-fall-ops/goal_progress.html" in index and "2026-pilot-legal/readiness.html" in index
 

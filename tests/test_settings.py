@@ -187,7 +187,7 @@ def test_a_notebook_without_as_of_reports_today_or_mentorkit_as_of(monkeypatch):
 
 
 def test_the_notebooks_default_as_of_and_min_group_size_to_none():
-    for name in ("reports/readiness.ipynb", "reports/goal_progress.ipynb", "explore.ipynb"):
+    for name in ("reports/readiness.ipynb", "reports/goal_progress.ipynb", "reports/programme.ipynb", "explore.ipynb"):
         cells = json.loads((ROOT / "notebooks" / name).read_text("utf-8"))["cells"]
         parameters = "".join(cells[0]["source"])
         assert "parameters" in cells[0]["metadata"]["tags"]
