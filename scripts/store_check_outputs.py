@@ -18,6 +18,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DAY = "2026-11-15"
 NOTEBOOKS = [
     ROOT / "notebooks" / "explore.ipynb",
     *sorted((ROOT / "notebooks" / "reports").glob("*.ipynb")),
@@ -30,6 +31,7 @@ def main() -> int:
         db = f"sqlite:///{Path(tmp) / 'sample.db'}"
         subprocess.run([sys.executable, "-m", "mentorkit.cli", "demo", "--db", db], check=True, capture_output=True)
         os.environ["MENTORKIT_DB"] = db
+        os.environ["MENTORKIT_AS_OF"] = SAMPLE_DAY  # as nbval runs them (conftest.py): the sample's date
         for path in NOTEBOOKS:
             nb = nbformat.read(path, as_version=4)
             NotebookClient(nb, timeout=300, kernel_name="python3").execute()
