@@ -618,8 +618,11 @@ def write_export(
 ) -> Path:
     """Write every table and ``datapackage.json`` into a temporary folder, then put it in OUT's place."""
     out = check_request(out, fmt, level)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as exc:
+        raise MentorkitError(f"cannot write the export to {out}: {exc.strerror or exc}") from None
     try:
         resources = []
         for table, frame in tables.values():
@@ -634,6 +637,9 @@ def write_export(
         # person-level data stays readable by its owner only; figures get the usual mode
         os.chmod(tmp, 0o700 if level == "responses" else 0o777 & ~_UMASK)
         _swap_into_place(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise MentorkitError(f"cannot write the export to {out}: {exc.strerror or exc}; nothing was written") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
