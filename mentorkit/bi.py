@@ -1,7 +1,8 @@
 """Tidy tables for BI tools (``mentorkit export``), described by a Frictionless Data Package (v1).
 
 Two levels. ``aggregate`` (the default) holds figures only, suppressed as in the reports:
-``cohort_figures`` (``figures.py``: exactly ``score``'s values, with n and 95 % intervals). ``responses``
+``cohort_figures`` (``figures.py``: exactly ``score``'s values, with n and 95 % intervals) and
+``cohort_trends`` (``programme.trends``: the same at every month end). ``responses``
 adds one row per person, answer, pair, goal and goal update, under pseudonyms: no name, e-mail or free
 text (check-in comments, goal titles, success criteria and update notes are left out).
 
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from . import __version__, clean, figures, score, store
+from . import __version__, clean, figures, programme, score, store
 from . import instruments as ins
 from .data import CohortData
 from .errors import MentorkitError, UsageError
@@ -125,6 +126,24 @@ COHORT_FIGURES = Table(
     "cohort_figures",
     "Every cohort's figures as of the export's date, one row per figure; values equal `mentorkit score --json`.",
     (COHORT, AS_OF, *FIGURE_FIELDS),
+    ("cohort_id", "as_of", "figure"),
+)
+
+COHORT_TRENDS = Table(
+    "cohort_trends",
+    "Every cohort's figures at each month end from the programme's earliest match date, and at the export's "
+    "date, each computed as of that day (what was known then); the same columns and figure names as "
+    "cohort_figures.",
+    (
+        COHORT,
+        Field(
+            "as_of",
+            "date",
+            "the month end (or, last, the export's own date) the figure is computed as of: only submissions on or "
+            "before that day (UTC) count",
+        ),
+        *FIGURE_FIELDS,
+    ),
     ("cohort_id", "as_of", "figure"),
 )
 
@@ -243,7 +262,7 @@ GOAL_UPDATES = Table(
     ("submission_id",),
 )
 
-AGGREGATE_TABLES: tuple[Table, ...] = (COHORT_FIGURES,)
+AGGREGATE_TABLES: tuple[Table, ...] = (COHORT_FIGURES, COHORT_TRENDS)
 RESPONSE_TABLES: tuple[Table, ...] = (PARTICIPANTS, ANSWERS, PAIRS, GOALS, GOAL_UPDATES)
 
 
@@ -432,6 +451,8 @@ def build_tables(
             _shape(pd.concat(frames, ignore_index=True) if frames else figures.empty(), COHORT_FIGURES),
         ),
     }
+    say("month-end trends")
+    tables["cohort_trends"] = (COHORT_TRENDS, _shape(programme.trends(data, cohorts, as_of, settings), COHORT_TRENDS))
     if level == "responses":
         say("pseudonymous responses: participants, answers, pairs, goals, goal updates")
         names = names or Pseudonyms.load()

@@ -116,6 +116,21 @@ def test_cohort_figures_equal_score_json_for_every_sample_cohort(exports, sample
         assert rows.loc["goals.share_achieved", "value"] == pytest.approx(g["achieved"] / g["total"])
 
 
+def test_trends_are_score_as_of_each_month_end(exports, sample_db):
+    trends = read(exports[("csv", "aggregate")], "cohort_trends")
+    figures = read(exports[("csv", "aggregate")], "cohort_figures")
+    # the sample's first match is 2026-05-18: month ends May to October, then the export's own date
+    ends = ["2026-05-31", "2026-06-30", "2026-07-31", "2026-08-31", "2026-09-30", "2026-10-31", SAMPLE_AS_OF]
+    assert sorted(trends["as_of"].unique()) == ends
+    last = trends[trends["as_of"] == SAMPLE_AS_OF].reset_index(drop=True)
+    pd.testing.assert_frame_equal(last, figures)
+    result = run_cli("score", "--cohort", "2026-spring-eng", "--as-of", "2026-08-31", "--json", "--db", sample_db)
+    august = trends[(trends["cohort_id"] == "2026-spring-eng") & (trends["as_of"] == "2026-08-31")]
+    values = august.set_index("figure")["value"]
+    for path, expected in dotted(json.loads(result.stdout)).items():
+        assert pd.isna(values[path]) if expected is None else values[path] == expected, path
+
+
 def test_suppressed_figures_are_empty_cells_marked_true(exports):
     # 2026-fall-ops has 4 mentee respondents (k = 5): its mentee mean score is hidden
     text = (exports[("csv", "aggregate")] / "cohort_figures.csv").read_text("utf-8").splitlines()
@@ -132,7 +147,7 @@ def test_every_table_reads_back_with_pandas_and_duckdb_as_described(exports, fmt
     folder = exports[(fmt, level)]
     desc = package(folder)
     names = [r["name"] for r in desc["resources"]]
-    expected = ["cohort_figures"] + (
+    expected = ["cohort_figures", "cohort_trends"] + (
         ["participants", "answers", "pairs", "goals", "goal_updates"] if level == "responses" else []
     )
     assert names == expected
@@ -363,7 +378,11 @@ def test_a_new_export_replaces_the_earlier_one_whole(tmp_path, sample_db):
     assert cli.main(["export", "--db", sample_db, "--out", str(out), "--level", "responses"]) == 0
     assert (out / "answers.csv").exists()
     assert cli.main(["export", "--db", sample_db, "--out", str(out), "--format", "parquet"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["cohort_figures.parquet", "datapackage.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "cohort_figures.parquet",
+        "cohort_trends.parquet",
+        "datapackage.json",
+    ]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary folder left
 
 
@@ -382,7 +401,7 @@ def test_a_failure_while_writing_leaves_the_earlier_export_as_it_was(capsys, tmp
 
     monkeypatch.setattr(bi, "_write_table", disk_full_on_the_third)
     code = cli.main(["export", "--db", sample_db, "--out", str(out), "--level", "responses", "--as-of", "2026-10-01"])
-    assert code == 1 and written == ["cohort_figures", "participants"]
+    assert code == 1 and written == ["cohort_figures", "cohort_trends"]
     assert "No space left on device" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in out.parent.iterdir()] == ["bi"]  # the half-written folder is gone
