@@ -27,15 +27,16 @@ import secrets
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from . import __version__, clean, figures, programme, score, store
+from . import __version__, clean, programme, score, store
 from . import instruments as ins
 from .data import CohortData
 from .errors import MentorkitError, UsageError
@@ -48,6 +49,7 @@ FORMATS = ("csv", "parquet")
 LEVELS = ("aggregate", "responses")
 SECRET_NAME = "export-secret"
 SECRET_BYTES = 32
+SEP = "\x1f"  # joins a cohort id to a goal id: ids never contain it
 SURVEYS = ("mentor_readiness", "mentee_readiness", "checkin")  # the instruments whose answers go to `answers`
 Progress = Callable[[str], None]
 
@@ -242,7 +244,7 @@ GOALS = Table(
         Field("status", "string", "achieved, dropped, overdue, on_track or at_risk (the brief's goal status)"),
         Field("stale", "boolean", "open and not updated for more than 45 days (stale_days)"),
     ),
-    ("goal_id",),
+    ("cohort_id", "goal_id"),
 )
 
 GOAL_UPDATES = Table(
@@ -385,7 +387,7 @@ def answers_table(data: CohortData, as_of: date, names: Pseudonyms) -> pd.DataFr
     for instrument_id in SURVEYS:
         instrument = ins.get(instrument_id)
         frame = score.as_of_cut(data.responses[instrument_id], as_of)
-        keys = ["pair_id", "participant_id"] if instrument.subject == "pair" else ["participant_id"]
+        keys = ["cohort_id", "participant_id"] + (["pair_id"] if instrument.subject == "pair" else [])
         counted = score.latest(frame, keys)["submission_id"]
         items = [i.id for i in instrument.scored_items if i.kind != "text"]
         head = ["submission_id", "cohort_id", "participant_id", "pair_id", "submitted_at", "source", "flags"]
@@ -399,20 +401,28 @@ def answers_table(data: CohortData, as_of: date, names: Pseudonyms) -> pd.DataFr
     return _shape(frame, ANSWERS)
 
 
-def pairs_table(details: Iterable[score.CohortDetail], names: Pseudonyms) -> pd.DataFrame:
-    """Every matched pair with score's health and status."""
-    frames = [d.pairs for d in details]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PAIRS.names)
+def pairs_table(data: CohortData, as_of: date, names: Pseudonyms, settings: Settings = DEFAULT) -> pd.DataFrame:
+    """Every matched pair with score's health and status (``score.pair_table`` over all cohorts at once)."""
+    pairs = data.pairs
+    checkins = data.responses["checkin"]
+    # as score.cohort_detail: a pair's check-ins are those filed under the pair's own cohort
+    cohort_of = pd.Series(pairs["cohort_id"].to_numpy(), index=pairs["pair_id"].to_numpy())
+    own = checkins["pair_id"].map(cohort_of).to_numpy() == checkins["cohort_id"].to_numpy()
+    frame = score.pair_table(pairs, checkins[own], as_of, settings)
     frame["mentor_id"] = names.column(frame["mentor_id"], "P")
     frame["mentee_id"] = names.column(frame["mentee_id"], "P")
     return _shape(frame.sort_values("pair_id", kind="stable"), PAIRS)
 
 
-def goals_table(details: Iterable[score.CohortDetail], names: Pseudonyms) -> pd.DataFrame:
-    """Every goal with score's status, without its title."""
-    frames = [d.goals for d in details]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=GOALS.names)
-    frame["goal_id"] = names.column(frame["goal_id"], "G")
+def goals_table(data: CohortData, as_of: date, names: Pseudonyms, settings: Settings = DEFAULT) -> pd.DataFrame:
+    """Every goal with score's status, without its title (``score.goal_table`` over all cohorts at once)."""
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:  # as score.cohort_detail: a goal's rows within one cohort
+        return frame.assign(goal_id=frame["cohort_id"].astype(str) + SEP + frame["goal_id"].astype(str))
+
+    definitions, updates = data.responses["goals"], data.responses["goal_updates"]
+    frame = score.goal_table(keyed(definitions), keyed(updates), as_of, settings)
+    frame["goal_id"] = names.column(frame["goal_id"].str.split(SEP, n=1).str[1], "G")
     frame["agreed_by_mentor"] = _yes(frame["agreed_by_mentor"])
     frame["agreed_by_mentee"] = _yes(frame["agreed_by_mentee"])
     return _shape(frame.sort_values(["cohort_id", "goal_id"], kind="stable"), GOALS)
@@ -421,7 +431,7 @@ def goals_table(details: Iterable[score.CohortDetail], names: Pseudonyms) -> pd.
 def goal_updates_table(data: CohortData, as_of: date, names: Pseudonyms) -> pd.DataFrame:
     """Every goal update up to the date, the one that counts marked; without notes."""
     frame = score.as_of_cut(data.responses["goal_updates"], as_of)
-    counted = score.latest(frame, ["goal_id"])["submission_id"]
+    counted = score.latest(frame, ["cohort_id", "goal_id"])["submission_id"]
     frame = frame.assign(
         latest=frame["submission_id"].isin(counted),
         goal_id=names.column(frame["goal_id"], "G"),
@@ -441,30 +451,34 @@ def build_tables(
 ) -> dict[str, tuple[Table, pd.DataFrame]]:
     """Every table of an export level, by name, with its schema."""
     say = progress or (lambda _text: None)
-    cohorts = sorted(data.participants["cohort_id"].unique())
-    say(f"scoring {len(cohorts)} cohorts as of {as_of.isoformat()}")
-    details = [score.cohort_detail(data, c, as_of, settings) for c in cohorts]
-    frames = [figures.detail_figures(d, data, settings) for d in details]
+    say(f"scoring every cohort at each month end to {as_of.isoformat()}")
+    # programme.trends gives every cohort's figure table at each month end and, last, at as_of itself: the
+    # export date's rows are cohort_figures (tests check them against `mentorkit score --json`)
+    trends = _shape(programme.trends(data, None, as_of, settings), COHORT_TRENDS)
+    today = trends[trends["as_of"] == pd.Timestamp(as_of)]
     tables = {
-        "cohort_figures": (
-            COHORT_FIGURES,
-            _shape(pd.concat(frames, ignore_index=True) if frames else figures.empty(), COHORT_FIGURES),
-        ),
+        "cohort_figures": (COHORT_FIGURES, _shape(today, COHORT_FIGURES)),
+        "cohort_trends": (COHORT_TRENDS, trends),
     }
-    say("month-end trends")
-    tables["cohort_trends"] = (COHORT_TRENDS, _shape(programme.trends(data, cohorts, as_of, settings), COHORT_TRENDS))
     if level == "responses":
         say("pseudonymous responses: participants, answers, pairs, goals, goal updates")
         names = names or Pseudonyms.load()
         tables["participants"] = (PARTICIPANTS, participants_table(data, names))
         tables["answers"] = (ANSWERS, answers_table(data, as_of, names))
-        tables["pairs"] = (PAIRS, pairs_table(details, names))
-        tables["goals"] = (GOALS, goals_table(details, names))
+        tables["pairs"] = (PAIRS, pairs_table(data, as_of, names, settings))
+        tables["goals"] = (GOALS, goals_table(data, as_of, names, settings))
         tables["goal_updates"] = (GOAL_UPDATES, goal_updates_table(data, as_of, names))
     return tables
 
 
 # --- writing -----------------------------------------------------------------------------------
+
+
+def _cells(col: pd.Series, text: Callable[[object], object]) -> pd.Series:
+    """Each distinct value turned into its CSV text once (a million answers share a few thousand times)."""
+    codes, uniques = pd.factorize(col)
+    formatted = np.array([text(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(formatted[codes], index=col.index, dtype=object)  # code -1 (missing) takes the None
 
 
 def _csv_frame(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -473,13 +487,13 @@ def _csv_frame(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     for f in table.fields:
         col = frame[f.name]
         if f.type == "string":
-            out[f.name] = col.map(clean.guard_formula, na_action="ignore")
+            out[f.name] = _cells(col, clean.guard_formula)
         elif f.type == "boolean":
             out[f.name] = col.map({True: "true", False: "false"}, na_action="ignore")
         elif f.type == "date":
-            out[f.name] = col.dt.strftime("%Y-%m-%d")
+            out[f.name] = _cells(col, lambda t: t.strftime("%Y-%m-%d"))  # type: ignore[attr-defined]
         elif f.type == "datetime":
-            out[f.name] = col.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+            out[f.name] = _cells(col, lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ"))  # type: ignore[attr-defined]
         else:
             out[f.name] = col
     return pd.DataFrame(out, columns=table.names)

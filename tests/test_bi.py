@@ -123,12 +123,30 @@ def test_trends_are_score_as_of_each_month_end(exports, sample_db):
     ends = ["2026-05-31", "2026-06-30", "2026-07-31", "2026-08-31", "2026-09-30", "2026-10-31", SAMPLE_AS_OF]
     assert sorted(trends["as_of"].unique()) == ends
     last = trends[trends["as_of"] == SAMPLE_AS_OF].reset_index(drop=True)
-    pd.testing.assert_frame_equal(last, figures)
-    result = run_cli("score", "--cohort", "2026-spring-eng", "--as-of", "2026-08-31", "--json", "--db", sample_db)
-    august = trends[(trends["cohort_id"] == "2026-spring-eng") & (trends["as_of"] == "2026-08-31")]
-    values = august.set_index("figure")["value"]
-    for path, expected in dotted(json.loads(result.stdout)).items():
-        assert pd.isna(values[path]) if expected is None else values[path] == expected, path
+    pd.testing.assert_frame_equal(last, figures)  # the export date's rows are cohort_figures
+    for cohort, day in (("2026-spring-eng", "2026-08-31"), ("2026-spring-sales", "2026-06-30")):
+        result = run_cli("score", "--cohort", cohort, "--as-of", day, "--json", "--db", sample_db)
+        values = trends[(trends["cohort_id"] == cohort) & (trends["as_of"] == day)].set_index("figure")["value"]
+        for path, expected in dotted(json.loads(result.stdout)).items():
+            assert pd.isna(values[path]) if expected is None else values[path] == expected, (cohort, day, path)
+
+
+def test_pairs_and_goals_add_up_to_the_cohort_figures(exports):
+    folder = exports[("csv", "responses")]
+    figures = read(folder, "cohort_figures").set_index(["cohort_id", "figure"])["value"]
+    pairs, goals = read(folder, "pairs"), read(folder, "goals")
+    for cohort in SAMPLE_COHORTS:
+        mine = pairs[pairs["cohort_id"] == cohort]
+        assert len(mine) == figures[(cohort, "relationship.pairs")]
+        assert (mine["status"] == "too_early").sum() == figures[(cohort, "relationship.too_early")]
+        on_track = figures[(cohort, "relationship.on_track")]
+        assert pd.isna(on_track) or (mine["status"] == "on_track").sum() == on_track
+        theirs = goals[goals["cohort_id"] == cohort]
+        assert len(theirs) == figures[(cohort, "goals.total")]
+        for status in ("achieved", "dropped", "overdue", "on_track", "at_risk"):
+            assert (theirs["status"] == status).sum() == figures[(cohort, f"goals.{status}")], (cohort, status)
+        assert theirs["stale"].sum() == figures[(cohort, "goals.stale")]
+        assert theirs["mutually_agreed"].sum() == figures[(cohort, "goals.mutually_agreed")]
 
 
 def test_suppressed_figures_are_empty_cells_marked_true(exports):
