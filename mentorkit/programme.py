@@ -80,7 +80,7 @@ def _prepare(data: CohortData) -> _Prepared:
         own = people[people["role"] == role]
         readiness[role] = responses[score.member(_key(responses, "participant_id"), _key(own, "participant_id"))]
     checkins = data.responses["checkin"]
-    checkins = checkins[score.member(_key(checkins, "pair_id"), _key(data.pairs, "pair_id"))]
+    checkins = checkins[score.member(_pair_key(checkins), _pair_key(data.pairs))]
     goals, updates = data.responses["goals"], data.responses["goal_updates"]
     return _Prepared(
         people=people,
@@ -123,7 +123,7 @@ def _num(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
-EMPTY_SUMMARY = {"respondents": 0, "response_rate": None, "mean_score": None, "incomplete": 0, "suppressed": True}
+_EMPTY_SUMMARY = {"respondents": 0, "response_rate": None, "mean_score": None, "incomplete": 0, "suppressed": True}
 
 
 def _readiness(
@@ -147,7 +147,7 @@ def _readiness(
     nothing = np.array([], dtype="float64")
     out: dict[str, list[Figure]] = {}
     for cohort, n_enrolled in enrolled.items():
-        row = summaries.get(cohort) or EMPTY_SUMMARY | dict.fromkeys((*score.BANDS, "capacity_risk"))
+        row = summaries.get(cohort) or _EMPTY_SUMMARY | dict.fromkeys((*score.BANDS, "capacity_risk"))
         hidden = bool(row["suppressed"])
         respondents = int(row["respondents"])
         mine = values.get(cohort, nothing)
@@ -292,7 +292,7 @@ def _subset(data: CohortData, cohorts: list[str] | None) -> CohortData:
     )
 
 
-def first_date(data: CohortData, as_of: date) -> date:
+def _first_date(data: CohortData, as_of: date) -> date:
     """The earliest ``matched_on`` of the data; before anyone is matched, its earliest submission; else ``as_of``."""
     matched = data.participants["matched_on"].min()
     if pd.notna(matched):
@@ -311,8 +311,243 @@ def trends(data: CohortData, cohorts: list[str] | None, as_of: date, settings: S
     """
     chosen = _subset(data, cohorts)
     prep = _prepare(chosen)
-    snapshots = [(day, _snapshot(prep, day, settings)) for day in month_ends(first_date(chosen, as_of), as_of)]
+    snapshots = [(day, _snapshot(prep, day, settings)) for day in month_ends(_first_date(chosen, as_of), as_of)]
     frame = _frame(snapshots)
     if frame.empty:
         return figures.empty()
     return frame.sort_values(["cohort_id", "as_of"], kind="stable", ignore_index=True)
+
+
+# --- segments ----------------------------------------------------------------------------------
+
+NONE = "(none)"  # the segment of people without a value
+MAX_VALUES = 12  # a roster attribute with more distinct values is no breakdown
+SEGMENT_COLUMNS = (*figures.COLUMNS, "attribute", "segment")
+
+
+def _attributes_frame(participants: pd.DataFrame) -> pd.DataFrame:
+    """The roster attributes (the ``attributes`` JSON column) as string columns, one row per participant."""
+    stored = (
+        participants["attributes"]
+        if "attributes" in participants.columns
+        else pd.Series(None, index=participants.index)
+    )
+    records = [a if isinstance(a, dict) else {} for a in stored]
+    wide = (
+        pd.DataFrame.from_records(records, index=participants.index)
+        if records
+        else pd.DataFrame(index=participants.index)
+    )
+    return wide.astype("string")
+
+
+def segment_attributes(participants: pd.DataFrame) -> list[str]:
+    """``department`` and every roster attribute with at most 12 distinct values, sorted."""
+    wide = _attributes_frame(participants)
+    few = [c for c in wide.columns if c != "department" and 0 < _labels(wide[c]).nunique() <= MAX_VALUES]
+    return ["department", *sorted(few)]
+
+
+def _labels(values: pd.Series) -> pd.Series:
+    """Values as segment names: stripped text, blank or missing as ``(none)``."""
+    text = values.astype("string").str.strip()
+    return text.mask(text.isna() | (text == ""), pd.NA)
+
+
+def _pair_key(frame: pd.DataFrame) -> pd.Series:
+    pair = pd.to_numeric(frame["pair_id"]).astype("Int64").astype("string")
+    return frame["cohort_id"].astype("string") + SEP + pair
+
+
+def _segmented(data: CohortData, attribute: str, label: pd.Series) -> CohortData:
+    """The data with each cohort split into one pseudo-cohort per value of an attribute.
+
+    A person counts in their own value's segment; a pair, its check-ins and its goals in its mentee's.
+    """
+    people = data.participants
+    segment = people["cohort_id"].astype("string") + SEP + attribute + SEP + label.fillna(NONE)
+    person = pd.Series(segment.to_numpy(), index=pd.Index(_key(people, "participant_id").to_numpy()))
+    pairs = data.pairs
+    pair_segment = person.reindex(pd.Index(_key(pairs, "mentee_id").to_numpy())).to_numpy()
+    by_pair = pd.Series(pair_segment, index=pd.Index(_pair_key(pairs).to_numpy()))
+
+    def relabel(frame: pd.DataFrame, lookup: pd.Series, keys: pd.Series) -> pd.DataFrame:
+        found = lookup.reindex(pd.Index(keys.to_numpy())).to_numpy()
+        known = pd.notna(found)
+        return frame[known].assign(cohort_id=pd.array(found[known], dtype="string"))
+
+    responses = {}
+    for name, frame in data.responses.items():
+        if name in ("mentor_readiness", "mentee_readiness"):
+            responses[name] = relabel(frame, person, _key(frame, "participant_id"))
+        else:
+            responses[name] = relabel(frame, by_pair, _pair_key(frame))
+    return CohortData(
+        participants=people.assign(cohort_id=pd.array(segment, dtype="string")),
+        pairs=relabel(pairs, by_pair, _pair_key(pairs)),
+        responses=responses,
+    )
+
+
+def segments(
+    data: CohortData,
+    cohorts: list[str] | None,
+    as_of: date,
+    settings: Settings = DEFAULT,
+    attributes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Each cohort's figures per value of ``department`` and of the roster attributes (``SEGMENT_COLUMNS``).
+
+    Person-level figures (enrolled, readiness) count each person in their own value's segment; pair-level
+    figures (pairs, check-ins, goals) count a pair in its mentee's. People without a value form the segment
+    ``(none)``. A segment of fewer than ``min_group_size`` people is hidden (no value, n or interval). Then, per
+    cohort, attribute and figure, when exactly one segment is hidden (by that rule or by the figure's own
+    suppression) the visible segment with a value and the smallest n (ties: by name) is hidden too, so no
+    hidden figure can be worked out from the cohort's total. Goals and check-ins of a pair that is no longer
+    current (its mentee has been matched again) belong to no segment.
+    """
+    chosen = _subset(data, cohorts)
+    people = chosen.participants
+    wide = _attributes_frame(people)
+    names = segment_attributes(people) if attributes is None else list(attributes)
+    parts = []
+    for attribute in names:
+        if attribute == "department":
+            label = _labels(people["department"])
+        elif attribute in wide.columns:
+            label = _labels(wide[attribute])
+        else:
+            raise UsageError(f"unknown roster attribute {attribute!r} (known: {', '.join(segment_attributes(people))})")
+        parts.append(_segmented(chosen, attribute, label))
+    if not parts or people.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in SEGMENT_COLUMNS})
+    merged = CohortData(
+        participants=pd.concat([p.participants for p in parts], ignore_index=True),
+        pairs=pd.concat([p.pairs for p in parts], ignore_index=True),
+        responses={name: pd.concat([p.responses[name] for p in parts], ignore_index=True) for name in chosen.responses},
+    )
+    prep = _prepare(merged)
+    frame = _frame([(as_of, _snapshot(prep, as_of, settings))])
+    split = frame["cohort_id"].str.split(SEP, n=2, expand=True)
+    size = merged.participants.groupby("cohort_id").size()
+    frame = frame.assign(
+        people=frame["cohort_id"].map(size).astype("int64"),
+        cohort_id=split[0].astype("string"),
+        attribute=split[1].astype("string"),
+        segment=split[2].astype("string"),
+    )
+    frame = _suppress_segments(frame, settings.min_group_size)
+    rank = {a: n for n, a in enumerate(names)}
+    frame = frame.assign(
+        _attribute=frame["attribute"].map(rank),
+        _none=frame["segment"] == NONE,
+        _figure=frame.groupby(["cohort_id", "attribute", "segment"]).cumcount(),
+    )
+    frame = frame.sort_values(
+        ["cohort_id", "_attribute", "_none", "segment", "_figure"], kind="stable", ignore_index=True
+    )
+    return frame[list(SEGMENT_COLUMNS)]
+
+
+def _suppress_segments(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Hide segments under k people, then complementary suppression per cohort, attribute and figure."""
+    frame = _hide(frame, frame["people"] < k)
+    group = ["cohort_id", "attribute", "figure"]
+    hidden = frame["suppressed"]
+    count = hidden.astype("int64").groupby([frame[c] for c in group]).transform("sum")
+    candidates = frame[~hidden & (count == 1) & frame["value"].notna()]
+    picked = candidates.sort_values([*group, "n", "segment"], kind="stable").drop_duplicates(group, keep="first")
+    mask = pd.Series(False, index=frame.index)
+    mask[picked.index] = True
+    return _hide(frame, mask)
+
+
+def _hide(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """These rows hidden: no value, n or interval, suppressed."""
+    out = frame.copy()
+    for column in ("value", "n", "ci_low", "ci_high"):
+        out[column] = out[column].mask(mask)
+    out["suppressed"] = out["suppressed"] | mask
+    return out
+
+
+# --- readiness and outcomes --------------------------------------------------------------------
+
+OUTCOME_COLUMNS = (
+    "role",
+    "band",
+    "people",
+    "goals",
+    "share_achieved",
+    "share_ci_low",
+    "share_ci_high",
+    "pairs",
+    "health",
+    "health_ci_low",
+    "health_ci_high",
+    "suppressed",
+)
+OUTCOME_ROLES = {"mentee": "mentee_id", "mentor": "mentor_id"}  # mentees first, as the report shows them
+
+
+def _first_bands(prep: _Prepared, role: str, as_of: date, settings: Settings) -> pd.DataFrame:
+    """Each person's band at their first complete readiness checklist as of the date (``participant_id, band``)."""
+    scored = score.readiness_scores(score.as_of_cut(prep.readiness[role], as_of), ins.readiness_for(role), settings)
+    complete = scored[scored["complete"]].sort_values(["submitted_at", "submission_id"], kind="stable")
+    return complete.drop_duplicates("participant_id", keep="first")[["participant_id", "band"]]
+
+
+def readiness_outcomes(
+    data: CohortData, cohorts: list[str] | None, as_of: date, settings: Settings = DEFAULT
+) -> pd.DataFrame:
+    """Per role and readiness band at the first complete checklist: their pairs' share of goals achieved and health.
+
+    For mentees and for mentors (``OUTCOME_COLUMNS``), over the chosen cohorts together (all when None): the
+    people whose first complete readiness checklist (as of the date) fell in each band; the goals of their current pairs, with the share achieved and its Wilson
+    interval (n = goals); their pairs, with the mean pair health and its t interval (n = pairs with a health).
+    A cell of fewer than ``min_group_size`` people shows no share, health or interval. This is an association
+    between readiness at the start and later outcomes, not evidence that readiness causes them.
+    """
+    chosen = _subset(data, cohorts)
+    prep = _prepare(chosen)
+    pairs = score.pair_table(prep.pairs, prep.checkins, as_of, settings)
+    pairs = pairs.assign(pair_id=pd.to_numeric(pairs["pair_id"]).astype("Int64"))
+    goals = score.goal_table(prep.goals, prep.updates, as_of, settings)
+    goals = pd.DataFrame(
+        {"pair_id": pd.to_numeric(goals["pair_id"]).astype("Int64"), "achieved": goals["status"] == "achieved"}
+    )
+    k = settings.min_group_size
+    rows = []
+    for role, side in OUTCOME_ROLES.items():
+        bands = _first_bands(prep, role, as_of, settings)
+        theirs = pairs.merge(bands, left_on=side, right_on="participant_id")
+        their_goals = goals.merge(theirs[["pair_id", "band"]], on="pair_id")
+        for band in score.BANDS:
+            people = int((bands["band"] == band).sum())
+            health = theirs.loc[theirs["band"] == band, "health"].dropna().to_numpy(dtype="float64")
+            achieved = their_goals.loc[their_goals["band"] == band, "achieved"]
+            hidden = people < k
+            share = None if hidden or achieved.empty else stats.wilson(int(achieved.sum()), len(achieved))
+            spread = None if hidden else stats.t_interval(health)
+            rows.append(
+                {
+                    "role": role,
+                    "band": band,
+                    "people": people,
+                    "goals": len(achieved),
+                    "share_achieved": None if share is None else float(achieved.mean()),
+                    "share_ci_low": None if share is None else share[0],
+                    "share_ci_high": None if share is None else share[1],
+                    "pairs": len(health),
+                    "health": None if hidden or len(health) == 0 else float(health.mean()),
+                    "health_ci_low": None if spread is None else spread[0],
+                    "health_ci_high": None if spread is None else spread[1],
+                    "suppressed": hidden,
+                }
+            )
+    frame = pd.DataFrame(rows, columns=list(OUTCOME_COLUMNS))
+    floats = [c for c in OUTCOME_COLUMNS if c.startswith(("share", "health"))]
+    return frame.astype(
+        {"role": "string", "band": "string", "people": "int64", "goals": "int64", "pairs": "int64"}
+        | dict.fromkeys(floats, "Float64")
+    )

@@ -9,8 +9,18 @@ import pytest
 
 from mentorkit import figures, programme, store
 from mentorkit.errors import UsageError
+from mentorkit.settings import Settings
 
-from .builders import GOAL_UPDATES_HEADER, GOALS_HEADER, ROSTER_HEADER, header, import_csv, response_row
+from .builders import (
+    CHECKIN_HEADER,
+    GOAL_UPDATES_HEADER,
+    GOALS_HEADER,
+    ROSTER_HEADER,
+    checkin_row,
+    header,
+    import_csv,
+    response_row,
+)
 from .conftest import SAMPLE_AS_OF
 
 
@@ -118,3 +128,231 @@ def test_trends_of_chosen_cohorts_start_at_their_own_first_match(sample_db):
     assert [d.date() for d in table["as_of"].unique()] == [date(2026, 10, 31), date(2026, 11, 15)]
     with pytest.raises(UsageError, match="unknown cohort 'nope'"):
         programme.trends(data, ["nope"], date(2026, 11, 15))
+
+
+def test_before_anyone_is_matched_the_months_start_at_the_first_submission(sqlite_url, tmp_path):
+    engine = store.connect(sqlite_url)
+    roster = [["u1", f"m{i}", "mentor", f"M{i}", f"m{i}@x.org", "", "", ""] for i in (1, 2)]
+    import_csv(engine, "roster", ROSTER_HEADER, roster, tmp_path)
+    rows = [response_row("mentor_readiness", ["m1", "2026-09-10"], "yes")]
+    import_csv(engine, "mentor_readiness", header("mentor_readiness", "participant_id", "submitted_at"), rows, tmp_path)
+    table = programme.trends(store.load(engine), None, date(2026, 11, 15))
+    # no matched_on anywhere: 10 September → 30 September, 31 October, 15 November
+    assert [d.date() for d in table["as_of"].unique()] == [date(2026, 9, 30), date(2026, 10, 31), date(2026, 11, 15)]
+    assert list(table.loc[table["figure"] == "mentor_readiness.respondents", "value"]) == [1, 1, 1]
+
+
+# --- segments ----------------------------------------------------------------------------------
+
+SEGMENT_AS_OF = date(2026, 11, 15)
+
+
+@pytest.fixture
+def departments(sqlite_url, tmp_path):
+    """Cohort s1: Eng (mentor mE, mentees e1..e7), Sales (mS; s1..s4, and s5 mentored by mE), Ops (mO; o1, o2).
+
+    Eng people sit in Berlin, Sales people in Paris, Ops people have no site; every person has their own badge.
+    Mentees e1..e7, s1..s3, o1 and o2 answered readiness (all yes); one goal, on the pair mE–s5.
+    """
+    engine = store.connect(sqlite_url)
+    roster = []
+    groups = {"Eng": ("mE", "e", 7, "Berlin"), "Sales": ("mS", "s", 5, "Paris"), "Ops": ("mO", "o", 2, "")}
+    for dept, (mentor, prefix, n, site) in groups.items():
+        roster.append(["s1", mentor, "mentor", mentor, f"{mentor}@x.org", "", "", dept, site, f"B-{mentor}"])
+        for i in range(1, n + 1):
+            pid = f"{prefix}{i}"
+            boss = "mE" if pid == "s5" else mentor
+            roster.append(["s1", pid, "mentee", pid, f"{pid}@x.org", boss, "2026-06-01", dept, site, f"B-{pid}"])
+    import_csv(engine, "roster", [*ROSTER_HEADER, "site", "badge"], roster, tmp_path)
+    answered = [f"e{i}" for i in range(1, 8)] + ["s1", "s2", "s3", "o1", "o2"]
+    rows = [response_row("mentee_readiness", [p, "2026-06-02"], "yes") for p in answered]
+    import_csv(engine, "mentee_readiness", header("mentee_readiness", "participant_id", "submitted_at"), rows, tmp_path)
+    goals = [["g1", "mE", "s5", "Close a deal", "", "2026-06-01", "2026-12-31", "yes", "yes"]]
+    import_csv(engine, "goals", GOALS_HEADER, goals, tmp_path)
+    return store.load(engine)
+
+
+def test_segment_attributes_are_department_and_roster_attributes_with_at_most_12_values(departments):
+    # site: Berlin, Paris (and blank) → a breakdown; badge: 17 distinct values → none
+    assert programme.segment_attributes(departments.participants) == ["department", "site"]
+    assert departments.participants.set_index("participant_id").at["e1", "attributes"] == {
+        "site": "Berlin",
+        "badge": "B-e1",
+    }
+
+
+def test_one_hidden_segment_hides_the_next_smallest_too(departments):
+    table = programme.segments(departments, None, SEGMENT_AS_OF, attributes=["department"])
+    assert list(table.columns) == list(programme.SEGMENT_COLUMNS)
+    assert list(table["segment"].unique()) == ["Eng", "Ops", "Sales"]
+
+    def row(figure: str, segment: str) -> dict[str, object]:
+        return value(table, figure, segment=segment)
+
+    # Ops has 3 people (< k = 5): every figure of it hidden, n included
+    assert row("enrolled.mentee", "Ops")["suppressed"] and pd.isna(row("enrolled.mentee", "Ops")["n"])
+    # enrolled mentees: Eng 7, Sales 5, Ops hidden → Sales (n 5 < 7) hidden too; 14 − 7 = Sales + Ops, unsplit
+    assert row("enrolled.mentee", "Eng")["value"] == 7 and not row("enrolled.mentee", "Eng")["suppressed"]
+    sales = row("enrolled.mentee", "Sales")
+    assert sales["suppressed"] and pd.isna(sales["value"]) and pd.isna(sales["n"])
+    # enrolled mentors: 1 each, a tie on n → by name: Eng before Sales, so Eng is hidden and Sales shown
+    assert row("enrolled.mentor", "Eng")["suppressed"]
+    assert row("enrolled.mentor", "Sales")["value"] == 1 and not row("enrolled.mentor", "Sales")["suppressed"]
+    # goals by the pair's mentee: the goal of mE–s5 is Sales's; Eng has 0 goals (n 0) and is the one hidden
+    assert row("goals.total", "Sales")["value"] == 1 and not row("goals.total", "Sales")["suppressed"]
+    assert row("goals.total", "Eng")["suppressed"]
+    # pairs by the mentee: Eng 7 (e1..e7), Sales 5 (s1..s5, s5's mentor from Eng) → Sales hidden
+    assert row("relationship.pairs", "Eng")["value"] == 7 and row("relationship.pairs", "Sales")["suppressed"]
+
+
+def test_two_hidden_segments_need_no_third(departments):
+    table = programme.segments(departments, None, SEGMENT_AS_OF, attributes=["department"])
+    # mean readiness: Ops hidden by size, Sales by its own rule (3 respondents < 5) → two hidden, Eng shown
+    eng = value(table, "mentee_readiness.mean_score", segment="Eng")
+    assert (eng["value"], eng["n"], eng["suppressed"]) == (100, 7, False)
+    sales = value(table, "mentee_readiness.mean_score", segment="Sales")
+    assert sales["suppressed"] and sales["n"] == 3  # the figure's own suppression keeps its n, as in the cohort table
+    # respondents are never hidden by their own rule: Ops hidden, then Sales (n = 5 enrolled < 7)
+    assert value(table, "mentee_readiness.respondents", segment="Eng")["value"] == 7
+    assert value(table, "mentee_readiness.respondents", segment="Sales")["suppressed"]
+
+
+def test_people_without_a_value_form_a_segment_that_takes_part(departments):
+    table = programme.segments(departments, None, SEGMENT_AS_OF, attributes=["site"])
+    assert list(table["segment"].unique()) == ["Berlin", "Paris", "(none)"]
+    # (none) = the three Ops people → hidden; Paris (5 mentees) hidden with it; Berlin shows its 7
+    assert value(table, "enrolled.mentee", segment="(none)")["suppressed"]
+    assert value(table, "enrolled.mentee", segment="Paris")["suppressed"]
+    assert value(table, "enrolled.mentee", segment="Berlin")["value"] == 7
+
+
+def test_no_hidden_figure_can_be_rebuilt_from_the_total(departments):
+    table = programme.segments(departments, None, SEGMENT_AS_OF)
+    total = figures.cohort_figures(departments, "s1", SEGMENT_AS_OF).set_index("figure")["value"]
+    for (attribute, figure), rows in table.groupby(["attribute", "figure"]):
+        hidden = rows[rows["suppressed"]]
+        assert len(hidden) != 1, (attribute, figure)
+        if figure in ("enrolled.mentee", "mentee_readiness.respondents", "relationship.pairs"):
+            # total − visible segments leaves the sum of two or more hidden ones, never one segment's value
+            rest = total[figure] - rows.loc[~rows["suppressed"], "value"].sum()
+            assert len(hidden) >= 2 and rest > 0, (attribute, figure)
+
+
+def test_a_segment_holding_a_whole_cohort_has_the_cohorts_figures(sample_db):
+    data = store.load(store.connect(sample_db, create=False))
+    as_of = date.fromisoformat(SAMPLE_AS_OF)
+    table = programme.segments(data, ["2026-spring-eng"], as_of)
+    # every one of the 19 people is in Engineering: the one segment is the cohort
+    assert list(table["segment"].unique()) == ["Engineering"]
+    expected = figures.cohort_figures(data, "2026-spring-eng", as_of)
+    pd.testing.assert_frame_equal(table[list(figures.COLUMNS)], expected, check_exact=True)
+
+
+# --- readiness and outcomes --------------------------------------------------------------------
+
+
+@pytest.fixture
+def outcomes(sqlite_url, tmp_path):
+    """Mentor mA with mentees a1..a3, mentor mB with b1..b3 and c1, matched 2026-06-01 (see the test for answers)."""
+    engine = store.connect(sqlite_url)
+    roster = [["o1", m, "mentor", m, f"{m}@x.org", "", "", "Eng"] for m in ("mA", "mB")]
+    mentees = {"a1": "mA", "a2": "mA", "a3": "mA", "b1": "mB", "b2": "mB", "b3": "mB", "c1": "mB"}
+    roster += [["o1", p, "mentee", p, f"{p}@x.org", m, "2026-06-01", "Eng"] for p, m in mentees.items()]
+    import_csv(engine, "roster", ROSTER_HEADER, roster, tmp_path)
+    half = ["yes", "yes", "yes", "no", "no", "no"]  # 3 of 6 → 50, developing
+    mentee_rows = [
+        response_row("mentee_readiness", ["a1", "2026-06-02"], "yes"),  # 100, ready
+        response_row("mentee_readiness", ["a2", "2026-06-02"], "yes"),
+        response_row("mentee_readiness", ["a3", "2026-06-02"], "yes"),
+        response_row("mentee_readiness", ["a3", "2026-09-01"], "no"),  # later (0): the first one counts
+        response_row("mentee_readiness", ["b1", "2026-06-01"], ["yes", "yes", "yes", "", "", ""]),  # 3 answered < 5
+        response_row("mentee_readiness", ["b1", "2026-06-05"], half),  # b1's first complete one
+        response_row("mentee_readiness", ["b2", "2026-06-02"], half),
+        response_row("mentee_readiness", ["b3", "2026-06-02"], half),
+        response_row("mentee_readiness", ["c1", "2026-06-02"], "no"),  # 0, not yet
+    ]
+    import_csv(
+        engine, "mentee_readiness", header("mentee_readiness", "participant_id", "submitted_at"), mentee_rows, tmp_path
+    )
+    mentor_rows = [
+        response_row("mentor_readiness", ["mA", "2026-06-02"], "yes"),
+        response_row("mentor_readiness", ["mB", "2026-06-02"], "no"),
+    ]
+    import_csv(
+        engine, "mentor_readiness", header("mentor_readiness", "participant_id", "submitted_at"), mentor_rows, tmp_path
+    )
+    # every element rated r → health (r − 1) / 4 × 100
+    ratings = {"a1": 5, "a2": 4, "a3": 4, "b1": 3, "b2": 3, "b3": 4, "c1": 2}
+    checkins = [checkin_row(p, "2026-10-01", r) for p, r in ratings.items()]
+    import_csv(engine, "checkin", CHECKIN_HEADER, checkins, tmp_path)
+    goals = [
+        [f"g{n}", mentees[p], p, f"Goal {n}", "", "2026-06-01", "2026-12-31", "yes", "yes"]
+        for n, p in enumerate(["a1", "a2", "a3", "b1", "b2", "c1"], start=1)
+    ]
+    import_csv(engine, "goals", GOALS_HEADER, goals, tmp_path)
+    statuses = {"g1": "achieved", "g2": "achieved", "g3": "in_progress", "g4": "achieved", "g5": "dropped"}
+    statuses["g6"] = "achieved"
+    updates = [
+        [g, f"{p}", "2026-10-01", "100" if s == "achieved" else "50", s, ""]
+        for (g, s), p in zip(statuses.items(), ["a1", "a2", "a3", "b1", "b2", "c1"], strict=True)
+    ]
+    import_csv(engine, "goal_updates", GOAL_UPDATES_HEADER, updates, tmp_path)
+    return store.load(engine)
+
+
+def test_readiness_outcomes_by_band_at_the_first_complete_checklist(outcomes):
+    table = programme.readiness_outcomes(outcomes, None, SEGMENT_AS_OF, Settings(min_group_size=3))
+    assert list(table.columns) == list(programme.OUTCOME_COLUMNS)
+    cells = {(r["role"], r["band"]): r for r in table.to_dict("records")}
+    assert list(cells) == [(role, band) for role in ("mentee", "mentor") for band in ("ready", "developing", "not_yet")]
+    # ready mentees a1, a2, a3 (a3's later all-no checklist does not count): goals g1, g2 achieved, g3 not
+    # → 2 of 3, Wilson (0.207660, 0.938508); health 100, 75, 75 → mean 83.333, sd 14.4338,
+    # half = t(0.975, 2) 4.302653 × 14.4338 / sqrt(3) = 35.855 → (47.478, 119.19 clipped to 100)
+    ready = cells[("mentee", "ready")]
+    assert (ready["people"], ready["goals"], ready["pairs"], ready["suppressed"]) == (3, 3, 3, False)
+    assert ready["share_achieved"] == pytest.approx(2 / 3)
+    assert (ready["share_ci_low"], ready["share_ci_high"]) == (
+        pytest.approx(0.207660, abs=1e-5),
+        pytest.approx(0.938508, abs=1e-5),
+    )
+    assert ready["health"] == pytest.approx(250 / 3)
+    assert (ready["health_ci_low"], ready["health_ci_high"]) == (pytest.approx(47.478, abs=1e-3), 100.0)
+    # developing b1 (first complete on 5 June), b2, b3: goals g4 achieved, g5 dropped → 1 of 2, (0.094531, 0.905469);
+    # health 50, 50, 75 → 58.333 ± 35.855 → (22.478, 94.189)
+    developing = cells[("mentee", "developing")]
+    assert (developing["people"], developing["goals"], developing["pairs"]) == (3, 2, 3)
+    assert developing["share_achieved"] == 0.5
+    assert developing["share_ci_low"] == pytest.approx(0.094531, abs=1e-5)
+    assert developing["health"] == pytest.approx(175 / 3)
+    assert (developing["health_ci_low"], developing["health_ci_high"]) == (
+        pytest.approx(22.478, abs=1e-3),
+        pytest.approx(94.189, abs=1e-3),
+    )
+    # not yet: c1 alone (1 < k = 3) → counts shown, share and health hidden
+    alone = cells[("mentee", "not_yet")]
+    assert (alone["people"], alone["goals"], alone["suppressed"]) == (1, 1, True)
+    assert pd.isna(alone["share_achieved"]) and pd.isna(alone["health"]) and pd.isna(alone["health_ci_low"])
+    # mentors: mA ready with three pairs, mB not yet with four; one person each → hidden
+    assert (cells[("mentor", "ready")]["people"], cells[("mentor", "ready")]["pairs"]) == (1, 3)
+    assert (cells[("mentor", "not_yet")]["people"], cells[("mentor", "not_yet")]["goals"]) == (1, 3)
+    assert cells[("mentor", "not_yet")]["suppressed"] and pd.isna(cells[("mentor", "not_yet")]["health"])
+    assert cells[("mentor", "developing")]["people"] == 0
+
+
+def test_readiness_outcomes_say_association_not_cause():
+    doc = programme.readiness_outcomes.__doc__ or ""
+    assert "association" in doc and "not evidence that readiness causes" in doc
+
+
+def test_read_participants_gives_the_roster_attributes(engine, tmp_path):
+    roster = [
+        ["c1", "m1", "mentor", "M", "m1@x.org", "", "", "Eng", "Berlin", ""],
+        ["c1", "e1", "mentee", "E", "e1@x.org", "m1", "2026-06-01", "", "", ""],
+    ]
+    import_csv(engine, "roster", [*ROSTER_HEADER, "site", "level"], roster, tmp_path)
+    with engine.connect() as conn:
+        people = store.read_participants(conn).set_index("participant_id")
+    # blank cells are no attribute; a row without any has none
+    assert people.at["m1", "attributes"] == {"site": "Berlin"}
+    assert people.at["e1", "attributes"] is None
+    assert programme.segment_attributes(people.reset_index()) == ["department", "site"]
