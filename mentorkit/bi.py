@@ -2,7 +2,8 @@
 
 Two levels. ``aggregate`` (the default) holds figures only, suppressed as in the reports:
 ``cohort_figures`` (``figures.py``: exactly ``score``'s values, with n and 95 % intervals) and
-``cohort_trends`` (``programme.trends``: the same at every month end). ``responses``
+``cohort_trends`` (``programme.trends``: the same at every month end) and ``segment_figures``
+(``programme.segments``: per department and roster attribute, with complementary suppression). ``responses``
 adds one row per person, answer, pair, goal and goal update, under pseudonyms: no name, e-mail or free
 text (check-in comments, goal titles, success criteria and update notes are left out).
 
@@ -149,6 +150,29 @@ COHORT_TRENDS = Table(
     ("cohort_id", "as_of", "figure"),
 )
 
+SEGMENT_FIGURES = Table(
+    "segment_figures",
+    "Every cohort's figures as of the export's date per segment: per value of department and of each roster "
+    "attribute with at most 12 values. A segment under the minimum group size is hidden (empty value and n, "
+    "suppressed = true), and when exactly one segment of a breakdown is hidden the next smallest is hidden too, "
+    "so no hidden figure can be worked out from the cohort's total.",
+    (
+        COHORT,
+        AS_OF,
+        *FIGURE_FIELDS[:2],
+        Field("n", "integer", FIGURE_FIELDS[2].description + "; empty when the segment is hidden"),
+        *FIGURE_FIELDS[3:],
+        Field("attribute", "string", "the breakdown: department or a roster attribute's column name"),
+        Field(
+            "segment",
+            "string",
+            "the attribute's value the row is about; (none) for people without one. People count in their "
+            "own segment, pairs (check-ins, goals) in their mentee's",
+        ),
+    ),
+    ("cohort_id", "as_of", "attribute", "segment", "figure"),
+)
+
 PARTICIPANTS = Table(
     "participants",
     "One row per person on the roster, pseudonymous: no name, e-mail or free text.",
@@ -161,6 +185,18 @@ PARTICIPANTS = Table(
         Field("department", "string", "the roster's department (empty when not given)"),
     ),
     ("participant_id",),
+)
+
+PARTICIPANT_ATTRIBUTES = Table(
+    "participant_attributes",
+    "The roster attributes that segment_figures breaks down by (at most 12 distinct values each, so no free "
+    "text or ids), one row per person and attribute that has a value.",
+    (
+        Field("participant_id", "string", f"the person: {PSEUDONYM}"),
+        Field("attribute", "string", "the roster column's name (as in segment_figures.attribute)"),
+        Field("value", "string", "the person's value (as in segment_figures.segment)"),
+    ),
+    ("participant_id", "attribute"),
 )
 
 ANSWERS = Table(
@@ -264,8 +300,8 @@ GOAL_UPDATES = Table(
     ("submission_id",),
 )
 
-AGGREGATE_TABLES: tuple[Table, ...] = (COHORT_FIGURES, COHORT_TRENDS)
-RESPONSE_TABLES: tuple[Table, ...] = (PARTICIPANTS, ANSWERS, PAIRS, GOALS, GOAL_UPDATES)
+AGGREGATE_TABLES: tuple[Table, ...] = (COHORT_FIGURES, COHORT_TRENDS, SEGMENT_FIGURES)
+RESPONSE_TABLES: tuple[Table, ...] = (PARTICIPANTS, PARTICIPANT_ATTRIBUTES, ANSWERS, PAIRS, GOALS, GOAL_UPDATES)
 
 
 # --- pseudonyms --------------------------------------------------------------------------------
@@ -381,6 +417,23 @@ def participants_table(data: CohortData, names: Pseudonyms) -> pd.DataFrame:
     return _shape(frame.sort_values(["cohort_id", "role", "participant_id"], kind="stable"), PARTICIPANTS)
 
 
+def participant_attributes_table(data: CohortData, names: Pseudonyms) -> pd.DataFrame:
+    """The segmenting roster attributes of each person (long), under pseudonyms."""
+    p = data.participants
+    wanted = [a for a in programme.segment_attributes(p) if a != "department"]
+    stored = p["attributes"] if "attributes" in p.columns else pd.Series(None, index=p.index, dtype=object)
+    rows = [
+        (pid, attribute, str(attrs[attribute]).strip())
+        for pid, attrs in zip(p["participant_id"], stored, strict=True)
+        if isinstance(attrs, dict)
+        for attribute in wanted
+        if attrs.get(attribute) is not None and str(attrs[attribute]).strip()
+    ]
+    frame = pd.DataFrame(rows, columns=PARTICIPANT_ATTRIBUTES.names, dtype=object)
+    frame["participant_id"] = names.column(frame["participant_id"], "P")
+    return _shape(frame.sort_values(["participant_id", "attribute"], kind="stable"), PARTICIPANT_ATTRIBUTES)
+
+
 def answers_table(data: CohortData, as_of: date, names: Pseudonyms) -> pd.DataFrame:
     """Readiness and check-in answers (long), with the submission that counts as of the date marked."""
     parts = []
@@ -460,10 +513,14 @@ def build_tables(
         "cohort_figures": (COHORT_FIGURES, _shape(today, COHORT_FIGURES)),
         "cohort_trends": (COHORT_TRENDS, trends),
     }
+    say("segments")
+    segments = programme.segments(data, None, as_of, settings)
+    tables["segment_figures"] = (SEGMENT_FIGURES, _shape(segments, SEGMENT_FIGURES))
     if level == "responses":
         say("pseudonymous responses: participants, answers, pairs, goals, goal updates")
         names = names or Pseudonyms.load()
         tables["participants"] = (PARTICIPANTS, participants_table(data, names))
+        tables["participant_attributes"] = (PARTICIPANT_ATTRIBUTES, participant_attributes_table(data, names))
         tables["answers"] = (ANSWERS, answers_table(data, as_of, names))
         tables["pairs"] = (PAIRS, pairs_table(data, as_of, names, settings))
         tables["goals"] = (GOALS, goals_table(data, as_of, names, settings))

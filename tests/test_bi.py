@@ -165,8 +165,10 @@ def test_every_table_reads_back_with_pandas_and_duckdb_as_described(exports, fmt
     folder = exports[(fmt, level)]
     desc = package(folder)
     names = [r["name"] for r in desc["resources"]]
-    expected = ["cohort_figures", "cohort_trends"] + (
-        ["participants", "answers", "pairs", "goals", "goal_updates"] if level == "responses" else []
+    expected = ["cohort_figures", "cohort_trends", "segment_figures"] + (
+        ["participants", "participant_attributes", "answers", "pairs", "goals", "goal_updates"]
+        if level == "responses"
+        else []
     )
     assert names == expected
     assert sorted(p.name for p in folder.iterdir()) == sorted(["datapackage.json", *(f"{n}.{fmt}" for n in names)])
@@ -175,7 +177,7 @@ def test_every_table_reads_back_with_pandas_and_duckdb_as_described(exports, fmt
         path = folder / res["path"]
         frame = read(folder, res["name"])
         assert list(frame.columns) == [f["name"] for f in fields]
-        assert len(frame) > 0, res["name"]
+        assert len(frame) > 0 or res["name"] == "participant_attributes", res["name"]  # the sample has none
         relation = duckdb.read_csv(str(path)) if fmt == "csv" else duckdb.read_parquet(str(path))
         assert relation.columns == [f["name"] for f in fields]
         assert len(relation.fetchall()) == len(frame)
@@ -308,11 +310,14 @@ def small(sqlite_url, tmp_path):
     """One cohort of 5 mentors and 5 mentees; e1 answered twice, once after the export date."""
     engine = store.connect(sqlite_url)
     hostile = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "Sales"]
-    roster = [["c1", f"m{i}", "mentor", f"Mentor {i}", f"m{i}@x.org", "", "", hostile[i - 1]] for i in range(1, 6)]
-    roster += [
-        ["c1", f"e{i}", "mentee", f"Mentee {i}", f"e{i}@x.org", f"m{i}", "2026-06-01", "Sales"] for i in range(1, 6)
+    roster = [
+        ["c1", f"m{i}", "mentor", f"Mentor {i}", f"m{i}@x.org", "", "", hostile[i - 1], "Berlin"] for i in range(1, 6)
     ]
-    import_csv(engine, "roster", ROSTER_HEADER, roster, tmp_path)
+    roster += [
+        ["c1", f"e{i}", "mentee", f"Mentee {i}", f"e{i}@x.org", f"m{i}", "2026-06-01", "Sales", site]
+        for i, site in zip(range(1, 6), ["Berlin", "Berlin", "Berlin", "=Paris", ""], strict=True)
+    ]
+    import_csv(engine, "roster", [*ROSTER_HEADER, "site"], roster, tmp_path)
     who = header("mentee_readiness", "participant_id", "submitted_at")
     rows = [response_row("mentee_readiness", [f"e{i}", "2026-06-02"], "yes") for i in range(1, 6)]
     rows.append(response_row("mentee_readiness", ["e1", "2026-09-01"], ["no", "", "yes", "yes", "yes", "yes"]))
@@ -337,6 +342,29 @@ def test_csv_cells_are_guarded_against_formulas_and_parquet_keeps_the_text(small
     assert departments == {'\'=HYPERLINK("http://x")', "'+1+1", "'-2", "'@SUM(A1)", "Sales"}
     raw = set(pd.read_parquet(tmp_path / "parquet" / "participants.parquet")["department"])
     assert raw == {'=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "Sales"}
+    with (tmp_path / "csv" / "participant_attributes.csv").open(encoding="utf-8", newline="") as fh:
+        sites = sorted((row["attribute"], row["value"]) for row in csv.DictReader(fh))
+    assert sites == [("site", "'=Paris")] + [("site", "Berlin")] * 8  # e5 has none
+    with (tmp_path / "csv" / "segment_figures.csv").open(encoding="utf-8", newline="") as fh:
+        labels = {(row["attribute"], row["segment"]) for row in csv.DictReader(fh)}
+    assert ("department", "'+1+1") in labels and ("site", "'=Paris") in labels
+
+
+def test_segment_figures_hide_small_segments_as_empty_cells(small, tmp_path):
+    out = tmp_path / "out"
+    assert cli.main(["export", "--db", small, "--out", str(out), "--as-of", "2026-11-15"]) == 0
+    seg = pd.read_csv(out / "segment_figures.csv", keep_default_na=False, na_values=[""])
+    enrolled = seg[seg["figure"] == "enrolled.mentee"].set_index(["attribute", "segment"])
+    # department: Sales holds the 5 mentees and mentor m5 (6 people, visible); every other department is one
+    # mentor (hidden: fewer than 5 people), with an empty value and n
+    assert enrolled.loc[("department", "Sales"), "value"] == 5
+    assert not enrolled.loc[("department", "Sales"), "suppressed"]
+    lone = enrolled.loc[("department", "'-2")]
+    assert lone["suppressed"] and pd.isna(lone["value"]) and pd.isna(lone["n"])
+    # site: Berlin 5 mentors + 3 mentees = 8 visible; =Paris (1) and (none) (1) hidden
+    assert enrolled.loc[("site", "Berlin"), "value"] == 3
+    for label in ("'=Paris", "(none)"):
+        assert enrolled.loc[("site", label), "suppressed"] and pd.isna(enrolled.loc[("site", label), "value"])
 
 
 def test_answers_are_long_cut_at_the_date_with_the_counting_submission_marked(small, tmp_path):
@@ -400,6 +428,7 @@ def test_a_new_export_replaces_the_earlier_one_whole(tmp_path, sample_db):
         "cohort_figures.parquet",
         "cohort_trends.parquet",
         "datapackage.json",
+        "segment_figures.parquet",
     ]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary folder left
 
