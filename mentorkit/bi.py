@@ -362,12 +362,12 @@ class Pseudonyms:
 
     def column(self, values: pd.Series, kind: str) -> pd.Series:
         """A column of ids as pseudonyms (``kind`` P or G; missing stays missing)."""
-        present = values.dropna()
-        unique = pd.unique(present.astype(str))
-        mapping = {v: self._one(kind, v) for v in unique}
-        if len(set(mapping.values())) != len(mapping):  # 64 bits: never in practice, but never silently
+        codes, uniques = pd.factorize(values.astype("string"))
+        made = [self._one(kind, str(v)) for v in uniques]
+        if len(set(made)) != len(made):  # 64 bits: never in practice, but never silently
             raise MentorkitError("two ids got the same pseudonym; remove the export secret and export again")
-        return values.map(lambda v: mapping[str(v)] if v is not None and not pd.isna(v) else pd.NA).astype("string")
+        table = np.array([*made, None], dtype=object)  # code -1 (missing) takes the None
+        return pd.Series(table[codes], index=values.index, dtype="string")
 
 
 # --- building the tables -----------------------------------------------------------------------
@@ -436,22 +436,26 @@ def participant_attributes_table(data: CohortData, names: Pseudonyms) -> pd.Data
 
 def answers_table(data: CohortData, as_of: date, names: Pseudonyms) -> pd.DataFrame:
     """Readiness and check-in answers (long), with the submission that counts as of the date marked."""
+    head = ["submission_id", "cohort_id", "participant_id", "pair_id", "submitted_at", "source", "flags"]
     parts = []
     for instrument_id in SURVEYS:
         instrument = ins.get(instrument_id)
         frame = score.as_of_cut(data.responses[instrument_id], as_of)
         keys = ["cohort_id", "participant_id"] + (["pair_id"] if instrument.subject == "pair" else [])
         counted = score.latest(frame, keys)["submission_id"]
+        frame = frame.sort_values("submission_id", kind="stable")
         items = [i.id for i in instrument.scored_items if i.kind != "text"]
-        head = ["submission_id", "cohort_id", "participant_id", "pair_id", "submitted_at", "source", "flags"]
-        long = frame[[*head, *items]].melt(id_vars=head, value_vars=items, var_name="item_id", value_name="value")
-        long["instrument"] = instrument_id
-        long["latest"] = long["submission_id"].isin(counted)
-        long["order"] = long["item_id"].map({item: n for n, item in enumerate(items)})
+        # one row per submission and item: each submission's cells repeated, its answers read row by row
+        wide = frame[head].assign(
+            participant_id=names.column(frame["participant_id"], "P"),
+            latest=frame["submission_id"].isin(counted),
+            instrument=instrument_id,
+        )
+        long = wide.iloc[np.repeat(np.arange(len(wide)), len(items))].reset_index(drop=True)
+        long["item_id"] = pd.Categorical.from_codes(np.tile(np.arange(len(items)), len(wide)), categories=items)
+        long["value"] = frame[items].to_numpy(dtype="float64").ravel()
         parts.append(long)
-    frame = pd.concat(parts, ignore_index=True).sort_values(["submission_id", "order"], kind="stable")
-    frame["participant_id"] = names.column(frame["participant_id"], "P")
-    return _shape(frame, ANSWERS)
+    return _shape(pd.concat(parts, ignore_index=True), ANSWERS)
 
 
 def pairs_table(data: CohortData, as_of: date, names: Pseudonyms, settings: Settings = DEFAULT) -> pd.DataFrame:
