@@ -465,3 +465,31 @@ def test_an_empty_store_exports_empty_tables_with_their_headers(sqlite_url, tmp_
         "utf-8"
     ) == "cohort_id,as_of,figure,value,n,ci_low,ci_high,suppressed\n"
     assert frictionless.validate(str(out / "datapackage.json")).valid
+
+
+def test_help_lists_export_with_its_options():
+    text = cli.build_parser().format_help()
+    assert "export" in text and "BI tools" in text
+    sub = cli.build_parser()._subparsers._group_actions[0].choices["export"].format_help()  # type: ignore[union-attr]
+    for option in ("--out", "--as-of", "--format", "--level", "--db"):
+        assert option in sub
+
+
+def test_on_a_terminal_the_stages_show_with_the_time_so_far(sample_db, tmp_path):
+    import os
+    import pty
+    import shutil
+    import subprocess
+    import sys
+
+    exe = shutil.which("mentorkit", path=str(Path(sys.executable).parent)) or "mentorkit"
+    leader, follower = pty.openpty()  # stderr is a terminal, stdout a pipe (as `mentorkit export … | tee`)
+    args = [exe, "export", "--db", sample_db, "--out", str(tmp_path / "bi"), "--as-of", SAMPLE_AS_OF]
+    done = subprocess.run(args, stdout=subprocess.PIPE, stderr=follower, timeout=300, check=False)
+    os.close(follower)
+    shown = os.read(leader, 65536).decode()
+    os.close(leader)
+    assert done.returncode == 0
+    assert "s  reading the store" in shown and "writing cohort_figures (208 rows)" in shown, shown
+    piped = run_cli("export", "--db", sample_db, "--out", str(tmp_path / "bi2"), "--as-of", SAMPLE_AS_OF)
+    assert piped.stderr == ""  # not a terminal: the summary line alone
