@@ -1,8 +1,8 @@
 """Tidy tables for BI tools (``mentorkit export``), described by a Frictionless Data Package (v1).
 
-Two levels. ``aggregate`` (the default) holds figures only, suppressed as in the reports:
-``cohort_figures`` (``figures.py``: exactly ``score``'s values, with n and 95 % intervals) and
-``cohort_trends`` (``programme.trends``: the same at every month end) and ``segment_figures``
+Two levels. ``aggregate`` (the default) holds figures only, suppressed as in the reports: ``cohort_trends``
+(``programme.trends``: every cohort's figure table of ``figures.py`` at each month end, exactly ``score``'s
+values with n and 95 % intervals), ``cohort_figures`` (its rows at the export's date) and ``segment_figures``
 (``programme.segments``: per department and roster attribute, with complementary suppression). ``responses``
 adds one row per person, answer, pair, goal and goal update, under pseudonyms: no name, e-mail or free
 text (check-in comments, goal titles, success criteria and update notes are left out).
@@ -20,6 +20,7 @@ beside ``OUT``, which then takes ``OUT``'s place; on any error nothing is left b
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -63,7 +64,10 @@ os.umask(_UMASK)
 
 @dataclass(frozen=True)
 class Field:
-    """One column: its Frictionless type (string, number, integer, boolean, date, datetime) and meaning."""
+    """One column: its Frictionless type (string, number, integer, boolean, date, datetime) and meaning.
+
+    A description may name a setting as ``{stale_days}``: the data package states the number in force.
+    """
 
     name: str
     type: str
@@ -114,7 +118,7 @@ FIGURE_FIELDS = (
         "ci_low",
         "number",
         "lower end of the 95 % interval: Wilson (z = 1.959964) for shares, Student-t (clipped to 0-100) for "
-        "means; empty for counts, response rates, suppressed figures and means of fewer than 2 values",
+        "means; empty for counts, response rates, suppressed figures and a mean of a single value",
     ),
     Field("ci_high", "number", "upper end of the 95 % interval (empty where ci_low is)"),
     Field(
@@ -249,8 +253,12 @@ PAIRS = Table(
             "health (0-100) of the mentee's latest check-in; empty if none or too few answered",
         ),
         Field("health", "number", "pair health (0-100): the mean of the two sides' health, or the one side's"),
-        Field("perception_gap", "boolean", "both sides answered and differ by 2 or more points on an element"),
-        Field("low_element", "boolean", "an element rated 2 or lower in either side's latest check-in"),
+        Field(
+            "perception_gap",
+            "boolean",
+            "both sides answered and differ by {perception_gap} or more points on an element",
+        ),
+        Field("low_element", "boolean", "an element rated {element_low} or lower in either side's latest check-in"),
         Field("last_checkin", "datetime", "the latest check-in of either side (UTC); empty if none"),
         Field("days_since_checkin", "integer", "days from the latest check-in to the export's date"),
         Field("status", "string", "on_track, needs_checkin or too_early (the brief's pair status)"),
@@ -278,7 +286,7 @@ GOALS = Table(
         Field("last_update", "datetime", "when the latest update was reported (UTC); empty if never"),
         Field("expected", "number", "expected progress (0-100): the elapsed share of start to target date"),
         Field("status", "string", "achieved, dropped, overdue, on_track or at_risk (the brief's goal status)"),
-        Field("stale", "boolean", "open and not updated for more than 45 days (stale_days)"),
+        Field("stale", "boolean", "open and not updated for more than {stale_days} days (stale_days)"),
     ),
     ("cohort_id", "goal_id"),
 )
@@ -604,11 +612,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def resource(table: Table, path: Path, fmt: str) -> dict[str, object]:
-    """A Tabular Data Resource describing one written table."""
+def resource(table: Table, path: Path, fmt: str, settings: Settings = DEFAULT) -> dict[str, object]:
+    """A Tabular Data Resource describing one written table (descriptions with the settings' numbers)."""
+    numbers = dataclasses.asdict(settings)
     fields = []
     for f in table.fields:
-        field: dict[str, object] = {"name": f.name, "type": f.type, "description": f.description}
+        field: dict[str, object] = {"name": f.name, "type": f.type, "description": f.description.format_map(numbers)}
         if f.name in table.primary_key:
             field["constraints"] = {"required": True}
         fields.append(field)
@@ -725,7 +734,7 @@ def write_export(
             if progress:
                 progress(f"writing {table.name} ({len(frame):,} rows)")
             path = _write_table(tmp, table, frame, fmt)
-            resources.append(resource(table, path, fmt))
+            resources.append(resource(table, path, fmt, settings))
         descriptor = datapackage(resources, as_of, level, fmt, settings)
         (tmp / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", "utf-8")
         for path in tmp.iterdir():

@@ -493,3 +493,15 @@ def test_on_a_terminal_the_stages_show_with_the_time_so_far(sample_db, tmp_path)
     assert "s  reading the store" in shown and "writing cohort_figures (208 rows)" in shown, shown
     piped = run_cli("export", "--db", sample_db, "--out", str(tmp_path / "bi2"), "--as-of", SAMPLE_AS_OF)
     assert piped.stderr == ""  # not a terminal: the summary line alone
+
+
+def test_descriptions_state_the_settings_in_force(tmp_path):
+    from mentorkit.settings import Settings
+
+    path = tmp_path / "goals.csv"
+    path.write_text("x\n", "utf-8")
+    unusual = Settings(stale_days=31, perception_gap=3, element_low=1)
+    goals = {f["name"]: f["description"] for f in bi.resource(bi.GOALS, path, "csv", unusual)["schema"]["fields"]}
+    assert "more than 31 days" in goals["stale"]
+    pairs = {f["name"]: f["description"] for f in bi.resource(bi.PAIRS, path, "csv", unusual)["schema"]["fields"]}
+    assert "by 3 or more points" in pairs["perception_gap"] and "rated 1 or lower" in pairs["low_element"]
