@@ -8,7 +8,6 @@ writes ``changes.md`` and ``changes.html`` into the report folder and returns wh
 
 from __future__ import annotations
 
-import html
 import os
 import re
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ import pandas as pd
 from . import io as mkio
 from . import score
 from .data import CohortData
+from .display import esc, md, plain
 from .errors import UsageError
 from .settings import DEFAULT, Settings
 
@@ -224,9 +224,9 @@ class Digest:
         if self.earlier is None:
             lines = [f"changes: no earlier run to compare with; {n['report_failed']} report(s) failed"]
         else:
-            lines = [f"changes since the run as of {self.earlier_as_of} ({_plain(self.earlier)}):", f"  {counts}"]
+            lines = [f"changes since the run as of {self.earlier_as_of} ({plain(self.earlier)}):", f"  {counts}"]
         for item in self.items[:limit]:
-            lines.append(f"  {item.cohort}: {_plain(_SECTION_NAMES[item.kind])}: {_plain(_line(item))}")
+            lines.append(f"  {item.cohort}: {plain(_SECTION_NAMES[item.kind])}: {plain(_line(item))}")
         if len(self.items) > limit:
             lines.append(f"  … and {len(self.items) - limit} more")
         return "\n".join(lines)
@@ -237,22 +237,6 @@ _SECTION_NAMES = dict(SECTIONS)
 
 def _line(item: Item) -> str:
     return f"{item.subject} — {item.text}" if item.text else item.subject
-
-
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _plain(text: str) -> str:
-    """One line of plain text (no control characters: it may end up in a mail)."""
-    return " ".join(_UNPRINTABLE.sub(" ", text).split())
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")  # no link, emphasis, code or HTML can start
-
-
-def _md(text: str) -> str:
-    """Text safe inside a Markdown line: special characters backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", _plain(text))
 
 
 def build(
@@ -305,22 +289,21 @@ def _hidden_note(d: Digest) -> str:
 
 def to_markdown(d: Digest) -> str:
     """The digest as Markdown (every link relative to the run folder)."""
-    out = [f"# What changed: reports as of {_md(d.as_of or '—')}", "", _md(_intro(d)), ""]
+    out = [f"# What changed: reports as of {md(d.as_of or '—')}", "", md(_intro(d)), ""]
     for kind, title in SECTIONS:
         if d.earlier is None and kind != "report_failed":
             continue
         found = d.section(kind)
         out += [f"## {title} ({len(found)})", ""]
-        out += [f"- [{_md(i.cohort)}]({quote(i.href)}): {_md(_line(i))}" for i in found] or ["None."]
+        out += [f"- [{md(i.cohort)}]({quote(i.href)}): {md(_line(i))}" for i in found] or ["None."]
         out.append("")
     if d.earlier is not None and d.hidden_pairs:
-        out += [_md(_hidden_note(d)), ""]
+        out += [md(_hidden_note(d)), ""]
     return "\n".join(out)
 
 
 def to_html(d: Digest) -> str:
     """The digest as a page beside index.html (escaped; offline: only the run's own stylesheet)."""
-    esc = html.escape
     body = [f"<h1>What changed: reports as of {esc(d.as_of or '—')}</h1>", f"<p class='mk-note'>{esc(_intro(d))}</p>"]
     for kind, title in SECTIONS:
         if d.earlier is None and kind != "report_failed":
@@ -402,9 +385,8 @@ def write_digest(out: Path, since: Path | None = None, settings: Settings = DEFA
     return digest
 
 
-def after_run(out: Path, since: Path | None, sharded: bool) -> str:
-    """What ``mentorkit report`` prints after the index: the digest's summary (a shard leaves it to --index)."""
-    if sharded:
+def after_run(out: Path, digest: Digest | None) -> str:
+    """What ``mentorkit report`` prints after the index: the digest's summary (None: a shard leaves it to --index)."""
+    if digest is None:
         return f"changes: a shard writes no digest; `mentorkit report --index --out {out}` writes it once all shards are done"
-    digest = write_digest(out, since)
     return f"{digest.summary()}\n  → {out / 'changes.html'}"

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .display import first_line, fmt_text
 from .errors import MentorkitError, UsageError
 from .instruments import instruments
 from .settings import DEFAULT
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import Engine
+
+    from .report import Outcome
 
 SAMPLE_ORDER = ("roster", *instruments())  # the roster first, then the instruments of instruments.yaml
 
@@ -201,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("MENTORKIT_DEBUG"):
             raise
         where = f"{Path(args.file).name}: " if args.command == "import" else ""
-        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        detail = first_line(str(exc), 200)
         print(
             f"mentorkit: error: {where}internal error ({type(exc).__name__}{': ' + detail if detail else ''}); "
             "nothing was written. Please report it (MENTORKIT_DEBUG=1 shows the traceback)",
@@ -210,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _engine(args: argparse.Namespace) -> Engine:
     from . import store
 
     return store.connect(args.db)
@@ -273,17 +282,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_score(d: dict, k: int = DEFAULT.min_group_size) -> str:  # type: ignore[type-arg]
+def format_score(d: dict[str, Any], k: int = DEFAULT.min_group_size) -> str:
     """A cohort's figures as a readable table (``k``: the minimum group size the figures were scored with)."""
 
     def fig(v: object, pct: bool = False) -> str:
-        if v is None:
-            return "suppressed"
-        if isinstance(v, bool):
-            return "yes" if v else "no"
-        if isinstance(v, float):
-            return f"{100 * v:.0f} %" if pct else f"{v:.1f}"
-        return str(v)
+        return fmt_text(v, "pct" if pct else "num")
 
     lines = [
         f"cohort {d['cohort']} as of {d['as_of']}: {d['enrolled']['mentor']} mentors, {d['enrolled']['mentee']} mentees"
@@ -321,9 +324,85 @@ def format_score(d: dict, k: int = DEFAULT.min_group_size) -> str:  # type: igno
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from . import report
+    """``mentorkit report``: exit 0 when all succeeded, 1 when any failed, 2 on bad usage."""
+    from . import changes, report, score, shards, store
 
-    return report.run_cli(args)
+    as_of = score.parse_as_of(args.as_of)
+    out = Path(args.out) if args.out else report.default_out(as_of)
+    shard = shards.parse_shard(args.shard, with_all=args.all)
+    since = changes.check_since(args.since, out, sharded=shard is not None)
+    if args.index:
+        digest = report.finish(out, since)
+        print(f"rebuilt {out / report.INDEX} and {out / report.MANIFEST}")
+        print(changes.after_run(out, digest))
+        return 0
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    options = report.RunOptions(
+        as_of=as_of,
+        out=out,
+        db_url=args.db or store.default_url(),
+        jobs=args.jobs or os.cpu_count() or 1,
+        identify=args.identify,
+        timeout=args.timeout,
+        notebooks=Path(args.notebooks) if args.notebooks else report.notebooks_dir(),
+        shard=shard,
+        since=since,
+    )
+    start = time.perf_counter()
+    with _ReportProgress(bar=sys.stderr.isatty()) as progress:
+        result = report.run(options, None if args.all else args.cohort, on_done=progress.done, on_start=progress.start)
+    failed = result.failed
+    print(
+        f"{len(result.outcomes)} reports in {time.perf_counter() - start:.1f} s: "
+        f"{len(result.outcomes) - len(failed)} ok, {len(failed)} failed → {out / report.INDEX}"
+    )
+    print(changes.after_run(out, result.digest))
+    return 1 if failed else 0
+
+
+class _ReportProgress(logging.Handler):
+    """``mentorkit report``'s progress on standard error: a bar on a terminal, else one plain line per report.
+
+    Also shows the report runner's warnings (``mentorkit`` logger) without breaking the bar.
+    """
+
+    def __init__(self, bar: bool) -> None:
+        super().__init__(logging.WARNING)
+        self.show_bar = bar
+        self.bar: Any = None  # a tqdm bar once the run says how many reports it renders
+
+    def __enter__(self) -> _ReportProgress:
+        logging.getLogger("mentorkit").addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("mentorkit").removeHandler(self)
+        if self.bar is not None:
+            self.bar.close()
+
+    def start(self, total: int) -> None:
+        if self.show_bar:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="report", desc="reports", file=sys.stderr)
+
+    def done(self, outcome: Outcome) -> None:
+        from .report import progress_line
+
+        if self.bar is None:
+            print(progress_line(outcome), file=sys.stderr, flush=True)
+            return
+        self.bar.update(1)
+        if outcome.status != "ok":
+            self.bar.write(f"{outcome.cohort}/{outcome.report}: failed: {outcome.error}", file=sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = self.format(record)
+        if self.bar is not None:
+            self.bar.write(text, file=sys.stderr)
+        else:
+            print(text, file=sys.stderr, flush=True)
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
@@ -343,7 +422,7 @@ def cmd_forms(args: argparse.Namespace) -> int:
     )
 
 
-def _write_table(frame, out: str | None) -> None:  # type: ignore[no-untyped-def]
+def _write_table(frame: pd.DataFrame, out: str | None) -> None:
     """A CSV guarded against formula injection: to a file atomically, or to standard output."""
     from . import clean
     from . import io as mkio

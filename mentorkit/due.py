@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import score
 from .data import CohortData
+from .display import days_ago
 from .settings import DEFAULT, Settings
 
 READINESS = {"mentor": "mentor_readiness", "mentee": "mentee_readiness"}
@@ -62,19 +63,19 @@ def due_items(data: CohortData, cohort_id: str, as_of: date, settings: Settings 
             when = last.get((pid, pair.pair_id))
             if when is None:
                 if age >= settings.too_early_days:
-                    detail = f"no check-in yet; matched {pair.matched_on:%Y-%m-%d} ({age} days ago)"
+                    detail = f"no check-in yet; matched {days_ago(pair.matched_on, age)}"
                     rows.append(_checkin(pid, other, detail))
                 continue
             since = score.days_before(as_of, pd.Series([when])).iloc[0]
             if since > settings.checkin_recency_days:
-                rows.append(_checkin(pid, other, f"last check-in {when:%Y-%m-%d} ({since} days ago)"))
+                rows.append(_checkin(pid, other, f"last check-in {days_ago(when, since)}"))
 
     goals = score.goal_table(data.responses["goals"], data.responses["goal_updates"], as_of, settings)
     stale = goals[goals["stale"]].merge(pairs[["pair_id", "mentor_id", "mentee_id"]], on="pair_id")
     for goal in stale.itertuples():
         since = goal.last_update if pd.notna(goal.last_update) else goal.start_date
         what = "last update" if pd.notna(goal.last_update) else "no update since the start"
-        detail = f"{what} {since:%Y-%m-%d} ({goal.days_since_update} days ago)"
+        detail = f"{what} {days_ago(since, goal.days_since_update)}"
         for pid in (goal.mentor_id, goal.mentee_id):
             rows.append(
                 {

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import clean
+from . import clean, display
 from .errors import InputFileError, UsageError
 from .instruments import Instrument
 
@@ -173,7 +173,7 @@ def _read_csv(p: Path, data: bytes) -> pd.DataFrame:
                 f"line {line} has {saw} cells but the first line has {want}; "
                 "save the file again from the survey tool or spreadsheet"
             ) from None
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        first = display.first_line(str(exc)) or "unreadable"
         raise InputFileError(f"is not a readable CSV file ({first})") from None
     return cells.astype("string").fillna("")
 

@@ -6,7 +6,6 @@ The rules of who a form applies to and what is due live in ``due``; the tokens i
 
 from __future__ import annotations
 
-import unicodedata
 import urllib.parse
 from datetime import UTC, date, datetime, timedelta
 
@@ -14,6 +13,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from . import clean, due, links, store
+from .display import printable, utc_stamp
 from .errors import UsageError
 from .settings import DEFAULT, Settings
 
@@ -73,7 +73,7 @@ def invitations(
     out = people[["participant_id", "name", "email", "role"]].copy()
     out["form"] = form
     out["link"] = [link(p, form) for p in out["participant_id"]]
-    out["expires"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out["expires"] = utc_stamp(expires)
     return out[INVITE_COLUMNS].reset_index(drop=True).astype("string")
 
 
@@ -96,17 +96,10 @@ def status(
         expires = _expiry(now or datetime.now(UTC), expires_days)
         link = _linker(base, expires)
         out["link"] = [link(p, f) for p, f in zip(out["participant_id"], out["form"], strict=True)]
-        out["expires"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+        out["expires"] = utc_stamp(expires)
     else:
         out["link"] = out["expires"] = ""
     return out[STATUS_COLUMNS].astype("string")
-
-
-def _plain(value: object) -> str:
-    """Roster text for a terminal: missing as empty, control characters (escape sequences) dropped."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
-        return ""
-    return "".join(ch for ch in str(value) if unicodedata.category(ch) != "Cc")
 
 
 def format_status(items: pd.DataFrame, cohort_id: str, as_of: date) -> str:
@@ -114,8 +107,8 @@ def format_status(items: pd.DataFrame, cohort_id: str, as_of: date) -> str:
     lines: list[str] = []
     for pid, mine in items.groupby("participant_id", sort=False):
         first = mine.iloc[0]
-        email = f" <{_plain(first['email'])}>" if pd.notna(first["email"]) else ""
-        lines.append(f"{pid} {_plain(first['name'])}{email} ({first['role']})")
+        email = f" <{printable(first['email'])}>" if pd.notna(first["email"]) else ""
+        lines.append(f"{pid} {printable(first['name'])}{email} ({first['role']})")
         for item in mine.itertuples():
             about = f" about {item.about}" if item.about else ""
             lines.append(f"  {item.due}{about}: {item.detail}")

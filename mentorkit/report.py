@@ -3,6 +3,9 @@
 Imports (papermill, nbclient, nbconvert) and kernel start-ups are paid once per batch: each
 worker keeps one kernel and resets its namespace between reports. Every file appears atomically;
 one report's failure never stops the others. Only this module starts kernels.
+
+``run`` takes keyword options (``RunOptions``) and reports progress to an ``on_done`` callback
+and the ``mentorkit.report`` logger; it never prints. The command line lives in ``cli``.
 """
 
 from __future__ import annotations
@@ -10,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import functools
 import hashlib
 import json
-import os
+import logging
 import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -22,18 +25,34 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import __version__, changes, clean, score, shards, store
 from . import io as mkio
 from ._imports import skip_iri_grammar
+from .display import fmt, one_line
 from .errors import ReportError, UsageError
 from .settings import DEFAULT, Settings
+
+if TYPE_CHECKING:  # imported when a run starts (the kernels boot meanwhile); typed here
+    import jinja2
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+    from jupyter_client.manager import AsyncKernelManager
+    from markupsafe import Markup
+    from nbconvert import HTMLExporter
+    from nbformat import NotebookNode
+    from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)  # mentorkit.report: each report done (INFO), a cohort's meta.json lost (WARNING)
 
 REPORTS = ("readiness", "goal_progress")
 REPORT_TITLES = {"readiness": "Readiness", "goal_progress": "Goal progress"}
 PARAMETERS = ("cohort_id", "as_of", "db_url", "min_group_size", "identify")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+INDEX_TEMPLATE = "run_index.html.j2"  # the run's landing page, in TEMPLATES
+INDEX, MANIFEST = "index.html", "manifest.json"
 META = "meta.json"
+Status = Literal["pending", "ok", "failed"]
 
 
 def notebooks_dir() -> Path:
@@ -56,7 +75,7 @@ class Outcome:
 
     cohort: str
     report: str
-    status: str = "pending"  # ok or failed
+    status: Status = "pending"
     seconds: float = 0.0
     ipynb: str | None = None
     html: str | None = None
@@ -76,7 +95,8 @@ class RunOptions:
     min_group_size: int = DEFAULT.min_group_size
     timeout: int = 300
     notebooks: Path = field(default_factory=notebooks_dir)
-    shard: shards.Shard | None = None
+    shard: shards.Shard | None = None  # None: every chosen cohort, and the run writes the changes digest
+    since: Path | None = None  # the earlier run the digest compares with (None: the newest one beside ``out``)
 
 
 # --- the kernel pool ---------------------------------------------------------------------------
@@ -89,12 +109,21 @@ END_CELL = "__import__('mentorkit.reportkit').reportkit.report_meta()"
 PLOTLY_MIME = "application/vnd.plotly.v1+json"  # JupyterLab's copy of a chart; the HTML page uses text/html
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    import re
+def failure(exc: BaseException, timeout: int) -> tuple[str, bool]:
+    """A failed report's error text, and whether its kernel may run the next report.
 
-    plain = re.sub(r"\x1b\[[0-9;]*m", "", text).strip().splitlines()
-    line = plain[-1] if plain else ""
-    return line[:limit]
+    A cell's own error leaves the kernel usable; a timeout, a dead kernel or a transport failure
+    does not (the worker starts a fresh kernel).
+    """
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    if isinstance(exc, CellTimeoutError):
+        return f"a cell ran longer than {timeout} s", False
+    if isinstance(exc, DeadKernelError):
+        return "the kernel died", False
+    if isinstance(exc, CellExecutionError):
+        return one_line(str(exc)), True
+    return f"{type(exc).__name__}: {one_line(str(exc))}", False
 
 
 class JobQueue:
@@ -147,7 +176,7 @@ class Runner:
         self.options = options
         self.on_done = on_done
         self.on_cohort = on_cohort
-        self._notebooks: dict[Path, object] = {}
+        self._notebooks: dict[Path, NotebookNode] = {}
         self._outcomes: dict[str, list[Outcome]] = {}
         self._facts: dict[str, dict[str, object]] = {}
         self._left: dict[str, int] = {}
@@ -157,24 +186,23 @@ class Runner:
         skip_iri_grammar()
         import nbformat
         from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
         from nbconvert import HTMLExporter
         from papermill.iorw import load_notebook_node
         from papermill.parameterize import parameterize_notebook
 
         self._nbformat = nbformat
         self._client = NotebookClient
-        self._errors = (CellExecutionError, CellTimeoutError, DeadKernelError)
         self._parameterize = parameterize_notebook
         self._load = load_notebook_node
 
-        class ReportExporter(HTMLExporter):  # type: ignore[misc]
-            def _validate_preprocessor(self, nbc, preprocessor):  # type: ignore[no-untyped-def]
+        class ReportExporter(HTMLExporter):
+            def _validate_preprocessor(self, nbc: NotebookNode, preprocessor: object) -> None:
                 """Skipped: nbclient validated every output as it arrived; nothing here changes them."""
 
-        self._exporter_cls = ReportExporter
+        self._exporter_cls: type[HTMLExporter] = ReportExporter
 
-    def exporter(self):  # type: ignore[no-untyped-def]
+    def exporter(self) -> HTMLExporter:
+        """The HTML exporter of one worker (the report template, no code, no prompts)."""
         return self._exporter_cls(
             template_name="mentorkit_report",
             extra_template_basedirs=[str(TEMPLATES)],
@@ -193,11 +221,12 @@ class Runner:
             raise ReportError(f"{notebook.name} has no parameter(s) {', '.join(missing)} in its 'parameters' cell")
 
     def run(self, jobs: list[Job]) -> None:
+        """Execute every job; returns when all are done (each one reported to ``on_done``)."""
         for job in jobs:
             self._left[job.cohort] = self._left.get(job.cohort, 0) + 1
         asyncio.run(self._run_all(jobs))
 
-    async def _start_kernel(self):  # type: ignore[no-untyped-def]
+    async def _start_kernel(self) -> AsyncKernelManager:
         from jupyter_client.manager import AsyncKernelManager
 
         km = AsyncKernelManager(kernel_name="python3")
@@ -223,9 +252,9 @@ class Runner:
         queue = JobQueue(jobs)
         await asyncio.gather(*(self._worker(queue, km) for km in kernels))
 
-    async def _worker(self, queue: JobQueue, km) -> None:  # type: ignore[no-untyped-def]
+    async def _worker(self, queue: JobQueue, km: AsyncKernelManager | None) -> None:
         exporter = self.exporter()
-        kc = None
+        kc: AsyncKernelClient | None = None
         last: str | None = None
         try:
             while (job := queue.next(last)) is not None:
@@ -240,7 +269,7 @@ class Runner:
                     outcome, healthy = await self._execute(km, kc, job, exporter)
                 except Exception as exc:  # never let one report stop the batch
                     outcome = Outcome(
-                        job.cohort, job.report, "failed", error=f"{type(exc).__name__}: {_one_line(str(exc))}"
+                        job.cohort, job.report, "failed", error=f"{type(exc).__name__}: {one_line(str(exc))}"
                     )
                     healthy = False
                 if not healthy:
@@ -276,7 +305,9 @@ class Runner:
             "identify": opts.identify,
         }
 
-    async def _execute(self, km, kc, job: Job, exporter) -> tuple[Outcome, bool]:  # type: ignore[no-untyped-def]
+    async def _execute(
+        self, km: AsyncKernelManager, kc: AsyncKernelClient, job: Job, exporter: HTMLExporter
+    ) -> tuple[Outcome, bool]:
         opts = self.options
         start = time.perf_counter()
         outcome = Outcome(job.cohort, job.report)
@@ -303,21 +334,9 @@ class Runner:
         try:
             await client.async_execute()
             outcome.status = "ok"
-        except self._errors as exc:
+        except Exception as exc:  # a cell's error, a timeout, a dead kernel, start-up and transport failures
             outcome.status = "failed"
-            name = type(exc).__name__
-            if name == "CellTimeoutError":
-                outcome.error = f"a cell ran longer than {opts.timeout} s"
-                healthy = False
-            elif name == "DeadKernelError":
-                outcome.error = "the kernel died"
-                healthy = False
-            else:
-                outcome.error = _one_line(str(exc))
-        except Exception as exc:  # kernel start-up and transport failures
-            outcome.status = "failed"
-            outcome.error = f"{type(exc).__name__}: {_one_line(str(exc))}"
-            healthy = False
+            outcome.error, healthy = failure(exc, opts.timeout)
         finally:
             nb.cells.pop(0)
             end = nb.cells.pop()
@@ -329,7 +348,7 @@ class Runner:
         outcome.seconds = round(time.perf_counter() - start, 3)
         return outcome, healthy
 
-    def _take_meta(self, job: Job, params: dict[str, object], cell, outcome: Outcome) -> float | None:  # type: ignore[no-untyped-def]
+    def _take_meta(self, job: Job, params: dict[str, object], cell: NotebookNode, outcome: Outcome) -> float | None:
         """The kernel's CPU time for the report, and the cohort's facts when the report scored it."""
         if outcome.status != "ok":
             return None
@@ -347,7 +366,9 @@ class Runner:
             self._facts.setdefault(job.cohort, dict(facts))
         return float(payload["cpu_seconds"])
 
-    def _write_outputs(self, nb, folder: Path, job: Job, outcome: Outcome, exporter) -> float:  # type: ignore[no-untyped-def]
+    def _write_outputs(
+        self, nb: NotebookNode, folder: Path, job: Job, outcome: Outcome, exporter: HTMLExporter
+    ) -> float:
         """The executed notebook (always, for debugging) and, when it ran, its HTML; the CPU seconds spent."""
         cpu = time.thread_time()
         ipynb = folder / f"{job.report}.ipynb"
@@ -360,7 +381,7 @@ class Runner:
         try:
             body, _ = exporter.from_notebook_node(_for_html(nb), resources={"mentorkit_assets": "../assets"})
         except Exception as exc:  # a broken template or output: the report fails, the run goes on
-            outcome.status, outcome.error = "failed", f"HTML export: {_one_line(str(exc))}"
+            outcome.status, outcome.error = "failed", f"HTML export: {one_line(str(exc))}"
             return time.thread_time() - cpu
         html_path = folder / f"{job.report}.html"
         mkio.write_text_atomic(html_path, body)
@@ -368,7 +389,7 @@ class Runner:
         return time.thread_time() - cpu
 
 
-def _for_html(nb):  # type: ignore[no-untyped-def]
+def _for_html(nb: NotebookNode) -> NotebookNode:
     """A shallow copy of the notebook without JupyterLab's chart JSON, which the HTML page never uses.
 
     nbconvert deep-copies and validates the notebook several times; the charts' JSON (with its
@@ -390,7 +411,7 @@ def _for_html(nb):  # type: ignore[no-untyped-def]
     return NotebookNode({**nb, "cells": cells})
 
 
-async def _shutdown(km) -> None:  # type: ignore[no-untyped-def]
+async def _shutdown(km: AsyncKernelManager) -> None:
     with contextlib.suppress(Exception):  # a kernel that is already gone is fine
         await km.shutdown_kernel(now=True)
 
@@ -417,7 +438,7 @@ def write_assets(out: Path) -> None:
     mkio.write_text_atomic(assets / "report.css", css)
 
 
-def resolve_cohorts(engine, requested: list[str] | None) -> list[str]:  # type: ignore[no-untyped-def]
+def resolve_cohorts(engine: Engine, requested: list[str] | None) -> list[str]:
     """The cohorts to report on; unsafe or unknown ids are usage errors."""
     with engine.connect() as conn:
         known = store.list_cohorts(conn)
@@ -440,12 +461,34 @@ def _clear_temp_files(folder: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def run(options: RunOptions, cohorts: list[str] | None, progress: bool | None = None) -> list[Outcome]:
-    """Render every report of these cohorts (all when None) into ``options.out``."""
+@dataclass(frozen=True)
+class RunResult:
+    """What a run did: each report's outcome, and the changes digest it wrote (None: a shard writes none)."""
+
+    outcomes: list[Outcome]
+    digest: changes.Digest | None
+
+    @property
+    def failed(self) -> list[Outcome]:
+        """The reports that failed (their executed notebooks are kept)."""
+        return [o for o in self.outcomes if o.status != "ok"]
+
+
+def run(
+    options: RunOptions,
+    cohorts: list[str] | None = None,
+    on_done: Callable[[Outcome], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Render every report of these cohorts (all when None) into ``options.out``, then the digest and the index.
+
+    ``on_start`` hears how many reports the run renders, ``on_done`` of each as it finishes (the
+    command line's progress); each report is also logged to ``mentorkit.report`` at INFO.
+    """
     engine = store.connect(options.db_url, create=False)
     chosen = shards.select(resolve_cohorts(engine, cohorts), options.shard)
     if not chosen:  # a shard with no cohort (more shards than cohorts) has nothing to do
-        return []
+        return RunResult([], None)
     for name in REPORTS:
         if not (options.notebooks / f"{name}.ipynb").is_file():
             raise UsageError(f"no report notebook {name}.ipynb in {options.notebooks}")
@@ -456,26 +499,14 @@ def run(options: RunOptions, cohorts: list[str] | None, progress: bool | None = 
         _clear_temp_files(out / cohort)
     jobs = [Job(c, r, options.notebooks / f"{r}.ipynb") for c in chosen for r in REPORTS]
     outcomes: list[Outcome] = []
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = None
-    if show:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(jobs), unit="report", desc="reports", file=sys.stderr)
+    if on_start is not None:
+        on_start(len(jobs))
 
     def done(outcome: Outcome) -> None:
         outcomes.append(outcome)
-        if bar is not None:
-            bar.update(1)
-            if outcome.status != "ok":
-                bar.write(f"{outcome.cohort}/{outcome.report}: failed: {outcome.error}", file=sys.stderr)
-        else:
-            tail = "" if outcome.status == "ok" else f": {outcome.error}"
-            print(
-                f"{outcome.cohort}/{outcome.report} {outcome.status} {outcome.seconds:.1f}s{tail}",
-                file=sys.stderr,
-                flush=True,
-            )
+        log.info("%s", progress_line(outcome))
+        if on_done is not None:
+            on_done(outcome)
 
     one_at_a_time = threading.Lock()  # the runner holds at most one cohort's data
 
@@ -488,16 +519,30 @@ def run(options: RunOptions, cohorts: list[str] | None, progress: bool | None = 
             meta = cohort_meta(cohort, options, reports, facts)
             mkio.write_text_atomic(out / cohort / META, json.dumps(meta, indent=2))
         except Exception as exc:  # the other cohorts go on; this one is missing from the index
-            print(f"{cohort}: {META} not written: {_one_line(str(exc))}", file=sys.stderr, flush=True)
+            log.warning("%s: %s not written: %s", cohort, META, one_line(str(exc)))
 
-    runner = Runner(options, done, cohort_done)
-    try:
-        runner.run(jobs)
-    finally:
-        if bar is not None:
-            bar.close()
-    rebuild_index(out)
-    return outcomes
+    Runner(options, done, cohort_done).run(jobs)
+    digest = finish(out, options.since, digest=options.shard is None)
+    return RunResult(outcomes, digest)
+
+
+def progress_line(outcome: Outcome) -> str:
+    """One plain line per finished report: ``cohort/report ok 1.2s`` (a failure adds its error)."""
+    tail = "" if outcome.status == "ok" else f": {outcome.error}"
+    return f"{outcome.cohort}/{outcome.report} {outcome.status} {outcome.seconds:.1f}s{tail}"
+
+
+def finish(out: Path, since: Path | None = None, digest: bool = True) -> changes.Digest | None:
+    """After the reports: the changes digest (unless ``digest`` is False, as for a shard), then the index.
+
+    The index links the digest when this call wrote one. ``since`` is the earlier run to compare
+    with (None: the newest one beside ``out``).
+    """
+    if not out.is_dir():
+        raise UsageError(f"no report folder at {out}")
+    written = changes.write_digest(out, since) if digest else None
+    rebuild_index(out, changes_page=written is not None)
+    return written
 
 
 def cohort_facts(
@@ -561,7 +606,7 @@ def _public_parameters(options: RunOptions) -> dict[str, object]:
 # --- index and manifest ------------------------------------------------------------------------
 
 
-def read_metas(out: Path) -> list[dict]:  # type: ignore[type-arg]
+def read_metas(out: Path) -> list[dict[str, Any]]:
     """Every cohort's meta.json under a report folder (reports may come from several machines)."""
     metas = []
     for path in sorted(out.glob(f"*/{META}")):
@@ -574,8 +619,8 @@ def read_metas(out: Path) -> list[dict]:  # type: ignore[type-arg]
     return metas
 
 
-def rebuild_index(out: Path) -> tuple[Path, Path]:
-    """Write index.html and manifest.json from the cohorts found in ``out``."""
+def rebuild_index(out: Path, changes_page: bool = False) -> tuple[Path, Path]:
+    """Write index.html and manifest.json from the cohorts found in ``out`` (the index links changes.html if asked)."""
     if not out.is_dir():
         raise UsageError(f"no report folder at {out}")
     metas = read_metas(out)
@@ -599,100 +644,44 @@ def rebuild_index(out: Path) -> tuple[Path, Path]:
         "ok": sum(r["status"] == "ok" for r in reports),
         "failed": sum(r["status"] != "ok" for r in reports),
     }
-    manifest_path = out / "manifest.json"
-    index_path = out / "index.html"
+    manifest_path = out / MANIFEST
+    index_path = out / INDEX
     mkio.write_text_atomic(manifest_path, json.dumps(manifest, indent=2))
-    mkio.write_text_atomic(index_path, index_html(metas))
+    mkio.write_text_atomic(index_path, index_html(metas, changes_page))
     return index_path, manifest_path
 
 
-def index_html(metas: list[dict]) -> str:  # type: ignore[type-arg]
-    """The run's landing page: every cohort, its headline figures and links to its reports."""
-    from html import escape
-
-    def fig(value: object, pct: bool = False, k: int = 5) -> str:
-        if value is None:
-            return f"<span class='mk-hidden'>hidden (&lt; {k})</span>"
-        if pct:
-            return f"{100 * float(value):.0f} %"  # type: ignore[arg-type]
-        return f"{value:.0f}" if isinstance(value, float) else escape(str(value))
-
-    rows = []
+def index_html(metas: list[dict[str, Any]], changes_page: bool = False) -> str:
+    """The run's landing page: every cohort, its headline figures and links to its reports (and to changes.html)."""
+    cohorts = []
     for m in metas:
-        f = m["figures"]
-        links = []
-        for name in REPORTS:
-            r = m["reports"].get(name)
-            if r is None:
-                links.append(f"{REPORT_TITLES[name]}: not run")
-            elif r["status"] == "ok":
-                links.append(f"<a href='{escape(r['html'])}'>{REPORT_TITLES[name]}</a>")
-            else:
-                links.append(
-                    f"<span class='mk-failed'>{REPORT_TITLES[name]} failed</span>"
-                    f" <small>{escape(r['error'] or '')}</small>"
-                )
         k = int(m.get("parameters", {}).get("min_group_size", DEFAULT.min_group_size))
-        mr, er, rel, g = f["mentor_readiness"], f["mentee_readiness"], f["relationship"], f["goals"]
-        rows.append(
-            f"<tr><td><strong>{escape(m['cohort'])}</strong><br><small>as of {escape(m['as_of'])}</small></td>"
-            f"<td>{f['enrolled']['mentor']} / {f['enrolled']['mentee']}</td>"
-            f"<td>{fig(mr['mean_score'], k=k)} / {fig(er['mean_score'], k=k)}</td>"
-            f"<td>{fig(mr['response_rate'], True)} / {fig(er['response_rate'], True)}</td>"
-            f"<td>{fig(rel['health_index'], k=k)}</td><td>{fig(rel['needs_checkin'], k=k)} of {rel['pairs']}</td>"
-            f"<td>{g['achieved']} achieved, {g['at_risk']} at risk, {g['overdue']} overdue</td>"
-            f"<td>{'<br>'.join(links)}</td></tr>"
-        )
-    body = "".join(rows) or "<tr><td colspan='8'>No reports in this folder yet.</td></tr>"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Mentoring programme reports</title><link rel="stylesheet" href="assets/report.css"></head>
-<body class="mk-report"><main>
-<h1>Mentoring programme reports</h1>
-<p class="mk-note">{len(metas)} cohort(s) · mentorkit {escape(__version__)} · figures over too few respondents are hidden for confidentiality</p>
-<div class="mk-scroll"><table class="mk-table">
-<thead><tr><th>Cohort</th><th>Mentors / mentees</th><th>Readiness (mentor / mentee mean)</th>
-<th>Response rate (mentor / mentee)</th><th>Pair health</th><th>Pairs needing a check-in</th><th>Goals</th><th>Reports</th></tr></thead>
-<tbody>{body}</tbody></table></div>
-<footer class="mk-footer">Generated {escape(store.now().isoformat())} UTC. manifest.json lists every report with its status and timing.</footer>
-</main></body></html>
-"""
-
-
-# --- the command -------------------------------------------------------------------------------
-
-
-def run_cli(args) -> int:  # type: ignore[no-untyped-def]
-    """``mentorkit report``: exit 0 when all succeeded, 1 when any failed, 2 on bad usage."""
-    as_of = score.parse_as_of(args.as_of)
-    out = Path(args.out) if args.out else default_out(as_of)
-    shard = shards.parse_shard(getattr(args, "shard", None), with_all=args.all)
-    since = changes.check_since(getattr(args, "since", None), out, sharded=shard is not None)
-    if args.index:
-        index, manifest = rebuild_index(out)
-        print(f"rebuilt {index} and {manifest}")
-        print(changes.after_run(out, since, sharded=False))
-        return 0
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    db_url = args.db or store.default_url()
-    notebooks = Path(args.notebooks) if getattr(args, "notebooks", None) else notebooks_dir()
-    options = RunOptions(
-        as_of=as_of,
-        out=out,
-        db_url=db_url,
-        jobs=args.jobs or os.cpu_count() or 1,
-        identify=args.identify,
-        timeout=args.timeout,
-        notebooks=notebooks,
-        shard=shard,
+        links = [(REPORT_TITLES[name], m["reports"].get(name)) for name in REPORTS]
+        cohorts.append({"meta": m, "f": m["figures"], "k": k, "links": links})
+    return _index_template().render(
+        cohorts=cohorts,
+        changes_page=changes_page,
+        version=__version__,
+        generated=store.now().isoformat(),
     )
-    start = time.perf_counter()
-    outcomes = run(options, None if args.all else args.cohort)
-    failed = [o for o in outcomes if o.status != "ok"]
-    print(
-        f"{len(outcomes)} reports in {time.perf_counter() - start:.1f} s: {len(outcomes) - len(failed)} ok, "
-        f"{len(failed)} failed → {out / 'index.html'}"
+
+
+@functools.cache
+def _index_template() -> jinja2.Template:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,  # every value is escaped unless a filter says it is HTML already
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
     )
-    print(changes.after_run(out, since, sharded=shard is not None))
-    return 1 if failed else 0
+    env.filters["fig"] = _index_figure
+    return env.get_template(INDEX_TEMPLATE)
+
+
+def _index_figure(value: object, k: int, kind: Literal["num", "pct"] = "num") -> Markup:
+    """A figure on the index page: whole numbers, or the hidden marker naming the group size."""
+    from markupsafe import Markup
+
+    return Markup(fmt(value, kind, hidden=f"hidden (< {k})", digits=0))  # fmt escapes

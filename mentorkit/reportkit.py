@@ -6,7 +6,6 @@ user-written text is escaped here; suppressed figures are shown as hidden, never
 
 from __future__ import annotations
 
-import html
 import os
 import time
 from dataclasses import dataclass, field, replace
@@ -164,19 +163,17 @@ def context(
 
 
 def esc(value: object) -> str:
-    """Escape any value for HTML."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Escape any value for HTML (``display.esc``, the one escaping helper)."""
+    from .display import esc as escape
+
+    return escape(value)
 
 
 def fmt(value: object, kind: str = "num", hidden: str = "hidden") -> str:
-    """A figure for display: rounded, or the hidden marker where it is suppressed."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return f'<span class="mk-hidden">{esc(hidden)}</span>'
-    if kind == "pct":
-        return f"{100 * float(value):.0f} %"  # type: ignore[arg-type]
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return esc(value)
+    """A figure for display: rounded, or the hidden marker where it is suppressed (``display.fmt``)."""
+    from .display import fmt as figure
+
+    return figure(value, "pct" if kind == "pct" else "num", hidden)
 
 
 def table(frame: pd.DataFrame, caption: str = "") -> HTML:

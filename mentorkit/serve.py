@@ -10,7 +10,6 @@ is served from a local folder that ``scripts/fetch-form-assets`` fills from npm.
 
 from __future__ import annotations
 
-import html
 import ipaddress
 import os
 import re
@@ -25,7 +24,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from . import store
+from . import display, store
 from .errors import UsageError
 from .settings import DEFAULT as SETTINGS
 
@@ -91,7 +90,7 @@ def proxy_warning(host: str, tls: bool) -> str | None:
 
 def busy_page(retry_seconds: int = 5) -> str:
     """The friendly page shown past capacity: it retries by itself."""
-    name = html.escape(SETTINGS.programme_name)
+    name = display.esc(SETTINGS.programme_name)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -47,3 +47,14 @@ def test_generated_files_are_ignored_and_folders_exist():
     assert "/data/*.db" in ignored and "/reports/*" in ignored
     for folder in ("notebooks", "mentorkit", "data", "reports", "tests", "benchmarks"):
         assert (ROOT / folder).is_dir()
+
+
+def test_the_readme_module_table_names_every_module():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("| module | job |")
+    table = readme[start : readme.index("\n\n", start)]
+    package = ROOT / "mentorkit"
+    names = {p.name for p in package.glob("*.py") if p.name != "__init__.py"}
+    names |= {f"{p.name}/" for p in package.iterdir() if p.is_dir() and not p.name.startswith("__")}
+    missing = sorted(n for n in names if f"`{n}`" not in table and f"`mentorkit/{n}`" not in table)
+    assert not missing, f"modules missing from the README's module table: {missing}"

@@ -48,6 +48,9 @@ def test_output_structure_and_manifest(sample_run):
     assert all(r["status"] == "ok" and r["seconds"] > 0 and r["error"] is None for r in manifest["reports"])
     assert (manifest["ok"], manifest["failed"]) == (8, 0)
     assert "8 reports in" in result.stdout and "8 ok, 0 failed" in result.stdout
+    # the run wrote the changes digest, and its index links it
+    assert (out / "changes.html").is_file()
+    assert '<a href="changes.html">' in (out / "index.html").read_text("utf-8")
     # not a terminal: one plain line per report for cron logs
     assert sum(" ok " in line for line in result.stderr.splitlines()) == 8
 

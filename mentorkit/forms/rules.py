@@ -7,13 +7,12 @@ what these return.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import ingest
+from .. import display, ingest
 from .. import instruments as ins
 from ..errors import MentorkitError, UsageError
 
@@ -23,9 +22,7 @@ CHANNEL_OF = {"link": "link", "email": "email", "roster": "workshop"}  # how eac
 INVALID_LINK = "This link is not valid any more: ask your programme lead for a new one."
 
 
-def esc(value: object) -> str:
-    """Text made safe for HTML (quotes too); None is blank."""
-    return html.escape("" if value is None else str(value), quote=True)
+esc = display.esc  # text made safe for HTML (quotes too); None is blank
 
 
 def error(text: str) -> str:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
+from .. import display
 from ..errors import StoreError
 from .schema import SCHEMA_REVISION
 
@@ -82,8 +83,7 @@ def _make_engine(parsed: sa.URL) -> Engine:
 
 
 def _first_line(exc: Exception) -> str:
-    text = str(getattr(exc, "orig", exc)).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return display.first_line(str(getattr(exc, "orig", exc))) or type(exc).__name__
 
 
 def connect(url: str | None = None, *, create: bool = True) -> Engine:

@@ -1,0 +1,123 @@
+"""How every output shows things: HTML escaping, figures and their hidden marker, one-line text.
+
+The reports, the index page, the changes digest and the command line all show figures and
+user-written text; they take these helpers from here, so a change to escaping or to the hidden
+marker is made once. Light on purpose: no pandas at import time (the command line imports it).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Literal, SupportsFloat, cast
+
+Kind = Literal["num", "pct"]
+HIDDEN = "hidden"  # the hidden marker's default text
+HIDDEN_CLASS = "mk-hidden"  # the stylesheet's class for it (report.css)
+
+
+# --- HTML and Markdown -------------------------------------------------------------------------
+
+
+def esc(value: object) -> str:
+    """Any value as HTML text: None as empty; ``& < > " '`` escaped."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")  # no link, emphasis, code or HTML can start
+
+
+def md(text: str) -> str:
+    """Text safe inside one Markdown line: made ``plain``, special characters backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", plain(text))
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+
+def is_missing(value: object) -> bool:
+    """None or a float NaN: a figure that is suppressed (or was never measured)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def figure(value: object, kind: Kind = "num", digits: int = 1) -> str:
+    """A shown figure as text: a fraction as a whole percentage (``pct``), a float to ``digits`` places, else as is."""
+    if kind == "pct":
+        return f"{100 * float(cast(SupportsFloat, value)):.0f} %"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def hidden_marker(text: str = HIDDEN) -> str:
+    """The HTML marker shown instead of a suppressed figure (escaped)."""
+    return f'<span class="{HIDDEN_CLASS}">{esc(text)}</span>'
+
+
+def fmt(value: object, kind: Kind = "num", hidden: str = HIDDEN, digits: int = 1) -> str:
+    """A figure as HTML: ``figure``, escaped, or the hidden marker with text ``hidden`` where it is suppressed."""
+    if is_missing(value):
+        return hidden_marker(hidden)
+    return esc(figure(value, kind, digits))
+
+
+def fmt_text(value: object, kind: Kind = "num", hidden: str = "suppressed", digits: int = 1) -> str:
+    """A figure as plain text (a terminal): ``figure``, yes or no for a flag, the word ``hidden`` where suppressed."""
+    if is_missing(value):
+        return hidden
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return figure(value, kind, digits)
+
+
+def day(value: date | datetime) -> str:
+    """A date as the reader sees it: ``2026-11-15``."""
+    return f"{value:%Y-%m-%d}"
+
+
+def days_ago(when: date | datetime, days: object) -> str:
+    """A past date with its distance from the as-of date: ``2026-11-01 (14 days ago)``."""
+    return f"{day(when)} ({days} days ago)"
+
+
+def utc_stamp(value: datetime) -> str:
+    """A UTC time as machines and people both read it: ``2026-11-15T09:30:00Z``."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- one line of text --------------------------------------------------------------------------
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """An error's last line (where a traceback says what went wrong), colours removed, at most ``limit`` characters."""
+    lines = _ANSI.sub("", text).strip().splitlines()
+    return lines[-1][:limit] if lines else ""
+
+
+def first_line(text: str, limit: int = 200) -> str:
+    """A message's first line, at most ``limit`` characters ("" for a blank message)."""
+    lines = text.strip().splitlines()
+    return lines[0][:limit] if lines else ""
+
+
+def plain(text: str) -> str:
+    """One line of plain text for a mail or a log: control characters and line breaks become spaces, runs of space one."""
+    return " ".join(_UNPRINTABLE.sub(" ", text).split())
+
+
+def printable(value: object) -> str:
+    """Roster text for a terminal: missing (None, NaN, NA) as empty, control characters (escape sequences) dropped."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        import pandas as pd  # only callers that already hold pandas values get here
+
+        if pd.isna(value):  # type: ignore[call-overload]
+            return ""
+    return "".join(ch for ch in str(value) if unicodedata.category(ch) != "Cc")
