@@ -505,3 +505,18 @@ def test_descriptions_state_the_settings_in_force(tmp_path):
     assert "more than 31 days" in goals["stale"]
     pairs = {f["name"]: f["description"] for f in bi.resource(bi.PAIRS, path, "csv", unusual)["schema"]["fields"]}
     assert "by 3 or more points" in pairs["perception_gap"] and "rated 1 or lower" in pairs["low_element"]
+
+
+def test_export_reads_either_store(db_url, tmp_path):
+    engine = store.connect(db_url)
+    roster = [["c1", f"m{i}", "mentor", f"Mentor {i}", f"m{i}@x.org", "", "", "Ops", "Lyon"] for i in range(1, 4)]
+    roster += [
+        ["c1", f"e{i}", "mentee", f"Mentee {i}", f"e{i}@x.org", f"m{i}", "2026-06-01", "Ops", "Lyon"] for i in (1, 2, 3)
+    ]
+    import_csv(engine, "roster", [*ROSTER_HEADER, "site"], roster, tmp_path)
+    out = tmp_path / "bi"
+    result = bi.export(engine, out, date(2026, 11, 15), "parquet", "responses")
+    assert result.rows["participants"] == 6 and result.rows["participant_attributes"] == 6
+    assert set(pd.read_parquet(out / "participant_attributes.parquet")["value"]) == {"Lyon"}
+    figures = pd.read_parquet(out / "cohort_figures.parquet").set_index("figure")["value"]
+    assert figures["enrolled.mentor"] == 3 and figures["relationship.pairs"] == 3
