@@ -183,6 +183,18 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
     st.add_argument("--base-url", metavar="URL", default=None, help="add each due item's personal link")
     st.add_argument("--out", metavar="FILE", default=None, help="CSV file (default: a list on standard output)")
+
+    ex = sub.add_parser("export", parents=[db], help="tidy tables for BI tools, with a Frictionless datapackage.json")
+    ex.add_argument("--out", metavar="DIR", default=None, help="the export folder (required; replaced as a whole)")
+    ex.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
+    ex.add_argument("--format", default="csv", metavar="FORMAT", help="csv (default) or parquet")
+    ex.add_argument(
+        "--level",
+        default="aggregate",
+        metavar="LEVEL",
+        help="aggregate (default: figures, suppressed as in the reports) or responses "
+        "(adds pseudonymous participants, answers, pairs, goals and goal updates)",
+    )
     return parser
 
 
@@ -468,6 +480,24 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import bi, score
+
+    if not args.out:
+        raise UsageError("export needs --out DIR")
+    bi.check_request(args.out, args.format, args.level)  # before the store is touched: bad usage writes nothing
+    as_of = score.parse_as_of(args.as_of)
+    started = time.perf_counter()
+
+    def stage(text: str) -> None:  # on a terminal only
+        print(f"{time.perf_counter() - started:6.1f} s  {text}", file=sys.stderr, flush=True)
+
+    progress = stage if sys.stderr.isatty() else None
+    result = bi.export(_engine(args), args.out, as_of, args.format, args.level, progress=progress)
+    print(result.summary())
+    return 0
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     from . import store
 
@@ -518,6 +548,7 @@ COMMANDS = {
     "forms": cmd_forms,
     "invite": cmd_invite,
     "status": cmd_status,
+    "export": cmd_export,
 }
 
 
