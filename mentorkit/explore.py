@@ -169,10 +169,11 @@ def comparison_chart(tidy: pd.DataFrame, figure: str) -> charts.Chart:
         labels = [f"{c} · {s}" for c, s in zip(picked["cohort_id"], picked["segment"], strict=True)]
     else:
         labels = [str(c) for c in picked["cohort_id"]]
+    labels = [f"{label} (hidden)" if s else label for label, s in zip(labels, picked["suppressed"], strict=True)]
     value = picked["value"].astype("float64") * scale
     low = picked["ci_low"].astype("float64") * scale
     high = picked["ci_high"].astype("float64") * scale
-    text = ["hidden" if s else ("" if pd.isna(v) else f"{v:.0f}") for v, s in zip(value, picked["suppressed"])]
+    text = ["" if pd.isna(v) else f"{v:.0f}" for v in value]
     data = [
         {
             "type": "bar",
@@ -290,7 +291,10 @@ class Explorer:
         self.cohorts = widgets.SelectMultiple(
             options=cohorts, value=tuple(cohorts[:DEFAULT_COMPARE]), rows=min(8, len(cohorts)), description="Compare"
         )
-        self.attribute = widgets.Dropdown(options=[("nothing", "")], value="", description="Break down by")
+        wide = {"description_width": "initial"}
+        self.attribute = widgets.Dropdown(
+            options=[("nothing", "")], value="", description="Break down by", style=wide
+        )
         self.as_of = widgets.SelectionSlider(
             options=[(d.isoformat(), d) for d in self.dates()],
             value=self.day,
@@ -299,9 +303,10 @@ class Explorer:
             layout=widgets.Layout(width="min(640px, 100%)"),
         )
         self.chart_figure = widgets.Dropdown(
-            options=[(s.label, s.figure) for s in SHOWN], value=SHOWN[2].figure, description="Chart"
+            options=[(s.label, s.figure) for s in SHOWN], value=SHOWN[2].figure, description="Chart", style=wide
         )
-        self.cohort = widgets.Dropdown(options=self.cohorts.value, description="Drill down")
+        self.cohort = widgets.Dropdown(options=self.cohorts.value, description="Drill down", style=wide)
+        self.cohort.add_class("mk-drill")
         self.role = widgets.ToggleButtons(
             options=[("Mentors", "mentor"), ("Mentees", "mentee")], value="mentor", description="Role"
         )
@@ -315,6 +320,7 @@ class Explorer:
         self.shown = figures.empty()  # the tidy figures behind it: what Export CSV writes
         self.figures: dict[str, object] = {}
         self.last_redraw_seconds = 0.0
+        self._quiet = False
 
         for control in (self.cohorts, self.attribute, self.as_of, self.chart_figure):
             control.observe(self._compare_changed, names="value")
@@ -359,6 +365,8 @@ class Explorer:
         self.redraw()
 
     def _drill_changed(self, _change: dict) -> None:  # type: ignore[type-arg]
+        if self._quiet:
+            return
         start = time.perf_counter()
         self.redraw_drill()
         self.last_redraw_seconds = time.perf_counter() - start
@@ -368,9 +376,12 @@ class Explorer:
         start = time.perf_counter()
         chosen = tuple(self.cohorts.value)
         focus = self.cohort.value if self.cohort.value in chosen else (chosen[0] if chosen else None)
-        with self.cohort.hold_trait_notifications():
+        self._quiet = True  # the drill-down follows the choice; it is redrawn below, once
+        try:
             self.cohort.options = chosen
             self.cohort.value = focus
+        finally:
+            self._quiet = False
         self.redraw_compare()
         self.redraw_drill()
         self.last_redraw_seconds = time.perf_counter() - start
