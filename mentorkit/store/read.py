@@ -52,7 +52,7 @@ def read_people(conn: Connection, ids: Iterable[str], emails: Iterable[str]) -> 
 
 
 def read_participants(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
-    """Roster rows (all cohorts, or these)."""
+    """Roster rows (all cohorts, or these); ``attributes`` holds the roster's other columns as a dict (or None)."""
     stmt = sa.select(
         participants.c.participant_id,
         participants.c.cohort_id,
@@ -62,10 +62,12 @@ def read_participants(conn: Connection, cohort_ids: list[str] | None = None) -> 
         participants.c.mentor_id,
         participants.c.matched_on,
         participants.c.department,
+        participants.c.attributes,
     )
     if cohort_ids is not None:
         stmt = stmt.where(participants.c.cohort_id.in_(cohort_ids))
     df = pd.read_sql(stmt, conn)
+    df["attributes"] = df["attributes"].astype("object")
     df["matched_on"] = pd.to_datetime(df["matched_on"]).astype("datetime64[us]")
     return df
 
