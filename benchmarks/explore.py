@@ -79,7 +79,9 @@ def sample_store(folder: Path) -> str:
 
 
 def report(name: str, r: dict[str, float], target: float, compare: int) -> None:
-    print(f"{name}: {r['cohorts']:.0f} cohorts, comparing {compare}; load (read once, split, first draw) {r['load']:.2f} s")
+    print(
+        f"{name}: {r['cohorts']:.0f} cohorts, comparing {compare}; load (read once, split, first draw) {r['load']:.2f} s"
+    )
     print(
         f"  redraw, new cohorts (scored now) {r['fresh']:.3f} s (target ≤ {target:g} s: "
         f"{'met' if r['fresh'] <= target else 'MISSED'}); the same choice again (cached) {r['cached']:.3f} s"

@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import HTML
 
-from . import charts, figures, store
+from . import charts, figures, programme, store
 from . import io as mkio
 from . import reportkit as rk
 from .data import CohortData
@@ -174,7 +174,7 @@ def comparison_chart(tidy: pd.DataFrame, figure: str) -> charts.Chart:
     low = picked["ci_low"].astype("float64") * scale
     high = picked["ci_high"].astype("float64") * scale
     text = ["" if pd.isna(v) else f"{v:.0f}" for v in value]
-    data = [
+    data: list[dict[str, object]] = [
         {
             "type": "bar",
             "orientation": "h",
@@ -287,19 +287,23 @@ class Explorer:
         self.day = rk.notebook_as_of(as_of)
         self._contexts: dict[tuple[str, date], rk.ReportContext] = {}
         self._figures: dict[tuple[str, date], pd.DataFrame] = {}
+        self._segments: dict[tuple[str, date, str], pd.DataFrame] = {}
 
         self.cohorts = widgets.SelectMultiple(
             options=cohorts, value=tuple(cohorts[:DEFAULT_COMPARE]), rows=min(8, len(cohorts)), description="Compare"
         )
         wide = {"description_width": "initial"}
         self.attribute = widgets.Dropdown(
-            options=[("nothing", "")], value="", description="Break down by", style=wide
+            options=[("nothing", ""), *((a, a) for a in programme.segment_attributes(self.data.participants))],
+            value="",
+            description="Break down by",
+            style=wide,
         )
         self.as_of = widgets.SelectionSlider(
             options=[(d.isoformat(), d) for d in self.dates()],
             value=self.day,
             description="As of",
-            continuation=False,  # redraw when the handle is let go, not at every month passed
+            continuous_update=False,  # redraw when the handle is let go, not at every month passed
             layout=widgets.Layout(width="min(640px, 100%)"),
         )
         self.chart_figure = widgets.Dropdown(
@@ -332,8 +336,13 @@ class Explorer:
     # --- what is known -------------------------------------------------------------------------
 
     def dates(self) -> list[date]:
-        """The as-of dates the slider offers: the chosen date only (month ends come with the trends)."""
-        return [self.day]
+        """The slider's dates: every month end from the earliest match (or submission) to the as-of date, then it."""
+        return programme.month_ends(programme.first_date(self.data, self.day), self.day)
+
+    def chosen(self) -> list[str]:
+        """The cohorts chosen for the comparison, in the list's order."""
+        picked = set(self.cohorts.value)
+        return [c for c in self.cohorts.options if c in picked]
 
     def context(self, cohort: str | None = None) -> rk.ReportContext:
         """The report context of a cohort (the drilled-down one by default) as of the chosen date, cached."""
@@ -351,12 +360,30 @@ class Explorer:
             self._figures[key] = figures.detail_figures(ctx.detail, ctx.data, self.settings)
         return self._figures[key]
 
+    def segment_figures(self, cohorts: list[str], attribute: str) -> pd.DataFrame:
+        """The cohorts' figures per segment of an attribute (``programme.segments``, suppression included), cached.
+
+        The cohorts not seen before at this date are scored together in one call; segments never mix cohorts,
+        so each cohort's rows are the same as when it is scored alone.
+        """
+        day = self.as_of.value
+        missing = [c for c in cohorts if (c, day, attribute) not in self._segments]
+        if missing:
+            found = programme.segments(self.data, missing, day, self.settings, [attribute])
+            for cohort in missing:
+                rows = found[found["cohort_id"] == cohort].reset_index(drop=True)
+                self._segments[(cohort, day, attribute)] = rows
+        return pd.concat([self._segments[(c, day, attribute)] for c in cohorts], ignore_index=True)
+
     def tidy(self) -> pd.DataFrame:
-        """The figures on screen as tidy rows: the chosen cohorts (and segments), headline figures only."""
-        chosen = list(self.cohorts.value)
+        """The figures on screen as tidy rows: the chosen cohorts (or their segments), headline figures only."""
+        chosen = self.chosen()
         if not chosen:
             return figures.empty()
-        frame = pd.concat([self.cohort_figures(c) for c in chosen], ignore_index=True)
+        if self.attribute.value:
+            frame = self.segment_figures(chosen, self.attribute.value)
+        else:
+            frame = pd.concat([self.cohort_figures(c) for c in chosen], ignore_index=True)
         return frame[frame["figure"].isin(list(BY_FIGURE))].reset_index(drop=True)
 
     # --- drawing -------------------------------------------------------------------------------
@@ -374,7 +401,7 @@ class Explorer:
     def redraw(self) -> None:
         """Redraw the comparison and the drill-down for the current choices (each output replaced in place)."""
         start = time.perf_counter()
-        chosen = tuple(self.cohorts.value)
+        chosen = tuple(self.chosen())
         focus = self.cohort.value if self.cohort.value in chosen else (chosen[0] if chosen else None)
         self._quiet = True  # the drill-down follows the choice; it is redrawn below, once
         try:
@@ -400,6 +427,11 @@ class Explorer:
             f"As of {self.as_of.value.isoformat()}: value (95 % interval) · n. Shares and response rates in %, "
             f"scores and health on 0–100; groups under {self.settings.min_group_size} are hidden."
         )
+        if self.attribute.value:
+            caption += (
+                " A person counts in their own segment, a pair in its mentee's; when one segment of a cohort is "
+                "hidden, the next smallest is hidden too, so no hidden figure can be worked out from the total."
+            )
         show(self.view, rk.table(self.table, caption), chart)
 
     def redraw_drill(self) -> None:

@@ -10,7 +10,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -128,7 +127,9 @@ def report_styles(page) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped
     """The same headline in a page styled by the report stylesheet as the report template links it."""
     tiles = rk.kpis([("mentor response rate", "100 %"), ("mentor mean score", "78.8")]).data
     css = STYLESHEET.read_text(encoding="utf-8")
-    page.set_content(f"<html><head><style>{css}</style></head><body class='mk-report'><main>{tiles}</main></body></html>")
+    page.set_content(
+        f"<html><head><style>{css}</style></head><body class='mk-report'><main>{tiles}</main></body></html>"
+    )
     return page.evaluate(COMPUTED, ["", STYLED])
 
 
