@@ -312,7 +312,7 @@ class Explorer:
         self.cohort = widgets.Dropdown(options=self.cohorts.value, description="Drill down", style=wide)
         self.cohort.add_class("mk-drill")
         self.role = widgets.ToggleButtons(
-            options=[("Mentors", "mentor"), ("Mentees", "mentee")], value="mentor", description="Role"
+            options=[("Mentors", "mentor"), ("Mentees", "mentee")], value="mentor", description="Role", style=wide
         )
         self.export_button = widgets.Button(description="Export CSV", icon="download", tooltip="the table on screen")
         self.status = widgets.HTML()
