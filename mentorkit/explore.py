@@ -27,6 +27,26 @@ SCOPE = "mk-explore"  # the class of the dashboard's root element; every style r
 STYLESHEET = Path(__file__).resolve().parent / "templates" / "assets" / "report.css"
 PAGE_ONLY = ("main", ".mk-nav", ".anchor-link")  # the report page's furniture: nothing of it is in a notebook
 ROOT_SELECTORS = (":root", "html", "body")  # what the page's root carries, the dashboard's root carries
+INK_VARIABLES = (  # JupyterLab's text colours, set inside the dashboard only
+    *(f"content-font-color{i}" for i in range(4)),
+    *(f"ui-font-color{i}" for i in range(4)),
+    "widgets-color",
+    "widgets-label-color",
+    "widgets-readout-color",
+    "widgets-input-color",
+)
+PAPER_VARIABLES = {  # JupyterLab's surfaces inside the dashboard: light, as on a report page
+    "layout-color0": "#fff",
+    "layout-color1": "#fff",
+    "layout-color2": "#eef1f4",
+    "layout-color3": "#c4ccd4",
+    "border-color1": "#c4ccd4",
+    "border-color2": "#e3e8ee",
+    "widgets-input-background-color": "#fff",
+    "widgets-input-border-color": "#9aa5b1",
+    "rendermime-table-row-background": "#fafbfc",
+    "rendermime-table-row-hover-background": "#eef3f8",
+}
 
 
 @dataclass(frozen=True)
@@ -104,7 +124,10 @@ def scoped_css(css: str, scope: str = SCOPE) -> str:
 
 def style_html(scope: str = SCOPE) -> str:
     """A ``<style>`` element with the report stylesheet scoped to the dashboard (read from the package)."""
-    extra = f".{scope} {{ padding: 8px 12px; border-radius: 4px; }}"  # JupyterLab's dark themes: a light card
+    # a light card in JupyterLab's dark themes too: the controls and outputs inside it take the report's ink
+    ink = "; ".join(f"--jp-{name}: var(--ink)" for name in INK_VARIABLES)
+    paper = "; ".join(f"--jp-{name}: {colour}" for name, colour in PAPER_VARIABLES.items())
+    extra = f".{scope} {{ padding: 8px 12px; border-radius: 4px; {ink}; {paper}; }}"
     return f"<style>{scoped_css(STYLESHEET.read_text(encoding='utf-8'), scope)}\n{extra}</style>"
 
 
