@@ -292,7 +292,7 @@ def _subset(data: CohortData, cohorts: list[str] | None) -> CohortData:
     )
 
 
-def first_date(data: CohortData, as_of: date) -> date:
+def _first_date(data: CohortData, as_of: date) -> date:
     """The earliest ``matched_on`` of the data; before anyone is matched, its earliest submission; else ``as_of``."""
     matched = data.participants["matched_on"].min()
     if pd.notna(matched):
@@ -311,7 +311,7 @@ def trends(data: CohortData, cohorts: list[str] | None, as_of: date, settings: S
     """
     chosen = _subset(data, cohorts)
     prep = _prepare(chosen)
-    snapshots = [(day, _snapshot(prep, day, settings)) for day in month_ends(first_date(chosen, as_of), as_of)]
+    snapshots = [(day, _snapshot(prep, day, settings)) for day in month_ends(_first_date(chosen, as_of), as_of)]
     frame = _frame(snapshots)
     if frame.empty:
         return figures.empty()
@@ -490,7 +490,7 @@ OUTCOME_COLUMNS = (
 OUTCOME_ROLES = {"mentee": "mentee_id", "mentor": "mentor_id"}  # mentees first, as the report shows them
 
 
-def first_bands(prep: _Prepared, role: str, as_of: date, settings: Settings) -> pd.DataFrame:
+def _first_bands(prep: _Prepared, role: str, as_of: date, settings: Settings) -> pd.DataFrame:
     """Each person's band at their first complete readiness checklist as of the date (``participant_id, band``)."""
     scored = score.readiness_scores(score.as_of_cut(prep.readiness[role], as_of), ins.readiness_for(role), settings)
     complete = scored[scored["complete"]].sort_values(["submitted_at", "submission_id"], kind="stable")
@@ -502,8 +502,8 @@ def readiness_outcomes(
 ) -> pd.DataFrame:
     """Per role and readiness band at the first complete checklist: their pairs' share of goals achieved and health.
 
-    For mentees and for mentors (``OUTCOME_COLUMNS``): the people whose first complete readiness checklist (as of
-    the date) fell in each band; the goals of their current pairs, with the share achieved and its Wilson
+    For mentees and for mentors (``OUTCOME_COLUMNS``), over the chosen cohorts together (all when None): the
+    people whose first complete readiness checklist (as of the date) fell in each band; the goals of their current pairs, with the share achieved and its Wilson
     interval (n = goals); their pairs, with the mean pair health and its t interval (n = pairs with a health).
     A cell of fewer than ``min_group_size`` people shows no share, health or interval. This is an association
     between readiness at the start and later outcomes, not evidence that readiness causes them.
@@ -519,7 +519,7 @@ def readiness_outcomes(
     k = settings.min_group_size
     rows = []
     for role, side in OUTCOME_ROLES.items():
-        bands = first_bands(prep, role, as_of, settings)
+        bands = _first_bands(prep, role, as_of, settings)
         theirs = pairs.merge(bands, left_on=side, right_on="participant_id")
         their_goals = goals.merge(theirs[["pair_id", "band"]], on="pair_id")
         for band in score.BANDS:

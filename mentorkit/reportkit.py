@@ -17,6 +17,7 @@ from IPython.display import HTML
 
 from . import __version__, charts, insights, score, store
 from . import instruments as ins
+from .data import CohortData
 from .settings import DEFAULT, Settings
 
 
@@ -28,7 +29,7 @@ class ReportContext:
     as_of: date
     settings: Settings
     identify: bool
-    data: store.CohortData
+    data: CohortData
     detail: score.CohortDetail
     fingerprint: str
     generated_at: datetime
@@ -147,17 +148,16 @@ def settings_for(min_group_size: int) -> Settings:
 
 
 def context(
-    data: store.CohortData,
+    data: CohortData,
     cohort_id: str,
-    as_of: str | date,
+    as_of: date,
     settings: Settings = DEFAULT,
     identify: bool = False,
     fingerprint: str = "-",
 ) -> ReportContext:
     """A report context from data already in memory (the explore notebook switches cohorts fast)."""
-    day = score.parse_as_of(as_of)
-    detail = score.cohort_detail(data, cohort_id, day, settings)
-    return ReportContext(cohort_id, day, settings, bool(identify), data, detail, fingerprint, store.now())
+    detail = score.cohort_detail(data, cohort_id, as_of, settings)
+    return ReportContext(cohort_id, as_of, settings, bool(identify), data, detail, fingerprint, store.now())
 
 
 # --- small HTML pieces -------------------------------------------------------------------------
@@ -379,36 +379,29 @@ def capacity_risks(ctx: ReportContext) -> HTML:
     return table(pd.DataFrame(rows), "Mentees who said no to me02 (time) or me06 (other responsibilities).")
 
 
+RELIABILITY_LABELS = {
+    "mentor": "Mentor checklist (KR-20)",
+    "mentee": "Mentee checklist (KR-20)",
+    "checkin": "Check-in scale (Cronbach's alpha)",
+}
+
+
 def reliability(ctx: ReportContext) -> HTML:
-    rows = []
-    for role in ins.ROLES:
-        inst = ins.readiness_for(role)
-        latest = ctx.detail.readiness[role]
-        answers = ctx.data.responses[inst.id]
-        items = answers[answers["submission_id"].isin(latest["submission_id"])][[i.id for i in inst.scored_items]]
-        rows.append((f"{role.title()} checklist (KR-20)", score.reliability(items, "kr20", ctx.settings)))
-    checkins = score.latest(score.as_of_cut(ctx.data.responses["checkin"], ctx.as_of), ["participant_id", "pair_id"])
-    rows.append(
-        (
-            "Check-in scale (Cronbach's alpha)",
-            score.reliability(checkins[list(ins.CHECKIN_ELEMENTS)], "alpha", ctx.settings),
-        )
-    )
     out = []
     ref = ctx.settings.reliability_reference
-    for label, r in rows:
-        value = r["value"]
-        if value is None:
-            verdict = (
-                f"not reported: {r['n']} complete responses, needs {ctx.settings.reliability_min_n}"
-                if r["n"] < ctx.settings.reliability_min_n
-                else "not computable (no variation)"
-            )
-            shown = "—"
-        else:
-            shown = f"{value:.2f}"
-            verdict = f"acceptable (≥ {ref:.2f})" if value >= r["reference"] else f"below the {ref:.2f} reference"
-        out.append({"scale": label, "complete responses": r["n"], "coefficient": shown, "reading": verdict})
+    readings = {
+        "too_few": "not reported: {n} complete responses, needs {min_n}",
+        "not_computable": "not computable (no variation)",
+        "acceptable": "acceptable (≥ {ref:.2f})",
+        "below": "below the {ref:.2f} reference",
+    }
+    for scale, items in ctx.detail.reliability_items.items():
+        r = score.reliability(items, score.RELIABILITY_METHODS[scale], ctx.settings)
+        verdict = readings[r["reading"]].format(n=r["n"], min_n=ctx.settings.reliability_min_n, ref=ref)
+        shown = "—" if r["value"] is None else f"{r['value']:.2f}"
+        out.append(
+            {"scale": RELIABILITY_LABELS[scale], "complete responses": r["n"], "coefficient": shown, "reading": verdict}
+        )
     return table(pd.DataFrame(out), f"Internal consistency; {ref:.2f} is the usual reference line.")
 
 
@@ -482,16 +475,9 @@ def goal_list(ctx: ReportContext, which: str) -> HTML:
 
 
 def health_over_time(ctx: ReportContext) -> charts.Chart | HTML:
-    rel = ctx.detail.score.relationship
-    if rel.suppressed:
+    if ctx.detail.score.relationship.suppressed:
         return note(f"Pair health over time: {ctx.hidden}.")
-    checkins = score.as_of_cut(ctx.data.responses["checkin"], ctx.as_of)
-    checkins = checkins[checkins["pair_id"].isin(ctx.detail.pairs["pair_id"])]
-    month = checkins["submitted_at"].dt.to_period("M")
-    elements = list(ins.CHECKIN_ELEMENTS)
-    monthly = checkins.groupby(month)[elements].mean()
-    people = checkins.groupby(month)["participant_id"].nunique()
-    monthly = monthly[people.reindex(monthly.index) >= ctx.settings.min_group_size]
+    monthly = ctx.detail.health_by_month
     if monthly.empty:
         return note(f"Pair health over time: no month reaches {ctx.settings.min_group_size} people.")
     labels = {i.id: i.element or i.id for i in ins.get("checkin").items}
@@ -517,24 +503,11 @@ def pairs_needing_checkin(ctx: ReportContext) -> HTML:
     need = p[p["status"] == "needs_checkin"]
     if need.empty:
         return note("Every pair with a check-in is on track.")
-    reasons = []
-    for _, row in need.iterrows():
-        why = []
-        if pd.isna(row["last_checkin"]):
-            why.append("no check-in yet")
-        else:
-            if row["days_since_checkin"] > ctx.settings.checkin_recency_days:
-                why.append(f"last check-in {int(row['days_since_checkin'])} days ago")
-            if pd.notna(row["health"]) and row["health"] < ctx.settings.health_needs_checkin:
-                why.append(f"health {row['health']:.0f}")
-            if row["low_element"]:
-                why.append(f"an element rated {ctx.settings.element_low} or lower")
-        reasons.append("; ".join(why))
     out = pd.DataFrame(
         {
             "pair": [_pair_label(ctx, pid) for pid in need["pair_id"]],
             "matched on": need["matched_on"].dt.strftime("%Y-%m-%d"),
-            "why": reasons,
+            "why": need["reasons"],
         }
     )
     return table(out)
@@ -564,18 +537,15 @@ def perception_gaps(ctx: ReportContext) -> HTML:
 
 
 def comments(ctx: ReportContext) -> HTML:
-    checkins = score.as_of_cut(ctx.data.responses["checkin"], ctx.as_of)
-    checkins = checkins[checkins["pair_id"].isin(ctx.detail.pairs["pair_id"])]
-    people = checkins["participant_id"].nunique()
-    if people < ctx.settings.min_comment_group:
+    found = ctx.detail.comments
+    if found.texts is None:
         return note(
             f"Comments are shown only when at least {ctx.settings.min_comment_group} people have sent "
-            f"a check-in ({people} so far)."
+            f"a check-in ({found.people} so far)."
         )
-    latest = score.latest(checkins, ["participant_id", "pair_id"]).dropna(subset=["comment"])
-    if latest.empty:
+    if not found.texts:
         return note("No comments.")
-    items = "".join(f"<li>{esc(c)}</li>" for c in latest.sort_values("submitted_at")["comment"])
+    items = "".join(f"<li>{esc(c)}</li>" for c in found.texts)
     return HTML(
         f"<ul class='mk-comments'>{items}</ul><p class='mk-caption'>Latest comment per person, unattributed.</p>"
     )
@@ -583,19 +553,16 @@ def comments(ctx: ReportContext) -> HTML:
 
 def data_quality(ctx: ReportContext) -> HTML:
     """Submissions flagged at import (speeders, partial responses, straight-lining); never rejected."""
-    rows = []
-    for inst_id in ("mentor_readiness", "mentee_readiness", "checkin"):
-        frame = score.as_of_cut(ctx.data.responses[inst_id], ctx.as_of)
-        flags = frame["flags"].fillna("") if "flags" in frame.columns else pd.Series("", index=frame.index)
-        rows.append(
-            {
-                "instrument": ins.get(inst_id).title,
-                "submissions": len(frame),
-                "speeders": int(flags.str.contains("speeder").sum()),
-                "partial": int(flags.str.contains("partial").sum()),
-                "straight-lining": int(flags.str.contains("straight_lining").sum()) if inst_id == "checkin" else "—",
-            }
-        )
+    rows = [
+        {
+            "instrument": ins.get(inst_id).title,
+            "submissions": int(q["submissions"]),
+            "speeders": int(q["speeders"]),
+            "partial": int(q["partial"]),
+            "straight-lining": "—" if pd.isna(q["straight_lining"]) else int(q["straight_lining"]),
+        }
+        for inst_id, q in ctx.detail.quality.iterrows()
+    ]
     return table(
         pd.DataFrame(rows),
         "Flags are set when answers are imported; flagged answers still count. "

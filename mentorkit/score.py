@@ -169,10 +169,17 @@ def readiness_by_cohort(
     responses: pd.DataFrame, participants: pd.DataFrame, role: str, as_of: date, settings: Settings = DEFAULT
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Readiness figures of every cohort at once, and the latest scored submission per person."""
+    return _readiness_by_cohort(as_of_cut(responses, as_of), participants, role, settings)
+
+
+def _readiness_by_cohort(
+    cut: pd.DataFrame, participants: pd.DataFrame, role: str, settings: Settings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``readiness_by_cohort`` over responses already cut to the as-of date."""
     instrument = ins.readiness_for(role)
     people = participants[participants["role"] == role]
     # latest per person first, then keep the role's people: the same rows, far fewer to filter
-    current = latest(as_of_cut(responses, as_of), ["participant_id"])
+    current = latest(cut, ["participant_id"])
     current = current[member(current["participant_id"], people["participant_id"])]
     scored = readiness_scores(current, instrument, settings)
     enrolled = people.groupby("cohort_id").size()
@@ -184,10 +191,17 @@ def readiness_summary(
     responses: pd.DataFrame, participants: pd.DataFrame, role: str, as_of: date, settings: Settings = DEFAULT
 ) -> tuple[ReadinessSummary, pd.DataFrame]:
     """One cohort's readiness figures for a role, and the latest scored submission per person."""
+    return _readiness_summary(as_of_cut(responses, as_of), participants, role, settings)
+
+
+def _readiness_summary(
+    cut: pd.DataFrame, participants: pd.DataFrame, role: str, settings: Settings
+) -> tuple[ReadinessSummary, pd.DataFrame]:
+    """``readiness_summary`` over responses already cut to the as-of date."""
     instrument = ins.readiness_for(role)
     cohort = participants["cohort_id"].iloc[0] if len(participants) else "-"
     people = participants.assign(cohort_id=cohort)
-    table, scored = readiness_by_cohort(responses.assign(cohort_id=cohort), people, role, as_of, settings)
+    table, scored = _readiness_by_cohort(cut.assign(cohort_id=cohort), people, role, settings)
     if cohort not in table.index:  # nobody of this role enrolled
         return ReadinessSummary(0, None, None, None, None, None, 0, True, None), scored
     row = table.loc[cohort]
@@ -237,11 +251,26 @@ def checkin_health(responses: pd.DataFrame, settings: Settings = DEFAULT) -> pd.
     return health.where(answered >= settings.checkin_min_answered)
 
 
+def matched_pairs(pairs: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """The pairs matched on or before the as-of date."""
+    return pairs[pairs["matched_on"] <= pd.Timestamp(as_of)]
+
+
+def pair_checkins(pairs: pd.DataFrame, checkins: pd.DataFrame) -> pd.DataFrame:
+    """The check-ins about these pairs (as given: the caller has cut them to the as-of date)."""
+    return checkins[checkins["pair_id"].isin(pairs["pair_id"])]
+
+
 def pair_table(pairs: pd.DataFrame, checkins: pd.DataFrame, as_of: date, settings: Settings = DEFAULT) -> pd.DataFrame:
-    """Per matched pair (as of the date): each side's latest health, pair health, gap, status."""
-    pairs = pairs[pairs["matched_on"] <= pd.Timestamp(as_of)].copy()
-    current = as_of_cut(checkins, as_of)
-    current = current[current["pair_id"].isin(pairs["pair_id"])].merge(pairs[["pair_id", "mentor_id"]], on="pair_id")
+    """Per matched pair (as of the date): each side's latest health, pair health, gap, status and reasons."""
+    matched = matched_pairs(pairs, as_of)
+    return _pair_table(matched, pair_checkins(matched, as_of_cut(checkins, as_of)), as_of, settings)
+
+
+def _pair_table(pairs: pd.DataFrame, current: pd.DataFrame, as_of: date, settings: Settings) -> pd.DataFrame:
+    """``pair_table`` of matched pairs and their check-ins, already cut to the as-of date."""
+    pairs = pairs.copy()
+    current = current.merge(pairs[["pair_id", "mentor_id"]], on="pair_id")
     current["side"] = np.where(current["participant_id"] == current["mentor_id"], "mentor", "mentee")
     last = latest(current, ["pair_id", "side"]).copy()
     last["health"] = checkin_health(last, settings)
@@ -261,21 +290,49 @@ def pair_table(pairs: pd.DataFrame, checkins: pd.DataFrame, as_of: date, setting
     out["days_matched"] = days_before(as_of, out["matched_on"])
     out["days_since_checkin"] = days_before(as_of, out["last_checkin"])
     out["status"] = pair_status(out, settings)
+    out["reasons"] = pair_reasons(out, settings)
     return out.reset_index()
+
+
+def _checkin_needs(pairs: pd.DataFrame, settings: Settings) -> dict[str, pd.Series]:
+    """Each reason a pair needs a check-in, as a mask: the one place pair_status and pair_reasons read."""
+    return {
+        "never": pairs["last_checkin"].isna(),
+        "recency": (pairs["days_since_checkin"] > settings.checkin_recency_days).fillna(False),
+        "health": (pairs["health"] < settings.health_needs_checkin).fillna(False),
+        "low_element": pairs["low_element"].astype(bool),
+    }
 
 
 def pair_status(pairs: pd.DataFrame, settings: Settings = DEFAULT) -> pd.Series:
     """too_early, needs_checkin or on_track, a partition of matched pairs."""
-    never = pairs["last_checkin"].isna()
-    too_early = never & (pairs["days_matched"] < settings.too_early_days)
-    needs = (
-        never
-        | (pairs["health"] < settings.health_needs_checkin).fillna(False)
-        | pairs["low_element"].astype(bool)
-        | (pairs["days_since_checkin"] > settings.checkin_recency_days).fillna(False)
-    )
+    need = _checkin_needs(pairs, settings)
+    too_early = need["never"] & (pairs["days_matched"] < settings.too_early_days)
+    needs = need["never"] | need["health"] | need["low_element"] | need["recency"]
     status = np.select([too_early, needs], ["too_early", "needs_checkin"], default="on_track")
     return pd.Series(status, index=pairs.index, dtype="string")
+
+
+def pair_reasons(pairs: pd.DataFrame, settings: Settings = DEFAULT) -> pd.Series:
+    """Why each pair needs a check-in, in the reports' words ("; " between reasons); empty for other pairs."""
+    need = _checkin_needs(pairs, settings)
+    shown = pair_status(pairs, settings) == "needs_checkin"
+    masks = (need["never"], need["recency"], need["health"], need["low_element"])
+    rows = zip(shown, *masks, pairs["days_since_checkin"], pairs["health"], strict=True)
+    reasons = []
+    for needs, never, recency, unhealthy, low, days, health in rows:
+        why: list[str] = []
+        if needs and never:
+            why.append("no check-in yet")
+        elif needs:
+            if recency:
+                why.append(f"last check-in {int(days)} days ago")
+            if unhealthy:
+                why.append(f"health {health:.0f}")
+            if low:
+                why.append(f"an element rated {settings.element_low} or lower")
+        reasons.append("; ".join(why))
+    return pd.Series(reasons, index=pairs.index, dtype="string")
 
 
 @dataclass(frozen=True)
@@ -292,11 +349,13 @@ class RelationshipSummary:
 
 
 def relationship_summary(
-    table: pd.DataFrame, checkins: pd.DataFrame, as_of: date, settings: Settings = DEFAULT
+    table: pd.DataFrame, current: pd.DataFrame, settings: Settings = DEFAULT
 ) -> RelationshipSummary:
-    """Pair counts, mean pair health and gaps, suppressed below k people with a check-in."""
-    people = as_of_cut(checkins, as_of)
-    people = people[people["pair_id"].isin(table["pair_id"])]["participant_id"].nunique()
+    """Pair counts, mean pair health and gaps, suppressed below k people with a check-in.
+
+    ``current``: the check-ins already cut to the table's as-of date (``pair_table`` cut them).
+    """
+    people = pair_checkins(table, current)["participant_id"].nunique()
     k = settings.min_group_size
     counts = table["status"].value_counts()
     health = table["health"].mean()
@@ -309,6 +368,39 @@ def relationship_summary(
         perception_gaps=suppress(int(table["perception_gap"].sum()), people, k),
         suppressed=people < k,
     )
+
+
+def health_by_month(current: pd.DataFrame, settings: Settings = DEFAULT) -> pd.DataFrame:
+    """Mean rating per element per month, with the month's people; only months with at least k people.
+
+    ``current``: the check-ins of the matched pairs, already cut to the as-of date. Empty when no month
+    reaches k people (always so when the relationship figures are suppressed).
+    """
+    month = current["submitted_at"].dt.to_period("M")
+    monthly = current.groupby(month)[list(ins.CHECKIN_ELEMENTS)].mean()
+    monthly["people"] = current.groupby(month)["participant_id"].nunique().reindex(monthly.index)
+    return monthly[monthly["people"] >= settings.min_group_size]
+
+
+@dataclass(frozen=True)
+class Comments:
+    """The latest comment per person and pair, unattributed, oldest first (None below ``min_comment_group``)."""
+
+    people: int  # people with a check-in: a count, always shown
+    texts: tuple[str, ...] | None
+    suppressed: bool
+
+
+def checkin_comments(current: pd.DataFrame, settings: Settings = DEFAULT) -> Comments:
+    """Free-text comments, only when at least ``min_comment_group`` people have sent a check-in.
+
+    ``current``: the check-ins of the matched pairs, already cut to the as-of date.
+    """
+    people = int(current["participant_id"].nunique())
+    if people < settings.min_comment_group:
+        return Comments(people, None, True)
+    last = latest(current, ["participant_id", "pair_id"]).dropna(subset=["comment"])
+    return Comments(people, tuple(str(c) for c in last.sort_values("submitted_at")["comment"]), False)
 
 
 # --- goals -------------------------------------------------------------------------------------
@@ -328,8 +420,13 @@ def goal_table(
     definitions: pd.DataFrame, updates: pd.DataFrame, as_of: date, settings: Settings = DEFAULT
 ) -> pd.DataFrame:
     """Per goal (latest definition as of the date): agreement, progress, expected, status, stale."""
-    goals = latest(as_of_cut(definitions, as_of), ["goal_id"]).set_index("goal_id")
-    ups = latest(as_of_cut(updates, as_of), ["goal_id"]).set_index("goal_id")
+    return _goal_table(as_of_cut(definitions, as_of), as_of_cut(updates, as_of), as_of, settings)
+
+
+def _goal_table(definitions: pd.DataFrame, updates: pd.DataFrame, as_of: date, settings: Settings) -> pd.DataFrame:
+    """``goal_table`` over definitions and updates already cut to the as-of date."""
+    goals = latest(definitions, ["goal_id"]).set_index("goal_id")
+    ups = latest(updates, ["goal_id"]).set_index("goal_id")
     out = goals[
         ["cohort_id", "pair_id", "title", "start_date", "target_date", "agreed_by_mentor", "agreed_by_mentee"]
     ].copy()
@@ -412,19 +509,76 @@ def cronbach_alpha(items: pd.DataFrame) -> float | None:
 
 
 class Reliability(TypedDict):
-    """A reliability coefficient (missing below the minimum n or without variation) and its n."""
+    """A reliability coefficient (missing below the minimum n or without variation), its n and its reading."""
 
     method: str
     n: int
     value: float | None
     reference: float
+    reading: str  # too_few, not_computable, acceptable (at or above the reference) or below
 
 
 def reliability(items: pd.DataFrame, method: str, settings: Settings = DEFAULT) -> Reliability:
     """A reliability coefficient with its n, reported only from ``reliability_min_n`` complete responses."""
     n = len(items.dropna())
-    value = (kr20 if method == "kr20" else cronbach_alpha)(items) if n >= settings.reliability_min_n else None
-    return {"method": method, "n": n, "value": value, "reference": settings.reliability_reference}
+    too_few = n < settings.reliability_min_n
+    value = None if too_few else (kr20 if method == "kr20" else cronbach_alpha)(items)
+    ref = settings.reliability_reference
+    if value is None:
+        reading = "too_few" if too_few else "not_computable"
+    else:
+        reading = "acceptable" if value >= ref else "below"
+    return {"method": method, "n": n, "value": value, "reference": ref, "reading": reading}
+
+
+RELIABILITY_METHODS = {"mentor": "kr20", "mentee": "kr20", "checkin": "alpha"}  # yes/no checklists, 1-5 scale
+
+
+def reliability_items(
+    scored: dict[str, pd.DataFrame], readiness: dict[str, pd.DataFrame], checkins: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """The answers each reliability coefficient is computed over, by scale (mentor, mentee, checkin).
+
+    A checklist's latest scored submission per person (``scored`` by role, ``readiness`` the responses by
+    instrument); the check-in scale's latest submission per person and pair. All already cut to the as-of date.
+    """
+    out = {}
+    for role in ins.ROLES:
+        inst = ins.readiness_for(role)
+        answers = readiness[inst.id]
+        out[role] = answers[answers["submission_id"].isin(scored[role]["submission_id"])][
+            [i.id for i in inst.scored_items]
+        ]
+    out["checkin"] = latest(checkins, ["participant_id", "pair_id"])[list(ins.CHECKIN_ELEMENTS)]
+    return out
+
+
+# --- data quality ------------------------------------------------------------------------------
+
+QUALITY_INSTRUMENTS = ("mentor_readiness", "mentee_readiness", "checkin")  # the instruments flagged at import
+
+
+def data_quality(responses: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per instrument: submissions and how many were flagged at import (straight-lining: check-ins only).
+
+    ``responses`` by instrument id, already cut to the as-of date; flagged answers still count.
+    """
+    rows = []
+    for inst_id in QUALITY_INSTRUMENTS:
+        frame = responses[inst_id]
+        flags = frame["flags"].fillna("") if "flags" in frame.columns else pd.Series("", index=frame.index)
+        rows.append(
+            {
+                "instrument": inst_id,
+                "submissions": len(frame),
+                "speeders": int(flags.str.contains("speeder").sum()),
+                "partial": int(flags.str.contains("partial").sum()),
+                "straight_lining": int(flags.str.contains("straight_lining").sum()) if inst_id == "checkin" else None,
+            }
+        )
+    table = pd.DataFrame(rows).set_index("instrument")
+    table["straight_lining"] = table["straight_lining"].astype("Int64")
+    return table
 
 
 # --- the cohort --------------------------------------------------------------------------------
@@ -459,36 +613,49 @@ class CohortScore:
 
 @dataclass(frozen=True)
 class CohortDetail:
-    """The score plus the per-person, per-pair and per-goal tables behind it (for reports)."""
+    """The score plus everything the reports show behind it, every rule already applied."""
 
     score: CohortScore
-    readiness: dict[str, pd.DataFrame]
-    pairs: pd.DataFrame
+    readiness: dict[str, pd.DataFrame]  # by role: the latest scored submission per person
+    pairs: pd.DataFrame  # pair_table, with each pair's status and reasons
     goals: pd.DataFrame
+    health_by_month: pd.DataFrame  # months with at least k people only
+    comments: Comments
+    reliability_items: dict[str, pd.DataFrame]  # mentor, mentee, checkin
+    quality: pd.DataFrame  # data_quality
 
 
 def cohort_detail(data: CohortData, cohort_id: str, as_of: date, settings: Settings = DEFAULT) -> CohortDetail:
-    """Score one cohort from its data."""
+    """Score one cohort from its data: each instrument's responses are cut to the as-of date once, here."""
     people = data.participants[data.participants["cohort_id"] == cohort_id]
     if people.empty:
         raise UsageError(f"unknown cohort {cohort_id!r}")
-    resp = {k: v[v["cohort_id"] == cohort_id] for k, v in data.responses.items()}
-    mentor, mentor_scored = readiness_summary(resp["mentor_readiness"], people, "mentor", as_of, settings)
-    mentee, mentee_scored = readiness_summary(resp["mentee_readiness"], people, "mentee", as_of, settings)
-    pairs = data.pairs[data.pairs["cohort_id"] == cohort_id]
-    ptable = pair_table(pairs, resp["checkin"], as_of, settings)
-    gtable = goal_table(resp["goals"], resp["goal_updates"], as_of, settings)
+    resp = {k: as_of_cut(v[v["cohort_id"] == cohort_id], as_of) for k, v in data.responses.items()}
+    mentor, mentor_scored = _readiness_summary(resp["mentor_readiness"], people, "mentor", settings)
+    mentee, mentee_scored = _readiness_summary(resp["mentee_readiness"], people, "mentee", settings)
+    scored = {"mentor": mentor_scored, "mentee": mentee_scored}
+    pairs = matched_pairs(data.pairs[data.pairs["cohort_id"] == cohort_id], as_of)
+    current = pair_checkins(pairs, resp["checkin"])
+    ptable = _pair_table(pairs, current, as_of, settings)
+    gtable = _goal_table(resp["goals"], resp["goal_updates"], as_of, settings)
     score = CohortScore(
         cohort=cohort_id,
         as_of=as_of,
         enrolled={r: int((people["role"] == r).sum()) for r in ins.ROLES},
         mentor_readiness=mentor,
         mentee_readiness=mentee,
-        relationship=relationship_summary(ptable, resp["checkin"], as_of, settings),
+        relationship=relationship_summary(ptable, current, settings),
         goals=goal_summary(gtable),
     )
     return CohortDetail(
-        score=score, readiness={"mentor": mentor_scored, "mentee": mentee_scored}, pairs=ptable, goals=gtable
+        score=score,
+        readiness=scored,
+        pairs=ptable,
+        goals=gtable,
+        health_by_month=health_by_month(current, settings),
+        comments=checkin_comments(current, settings),
+        reliability_items=reliability_items(scored, resp, resp["checkin"]),
+        quality=data_quality(resp),
     )
 
 

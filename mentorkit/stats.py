@@ -29,7 +29,7 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None
 def t_interval(
     values: Iterable[float], confidence: float = CONFIDENCE, bounds: tuple[float, float] = SCALE
 ) -> tuple[float, float] | None:
-    """Student-t interval of a mean (sample sd, n − 1), clipped to ``bounds``; None below 2 values."""
+    """Student-t interval of a mean (sample sd, n − 1), clipped to ``bounds``; None with fewer than two values."""
     data = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype="float64")
     n = len(data)
     if n < 2:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from mentorkit import store
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 SAMPLE_AS_OF = "2026-11-15"
+SAMPLE_DAY = date.fromisoformat(SAMPLE_AS_OF)  # the same, as the date reportkit.context takes
 PG_ADMIN = os.environ.get("MENTORKIT_TEST_PG_URL")  # e.g. postgresql+psycopg://postgres@127.0.0.1:5433/postgres
 
 

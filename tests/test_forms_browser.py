@@ -102,6 +102,9 @@ def test_a_personal_link_on_a_phone_with_the_keyboard_alone_offline_and_accessib
         # each question is the label of its own control
         question = page.locator(".mk-item-mr01 .widget-radio > label.widget-label").inner_text()
         assert question.startswith("Do you have specific knowledge")
+        # a screen reader hears each pair of buttons as a group named by its question
+        page.get_by_role("radiogroup", name=question).wait_for(timeout=10_000)
+        assert page.locator(".mk-item [role=radiogroup]").count() == 11
         assert axe_problems(page) == []
 
         # keyboard alone: Tab into each question, Space answers Yes, an arrow key moves to No (question 7)

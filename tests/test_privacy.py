@@ -10,7 +10,7 @@ import pytest
 from mentorkit import reportkit, score, store
 from mentorkit.explore import Explorer
 
-from .conftest import SAMPLE_AS_OF, run_cli
+from .conftest import SAMPLE_AS_OF, SAMPLE_DAY, run_cli
 
 # 2026-pilot-legal has 2 mentors and 2 mentees. Worked by hand, its hidden figures would be:
 # mentor mean (10/11 + 7/11) / 2 × 100 = 77.27; mentee mean (100 + 50) / 2 = 75.0;
@@ -74,7 +74,7 @@ def test_explore_hides_small_groups(sample_db):
 
 def test_comments_need_ten_people(sample_db):
     data = store.load(store.connect(sample_db))
-    small = reportkit.context(data, "2026-spring-sales", SAMPLE_AS_OF)
+    small = reportkit.context(data, "2026-spring-sales", SAMPLE_DAY)
     assert "Comments are shown only when at least 10 people" in reportkit.comments(small).data
-    big = reportkit.context(data, "2026-spring-eng", SAMPLE_AS_OF)  # 16 people checked in
+    big = reportkit.context(data, "2026-spring-eng", SAMPLE_DAY)  # 16 people checked in
     assert "<ul class='mk-comments'>" in reportkit.comments(big).data

@@ -130,6 +130,18 @@ def test_trends_of_chosen_cohorts_start_at_their_own_first_match(sample_db):
         programme.trends(data, ["nope"], date(2026, 11, 15))
 
 
+def test_before_anyone_is_matched_the_months_start_at_the_first_submission(sqlite_url, tmp_path):
+    engine = store.connect(sqlite_url)
+    roster = [["u1", f"m{i}", "mentor", f"M{i}", f"m{i}@x.org", "", "", ""] for i in (1, 2)]
+    import_csv(engine, "roster", ROSTER_HEADER, roster, tmp_path)
+    rows = [response_row("mentor_readiness", ["m1", "2026-09-10"], "yes")]
+    import_csv(engine, "mentor_readiness", header("mentor_readiness", "participant_id", "submitted_at"), rows, tmp_path)
+    table = programme.trends(store.load(engine), None, date(2026, 11, 15))
+    # no matched_on anywhere: 10 September → 30 September, 31 October, 15 November
+    assert [d.date() for d in table["as_of"].unique()] == [date(2026, 9, 30), date(2026, 10, 31), date(2026, 11, 15)]
+    assert list(table.loc[table["figure"] == "mentor_readiness.respondents", "value"]) == [1, 1, 1]
+
+
 # --- segments ----------------------------------------------------------------------------------
 
 SEGMENT_AS_OF = date(2026, 11, 15)
@@ -330,3 +342,17 @@ def test_readiness_outcomes_by_band_at_the_first_complete_checklist(outcomes):
 def test_readiness_outcomes_say_association_not_cause():
     doc = programme.readiness_outcomes.__doc__ or ""
     assert "association" in doc and "not evidence that readiness causes" in doc
+
+
+def test_read_participants_gives_the_roster_attributes(engine, tmp_path):
+    roster = [
+        ["c1", "m1", "mentor", "M", "m1@x.org", "", "", "Eng", "Berlin", ""],
+        ["c1", "e1", "mentee", "E", "e1@x.org", "m1", "2026-06-01", "", "", ""],
+    ]
+    import_csv(engine, "roster", [*ROSTER_HEADER, "site", "level"], roster, tmp_path)
+    with engine.connect() as conn:
+        people = store.read_participants(conn).set_index("participant_id")
+    # blank cells are no attribute; a row without any has none
+    assert people.at["m1", "attributes"] == {"site": "Berlin"}
+    assert people.at["e1", "attributes"] is None
+    assert programme.segment_attributes(people.reset_index()) == ["department", "site"]

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from mentorkit import charts, report, reportkit, store
 
-from .conftest import SAMPLE_AS_OF
+from .conftest import SAMPLE_AS_OF, SAMPLE_DAY
 
 
 def sections(ctx: reportkit.ReportContext) -> dict[str, object]:
@@ -26,7 +26,7 @@ def sections(ctx: reportkit.ReportContext) -> dict[str, object]:
 def test_every_chart_is_what_plotly_keeps(sample_db):
     import plotly.graph_objects as go
 
-    ctx = reportkit.context(store.load(store.connect(sample_db)), "2026-spring-eng", SAMPLE_AS_OF)
+    ctx = reportkit.context(store.load(store.connect(sample_db)), "2026-spring-eng", SAMPLE_DAY)
     figures = sections(ctx)
     assert all(isinstance(f, charts.Chart) for f in figures.values())  # the sample's largest cohort shows them all
     for name, chart in figures.items():
@@ -107,3 +107,32 @@ def test_job_queue_keeps_a_cohorts_reports_on_one_kernel():
         "goal_progress",
         None,
     ]  # type: ignore[union-attr]
+
+
+def test_reportkit_only_renders_what_score_decided():
+    """No section cuts by date, applies a threshold or does date arithmetic: score.cohort_detail did."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(reportkit))
+    ordering = [
+        f"line {node.lineno}: {ast.unparse(node)}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare) and any(isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE) for op in node.ops)
+    ]
+    assert not ordering, "thresholds are applied in score:\n" + "\n".join(ordering)
+    rules = {
+        "as_of_cut",
+        "latest",
+        "suppress",
+        "days_before",
+        "matched_pairs",
+        "pair_checkins",
+        "Timedelta",
+        "Timestamp",
+    }
+    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)} & rules
+    assert not used, f"score's rules used in reportkit: {sorted(used)}"
+    # as_of is parsed once, in notebook_as_of; context takes the date
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "parse_as_of"]
+    assert len(calls) == 1

@@ -13,7 +13,7 @@ import pytest
 from mentorkit import charts, cli, insights, reportkit, score, store
 from mentorkit.settings import DEFAULT, Settings
 
-from .conftest import ROOT, SAMPLE_AS_OF
+from .conftest import ROOT, SAMPLE_DAY
 
 # every field moved off its default, to values no default uses
 UNUSUAL = Settings(
@@ -72,7 +72,7 @@ def report_texts(data: store.CohortData, settings: Settings) -> str:
     marks = charts.score_distribution(pd.DataFrame({"score": [], "role": []}), settings)
     out += [f"{a['x']} {a['text']}" for a in marks.layout["annotations"]]  # type: ignore[index,union-attr]
     for cohort in sorted(data.participants["cohort_id"].unique()):
-        ctx = reportkit.context(data, cohort, SAMPLE_AS_OF, settings)
+        ctx = reportkit.context(data, cohort, SAMPLE_DAY, settings)
         found = insights.readiness_findings(ctx.detail, settings) + insights.goal_findings(ctx.detail, settings)
         found += [
             f

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import repeat
 from typing import TypedDict
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -208,29 +210,7 @@ def append_submissions(
     keys = pd.Index([k for k, _ in found], dtype="string")
     at = keys.get_indexer(pd.Index(frame["dedupe_key"], dtype="string"))
     new_ids = pd.Series(pd.array([found[i][1] if i >= 0 else None for i in at], dtype="Int64"), index=frame.index)
-    new = new_ids.notna()
-    sid = new_ids[new].astype("int64")
-    parts = []
-    for item in instrument.items:
-        if item.id not in frame.columns:
-            continue
-        values = frame.loc[new, item.id]
-        keep = values.notna().to_numpy()
-        if not keep.any():
-            continue
-        part = pd.DataFrame({"submission_id": sid[keep], "item_id": item.id})
-        if item.kind in ("yesno", "likert5", "percent"):
-            part["value_num"], part["value_text"] = values[keep].astype("float64"), None
-        else:
-            part["value_num"], part["value_text"] = None, [_as_text(v) for v in values[keep].tolist()]
-        parts.append(part)
-    # in the answers' primary-key order (by submission, then item): the b-tree grows at its end
-    long = pd.concat(parts).sort_values(["submission_id", "item_id"], kind="stable") if parts else None
-    rows = (
-        list(zip(*(long[c].to_numpy(dtype=object, na_value=None).tolist() for c in long.columns), strict=True))
-        if long is not None
-        else []
-    )
+    rows = _answer_rows(frame, instrument, new_ids)
     if pg:
         _copy_rows(conn, "answers", ["submission_id", "item_id", "value_num", "value_text"], rows)
     elif rows:
@@ -238,6 +218,42 @@ def append_submissions(
             "INSERT INTO answers (submission_id, item_id, value_num, value_text) VALUES (?, ?, ?, ?)", rows
         )
     return new_ids
+
+
+def _answer_rows(frame: pd.DataFrame, instrument: ins.Instrument, new_ids: pd.Series) -> list[tuple[object, ...]]:
+    """The answers of the new submissions as (submission_id, item_id, value_num, value_text) rows, in the
+    answers' primary-key order (by submission, then item) so that the b-tree grows at its end."""
+    new = new_ids.notna().to_numpy()
+    if not new.any():
+        return []
+    sid = new_ids.to_numpy(dtype="int64", na_value=0)[new]
+    order = np.argsort(sid, kind="stable")  # ids ascend with rows on SQLite; make sure everywhere
+    sid = sid[order]
+    items = sorted((i for i in instrument.items if i.id in frame.columns), key=lambda i: i.id)
+    if not items:
+        return []
+    numeric = np.array([i.kind in ("yesno", "likert5", "percent") for i in items])
+    # rows × items matrices: numbers (NaN where none) and, only when the instrument has any, texts
+    nums = np.full((len(sid), len(items)), np.nan)
+    texts = np.full(nums.shape, None, dtype=object) if not numeric.all() else None
+    present = np.zeros(nums.shape, dtype=bool)
+    for j, item in enumerate(items):
+        values = frame[item.id][new].iloc[order]
+        keep = values.notna().to_numpy()
+        present[:, j] = keep
+        if numeric[j]:
+            nums[:, j] = values.to_numpy(dtype="float64", na_value=np.nan)
+        else:
+            assert texts is not None
+            texts[keep, j] = [_as_text(v) for v in values[keep].tolist()]
+    at_row, at_item = np.nonzero(present)  # row-major: by submission id, then item id
+    names = np.array([i.id for i in items], dtype=object)[at_item].tolist()
+    picked = nums[at_row, at_item]
+    if texts is None:
+        return list(zip(sid[at_row].tolist(), names, picked.tolist(), repeat(None), strict=False))
+    value_num = picked.astype(object)
+    value_num[~numeric[at_item]] = None
+    return list(zip(sid[at_row].tolist(), names, value_num.tolist(), texts[at_row, at_item].tolist(), strict=True))
 
 
 def _copy_rows(conn: Connection, table: str, columns: list[str], rows: list[tuple[object, ...]]) -> None:

@@ -1,0 +1,33 @@
+"""Collection forms built from the instrument definitions (ipywidgets).
+
+One ``InstrumentForm`` serves every instrument. It is composed of three parts, each with one
+job: ``who`` (the person of a personal link, a typed e-mail, or a workshop's cohort and person),
+``about`` (the pair or goal, one part per instrument subject) and ``items`` (the questions of
+``instruments.yaml``). Every rule with a branch is a pure function in ``rules``. Answers go into
+the store through ``ingest.submit_rows``, the same validation and writer as file imports.
+"""
+
+from __future__ import annotations
+
+from .directory import Directory
+from .form import InstrumentForm
+from .pages import EMAIL_LOGIN_ENV, FORM_ORDER, USE_YOUR_LINK, app, email_login_allowed, landing, notice
+from .rules import CHANNEL_OF, GOAL_FIELDS, INVALID_LINK, NEW_GOAL
+from .style import STYLE
+
+__all__ = [
+    "CHANNEL_OF",
+    "EMAIL_LOGIN_ENV",
+    "FORM_ORDER",
+    "GOAL_FIELDS",
+    "INVALID_LINK",
+    "NEW_GOAL",
+    "STYLE",
+    "USE_YOUR_LINK",
+    "Directory",
+    "InstrumentForm",
+    "app",
+    "email_login_allowed",
+    "landing",
+    "notice",
+]
