@@ -152,6 +152,16 @@ def split_by_cohort(data: CohortData) -> dict[str, CohortData]:
     return out
 
 
+def first_day(data: CohortData, as_of: date) -> date:
+    """Where the as-of slider starts, as ``programme.trends`` does: the earliest match, else the first submission."""
+    matched = data.participants["matched_on"].min()
+    if pd.notna(matched):
+        return min(pd.Timestamp(matched).date(), as_of)
+    firsts = [frame["submitted_at"].min() for frame in data.responses.values() if len(frame)]
+    first = min((t for t in firsts if pd.notna(t)), default=None)
+    return as_of if first is None else min(pd.Timestamp(first).date(), as_of)
+
+
 def figure_cell(value: object, low: object, high: object, n: object, suppressed: bool, percent: bool) -> str:
     """A table cell: "72 (61–83) · n 14", "hidden · n 3" when suppressed, "—" when there is nothing to show."""
     count = "" if pd.isna(n) else f" · n {int(n)}"  # type: ignore[call-overload]
@@ -360,7 +370,7 @@ class Explorer:
 
     def dates(self) -> list[date]:
         """The slider's dates: every month end from the earliest match (or submission) to the as-of date, then it."""
-        return programme.month_ends(programme.first_date(self.data, self.day), self.day)
+        return programme.month_ends(first_day(self.data, self.day), self.day)
 
     def chosen(self) -> list[str]:
         """The cohorts chosen for the comparison, in the list's order."""

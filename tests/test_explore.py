@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from mentorkit import store
+from mentorkit import programme, store
 from mentorkit.explore import SCOPE, Explorer, scoped_css, style_html
 
 from .builders import ROSTER_HEADER, header, import_csv, response_row
@@ -77,6 +77,9 @@ def test_the_as_of_slider_runs_over_month_ends_and_shows_what_was_known_then(sam
         date(2026, 11, 15),
     ]
     assert explorer.as_of.value == date(2026, 11, 15)
+    # the same dates as the programme report's trends
+    trend_dates = programme.trends(explorer.data, None, date(2026, 11, 15))["as_of"].dt.date.unique()
+    assert sorted(trend_dates) == [d for _, d in explorer.as_of.options]
     # fall-ops mentors sent their checklists on 6–14 October (data/sample/mentor_readiness.csv)
     explorer.as_of.value = date(2026, 9, 30)
     assert cell(explorer, "2026-fall-ops", "mentor response rate %") == "0 · n 5"
