@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -113,6 +114,16 @@ def lab(sample_copy, tmp_path):
             proc.kill()
             pytest.fail("jupyter lab did not start: " + (tmp_path / "lab.log").read_text(errors="replace")[-2000:])
         time.sleep(0.5)
+    # the notebook's kernel started through the REST API: JupyterLab then joins it instead of asking which to start
+    session = {"path": "explore.ipynb", "name": "explore.ipynb", "type": "notebook", "kernel": {"name": "python3"}}
+    request = urllib.request.Request(
+        f"{base}/api/sessions?token={token}",
+        data=json.dumps(session).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as r:
+        assert r.status == 201
     yield base, token, tmp_path
     proc.terminate()
     try:
@@ -139,10 +150,12 @@ STARTED = "() => /\\[(\\*|\\d+)\\]/.test(document.querySelector('.jp-Notebook .j
 def run_all(page) -> None:  # type: ignore[no-untyped-def]
     """Run > Run All Cells until the first cell shows an execution count (queued "[*]" or done "[1]").
 
-    Under load JupyterLab may ask for the kernel ("Select Kernel", the notebook's own Python 3 preselected):
-    accept it and ask again.
+    Under load JupyterLab may ask for the kernel ("Select Kernel", the notebook's own Python 3 preselected),
+    before or after the command: the dialog is accepted whenever it stands in the way of a click, and the
+    command is given again when it took the command's place.
     """
-    accept = page.locator(".jp-Dialog .jp-mod-accept")
+    accept = page.locator(".jp-Dialog:has-text('Select Kernel') .jp-mod-accept")
+    page.add_locator_handler(accept, lambda found: found.click(), no_wait_after=True)
     deadline = time.monotonic() + WAIT_MS / 1000
     while time.monotonic() < deadline:
         if accept.is_visible():
