@@ -153,13 +153,8 @@ def split_by_cohort(data: CohortData) -> dict[str, CohortData]:
 
 
 def first_day(data: CohortData, as_of: date) -> date:
-    """Where the as-of slider starts, as ``programme.trends`` does: the earliest match, else the first submission."""
-    matched = data.participants["matched_on"].min()
-    if pd.notna(matched):
-        return min(pd.Timestamp(matched).date(), as_of)
-    firsts = [frame["submitted_at"].min() for frame in data.responses.values() if len(frame)]
-    first = min((t for t in firsts if pd.notna(t)), default=None)
-    return as_of if first is None else min(pd.Timestamp(first).date(), as_of)
+    """Where the as-of slider starts: where ``programme.trends`` starts."""
+    return programme.first_date(data, as_of)
 
 
 def figure_cell(value: object, low: object, high: object, n: object, suppressed: bool, percent: bool) -> str:
@@ -385,13 +380,18 @@ class Explorer:
             self._contexts[key] = rk.context(self.parts[cid], cid, key[1], self.settings)
         return self._contexts[key]
 
-    def cohort_figures(self, cohort: str) -> pd.DataFrame:
-        """A cohort's tidy figure table as of the chosen date (``figures``' values, n and intervals), cached."""
-        key = (cohort, self.as_of.value)
-        if key not in self._figures:
-            ctx = self.context(cohort)
-            self._figures[key] = figures.detail_figures(ctx.detail, ctx.data, self.settings)
-        return self._figures[key]
+    def cohort_figures(self, cohorts: list[str]) -> pd.DataFrame:
+        """The cohorts' tidy figure tables as of the chosen date (``figures``' values, n and intervals), cached.
+
+        The cohorts not seen before at this date are scored together in one pass (``programme.figures_as_of``).
+        """
+        day = self.as_of.value
+        missing = [c for c in cohorts if (c, day) not in self._figures]
+        if missing:
+            found = programme.figures_as_of(self.data, missing, day, self.settings)
+            for cohort in missing:
+                self._figures[(cohort, day)] = found[found["cohort_id"] == cohort].reset_index(drop=True)
+        return pd.concat([self._figures[(c, day)] for c in cohorts], ignore_index=True)
 
     def segment_figures(self, cohorts: list[str], attribute: str) -> pd.DataFrame:
         """The cohorts' figures per segment of an attribute (``programme.segments``, suppression included), cached.
@@ -416,7 +416,7 @@ class Explorer:
         if self.attribute.value:
             frame = self.segment_figures(chosen, self.attribute.value)
         else:
-            frame = pd.concat([self.cohort_figures(c) for c in chosen], ignore_index=True)
+            frame = self.cohort_figures(chosen)
         return frame[frame["figure"].isin(list(BY_FIGURE))].reset_index(drop=True)
 
     # --- drawing -------------------------------------------------------------------------------

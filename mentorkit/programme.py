@@ -292,7 +292,7 @@ def _subset(data: CohortData, cohorts: list[str] | None) -> CohortData:
     )
 
 
-def _first_date(data: CohortData, as_of: date) -> date:
+def first_date(data: CohortData, as_of: date) -> date:
     """The earliest ``matched_on`` of the data; before anyone is matched, its earliest submission; else ``as_of``."""
     matched = data.participants["matched_on"].min()
     if pd.notna(matched):
@@ -311,11 +311,22 @@ def trends(data: CohortData, cohorts: list[str] | None, as_of: date, settings: S
     """
     chosen = _subset(data, cohorts)
     prep = _prepare(chosen)
-    snapshots = [(day, _snapshot(prep, day, settings)) for day in month_ends(_first_date(chosen, as_of), as_of)]
+    snapshots = [(day, _snapshot(prep, day, settings)) for day in month_ends(first_date(chosen, as_of), as_of)]
     frame = _frame(snapshots)
     if frame.empty:
         return figures.empty()
     return frame.sort_values(["cohort_id", "as_of"], kind="stable", ignore_index=True)
+
+
+def figures_as_of(
+    data: CohortData, cohorts: list[str] | None, as_of: date, settings: Settings = DEFAULT
+) -> pd.DataFrame:
+    """Every chosen cohort's figures as of one date, scored together: equal to ``figures.cohort_figures`` per cohort."""
+    chosen = _subset(data, cohorts)
+    frame = _frame([(as_of, _snapshot(_prepare(chosen), as_of, settings))])
+    if frame.empty:
+        return figures.empty()
+    return frame.sort_values(["cohort_id"], kind="stable", ignore_index=True)
 
 
 # --- segments ----------------------------------------------------------------------------------

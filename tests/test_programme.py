@@ -120,6 +120,15 @@ def test_trends_equal_cohort_figures_at_every_month_end(sample_db):
     pd.testing.assert_frame_equal(table, expected, check_exact=True)
 
 
+def test_figures_as_of_equal_cohort_figures_for_the_chosen_cohorts(sample_db):
+    data = store.load(store.connect(sample_db, create=False))
+    day = date(2026, 9, 12)  # not a month end: a day the explore slider or an export can ask for
+    chosen = ["2026-spring-sales", "2026-fall-ops"]
+    table = programme.figures_as_of(data, chosen, day)
+    expected = pd.concat([figures.cohort_figures(data, c, day) for c in sorted(chosen)], ignore_index=True)
+    pd.testing.assert_frame_equal(table, expected, check_exact=True)
+
+
 def test_trends_of_chosen_cohorts_start_at_their_own_first_match(sample_db):
     data = store.load(store.connect(sample_db, create=False))
     table = programme.trends(data, ["2026-fall-ops"], date(2026, 11, 15))
