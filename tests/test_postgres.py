@@ -44,5 +44,6 @@ def test_reports_from_postgres(pg_sample, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["ok"] == 2 and "postgresql+psycopg://" in manifest["parameters"]["db"]
+    # the cohort's readiness and goal progress reports, and the programme report over it
+    assert manifest["ok"] == 3 and "postgresql+psycopg://" in manifest["parameters"]["db"]
     assert "72.1" in (out / "2026-spring-eng" / "readiness.html").read_text("utf-8")
