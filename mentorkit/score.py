@@ -200,21 +200,29 @@ def _readiness_summary(
     """``readiness_summary`` over responses already cut to the as-of date."""
     instrument = ins.readiness_for(role)
     cohort = participants["cohort_id"].iloc[0] if len(participants) else "-"
-    people = participants.assign(cohort_id=cohort)
-    table, scored = _readiness_by_cohort(cut.assign(cohort_id=cohort), people, role, settings)
-    if cohort not in table.index:  # nobody of this role enrolled
+    people = participants[participants["role"] == role]
+    # readiness_table's figures for this one cohort, without its per-cohort groupbys and joins
+    current = latest(cut, ["participant_id"])
+    current = current[member(current["participant_id"], people["participant_id"])]
+    scored = readiness_scores(current.assign(cohort_id=cohort), instrument, settings)
+    if people.empty:  # nobody of this role enrolled
         return ReadinessSummary(0, None, None, None, None, None, 0, True, None), scored
-    row = table.loc[cohort]
+    respondents, enrolled = len(scored), len(people)
+    suppressed = respondents < settings.min_group_size
+    bands = scored["band"].value_counts()
+    capacity = int(scored["capacity_risk"].sum()) if instrument.capacity_items else None
+    # the mean as readiness_table's groupby takes it (the same summation, so the same last digit)
+    mean = scored.groupby("cohort_id")["score"].mean()
     summary = ReadinessSummary(
-        respondents=int(row["respondents"]),
-        response_rate=None if pd.isna(row["response_rate"]) else float(row["response_rate"]),
-        mean_score=_num(row["mean_score"]),
-        ready=_int(row["ready"]),
-        developing=_int(row["developing"]),
-        not_yet=_int(row["not_yet"]),
-        incomplete=int(row["incomplete"]),
-        suppressed=bool(row["suppressed"]),
-        capacity_risk=_int(row["capacity_risk"]) if instrument.capacity_items else None,
+        respondents=respondents,
+        response_rate=respondents / enrolled,
+        mean_score=None if suppressed or mean.empty else _num(mean.iloc[0]),
+        ready=None if suppressed else int(bands.get("ready", 0)),
+        developing=None if suppressed else int(bands.get("developing", 0)),
+        not_yet=None if suppressed else int(bands.get("not_yet", 0)),
+        incomplete=int((~scored["complete"]).sum()),
+        suppressed=suppressed,
+        capacity_risk=None if suppressed else capacity,
     )
     return summary, scored
 

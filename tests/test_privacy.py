@@ -59,7 +59,7 @@ def test_reports_and_index_hide_small_groups(sample_db, tmp_path):
         text = re.sub(r"<script.*?</script>", "", page.read_text("utf-8"), flags=re.S)  # chart code
         for figure in HIDDEN:
             assert figure not in text, (page.name, figure)
-    kpis = re.findall(r'mk-kpi-v">(.*?)</div>', (out / "2026-pilot-legal" / "readiness.html").read_text("utf-8"))
+    kpis = re.findall(r"""mk-kpi-v['"]>(.*?)</div>""", (out / "2026-pilot-legal" / "readiness.html").read_text("utf-8"))
     assert kpis[0] == "100 %" and "hidden" in kpis[1]  # the response rate is a count and stays
 
 

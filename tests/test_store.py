@@ -17,6 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from mentorkit import ingest, migrations, store
+from mentorkit import instruments as ins
 from mentorkit.errors import StoreError
 
 from .builders import ROSTER_HEADER, header
@@ -347,3 +348,27 @@ def test_scoring_does_not_import_the_database_layer():
     code = "import sys, mentorkit.score, mentorkit.data; print('sqlalchemy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_widen_puts_each_answer_in_its_submissions_row_and_items_column():
+    # two goal definitions and an answer about a submission the head does not have (left out):
+    # 11 answered title, start_date and agreed_by_mentor; 12 only the title; nobody the rest
+    head = pd.DataFrame({"submission_id": [12, 11], "cohort_id": ["c", "c"]})
+    long = pd.DataFrame(
+        {
+            "submission_id": [11, 11, 12, 11, 99],
+            "item_id": ["title", "start_date", "title", "agreed_by_mentor", "title"],
+            "value_num": [None, None, None, 1.0, None],
+            "value_text": ["Lead a review", "2026-04-01", "<b>Talk</b>", None, "not ours"],
+        }
+    )
+    wide = store.widen(head, long, ins.get("goals"))
+    assert wide["submission_id"].tolist() == [12, 11]  # the head's order
+    # the answered items first (numeric, then text, each sorted), then the others in the instrument's order
+    answered = ["agreed_by_mentor", "start_date", "title"]
+    rest = [i.id for i in ins.get("goals").items if i.id not in answered]
+    assert list(wide.columns) == ["submission_id", "cohort_id", *answered, *rest]
+    assert wide["title"].tolist() == ["<b>Talk</b>", "Lead a review"] and wide["title"].dtype == "string"
+    assert wide["agreed_by_mentor"].isna().tolist() == [True, False] and wide["agreed_by_mentor"].iloc[1] == 1.0
+    assert wide["start_date"].iloc[1] == pd.Timestamp("2026-04-01") and pd.isna(wide["start_date"].iloc[0])
+    assert str(wide["start_date"].dtype) == "datetime64[us]" and wide["agreed_by_mentee"].isna().all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -130,24 +131,45 @@ def read_responses(conn: Connection, instrument: ins.Instrument, cohort_ids: lis
 
 
 def widen(head: pd.DataFrame, long: pd.DataFrame, instrument: ins.Instrument) -> pd.DataFrame:
-    """Submissions with their long answers pivoted to one column per item."""
+    """Submissions with their long answers pivoted to one column per item.
+
+    The columns: the head's, then the numeric items present (sorted), the text items present
+    (sorted), then the items nobody answered in the instrument's order. Filled by position with
+    numpy: a pivot and two joins per instrument were most of reading a cohort.
+    """
     numeric = [i.id for i in instrument.items if i.kind in ("yesno", "likert5", "percent")]
     texts = [i.id for i in instrument.items if i.id not in numeric]
-    out = head.set_index("submission_id")
-    if not long.empty:
-        num = long[long["item_id"].isin(numeric)].pivot(index="submission_id", columns="item_id", values="value_num")
-        txt = long[long["item_id"].isin(texts)].pivot(index="submission_id", columns="item_id", values="value_text")
-        out = out.join(num).join(txt)
-    for item in instrument.items:
-        if item.id not in out.columns:
-            out[item.id] = pd.Series(dtype="float64" if item.id in numeric else "string")
-        if item.kind == "date":
-            out[item.id] = pd.to_datetime(out[item.id], format="%Y-%m-%d").astype("datetime64[us]")
-        elif item.id in numeric:
-            out[item.id] = out[item.id].astype("float64")
+    out = head.reset_index(drop=True)
+    rows = pd.Index(out["submission_id"]).get_indexer(long["submission_id"])
+    items = long["item_id"].to_numpy(dtype=object)
+    present = set(pd.unique(items)) if len(long) else set()  # as a pivot of every answer row would
+    columns: dict[str, object] = {}
+    for kind, ids, source in (("num", numeric, "value_num"), ("text", texts, "value_text")):
+        found = sorted(i for i in ids if i in present)
+        if not found:
+            continue
+        col = pd.Index(found).get_indexer(items)
+        keep = (col >= 0) & (rows >= 0)
+        if kind == "num":
+            grid: np.ndarray = np.full((len(out), len(found)), np.nan)
+            grid[rows[keep], col[keep]] = long[source].to_numpy(dtype="float64", na_value=np.nan)[keep]
         else:
-            out[item.id] = out[item.id].astype("string")
-    return out.reset_index()
+            grid = np.full((len(out), len(found)), None, dtype=object)
+            text = long[source].to_numpy(dtype=object, na_value=None)
+            grid[rows[keep], col[keep]] = text[keep]
+        columns |= {name: grid[:, j] for j, name in enumerate(found)}
+    for item in instrument.items:
+        values = columns.get(item.id)
+        if item.kind == "date":
+            dates = pd.Series(values if values is not None else [None] * len(out), dtype="string")
+            columns[item.id] = pd.to_datetime(dates, format="%Y-%m-%d").astype("datetime64[us]").to_numpy()
+        elif item.id in numeric:
+            columns[item.id] = values if values is not None else np.full(len(out), np.nan)
+        else:
+            columns[item.id] = pd.array(values if values is not None else [None] * len(out), dtype="string")
+    ordered = [c for c in columns if c in present] + [i.id for i in instrument.items if i.id not in present]
+    wide = pd.DataFrame({name: columns[name] for name in ordered}, index=out.index)
+    return pd.concat([out, wide], axis=1) if len(ordered) else out
 
 
 def list_cohorts(conn: Connection) -> list[str]:
