@@ -27,7 +27,6 @@ import json
 import os
 import secrets
 import shutil
-import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import __version__, clean, programme, score, store
+from . import __version__, clean, keys, programme, score, store
 from . import instruments as ins
 from .data import CohortData
 from .errors import MentorkitError, UsageError
@@ -50,7 +49,7 @@ if TYPE_CHECKING:
 FORMATS = ("csv", "parquet")
 LEVELS = ("aggregate", "responses")
 SECRET_NAME = "export-secret"
-SECRET_BYTES = 32
+SECRET_BYTES = keys.SECRET_BYTES
 SEP = "\x1f"  # joins a cohort id to a goal id: ids never contain it
 SURVEYS = ("mentor_readiness", "mentee_readiness", "checkin")  # the instruments whose answers go to `answers`
 Progress = Callable[[str], None]
@@ -333,16 +332,7 @@ def _secret() -> bytes:
             fh.write(secrets.token_bytes(SECRET_BYTES).hex().encode())
             fh.flush()
             os.fsync(fh.fileno())
-    try:
-        mode = path.stat().st_mode
-        value = path.read_bytes().strip()
-    except OSError as exc:
-        raise MentorkitError(f"cannot read the export secret {path}: {exc.strerror or exc}") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise MentorkitError(f"the export secret {path} can be read by others; run `chmod 600 {path}`")
-    if len(value) < 2 * SECRET_BYTES:
-        raise MentorkitError(f"the export secret {path} is damaged; remove it (exports then get new pseudonyms)")
-    return value
+    return keys.read_secret(path, "export secret", "remove it (exports then get new pseudonyms)")
 
 
 @dataclass(frozen=True)

@@ -15,17 +15,16 @@ import hmac
 import json
 import os
 import secrets
-import stat
 import tempfile
 import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import store
+from . import keys, store
 from .errors import MentorkitError
 
 SECRET_NAME = "link-secret"
-SECRET_BYTES = 32
+SECRET_BYTES = keys.SECRET_BYTES
 FORMS = ("mentor_readiness", "mentee_readiness", "checkin", "goals", "goal_updates")
 
 
@@ -69,16 +68,7 @@ def _secret() -> bytes:
     path = secret_path()
     if not path.exists():
         _write_secret(path, replace=False)
-    try:
-        mode = path.stat().st_mode
-        value = path.read_bytes().strip()
-    except OSError as exc:
-        raise MentorkitError(f"cannot read the link secret {path}: {exc.strerror or exc}") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise MentorkitError(f"the link secret {path} can be read by others; run `chmod 600 {path}`")
-    if len(value) < 2 * SECRET_BYTES:
-        raise MentorkitError(f"the link secret {path} is damaged; run `mentorkit invite --rotate` for a new one")
-    return value
+    return keys.read_secret(path, "link secret", "run `mentorkit invite --rotate` for a new one")
 
 
 def rotate() -> None:
