@@ -555,7 +555,7 @@ def run(
 
     Runner(options, done, cohort_done).run(jobs)
     if programme:
-        done(programmerun.run_programme(options, cohorts))
+        done(programmerun.run_programme_apart(options, cohorts))
     digest = finish(out, options.since, digest=options.shard is None)
     pdfs = programmerun.print_pdfs(out, outcomes) if options.pdf else []
     return RunResult(outcomes, digest, pdfs)
