@@ -94,9 +94,10 @@ class Chart:
     """
 
     def __init__(self, data: list[dict[str, object]], layout: dict[str, object]) -> None:
-        spec: dict[str, object] = {"data": data, "layout": {"template": _template(), **layout}}
-        convert_to_base64(spec)
-        self.spec = spec
+        # the template holds no arrays (a test checks): convert only the chart's own data and layout
+        own: dict[str, object] = {"data": data, "layout": layout}
+        convert_to_base64(own)
+        self.spec: dict[str, object] = {"data": data, "layout": {"template": _template(), **layout}}
 
     def to_dict(self) -> dict[str, object]:
         """The figure as plotly's dict (typed arrays for numbers)."""

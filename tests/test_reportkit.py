@@ -88,6 +88,24 @@ def test_report_meta_gives_the_cohort_facts_and_begin_report_empties_the_namespa
     assert facts["data_fingerprint"] == ctx.fingerprint and len(ctx.fingerprint) == 16
     assert facts == report.cohort_facts(ctx.detail, ctx.data, ctx.settings, ctx.identify, ctx.fingerprint)
     assert report.META_MIME == reportkit.META_MIME
+    # the cohort's next report (same kernel, same data) reuses the facts worked out for the first
+    again = reportkit.open_report("2026-pilot-legal", SAMPLE_AS_OF, db_url=sample_db)
+    with capture_output() as second:
+        reportkit.report_meta()
+    assert again is not ctx and second.outputs[0].data[reportkit.META_MIME]["facts"] == facts
+    assert again.memo["facts"] is ctx.memo["facts"]
+
+
+def test_the_chart_template_holds_no_arrays_to_convert():
+    # Chart converts only its own data and layout to typed arrays; plotly's conversion must leave
+    # the shared plotly_white template as it is, or charts would differ from what plotly keeps
+    import copy
+
+    from _plotly_utils.utils import convert_to_base64
+
+    template = copy.deepcopy(charts._template())
+    convert_to_base64(template)
+    assert template == charts._template()
 
 
 def test_job_queue_keeps_a_cohorts_reports_on_one_kernel():

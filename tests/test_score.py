@@ -281,6 +281,31 @@ def test_pair_status_partition_hand_worked():
     assert table["perception_gap"].to_dict()[9] and not table["perception_gap"].to_dict()[1]
 
 
+def test_pair_listed_twice_gets_the_same_figures_on_both_rows():
+    # programme segments list a pair once per attribute; each copy must read the pair's own check-ins.
+    # Pair 1: mentor m1 on Nov 1 rates all 4 → 75, then on Nov 5 all 2 → 25 (the latest counts);
+    # mentee e1 on Nov 3 rates all 5 → 100. Health (25 + 100) / 2 = 62.5; gap |2 − 5| = 3 ≥ 2;
+    # an element rated 2 → low element → needs a check-in. Last check-in Nov 5.
+    frame = checkins(
+        [
+            (1, "m1", "2026-11-01", [4] * 7),
+            (1, "e1", "2026-11-03", [5] * 7),
+            (1, "m1", "2026-11-05", [2] * 7),
+        ]
+    )
+    once = pairs({1: "2026-05-01"})
+    twice = pd.concat([once, once.assign(cohort_id="other")], ignore_index=True)
+    table = pair_table(twice, frame)
+    assert table["pair_id"].tolist() == [1, 1]
+    assert table["mentor_health"].tolist() == [25.0, 25.0]
+    assert table["mentee_health"].tolist() == [100.0, 100.0]
+    assert table["health"].tolist() == [62.5, 62.5]
+    assert table["perception_gap"].tolist() == [True, True]
+    assert table["low_element"].tolist() == [True, True]
+    assert table["last_checkin"].tolist() == [pd.Timestamp("2026-11-05")] * 2
+    assert table["status"].tolist() == ["needs_checkin"] * 2
+
+
 def test_health_just_under_60_needs_checkin():
     # health = (mean - 1) / 4 * 100, needs a check-in below 60 (a mean under 3.4):
     # 3,3,3,3,4,4,4 → mean 24/7 = 3.4286 → 60.71 (on track); 3,3,3,3,3,4,4 → 23/7 → 57.14 (needs)
