@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -321,18 +320,7 @@ def secret_path() -> Path:
 
 def _secret() -> bytes:
     """The pseudonym secret, created on first use (mode 0600); refused when others can read it."""
-    path = secret_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:  # O_EXCL: two exports starting at once agree on one secret
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(SECRET_BYTES).hex().encode())
-            fh.flush()
-            os.fsync(fh.fileno())
-    return keys.read_secret(path, "export secret", "remove it (exports then get new pseudonyms)")
+    return keys.ensure_secret(secret_path(), "export secret", "remove it (exports then get new pseudonyms)")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import pandas as pd
 from . import io as mkio
 from . import score
 from .data import CohortData
-from .display import esc, md, plain
+from .display import md, plain
 from .errors import UsageError
 from .settings import DEFAULT, Settings
 
@@ -279,7 +279,7 @@ def _intro(d: Digest) -> str:
 
 
 def _hidden_note(d: Digest) -> str:
-    if not d.hidden_pairs:
+    if d.earlier is None or not d.hidden_pairs:
         return ""
     return (
         f"Pairs and pair health of cohorts with fewer than {d.min_group_size} people with a check-in are "
@@ -287,49 +287,34 @@ def _hidden_note(d: Digest) -> str:
     )
 
 
+def _shown(d: Digest) -> list[tuple[str, list[Item]]]:
+    """The sections a digest shows, with their items: all of them, or only failed reports when nothing compares."""
+    return [(title, d.section(kind)) for kind, title in SECTIONS if d.earlier is not None or kind == "report_failed"]
+
+
 def to_markdown(d: Digest) -> str:
     """The digest as Markdown (every link relative to the run folder)."""
     out = [f"# What changed: reports as of {md(d.as_of or '—')}", "", md(_intro(d)), ""]
-    for kind, title in SECTIONS:
-        if d.earlier is None and kind != "report_failed":
-            continue
-        found = d.section(kind)
+    for title, found in _shown(d):
         out += [f"## {title} ({len(found)})", ""]
         out += [f"- [{md(i.cohort)}]({quote(i.href)}): {md(_line(i))}" for i in found] or ["None."]
         out.append("")
-    if d.earlier is not None and d.hidden_pairs:
-        out += [md(_hidden_note(d)), ""]
+    if note := _hidden_note(d):
+        out += [md(note), ""]
     return "\n".join(out)
 
 
 def to_html(d: Digest) -> str:
-    """The digest as a page beside index.html (escaped; offline: only the run's own stylesheet)."""
-    body = [f"<h1>What changed: reports as of {esc(d.as_of or '—')}</h1>", f"<p class='mk-note'>{esc(_intro(d))}</p>"]
-    for kind, title in SECTIONS:
-        if d.earlier is None and kind != "report_failed":
-            continue
-        found = d.section(kind)
-        body.append(f"<h2>{esc(title)} ({len(found)})</h2>")
-        if not found:
-            body.append("<p class='mk-note'>None.</p>")
-            continue
-        rows = [
-            f"<li><a href='{esc(quote(i.href))}'>{esc(i.cohort)}</a>: {esc(i.subject)}"
-            + (f" <small>({esc(i.text)})</small>" if i.text else "")
-            + "</li>"
-            for i in found
-        ]
-        body.append("<ul>" + "".join(rows) + "</ul>")
-    if d.earlier is not None and d.hidden_pairs:
-        body.append(f"<p class='mk-note'>{esc(_hidden_note(d))}</p>")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>What changed: reports as of {esc(d.as_of or "—")}</title><link rel="stylesheet" href="assets/report.css"></head>
-<body class="mk-report"><main>
-{"".join(body)}
-<footer class="mk-footer"><a href="index.html">All reports of this run</a></footer>
-</main></body></html>
-"""
+    """The digest as a page beside index.html (``templates/changes.html.j2``, autoescaped; offline: the run's own stylesheet)."""
+    from .templating import render  # jinja2 loads only when a digest is written
+
+    sections = [
+        (title, [{"href": quote(i.href), "cohort": i.cohort, "subject": i.subject, "text": i.text} for i in found])
+        for title, found in _shown(d)
+    ]
+    return render(
+        "changes.html.j2", as_of=d.as_of or "—", intro=_intro(d), sections=sections, hidden_note=_hidden_note(d)
+    )
 
 
 # --- finding the earlier run and writing the files ---------------------------------------------

@@ -13,9 +13,6 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
-import secrets
-import tempfile
 import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,43 +34,14 @@ def secret_path() -> Path:
     return store.workspace() / "data" / SECRET_NAME
 
 
-def _write_secret(path: Path, *, replace: bool) -> None:
-    """A fresh random secret, mode 0600 from its first byte; ``replace`` swaps it in atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_bytes(SECRET_BYTES).hex().encode()
-    if not replace:  # first use: O_EXCL, so two processes starting at once agree on one secret
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(value)
-            fh.flush()
-            os.fsync(fh.fileno())
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mkstemp: mode 0600
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(value)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _secret() -> bytes:
     """The workspace's secret, created on first use; refused when others can read it."""
-    path = secret_path()
-    if not path.exists():
-        _write_secret(path, replace=False)
-    return keys.read_secret(path, "link secret", "run `mentorkit invite --rotate` for a new one")
+    return keys.ensure_secret(secret_path(), "link secret", "run `mentorkit invite --rotate` for a new one")
 
 
 def rotate() -> None:
     """Replace the secret: every link made before stops working."""
-    _write_secret(secret_path(), replace=True)
+    keys.replace_secret(secret_path(), "link secret")
 
 
 def _b64(data: bytes) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -182,6 +183,74 @@ def test_digest_escapes_what_people_wrote():
     assert "\n" not in d.summary().splitlines()[-1] and "line (M1)" in d.summary()
 
 
+class _Page(HTMLParser):
+    """A page as its elements (tag, attributes) and its text, entities decoded, blanks squeezed."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(page: str) -> tuple[list[tuple[str, dict[str, str | None]]], str]:
+    parser = _Page()
+    parser.feed(page)
+    parser.close()
+    return parser.tags, re.sub(r"\s+", " ", "".join(parser.text)).strip()
+
+
+def page_items(page: str) -> list[tuple[str, str]]:
+    """Each list item of a digest page as (its link, its text)."""
+    return [
+        (parse(li)[0][1][1]["href"] or "", parse(li)[1]) for li in re.findall(r"<li>.*?</li>", page, flags=re.DOTALL)
+    ]
+
+
+def test_the_digest_page_escapes_hostile_cohort_ids_goal_ids_and_names():
+    cohort = "c1<script>alert('c')</script> & \"q\""
+    goal = "G-<img src=x onerror=alert(1)>'&"
+    person = 'Zoë O\'Neill & "Bo" <b>'
+    now = [meta(cohort, snap(pairs=[["M1", "E1"]], goals=[(goal, "achieved", False)], names={"M1": person}))]
+    then = [meta(cohort, snap(pairs=[], goals=[(goal, "in_progress", False)]))]
+    d = changes.build(now, then, "../x")
+    page = changes.to_html(d)
+    tags, text = parse(page)
+    # nothing people wrote became markup: only the page's own elements, links only where the digest puts them
+    assert " ".join(sorted({t for t, _ in tags})) == "a body footer h1 h2 head html li link main meta p small title ul"
+    assert "<script" not in page and "<img" not in page and "<b>" not in page
+    assert [a["href"] for t, a in tags if t == "a"] == [
+        # quote() of the cohort id: < %3C, ' %27, ( %28, ) %29, space %20, & %26, " %22 (/ stays)
+        "c1%3Cscript%3Ealert%28%27c%27%29%3C/script%3E%20%26%20%22q%22/goal_progress.html",
+        "c1%3Cscript%3Ealert%28%27c%27%29%3C/script%3E%20%26%20%22q%22/goal_progress.html",
+        "index.html",
+    ]
+    # and every character reads back as written
+    assert f"{cohort}: {person} (M1)–E1" in text
+    assert f"{cohort}: {goal} ({person} (M1)–E1) (was in progress)" in text
+    assert page_items(page) == [
+        (
+            "c1%3Cscript%3Ealert%28%27c%27%29%3C/script%3E%20%26%20%22q%22/goal_progress.html",
+            f"{cohort}: {person} (M1)–E1",
+        ),
+        (
+            "c1%3Cscript%3Ealert%28%27c%27%29%3C/script%3E%20%26%20%22q%22/goal_progress.html",
+            f"{cohort}: {goal} ({person} (M1)–E1) (was in progress)",
+        ),
+    ]
+    assert "<title>What changed: reports as of 2026-11-15</title>" in page
+
+
+def test_the_digest_template_marks_nothing_safe():
+    template = (ROOT / "mentorkit" / "templates" / "changes.html.j2").read_text("utf-8")
+    assert "safe" not in template and "Markup" not in template and "autoescape" not in template
+
+
 def test_suppressed_cohorts_are_named_without_their_figures():
     now = [meta("small", snap(pairs=None, health=None)), meta("big", snap(pairs=[["M1", "E1"]], health=50.0))]
     then = [meta("small", snap(pairs=None, health=None)), meta("big", snap(pairs=[], health=90.0))]
@@ -344,6 +413,11 @@ def test_two_runs_on_the_sample_give_the_hand_worked_digest(sample_db, tmp_path)
     page = (out / "changes.html").read_text("utf-8")
     links = re.findall(r"href='([^']*)'", page)
     assert links.count("2026-spring-eng/goal_progress.html") == 4 and all((out / h).is_file() for h in links)
+    # the page lists what changes.md lists, item by item: same links, same cohorts and subjects
+    listed = re.findall(r"^- \[(.*?)\]\((.*?)\): (.*?)(?: — (.*))?$", md, flags=re.MULTILINE)
+    assert len(listed) == 5 and page_items(page) == [
+        (href, f"{cohort}: {subject}" + (f" ({text})" if text else "")) for cohort, href, subject, text in listed
+    ]
     # the snapshot is part of each cohort's meta.json; suppressed pairs are not written at all
     legal = json.loads((out / "2026-pilot-legal" / "meta.json").read_text())["snapshot"]
     assert legal["pairs_needing_checkin"] is None and legal["health_index"] is None
@@ -418,7 +492,8 @@ None.
         in md
     )
     assert "Compared with the run as of 2026-11-15 (../../a/first), over 1 cohort(s)." in md
-    assert "Quinn O&#x27;Neill (E-ENG-11)" in (out / "changes.html").read_text("utf-8")
+    page = (out / "changes.html").read_text("utf-8")
+    assert "Quinn O'Neill" not in page and "Quinn O'Neill (E-ENG-11)" in parse(page)[1]  # escaped, reads back
     assert (
         "3 pair(s) newly needing a check-in" in second.stdout
         and "2 figure(s) fell; 1 report(s) failed" in second.stdout

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -318,3 +320,24 @@ def test_no_form_code_reads_a_quarantine_file_back():
     for path in folder.glob("*.py"):
         text = path.read_text("utf-8")
         assert "quarantine_file" not in text and "read_csv" not in text, path.name
+
+
+@pytest.mark.parametrize("module", ["mentorkit.forms.rules", "mentorkit.forms", "mentorkit.formrows"])
+def test_the_rules_load_no_database_layer(module):
+    # the rules are pure: importing them (and the forms package around them) loads neither the store,
+    # the import pipeline nor SQLAlchemy; the widgets and the database come with the form itself
+    code = f"import sys, {module}; print(sorted({{'mentorkit.store', 'mentorkit.ingest', 'sqlalchemy'}} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_forms_package_still_offers_every_name_it_did():
+    import mentorkit.forms as forms
+    from mentorkit.forms import directory, form, pages, style
+
+    homes = {"Directory": directory, "InstrumentForm": form, "STYLE": style, "app": pages, "notice": pages}
+    for name, home in homes.items():
+        assert getattr(forms, name) is getattr(home, name)
+    assert set(forms.__all__) <= set(dir(forms))
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        forms.nothing  # noqa: B018

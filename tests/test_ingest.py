@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from mentorkit import ingest, store
+from mentorkit import formrows, ingest, store
 from mentorkit.errors import InputFileError, UsageError
 
 from .builders import (
@@ -298,7 +298,7 @@ def stored_goal(agreed_by_mentor: int, agreed_by_mentee: int, **wording: object)
 
 
 def agree(person: str, goal: dict[str, object] | None, answers: dict[str, str], yes: bool = True) -> dict[str, str]:
-    return ingest.agreement_row(
+    return formrows.agreement_row(
         person=person,
         mentor_id="m1",
         mentee_id="e1",
@@ -335,7 +335,7 @@ def test_a_wording_change_withdraws_the_other_sides_agreement():
 def test_a_new_goal_gets_a_fresh_id_and_only_this_sides_agreement():
     row = agree("m1", None, WORDING)
     assert (row["goal_id"], row["agreed_by_mentor"], row["agreed_by_mentee"]) == ("G-NEW", "yes", "no")
-    default = ingest.agreement_row(
+    default = formrows.agreement_row(
         person="m1", mentor_id="m1", mentee_id="e1", goal=None, answers=WORDING, agree=True, now="x"
     )
     assert default["goal_id"].startswith("G-") and len(default["goal_id"]) == 12  # G- and 10 hex digits

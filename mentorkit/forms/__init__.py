@@ -9,11 +9,39 @@ the store through ``ingest.submit_rows``, the same validation and writer as file
 
 from __future__ import annotations
 
-from .directory import Directory
-from .form import InstrumentForm
-from .pages import EMAIL_LOGIN_ENV, FORM_ORDER, USE_YOUR_LINK, app, email_login_allowed, landing, notice
+import importlib
+from typing import TYPE_CHECKING
+
 from .rules import CHANNEL_OF, GOAL_FIELDS, INVALID_LINK, NEW_GOAL
-from .style import STYLE
+
+if TYPE_CHECKING:
+    from .directory import Directory
+    from .form import InstrumentForm
+    from .pages import EMAIL_LOGIN_ENV, FORM_ORDER, USE_YOUR_LINK, app, email_login_allowed, landing, notice
+    from .style import STYLE
+
+# Loaded on first use, so that ``mentorkit.forms.rules`` (pure) brings in no widgets and no database layer.
+_LAZY = {
+    "Directory": "directory",
+    "InstrumentForm": "form",
+    **dict.fromkeys(
+        ("EMAIL_LOGIN_ENV", "FORM_ORDER", "USE_YOUR_LINK", "app", "email_login_allowed", "landing", "notice"), "pages"
+    ),
+    "STYLE": "style",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "CHANNEL_OF",

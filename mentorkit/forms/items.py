@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 
-from .. import ingest
+from .. import formrows
 from .. import instruments as ins
 from . import rules
 from .aria import RadioGroupNames
@@ -79,7 +79,7 @@ class ItemsPart:
 
     def answers(self) -> dict[str, str]:
         """The answers as template cells by item id."""
-        return {item_id: ingest.form_cell(value) for item_id, value in self.values().items()}
+        return {item_id: formrows.form_cell(value) for item_id, value in self.values().items()}
 
     def load(self, values: Mapping[str, object]) -> None:
         """Put these values into their controls (a goal's wording to confirm or change)."""

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .. import display, ingest
+from .. import display, formrows
 from .. import instruments as ins
 from ..errors import MentorkitError, UsageError
 
+if TYPE_CHECKING:  # ingest loads the database layer; the rules only name its result type
+    from ..ingest import ImportResult
+
 NEW_GOAL = "__new__"  # the agreement form's "A new goal" choice
-GOAL_FIELDS = ingest.GOAL_FIELDS
+GOAL_FIELDS = formrows.GOAL_FIELDS
 CHANNEL_OF = {"link": "link", "email": "email", "roster": "workshop"}  # how each way in is recorded
 INVALID_LINK = "This link is not valid any more: ask your programme lead for a new one."
 
@@ -181,7 +185,7 @@ def _goal_update_row(a: Answer) -> dict[str, str]:
 
 def _agreement_row(a: Answer) -> dict[str, str]:
     assert a.pair is not None, "an agreement is about a pair's goal"
-    return ingest.agreement_row(
+    return formrows.agreement_row(
         person=a.person,
         mentor_id=str(a.pair["mentor_id"]),
         mentee_id=str(a.pair["mentee_id"]),
@@ -337,7 +341,7 @@ class Outcome:
     message: str
 
 
-def outcome(result: ingest.ImportResult) -> Outcome:
+def outcome(result: ImportResult) -> Outcome:
     """The message after Send, from the import's accounting and its quarantine reasons."""
     if result.quarantined:
         reason = result.reasons[0][1] if result.reasons else ""
