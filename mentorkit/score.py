@@ -52,18 +52,15 @@ def latest(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """The latest submission per key (ties: the one stored last), in the frame's order."""
     if frame.empty:
         return frame
-    if len(keys) == 1:
-        codes = pd.factorize(frame[keys[0]], use_na_sentinel=False)[0]
-    else:
-        codes = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
-    # linear: the newest time per key, then among rows at that time the highest submission id
+    codes = [pd.factorize(frame[key], use_na_sentinel=False)[0] for key in keys]  # a missing key is a key too
+    # sorted by key, time, then submission id: each key's last row is its newest, ties to the highest id
     when = frame["submitted_at"].to_numpy().astype("datetime64[us]").view("i8")
-    newest = pd.Series(when).groupby(codes).transform("max").to_numpy()
-    candidates = np.flatnonzero(when == newest)
-    ids, keys = frame["submission_id"].to_numpy()[candidates], codes[candidates]
-    order = np.lexsort((ids, keys))
-    ordered = keys[order]
-    last = candidates[order[np.r_[ordered[1:] != ordered[:-1], True]]]
+    order = np.lexsort((frame["submission_id"].to_numpy(), when, *reversed(codes)))
+    change = np.zeros(len(order) - 1, dtype=bool)
+    for code in codes:
+        ordered = code[order]
+        change |= ordered[1:] != ordered[:-1]
+    last = order[np.r_[change, True]]
     return frame.iloc[np.sort(last)]
 
 
