@@ -103,10 +103,12 @@ class RunOptions:
 # --- the kernel pool ---------------------------------------------------------------------------
 
 META_MIME = "application/vnd.mentorkit.meta+json"  # the output reportkit.report_meta displays
-# run before and after each report's own cells, then removed from the notebook again
-# (charts without JupyterLab's JSON copy: the page draws the HTML div; a fifth of a report's CPU)
+# A kernel starts clean (BEGIN runs at its start-up); each report ends with END, which records what
+# meta.json needs and then empties the namespace for the next report. Only a report that stopped
+# early (its END never ran) has BEGIN run before the next one. Both cells are removed from the
+# notebook again. (Charts go without JupyterLab's JSON copy: the page draws the HTML div.)
 BEGIN_CELL = "__import__('mentorkit.reportkit').reportkit.begin_report(lab_json=False)"
-END_CELL = "__import__('mentorkit.reportkit').reportkit.report_meta()"
+END_CELL = f"__import__('mentorkit.reportkit').reportkit.report_meta()\n{BEGIN_CELL}"
 PLOTLY_MIME = "application/vnd.plotly.v1+json"  # JupyterLab's copy of a chart; the HTML page uses text/html
 
 
@@ -265,7 +267,7 @@ class Runner:
             extra_arguments=[
                 "--HistoryManager.enabled=False",
                 "--InteractiveShell.cache_size=0",  # no Out[] cache: a report's outputs go with it
-                "--IPKernelApp.exec_lines=import mentorkit.reportkit",
+                f"--IPKernelApp.exec_lines={BEGIN_CELL}",
             ],
             stderr=subprocess.DEVNULL,
         )
@@ -285,6 +287,8 @@ class Runner:
         exporter = self.exporter()
         kc: AsyncKernelClient | None = None
         last: str | None = None
+        clean = True  # the kernel's namespace is empty (a new kernel, or the last report's END ran)
+        language: dict[str, object] = {}
         try:
             while (job := queue.next(last)) is not None:
                 last = job.cohort
@@ -294,8 +298,11 @@ class Runner:
                     kc = km.client()
                     kc.start_channels()
                     await kc.wait_for_ready(timeout=120)
+                    reply = await kc.kernel_info(reply=True, timeout=60)  # once per kernel, not per report
+                    language = reply["content"]["language_info"]
+                    clean = True
                 try:
-                    outcome, healthy = await self._execute(km, kc, job, exporter)
+                    outcome, healthy, clean = await self._execute(km, kc, job, exporter, language, clean)
                 except Exception as exc:  # never let one report stop the batch
                     outcome = Outcome(
                         job.cohort, job.report, "failed", error=f"{type(exc).__name__}: {one_line(str(exc))}"
@@ -335,8 +342,15 @@ class Runner:
         }
 
     async def _execute(
-        self, km: AsyncKernelManager, kc: AsyncKernelClient, job: Job, exporter: HTMLExporter
-    ) -> tuple[Outcome, bool]:
+        self,
+        km: AsyncKernelManager,
+        kc: AsyncKernelClient,
+        job: Job,
+        exporter: HTMLExporter,
+        language: dict[str, object],
+        clean: bool,
+    ) -> tuple[Outcome, bool, bool]:
+        """Run one report on a warm kernel; its outcome, whether the kernel is usable, and whether it is clean."""
         opts = self.options
         start = time.perf_counter()
         outcome = Outcome(job.cohort, job.report)
@@ -346,9 +360,9 @@ class Runner:
         params = self._parameters(job)
         nb = self._parameterize(nb, params)
         nb.metadata["mentorkit"] = {"version": __version__, "parameters": params}
-        # the kernel is reused across reports: start each one from an empty namespace, and end it
-        # by asking the kernel for what meta.json needs (both cells are removed again)
-        nb.cells.insert(0, self._nbformat.v4.new_code_cell(BEGIN_CELL))
+        nb.metadata["language_info"] = language
+        if not clean:
+            nb.cells.insert(0, self._nbformat.v4.new_code_cell(BEGIN_CELL))
         nb.cells.append(self._nbformat.v4.new_code_cell(END_CELL))
         client = self._client(
             nb,
@@ -361,21 +375,28 @@ class Runner:
         client.kc = kc
         healthy = True
         try:
-            await client.async_execute()
+            # nbclient's execute() without its per-notebook kernel_info request and signal handlers:
+            # the worker owns the kernel and asked for its language once
+            client.reset_execution_trackers()
+            for index, cell in enumerate(nb.cells):
+                await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            client.set_widgets_metadata()
             outcome.status = "ok"
         except Exception as exc:  # a cell's error, a timeout, a dead kernel, start-up and transport failures
             outcome.status = "failed"
             outcome.error, healthy = failure(exc, opts.timeout)
         finally:
-            nb.cells.pop(0)
+            if not clean:
+                nb.cells.pop(0)
             end = nb.cells.pop()
+        ran = outcome.status == "ok"  # every cell ran, END too: the namespace is empty again
         kernel_cpu = self._take_meta(job, params, end, outcome)
         # writing and exporting run in a thread so the other kernels keep getting work
         cpu = await asyncio.to_thread(self._write_outputs, nb, folder, job, outcome, exporter)
         if kernel_cpu is not None:
             outcome.cpu_seconds = round(kernel_cpu + cpu, 3)
         outcome.seconds = round(time.perf_counter() - start, 3)
-        return outcome, healthy
+        return outcome, healthy, ran
 
     def _take_meta(self, job: Job, params: dict[str, object], cell: NotebookNode, outcome: Outcome) -> float | None:
         """The kernel's CPU time for the report, and the cohort's facts when the report scored it."""

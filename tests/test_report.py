@@ -344,6 +344,37 @@ def _same(got: object, want: object) -> bool:
     return got == want
 
 
+def test_a_report_that_stops_early_leaves_nothing_for_the_next_one_on_its_kernel(sample_db, tmp_path):
+    # one kernel runs readiness then goal progress for each cohort: readiness defines `leftover`
+    # and stops with an error (its END cell, which empties the namespace, never runs); goal
+    # progress fails if it can still see `leftover`, or if a clean report left its own `mark`
+    folder = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks" / "reports", folder)
+    nb = nbformat.read(folder / "readiness.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("leftover = 1\nraise RuntimeError('stop')"))
+    nbformat.write(nb, folder / "readiness.ipynb")
+    nb = nbformat.read(folder / "goal_progress.ipynb", as_version=4)
+    check = "assert 'leftover' not in dir() and 'mark' not in dir(), sorted(dir())\nmark = 1"
+    nb.cells.insert(3, nbformat.v4.new_code_cell(check))
+    nbformat.write(nb, folder / "goal_progress.ipynb")
+    out = tmp_path / "out"
+    args = ["--as-of", SAMPLE_AS_OF, "--db", sample_db, "--out", str(out), "--jobs", "1", "--notebooks", str(folder)]
+    result = run_cli("report", "--cohort", "2026-spring-eng", "--cohort", "2026-fall-ops", *args)
+    assert result.returncode == 1
+    status = {(r["cohort"], r["report"]): r["status"] for r in json.loads((out / "manifest.json").read_text())["reports"]}
+    # the second cohort's readiness runs after a clean goal-progress report: `mark` must be gone too
+    assert status == {
+        ("2026-fall-ops", "readiness"): "failed",
+        ("2026-fall-ops", "goal_progress"): "ok",
+        ("2026-spring-eng", "readiness"): "failed",
+        ("2026-spring-eng", "goal_progress"): "ok",
+    }
+    executed = nbformat.read(out / "2026-fall-ops" / "goal_progress.ipynb", as_version=4)
+    assert executed.metadata["language_info"]["name"] == "python"  # asked once per kernel, kept on every report
+    sources = [c.source for c in executed.cells]
+    assert not any("begin_report" in s or "report_meta" in s for s in sources)  # the runner's cells are removed
+
+
 def test_when_no_report_can_score_a_cohort_the_runner_scores_that_one_cohort(sample_db, tmp_path):
     from .test_sample import ENG
 
