@@ -651,7 +651,8 @@ COHORT_COLOURS = ("#1565c0", "#6a1b9a", "#2e7d32", "#e65100", "#00838f", "#ad145
 def trend_table(ctx: ProgrammeContext) -> pd.DataFrame:
     """Every cohort's figures at each month end, as known then (``programme.trends``; computed once per context)."""
     if "trends" not in ctx.memo:
-        ctx.memo["trends"] = programme.trends(ctx.data, ctx.cohorts, ctx.as_of, ctx.settings)
+        only = [figure for figure, _, _ in TRENDED]  # what the charts and findings read
+        ctx.memo["trends"] = programme.trends(ctx.data, ctx.cohorts, ctx.as_of, ctx.settings, only)
     return ctx.memo["trends"]  # type: ignore[return-value]
 
 
