@@ -4,6 +4,10 @@ Load the programme once (``open_programme``), then one function per section; eac
 something a notebook displays (``HTML`` or a chart). Figures come from ``figures`` (values
 exactly ``score``'s); shares show as "72 (61–83)" in tables and as error bars in charts;
 suppressed figures show as hidden, never as numbers. All user-written text is escaped.
+With more cohorts than ``Settings.programme_max_cohorts`` the report ranks instead of listing
+(``ProgrammeContext.ranked``): each headline figure's top and bottom cohorts, the full per-cohort table in
+``FULL_TABLE`` beside the report, trends and segments of the cohorts shown, and findings that name at most
+``shown_per_end`` cohorts each.
 """
 
 from __future__ import annotations
@@ -483,7 +487,8 @@ def ranked_tables(ctx: ProgrammeContext) -> HTML:
         if r.bottom:
             between = r.bottom[0][0] - r.top[-1][0] - 1
             if between:
-                body.append(f"<tr class='mk-gap'><td colspan='4'>… {between:,} cohorts ranked in between …</td></tr>")
+                gap = f"… {between:,} cohorts ranked in between …"
+                body.append(f"<tr class='mk-gap'><td colspan='4'>{gap}</td></tr>")
             body += [_ranked_row(rank, cohort, c, r.percent, marker) for rank, cohort, c in r.bottom]
         head = "".join(f"<th>{esc(h)}</th>" for h in ("Rank", "Cohort", r.column, "n"))
         parts.append(
@@ -496,7 +501,8 @@ def ranked_tables(ctx: ProgrammeContext) -> HTML:
 def _ranked_row(rank: int, cohort: str, c: Cell, percent: bool, marker: str) -> str:
     text = cell_text(c, percent)
     shown = marker if text == "hidden" else esc(text)
-    return f"<tr><td>{rank:,}</td><td><strong>{esc(cohort)}</strong></td><td>{shown}</td><td>{'' if c.n is None else c.n}</td></tr>"
+    n = "" if c.n is None else str(c.n)
+    return f"<tr><td>{rank:,}</td><td><strong>{esc(cohort)}</strong></td><td>{shown}</td><td>{n}</td></tr>"
 
 
 def chart_rows(table: pd.DataFrame, cohorts: list[str], comp: Compared) -> pd.DataFrame:
@@ -678,7 +684,7 @@ def trend_points(trends: pd.DataFrame, figure: str, percent: bool) -> pd.DataFra
 def trend_lines(
     points: pd.DataFrame, cohorts: list[str], title: str, axis: str, dotted: frozenset[str] = frozenset()
 ) -> charts.Chart:
-    """One line per cohort over month ends, each point with its 95 % interval as an error bar; ``dotted`` cohorts dotted."""
+    """One line per cohort over month ends, each point with its 95 % interval as an error bar; ``dotted`` dotted."""
     data: list[dict[str, object]] = []
     for i, cohort in enumerate(cohorts):
         mine = points[points["cohort"] == cohort]
