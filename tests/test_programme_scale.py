@@ -219,3 +219,28 @@ def test_below_the_setting_nothing_is_ranked_or_written(sample_data, tmp_path):
     page = programmekit.side_by_side(ctx).data
     assert page.count("<tr>") == 1 + len(SAMPLE) and "programme-cohorts.csv" not in page
     assert not (tmp_path / "programme-cohorts.csv").exists()
+
+
+def test_trends_of_some_figures_are_those_rows_of_every_figure(sample_data):
+    from mentorkit import programme
+
+    only = ["relationship.health_index", "goals.share_achieved"]
+    every = programme.trends(sample_data, None, AS_OF)
+    some = programme.trends(sample_data, None, AS_OF, only=only)
+    pd.testing.assert_frame_equal(some, every[every["figure"].isin(only)].reset_index(drop=True))
+    assert set(some["figure"]) == set(only)
+
+
+@pytest.mark.kernel
+def test_a_run_below_the_setting_leaves_no_earlier_full_table(sample_db, tmp_path):
+    from mentorkit import programmerun
+    from mentorkit.report import RunOptions
+
+    stale = tmp_path / programmerun.FULL_TABLE
+    stale.write_text("cohort\nfrom an earlier run\n", encoding="utf-8")
+    options = RunOptions(as_of=AS_OF, out=tmp_path, db_url=sample_db)
+    outcome = programmerun.run_programme(options, None)
+    assert outcome.status == "ok", outcome.error
+    assert not stale.exists()  # 4 cohorts, under 20: the page lists them all and links no table
+    page = (tmp_path / programmerun.HTML).read_text("utf-8")
+    assert "Programme: 4 cohorts side by side" in page and "programme-cohorts.csv" not in page
