@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from IPython.display import HTML
@@ -25,6 +26,9 @@ from .errors import UsageError
 from .programmerun import FULL_TABLE
 from .reportkit import esc, findings, note, notebook_as_of, settings_for
 from .settings import DEFAULT, Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 @dataclass(frozen=True)
@@ -148,8 +152,36 @@ def open_programme(
         chosen = choose_cohorts(store.list_cohorts(conn), cohorts)
         fp = store.fingerprint(conn, chosen)
     settings = settings_for(DEFAULT.min_group_size if min_group_size is None else min_group_size)
-    data = store.load(engine, chosen)
+    data = load_in_chunks(engine, chosen)
     return programme_context(data, chosen, notebook_as_of(as_of), settings, fp, None if out is None else Path(out))
+
+
+LOAD_CHUNK = 100  # cohorts read from the store at a time (a read's size, not a threshold)
+
+
+def load_in_chunks(engine: Engine, cohorts: list[str], size: int = LOAD_CHUNK) -> store.CohortData:
+    """``store.load`` of these cohorts, read ``size`` cohorts at a time and joined: the same rows and columns.
+
+    One read of a whole store holds every answer row as Python objects at once while it widens them: about
+    0.5 GB on top of the data at 1,000 cohorts. Reading in parts keeps that to one part's.
+    """
+    if len(cohorts) <= size:
+        return store.load(engine, cohorts)
+    people: list[pd.DataFrame] = []
+    pairs: list[pd.DataFrame] = []
+    responses: dict[str, list[pd.DataFrame]] = {}
+    for start in range(0, len(cohorts), size):
+        part = store.load(engine, cohorts[start : start + size])
+        people.append(part.participants)
+        pairs.append(part.pairs)
+        for name, frame in part.responses.items():
+            responses.setdefault(name, []).append(frame)
+        del part
+    return store.CohortData(
+        participants=pd.concat(people, ignore_index=True),
+        pairs=pd.concat(pairs, ignore_index=True),
+        responses={name: pd.concat(frames, ignore_index=True) for name, frames in responses.items()},
+    )
 
 
 def programme_context(

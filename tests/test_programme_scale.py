@@ -244,3 +244,15 @@ def test_a_run_below_the_setting_leaves_no_earlier_full_table(sample_db, tmp_pat
     assert not stale.exists()  # 4 cohorts, under 20: the page lists them all and links no table
     page = (tmp_path / programmerun.HTML).read_text("utf-8")
     assert "Programme: 4 cohorts side by side" in page and "programme-cohorts.csv" not in page
+
+
+def test_a_programme_read_in_parts_is_the_programme_read_at_once(sample_db, sample_data):
+    engine = store.connect(sample_db, create=False)
+    parts = programmekit.load_in_chunks(engine, SAMPLE, size=1)  # four reads of one cohort each
+    assert len(parts.participants) == len(sample_data.participants)
+    for name, frame in sample_data.responses.items():
+        assert sorted(parts.responses[name].columns) == sorted(frame.columns) and len(parts.responses[name]) == len(
+            frame
+        )
+    whole = figures.programme_figures(sample_data, SAMPLE, AS_OF)
+    pd.testing.assert_frame_equal(figures.programme_figures(parts, SAMPLE, AS_OF), whole)
