@@ -1,9 +1,10 @@
 """Check: two report folders show the same figures and the same text.
 
-For every ``<cohort>/<report>.html`` in both folders it compares each chart's data, layout and
-config (the arguments of ``Plotly.newPlot``, typed arrays decoded, the random div id left out)
-and the page's visible text (tags stripped, whitespace collapsed; the footer's generation time
-and the fingerprint are the only parts allowed to differ). Exit 0 when all match.
+For every ``<cohort>/<report>.html`` and the programme report (``programme.html``) in both folders
+it compares each chart's data, layout and config (the arguments of ``Plotly.newPlot``, typed arrays
+decoded, the random div id left out) and the page's visible text (tags stripped, whitespace
+collapsed; the footer's generation time and the fingerprint are the only parts allowed to differ).
+Exit 0 when all match.
 
     python benchmarks/compare_reports.py OLD_DIR NEW_DIR
 """
@@ -53,11 +54,16 @@ def visible_text(page: str) -> str:
     return " ".join(text.split())
 
 
+def pages(folder: Path) -> list[Path]:
+    """A report folder's pages to compare: each cohort's reports and the programme report."""
+    return [*folder.glob("*/*.html"), *folder.glob("programme.html")]
+
+
 def compare(old: Path, new: Path) -> list[str]:
     """Differences between two report folders, one line each."""
     problems = []
-    old_pages = {p.relative_to(old) for p in old.glob("*/*.html")}
-    new_pages = {p.relative_to(new) for p in new.glob("*/*.html")}
+    old_pages = {p.relative_to(old) for p in pages(old)}
+    new_pages = {p.relative_to(new) for p in pages(new)}
     for missing in sorted(old_pages ^ new_pages):
         problems.append(f"{missing}: only in {'old' if missing in old_pages else 'new'}")
     for rel in sorted(old_pages & new_pages):
@@ -83,12 +89,12 @@ def main() -> int:
     parser.add_argument("new", type=Path)
     args = parser.parse_args()
     problems = compare(args.old, args.new)
-    pages = len(list(args.old.glob("*/*.html")))
-    charts = sum(len(figures(p.read_text("utf-8"))) for p in args.old.glob("*/*.html"))
+    compared = len(pages(args.old))
+    charts = sum(len(figures(p.read_text("utf-8"))) for p in pages(args.old))
     for line in problems:
         print(line)
     print(
-        f"{pages} pages, {charts} charts compared: {'same figures and text' if not problems else f'{len(problems)} differences'}"
+        f"{compared} pages, {charts} charts compared: {'same figures and text' if not problems else f'{len(problems)} differences'}"
     )
     return 1 if problems else 0
 

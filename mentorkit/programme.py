@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import functools
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -302,17 +303,31 @@ def first_date(data: CohortData, as_of: date) -> date:
     return as_of if earliest is None else min(pd.Timestamp(earliest).date(), as_of)
 
 
-def trends(data: CohortData, cohorts: list[str] | None, as_of: date, settings: Settings = DEFAULT) -> pd.DataFrame:
+def trends(
+    data: CohortData,
+    cohorts: list[str] | None,
+    as_of: date,
+    settings: Settings = DEFAULT,
+    only: Collection[str] | None = None,
+) -> pd.DataFrame:
     """Each cohort's figures (``figures.COLUMNS``) at every month end from the earliest ``matched_on`` to ``as_of``.
 
     Each date's figures are those ``figures.cohort_figures`` gives as of that date (the whole day, UTC): what
     was known then. Rows are sorted by cohort, then date, then the figure table's own order. When none of the
-    chosen cohorts has a match date yet, the months start at the earliest submission.
+    chosen cohorts has a match date yet, the months start at the earliest submission. ``only`` keeps just these
+    figures (all when None). Each date's figures become a table before the next date is scored, so memory holds
+    one date's figure objects at a time, not every month's.
     """
     chosen = _subset(data, cohorts)
     prep = _prepare(chosen)
-    snapshots = [(day, _snapshot(prep, day, settings)) for day in month_ends(first_date(chosen, as_of), as_of)]
-    frame = _frame(snapshots)
+    keep = None if only is None else set(only)
+    parts = []
+    for day in month_ends(first_date(chosen, as_of), as_of):
+        snapshot = _snapshot(prep, day, settings)
+        if keep is not None:
+            snapshot = [(c, [f for f in figs if f.figure in keep]) for c, figs in snapshot]
+        parts.append(_frame([(day, snapshot)]))
+    frame = pd.concat(parts, ignore_index=True) if parts else _frame([])
     if frame.empty:
         return figures.empty()
     return frame.sort_values(["cohort_id", "as_of"], kind="stable", ignore_index=True)

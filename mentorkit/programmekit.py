@@ -4,20 +4,31 @@ Load the programme once (``open_programme``), then one function per section; eac
 something a notebook displays (``HTML`` or a chart). Figures come from ``figures`` (values
 exactly ``score``'s); shares show as "72 (61–83)" in tables and as error bars in charts;
 suppressed figures show as hidden, never as numbers. All user-written text is escaped.
+With more cohorts than ``Settings.programme_max_cohorts`` the report ranks instead of listing
+(``ProgrammeContext.ranked``): each headline figure's top and bottom cohorts, the full per-cohort table in
+``FULL_TABLE`` beside the report, trends and segments of the cohorts shown, and findings that name at most
+``shown_per_end`` cohorts each.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from IPython.display import HTML
 
 from . import __version__, charts, figures, insights, programme, store
+from . import io as mkio
 from .errors import UsageError
+from .programmerun import FULL_TABLE
 from .reportkit import esc, findings, note, notebook_as_of, settings_for
 from .settings import DEFAULT, Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 @dataclass(frozen=True)
@@ -90,10 +101,25 @@ class ProgrammeContext:
     fingerprint: str
     generated_at: datetime
     memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
+    folder: Path | None = None  # where the full per-cohort table goes when ranked (None: the working folder)
 
     @property
     def hidden(self) -> str:
         return f"hidden: fewer than {self.settings.min_group_size} respondents"
+
+    @property
+    def ranked(self) -> bool:
+        """More cohorts than ``programme_max_cohorts``: each figure shows only its top and bottom cohorts."""
+        return len(self.cohorts) > self.settings.programme_max_cohorts
+
+    @property
+    def per_end(self) -> int:
+        return shown_per_end(self.settings)
+
+
+def shown_per_end(settings: Settings) -> int:
+    """How many top (and bottom) cohorts a ranked figure shows: a quarter of ``programme_max_cohorts``, at least 1."""
+    return max(1, settings.programme_max_cohorts // 4)
 
 
 def choose_cohorts(known: list[str], requested: list[str] | str | None) -> list[str]:
@@ -114,24 +140,61 @@ def open_programme(
     db_url: str | None = None,
     min_group_size: int | None = None,
     cohorts: list[str] | str | None = None,
+    out: str | Path | None = None,
 ) -> ProgrammeContext:
-    """Load and score the programme's cohorts (all when ``cohorts`` is None) for the programme report."""
+    """Load and score the programme's cohorts (all when ``cohorts`` is None) for the programme report.
+
+    ``out`` is the report's folder, where a ranked report writes its full per-cohort table (None: the working one).
+    """
     charts.use_report_renderer()
     engine = store.connect(db_url, create=False)
     with engine.connect() as conn:
         chosen = choose_cohorts(store.list_cohorts(conn), cohorts)
         fp = store.fingerprint(conn, chosen)
     settings = settings_for(DEFAULT.min_group_size if min_group_size is None else min_group_size)
-    data = store.load(engine, chosen)
-    return programme_context(data, chosen, notebook_as_of(as_of), settings, fp)
+    data = load_in_chunks(engine, chosen)
+    return programme_context(data, chosen, notebook_as_of(as_of), settings, fp, None if out is None else Path(out))
+
+
+LOAD_CHUNK = 100  # cohorts read from the store at a time (a read's size, not a threshold)
+
+
+def load_in_chunks(engine: Engine, cohorts: list[str], size: int = LOAD_CHUNK) -> store.CohortData:
+    """``store.load`` of these cohorts, read ``size`` cohorts at a time and joined: the same rows and columns.
+
+    One read of a whole store holds every answer row as Python objects at once while it widens them: about
+    0.5 GB on top of the data at 1,000 cohorts. Reading in parts keeps that to one part's.
+    """
+    if len(cohorts) <= size:
+        return store.load(engine, cohorts)
+    people: list[pd.DataFrame] = []
+    pairs: list[pd.DataFrame] = []
+    responses: dict[str, list[pd.DataFrame]] = {}
+    for start in range(0, len(cohorts), size):
+        part = store.load(engine, cohorts[start : start + size])
+        people.append(part.participants)
+        pairs.append(part.pairs)
+        for name, frame in part.responses.items():
+            responses.setdefault(name, []).append(frame)
+        del part
+    return store.CohortData(
+        participants=pd.concat(people, ignore_index=True),
+        pairs=pd.concat(pairs, ignore_index=True),
+        responses={name: pd.concat(frames, ignore_index=True) for name, frames in responses.items()},
+    )
 
 
 def programme_context(
-    data: store.CohortData, cohorts: list[str], as_of: date, settings: Settings = DEFAULT, fingerprint: str = "-"
+    data: store.CohortData,
+    cohorts: list[str],
+    as_of: date,
+    settings: Settings = DEFAULT,
+    fingerprint: str = "-",
+    folder: Path | None = None,
 ) -> ProgrammeContext:
     """A programme context from data already in memory."""
     table = figures.programme_figures(data, cohorts, as_of, settings)
-    return ProgrammeContext(sorted(cohorts), as_of, settings, data, table, fingerprint, store.now())
+    return ProgrammeContext(sorted(cohorts), as_of, settings, data, table, fingerprint, store.now(), folder=folder)
 
 
 # --- reading the figure table ------------------------------------------------------------------
@@ -166,6 +229,19 @@ def cell(table: pd.DataFrame, cohort: str, figure: str) -> Cell:
     return Cell(_opt(r["value"]), n, _opt(r["ci_low"]), _opt(r["ci_high"]), bool(r["suppressed"]))
 
 
+MISSING = Cell(None, 0, None, None, False)  # a figure the table does not have
+
+
+def cells_of(table: pd.DataFrame) -> dict[tuple[str, str], Cell]:
+    """Every (cohort, figure) of a figure table as ``cell`` reads it (the first row of each), in one pass."""
+    first = table.drop_duplicates(["cohort_id", "figure"], keep="first")
+    columns = [first[c].tolist() for c in ("cohort_id", "figure", "value", "n", "ci_low", "ci_high", "suppressed")]
+    return {
+        (str(cohort), str(figure)): Cell(_opt(value), None if pd.isna(n) else int(n), _opt(low), _opt(high), bool(hid))
+        for cohort, figure, value, n, low, high, hid in zip(*columns, strict=True)
+    }
+
+
 def cell_text(c: Cell, percent: bool) -> str:
     """ "72 (61–83)" for a share in percent, "74.5 (66.1–82.9)" for a mean; "hidden"/"—" otherwise."""
     if c.suppressed:
@@ -178,16 +254,19 @@ def cell_text(c: Cell, percent: bool) -> str:
 def comparison_rows(table: pd.DataFrame, cohorts: list[str]) -> pd.DataFrame:
     """The side-by-side table as text: one row per cohort, "72 (61–83)" cells with their n."""
     rows = []
+    cells = cells_of(table)
     for cohort in cohorts:
-        enrolled = [cell(table, cohort, f"enrolled.{role}") for role in ("mentor", "mentee")]
+        enrolled = [cells.get((cohort, f"enrolled.{role}"), MISSING) for role in ("mentor", "mentee")]
         row: dict[str, object] = {
             "cohort": cohort,
             "mentors / mentees": f"{_whole(enrolled[0])} / {_whole(enrolled[1])}",
-            "response rate (mentors / mentees)": " / ".join(_rate(cell(table, cohort, name)) for name, _ in RATES),
+            "response rate (mentors / mentees)": " / ".join(
+                _rate(cells.get((cohort, name), MISSING)) for name, _ in RATES
+            ),
         }
         for comp in COMPARED:
             for name, label, _ in comp.series:
-                c = cell(table, cohort, name)
+                c = cells.get((cohort, name), MISSING)
                 row[_column(comp, label)] = cell_text(c, comp.percent)
                 row[_column(comp, label) + " n"] = c.n
         rows.append(row)
@@ -221,14 +300,19 @@ def _column(comp: Compared, label: str) -> str:
 
 def title(ctx: ProgrammeContext) -> HTML:
     """The programme report's title block."""
-    t = ctx.figures
-    mentors = sum(cell(t, c, "enrolled.mentor").value or 0 for c in ctx.cohorts)
-    mentees = sum(cell(t, c, "enrolled.mentee").value or 0 for c in ctx.cohorts)
-    pairs = sum(cell(t, c, "relationship.pairs").value or 0 for c in ctx.cohorts)
+    t = cells_of(ctx.figures)
+    mentors = sum(t.get((c, "enrolled.mentor"), MISSING).value or 0 for c in ctx.cohorts)
+    mentees = sum(t.get((c, "enrolled.mentee"), MISSING).value or 0 for c in ctx.cohorts)
+    pairs = sum(t.get((c, "relationship.pairs"), MISSING).value or 0 for c in ctx.cohorts)
+    if ctx.ranked:  # too many to list: the full table names them all
+        head = f"Programme: {len(ctx.cohorts):,} cohorts, the top and bottom of each figure"
+        listed = f"every cohort in {full_table_link()}"
+    else:
+        head, listed = f"Programme: {len(ctx.cohorts)} cohorts side by side", f"cohorts: {esc(', '.join(ctx.cohorts))}"
     return HTML(
-        f"<header class='mk-title'><h1>Programme: {len(ctx.cohorts)} cohorts side by side</h1>"
+        f"<header class='mk-title'><h1>{esc(head)}</h1>"
         f"<p>As of {esc(ctx.as_of.isoformat())} · {mentors:.0f} mentors · {mentees:.0f} mentees"
-        f" · {pairs:.0f} matched pairs · cohorts: {esc(', '.join(ctx.cohorts))}</p></header>"
+        f" · {pairs:.0f} matched pairs · {listed}</p></header>"
     )
 
 
@@ -272,7 +356,13 @@ def _figures_html(rows: pd.DataFrame, lead: list[tuple[str, str]], ctx: Programm
 
 
 def side_by_side(ctx: ProgrammeContext) -> HTML:
-    """Every cohort in one table: enrolment, response rates and each compared figure with interval and n."""
+    """Every cohort in one table: enrolment, response rates and each compared figure with interval and n.
+
+    With more cohorts than ``programme_max_cohorts``: each figure's top and bottom cohorts (``ranked_tables``),
+    and every cohort in the full table written beside the report (``write_full_table``).
+    """
+    if ctx.ranked:
+        return ranked_tables(ctx)
     rows = comparison_rows(ctx.figures, ctx.cohorts)
     caption = (
         "Each figure with its 95 % interval in brackets; n counts the respondents, pairs or goals behind it. "
@@ -281,13 +371,180 @@ def side_by_side(ctx: ProgrammeContext) -> HTML:
     return _figures_html(rows, [("Cohort", "cohort")], ctx, caption)
 
 
+# --- many cohorts: each figure's top and bottom, and the full table beside the report ------------
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One headline figure's cohorts ranked by value, highest first; hidden or undefined figures never rank."""
+
+    figure: str
+    what: str  # "the share of mentors ready"
+    column: str  # the table's column, "Mentors ready (%)"
+    percent: bool
+    top: list[tuple[int, str, Cell]]  # (rank, cohort, cell), highest first
+    bottom: list[tuple[int, str, Cell]]  # the lowest, in rank order; empty when every ranked cohort is in ``top``
+    ranked: int  # cohorts with a figure shown
+    hidden: int  # cohorts whose figure is suppressed (fewer than k respondents)
+    undefined: int  # cohorts with nothing recorded for it yet
+
+    @property
+    def cohorts(self) -> list[str]:
+        return [c for _, c, _ in (*self.top, *self.bottom)]
+
+
+def rank_figure(
+    cells: dict[tuple[str, str], Cell], cohorts: list[str], figure: str, per_end: int
+) -> tuple[list[tuple[int, str, Cell]], list[tuple[int, str, Cell]], int, int]:
+    """The ``per_end`` highest and lowest cohorts on a figure (ties by id), the number ranked and hidden.
+
+    Only shown figures rank: a suppressed or undefined one is left out. When no more than ``2 * per_end``
+    cohorts rank, all of them are in the first list and the second is empty.
+    """
+    shown = [(c, x) for c in cohorts if (x := cells.get((c, figure), MISSING)).shown]
+    hidden = sum(cells.get((c, figure), MISSING).suppressed for c in cohorts)
+    order = sorted(shown, key=lambda item: (-(item[1].value or 0.0), item[0]))
+    numbered = [(i, c, x) for i, (c, x) in enumerate(order, start=1)]
+    if len(numbered) <= 2 * per_end:
+        return numbered, [], len(numbered), hidden
+    return numbered[:per_end], numbered[-per_end:], len(numbered), hidden
+
+
+def rankings(ctx: ProgrammeContext) -> list[Ranking]:
+    """Every headline figure's ranking (the series of ``COMPARED``), computed once per context."""
+    if "rankings" not in ctx.memo:
+        cells = cells_of(ctx.figures)
+        found = []
+        for comp in COMPARED:
+            for name, label, what in comp.series:
+                top, bottom, ranked, hidden = rank_figure(cells, ctx.cohorts, name, ctx.per_end)
+                column = _column(comp, label)
+                undefined = len(ctx.cohorts) - ranked - hidden
+                found.append(
+                    Ranking(
+                        name, what, column[0].upper() + column[1:], comp.percent, top, bottom, ranked, hidden, undefined
+                    )
+                )
+        ctx.memo["rankings"] = found
+    return ctx.memo["rankings"]  # type: ignore[return-value]
+
+
+def shown_cohorts(ctx: ProgrammeContext) -> list[str]:
+    """The cohorts a ranked report shows somewhere (top or bottom of a figure), sorted; all of them otherwise."""
+    if not ctx.ranked:
+        return ctx.cohorts
+    return sorted({c for r in rankings(ctx) for c in r.cohorts})
+
+
+def full_table_link() -> str:
+    """The link to the full per-cohort table, relative to the report (HTML)."""
+    return f"the full table <a href='{esc(FULL_TABLE)}'>{esc(FULL_TABLE)}</a>"
+
+
+def full_table(table: pd.DataFrame, cohorts: list[str]) -> pd.DataFrame:
+    """Every cohort's headline figures as numbers: enrolment, response rates, and each figure with low, high, n.
+
+    Shares and response rates in percent, means on 0–100, rounded to 0.1; a suppressed figure reads ``hidden``
+    (no interval), a figure with nothing recorded is empty.
+    """
+    cells = cells_of(table)
+
+    def number(c: Cell, scale: float) -> object:
+        if c.suppressed:
+            return "hidden"
+        return None if c.value is None else round(scale * c.value, 1)
+
+    def bound(c: Cell, x: float | None, scale: float) -> float | None:
+        return None if c.suppressed or x is None else round(scale * x, 1)
+
+    rows = []
+    for cohort in cohorts:
+        row: dict[str, object] = {"cohort": cohort}
+        for role in ("mentor", "mentee"):
+            row[f"{role}s"] = cells.get((cohort, f"enrolled.{role}"), MISSING).value
+        for name, role in RATES:
+            row[f"{role} response rate (%)"] = number(cells.get((cohort, name), MISSING), 100.0)
+        for comp in COMPARED:
+            scale = 100.0 if comp.percent else 1.0
+            for name, label, _ in comp.series:
+                c, column = cells.get((cohort, name), MISSING), _column(comp, label)
+                row[column] = number(c, scale)
+                row[f"{column} low"] = bound(c, c.low, scale)
+                row[f"{column} high"] = bound(c, c.high, scale)
+                row[f"{column} n"] = c.n
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    counts = ["mentors", "mentees", *[c for c in frame.columns if c.endswith(" n")]]
+    return frame.astype(dict.fromkeys(counts, "Int64"))
+
+
+def write_full_table(ctx: ProgrammeContext) -> Path:
+    """``full_table`` of every cohort as ``FULL_TABLE`` in the report's folder (guarded, atomically; once)."""
+    if "full_table" not in ctx.memo:
+        path = (ctx.folder or Path.cwd()) / FULL_TABLE
+        mkio.write_csv(path, full_table(ctx.figures, ctx.cohorts))
+        ctx.memo["full_table"] = path
+    return ctx.memo["full_table"]  # type: ignore[return-value]
+
+
+def ranked_tables(ctx: ProgrammeContext) -> HTML:
+    """Per headline figure, its top and bottom cohorts with intervals and n; the full table written and linked."""
+    write_full_table(ctx)
+    k, n, total = ctx.settings.min_group_size, ctx.per_end, len(ctx.cohorts)
+    cells = cells_of(ctx.figures)
+    figure_names = [r.figure for r in rankings(ctx)]
+    hidden = sum(any(cells.get((c, f), MISSING).suppressed for f in figure_names) for c in ctx.cohorts)
+    lead = (
+        f"<p class='mk-explain'>{total:,} cohorts in total, more than the {ctx.settings.programme_max_cohorts} "
+        f"this report lists one by one: for each headline figure it shows the {n} highest and the {n} lowest "
+        f"cohorts, ranked by the figure's value (ties by cohort id), each with its 95 % interval and n. "
+        f"{hidden:,} of the {total:,} cohorts have at least one of these figures hidden (fewer than {k} "
+        "respondents); a hidden figure never ranks, and under each table is how many it leaves out. Every "
+        f"cohort's figures, response rates and enrolment are in {full_table_link()}, beside this page.</p>"
+    )
+    marker = f"<span class='mk-hidden' title='{esc(ctx.hidden)}'>hidden</span>"
+    parts = [lead]
+    for r in rankings(ctx):
+        parts.append(f"<h3>{esc(r.what[0].upper() + r.what[1:])}</h3>")
+        caption = (
+            f"Ranked: {r.ranked:,} of {total:,} cohorts; hidden (fewer than {k} respondents): {r.hidden:,}; "
+            f"nothing recorded yet: {r.undefined:,}."
+        )
+        if not r.ranked:
+            parts.append(f"<p class='mk-note'>No cohort has this figure to show. {esc(caption)}</p>")
+            continue
+        body = []
+        for rank, cohort, c in r.top:
+            body.append(_ranked_row(rank, cohort, c, r.percent, marker))
+        if r.bottom:
+            between = r.bottom[0][0] - r.top[-1][0] - 1
+            if between:
+                gap = f"… {between:,} cohorts ranked in between …"
+                body.append(f"<tr class='mk-gap'><td colspan='4'>{gap}</td></tr>")
+            body += [_ranked_row(rank, cohort, c, r.percent, marker) for rank, cohort, c in r.bottom]
+        head = "".join(f"<th>{esc(h)}</th>" for h in ("Rank", "Cohort", r.column, "n"))
+        parts.append(
+            f"<div class='mk-scroll'><table class='mk-table mk-programme'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div><p class='mk-caption'>{esc(caption)}</p>"
+        )
+    return HTML("".join(parts))
+
+
+def _ranked_row(rank: int, cohort: str, c: Cell, percent: bool, marker: str) -> str:
+    text = cell_text(c, percent)
+    shown = marker if text == "hidden" else esc(text)
+    n = "" if c.n is None else str(c.n)
+    return f"<tr><td>{rank:,}</td><td><strong>{esc(cohort)}</strong></td><td>{shown}</td><td>{n}</td></tr>"
+
+
 def chart_rows(table: pd.DataFrame, cohorts: list[str], comp: Compared) -> pd.DataFrame:
     """A comparison's chart data: cohort, series, value, low, high (percent for shares), hidden, n."""
     scale = 100.0 if comp.percent else 1.0
     rows = []
+    cells = cells_of(table)
     for name, label, _ in comp.series:
         for cohort in cohorts:
-            c = cell(table, cohort, name)
+            c = cells.get((cohort, name), MISSING)
             rows.append(
                 {
                     "cohort": cohort,
@@ -307,6 +564,18 @@ SERIES_COLOURS = {"Mentors": charts.ROLE_COLOURS["mentor"], "Mentees": charts.RO
 
 def interval_bars(rows: pd.DataFrame, title: str, axis: str) -> charts.Chart:
     """Bars per cohort (one trace per series) with their 95 % intervals as error bars; hidden bars say so."""
+    layout = charts._layout(
+        title,
+        height=380,
+        barmode="group",
+        yaxis={**charts._axis_title(axis), "range": [0, 100]},  # every compared figure lives on 0–100
+        xaxis=charts._axis_title(""),
+    )
+    return charts.Chart(_bar_traces(rows), layout)
+
+
+def _bar_traces(rows: pd.DataFrame) -> list[dict[str, object]]:
+    """``interval_bars``'s traces: one per series, each bar with its error bar, hidden bars labelled."""
     data: list[dict[str, object]] = []
     for label, group in rows.groupby("series", sort=False):
         value = pd.to_numeric(group["value"], errors="coerce").astype("float64")
@@ -346,19 +615,58 @@ def interval_bars(rows: pd.DataFrame, title: str, axis: str) -> charts.Chart:
                 },
             }
         )
-    layout = charts._layout(
-        title,
-        height=380,
-        barmode="group",
-        yaxis={**charts._axis_title(axis), "range": [0, 100]},  # every compared figure lives on 0–100
-        xaxis=charts._axis_title(""),
-    )
-    return charts.Chart(data, layout)
+    return data
+
+
+def ranked_bars(ctx: ProgrammeContext, comp: Compared) -> charts.Chart | HTML:
+    """A ranked report's comparison: per series, its top and bottom cohorts as bars (highest first), one panel each."""
+    mine = [r for r in rankings(ctx) for name, _, _ in comp.series if r.figure == name]
+    if not any(r.ranked for r in mine):
+        return note(f"{comp.title}: no cohort has a figure to show ({ctx.hidden}, or nothing recorded yet).")
+    scale = 100.0 if comp.percent else 1.0
+    data: list[dict[str, object]] = []
+    panels = len(mine)
+    gap = 0.12  # between panels, as a share of the chart's height
+    height = (1.0 - gap * (panels - 1)) / panels
+    axes: dict[str, object] = {}
+    for i, (r, (_, label, _)) in enumerate(zip(mine, comp.series, strict=True)):
+        shown = [*r.top, *r.bottom]
+        rows = pd.DataFrame(
+            {
+                "cohort": [c for _, c, _ in shown],
+                "series": label,
+                "value": [scale * x.value for _, _, x in shown],  # type: ignore[operator]
+                "low": [None if x.low is None else scale * x.low for _, _, x in shown],
+                "high": [None if x.high is None else scale * x.high for _, _, x in shown],
+                "hidden": False,
+                "n": [x.n for _, _, x in shown],
+            }
+        )
+        suffix = "" if i == 0 else str(i + 1)
+        for trace in _bar_traces(rows):
+            data.append({**trace, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
+        top = 1.0 - i * (height + gap)
+        which = f"top {len(r.top)}" + (f" and bottom {len(r.bottom)}" if r.bottom else "")
+        axes[f"xaxis{suffix}"] = {
+            **charts._axis_title(f"{label}: {which} of {r.ranked:,} ranked cohorts, highest first"),
+            "anchor": f"y{suffix}",
+            "type": "category",
+        }
+        axes[f"yaxis{suffix}"] = {
+            **charts._axis_title("Percent" if comp.percent else "0–100"),
+            "range": [0, 100],
+            "domain": [max(0.0, top - height), top],
+            "anchor": f"x{suffix}",
+        }
+    title_text = f"{comp.title}: top and bottom of {len(ctx.cohorts):,} cohorts, with 95 % intervals"
+    return charts.Chart(data, charts._layout(title_text, height=420 * panels, barmode="group", **axes))
 
 
 def comparison(ctx: ProgrammeContext, key: str) -> charts.Chart | HTML:
-    """One compared figure across cohorts, as bars with 95 % error bars."""
+    """One compared figure across cohorts, as bars with 95 % error bars (a ranked report: top and bottom only)."""
     comp = BY_KEY[key]
+    if ctx.ranked:
+        return ranked_bars(ctx, comp)
     rows = chart_rows(ctx.figures, ctx.cohorts, comp)
     if rows["value"].isna().all():
         return note(f"{comp.title}: no cohort has a figure to show ({ctx.hidden}, or nothing recorded yet).")
@@ -381,7 +689,8 @@ COHORT_COLOURS = ("#1565c0", "#6a1b9a", "#2e7d32", "#e65100", "#00838f", "#ad145
 def trend_table(ctx: ProgrammeContext) -> pd.DataFrame:
     """Every cohort's figures at each month end, as known then (``programme.trends``; computed once per context)."""
     if "trends" not in ctx.memo:
-        ctx.memo["trends"] = programme.trends(ctx.data, ctx.cohorts, ctx.as_of, ctx.settings)
+        only = [figure for figure, _, _ in TRENDED]  # what the charts and findings read
+        ctx.memo["trends"] = programme.trends(ctx.data, ctx.cohorts, ctx.as_of, ctx.settings, only)
     return ctx.memo["trends"]  # type: ignore[return-value]
 
 
@@ -404,14 +713,17 @@ def trend_points(trends: pd.DataFrame, figure: str, percent: bool) -> pd.DataFra
     ).reset_index(drop=True)
 
 
-def trend_lines(points: pd.DataFrame, cohorts: list[str], title: str, axis: str) -> charts.Chart:
-    """One line per cohort over month ends, each point with its 95 % interval as an error bar."""
+def trend_lines(
+    points: pd.DataFrame, cohorts: list[str], title: str, axis: str, dotted: frozenset[str] = frozenset()
+) -> charts.Chart:
+    """One line per cohort over month ends, each point with its 95 % interval as an error bar; ``dotted`` dotted."""
     data: list[dict[str, object]] = []
     for i, cohort in enumerate(cohorts):
         mine = points[points["cohort"] == cohort]
         if mine.empty:
             continue
         value, low, high = mine["value"], mine["low"], mine["high"]
+        line = {"color": COHORT_COLOURS[i % len(COHORT_COLOURS)]} | ({"dash": "dot"} if cohort in dotted else {})
         data.append(
             {
                 "type": "scatter",
@@ -419,7 +731,7 @@ def trend_lines(points: pd.DataFrame, cohorts: list[str], title: str, axis: str)
                 "name": cohort,
                 "x": [d.isoformat() for d in mine["as_of"]],
                 "y": charts._array(value),
-                "line": {"color": COHORT_COLOURS[i % len(COHORT_COLOURS)]},
+                "line": line,
                 "customdata": [int(n) for n in mine["n"]],
                 "hovertemplate": "%{x}: %{y:.0f}, n = %{customdata}<extra>" + esc(cohort) + "</extra>",
                 "error_y": {
@@ -445,21 +757,37 @@ def explain_trends(ctx: ProgrammeContext) -> HTML:
     """How the trend charts are computed."""
     first = trend_table(ctx)["as_of"].min()
     start = "" if pd.isna(first) else f" from {pd.Timestamp(first).date().isoformat()}"
+    which = (
+        f" Of the {len(ctx.cohorts):,} cohorts, each chart follows the {ctx.per_end} highest and the {ctx.per_end} "
+        f"lowest on its figure as of {esc(ctx.as_of.isoformat())} (as ranked above); every cohort's month ends "
+        "are in <code>mentorkit export</code>'s <code>cohort_trends</code>."
+        if ctx.ranked
+        else ""
+    )
     return HTML(
         "<p class='mk-explain'>Each point is a cohort's figure at a month end"
         f"{esc(start)} to {esc(ctx.as_of.isoformat())}, computed from what had been submitted by that day: what "
         "the programme knew then, not a later revision. Bars show the 95 % interval. A cohort's line starts once "
-        f"the figure stands on at least {ctx.settings.min_group_size} respondents.</p>"
+        f"the figure stands on at least {ctx.settings.min_group_size} respondents.{which}</p>"
     )
 
 
 def trend(ctx: ProgrammeContext, figure: str) -> charts.Chart | HTML:
-    """One figure of every cohort at each month end, with error bars."""
+    """One figure of every cohort at each month end, with error bars (a ranked report: its top and bottom cohorts)."""
     _, title_text, percent = next(t for t in TRENDED if t[0] == figure)
     points = trend_points(trend_table(ctx), figure, percent)
+    axis = "Percent" if percent else "0–100"
+    if ctx.ranked:
+        ranking = next(r for r in rankings(ctx) if r.figure == figure)
+        points = points[points["cohort"].isin(ranking.cohorts)]
+        title_text = f"{title_text}: the top (solid) and bottom (dotted) cohorts of {ctx.as_of.isoformat()}"
+        if points.empty:
+            return note(f"{title_text}, over time: no month end has a figure to show yet ({ctx.hidden}).")
+        bottom = frozenset(c for _, c, _ in ranking.bottom)
+        return trend_lines(points, ranking.cohorts, f"{title_text}, at each month end", axis, bottom)
     if points.empty:
         return note(f"{title_text} over time: no month end has a figure to show yet ({ctx.hidden}).")
-    return trend_lines(points, ctx.cohorts, f"{title_text} at each month end", "Percent" if percent else "0–100")
+    return trend_lines(points, ctx.cohorts, f"{title_text} at each month end", axis)
 
 
 def _point_text(point: pd.Series, percent: bool) -> str:
@@ -472,49 +800,98 @@ def _point_text(point: pd.Series, percent: bool) -> str:
     return f"{text} on {point['as_of']}"
 
 
-def trend_findings(trends: pd.DataFrame, cohorts: list[str], settings: Settings) -> list[insights.Finding]:
+TREND_MORE = {  # a ranked report's summary of the clear changes over time it does not list: (level, text, next step)
+    "rose": ("good", "clear rise(s)", "Ask the cohorts that improved most what they did, and share it."),
+    "fell": ("action", "clear fall(s)", "Look at the cohorts that fell most first; plan check-in rounds there."),
+    "dropped": ("watch", "drop(s) of a pair health index", "Ask those cohorts' pairs for a check-in conversation."),
+}
+
+
+def trend_findings(
+    trends: pd.DataFrame, cohorts: list[str], settings: Settings, limit: int | None = None
+) -> list[insights.Finding]:
     """Clear changes over time: a cohort's figure now against its first shown month end, intervals apart.
 
     Also a pair health index that fell by more than ``settings.digest_health_drop`` since the month end before.
+    With a ``limit``, at most that many of each kind (rose, fell, health dropped), the largest changes first
+    (ties by cohort), then one finding saying how many more there are.
     """
-    out: list[insights.Finding] = []
+    found: list[tuple[str, float, str, insights.Finding]] = []  # (kind, size of the change, cohort, finding)
     for figure, title_text, percent in TRENDED:
         points = trend_points(trends, figure, percent)
+        by_cohort = {str(c): frame for c, frame in points.groupby("cohort", sort=False)}
         for cohort in cohorts:
-            mine = points[points["cohort"] == cohort].sort_values("as_of")
+            mine = by_cohort.get(cohort, points.iloc[:0]).sort_values("as_of")
             if len(mine) < 2:
                 continue
             first, last = mine.iloc[0], mine.iloc[-1]
             then, now = _point_text(first, percent), _point_text(last, percent)
             name = title_text.split(" (")[0].lower()
+            change = abs(float(last["value"] - first["value"]))
             if last["low"] > first["high"]:
-                out.append(
-                    insights.Finding(
-                        "good",
-                        f"{cohort}: {name} rose from {then} to {now}; the intervals do not overlap.",
-                        "Find out what the cohort did differently and share it with the other cohorts.",
+                found.append(
+                    (
+                        "rose",
+                        change,
+                        cohort,
+                        insights.Finding(
+                            "good",
+                            f"{cohort}: {name} rose from {then} to {now}; the intervals do not overlap.",
+                            "Find out what the cohort did differently and share it with the other cohorts.",
+                        ),
                     )
                 )
             elif last["high"] < first["low"]:
-                out.append(
-                    insights.Finding(
-                        "action",
-                        f"{cohort}: {name} fell from {then} to {now}; the intervals do not overlap.",
-                        "Talk with the cohort's mentors about what changed, and plan a check-in round.",
+                found.append(
+                    (
+                        "fell",
+                        change,
+                        cohort,
+                        insights.Finding(
+                            "action",
+                            f"{cohort}: {name} fell from {then} to {now}; the intervals do not overlap.",
+                            "Talk with the cohort's mentors about what changed, and plan a check-in round.",
+                        ),
                     )
                 )
             if figure == "relationship.health_index":
                 before, latest = mine.iloc[-2], mine.iloc[-1]
                 drop = before["value"] - latest["value"]
                 if drop > settings.digest_health_drop:
-                    out.append(
-                        insights.Finding(
-                            "watch",
-                            f"{cohort}: the pair health index fell by {drop:.0f} points since {before['as_of']}, "
-                            f"more than {settings.digest_health_drop:.0f}.",
-                            "Ask the cohort's pairs for a check-in conversation this month.",
+                    found.append(
+                        (
+                            "dropped",
+                            float(drop),
+                            cohort,
+                            insights.Finding(
+                                "watch",
+                                f"{cohort}: the pair health index fell by {drop:.0f} points since "
+                                f"{before['as_of']}, more than {settings.digest_health_drop:.0f}.",
+                                "Ask the cohort's pairs for a check-in conversation this month.",
+                            ),
                         )
                     )
+    if limit is None:
+        return [f for _, _, _, f in found]
+    return _at_most(found, limit)
+
+
+def _at_most(found: list[tuple[str, float, str, insights.Finding]], limit: int) -> list[insights.Finding]:
+    """At most ``limit`` trend findings of each kind, the largest changes first, and a line for the rest."""
+    out: list[insights.Finding] = []
+    for kind, (level, what, step) in TREND_MORE.items():
+        mine = sorted((x for x in found if x[0] == kind), key=lambda x: (-x[1], x[2]))
+        out += [f for _, _, _, f in mine[:limit]]
+        more = len(mine) - limit
+        if more > 0:
+            out.append(
+                insights.Finding(
+                    level,
+                    f"… and {more:,} more {what} like these, not listed here: every cohort's month ends are in "
+                    "`mentorkit export`'s cohort_trends.",
+                    step,
+                )
+            )
     return out
 
 
@@ -525,8 +902,8 @@ KEY_SEP = "\x1f"  # joins a cohort id and a segment name into one row key (ids n
 
 def segment_table(ctx: ProgrammeContext) -> pd.DataFrame:
     """Every cohort's figures per segment of each breakdown attribute (``programme.segments``; computed once)."""
-    if "segments" not in ctx.memo:
-        ctx.memo["segments"] = programme.segments(ctx.data, ctx.cohorts, ctx.as_of, ctx.settings)
+    if "segments" not in ctx.memo:  # a ranked report: the cohorts it shows, each with its own suppression
+        ctx.memo["segments"] = programme.segments(ctx.data, shown_cohorts(ctx), ctx.as_of, ctx.settings)
     return ctx.memo["segments"]  # type: ignore[return-value]
 
 
@@ -550,7 +927,19 @@ def explain_segments(ctx: ProgrammeContext) -> HTML:
         "with a handful of values. People count in their own segment; pairs, check-ins and goals in their "
         f"mentee's. A segment of fewer than {k} people is hidden, and when exactly one segment of a breakdown is "
         "hidden the next smallest is hidden too, so that no hidden figure can be worked out from the cohort's "
-        "total. Figures of a visible segment over too few respondents are hidden as in the cohort reports.</p>"
+        "total. Figures of a visible segment over too few respondents are hidden as in the cohort reports."
+        f"{_segments_which(ctx)}</p>"
+    )
+
+
+def _segments_which(ctx: ProgrammeContext) -> str:
+    """For a ranked report: which cohorts the breakdowns cover (HTML, leading space); nothing otherwise."""
+    if not ctx.ranked:
+        return ""
+    return (
+        f" Of the {len(ctx.cohorts):,} cohorts, the breakdowns cover the {len(shown_cohorts(ctx)):,} shown above "
+        "(the top or bottom of some figure); every cohort's segments are in <code>mentorkit export</code>'s "
+        "<code>segment_figures</code>."
     )
 
 
@@ -722,12 +1111,25 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
 
-def programme_findings(table: pd.DataFrame, cohorts: list[str], settings: Settings) -> list[insights.Finding]:
-    """What the side-by-side figures say about the programme, each with a next step, most urgent first."""
+def _listed(names: list[str], limit: int | None) -> str:
+    """Names joined by commas; with a ``limit``, the first ``limit`` and "and N more (in the full table)"."""
+    if limit is None or len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])} and {len(names) - limit:,} more (all in {FULL_TABLE})"
+
+
+def programme_findings(
+    table: pd.DataFrame, cohorts: list[str], settings: Settings, limit: int | None = None
+) -> list[insights.Finding]:
+    """What the side-by-side figures say about the programme, each with a next step, most urgent first.
+
+    With a ``limit`` (a ranked report), lists of cohorts name at most that many, the lowest response rates first.
+    """
     out: list[insights.Finding] = []
+    cells = cells_of(table)
     for comp in COMPARED:
         for name, _, what in comp.series:
-            shown = {c: x for c in cohorts if (x := cell(table, c, name)).shown and x.low is not None}
+            shown = {c: x for c in cohorts if (x := cells.get((c, name), MISSING)).shown and x.low is not None}
             if len(shown) < 2:  # nothing to compare
                 continue
             low = min(shown, key=lambda c: (shown[c].value or 0.0, c))
@@ -742,13 +1144,14 @@ def programme_findings(table: pd.DataFrame, cohorts: list[str], settings: Settin
                         comp.next_step,
                     )
                 )
-    hidden = [c for c in cohorts if table[(table["cohort_id"] == c)]["suppressed"].astype(bool).any()]
+    any_hidden = table["suppressed"].astype(bool).groupby(table["cohort_id"].astype(str)).any().to_dict()
+    hidden = [c for c in cohorts if any_hidden.get(c, False)]
     if hidden:
         out.append(
             insights.Finding(
                 "watch",
                 f"{len(hidden)} of {len(cohorts)} cohort(s) have figures hidden because fewer than "
-                f"{settings.min_group_size} people answered: {', '.join(hidden)}.",
+                f"{settings.min_group_size} people answered: {_listed(hidden, limit)}.",
                 "Collect more answers there, or compare them together as one group rather than one by one.",
             )
         )
@@ -756,10 +1159,12 @@ def programme_findings(table: pd.DataFrame, cohorts: list[str], settings: Settin
         low_rate = [
             (c, x.value)
             for c in cohorts
-            if (x := cell(table, c, name)).value is not None and x.value < settings.response_rate_low
+            if (x := cells.get((c, name), MISSING)).value is not None and x.value < settings.response_rate_low
         ]
+        if limit is not None:
+            low_rate.sort(key=lambda cv: (cv[1], cv[0]))
         if low_rate:
-            listed = ", ".join(f"{c} ({_pct(v)})" for c, v in low_rate)  # type: ignore[arg-type]
+            listed = _listed([f"{c} ({_pct(v)})" for c, v in low_rate], limit)  # type: ignore[arg-type]
             out.append(
                 insights.Finding(
                     "action",
@@ -781,8 +1186,9 @@ def programme_findings(table: pd.DataFrame, cohorts: list[str], settings: Settin
 
 def key_findings(ctx: ProgrammeContext) -> HTML:
     """The programme's key findings (side by side and over time), each with a suggested next step."""
-    found = programme_findings(ctx.figures, ctx.cohorts, ctx.settings)
-    found += trend_findings(trend_table(ctx), ctx.cohorts, ctx.settings)
+    limit = ctx.per_end if ctx.ranked else None  # a ranked report names at most this many cohorts per finding
+    found = programme_findings(ctx.figures, ctx.cohorts, ctx.settings, limit)
+    found += trend_findings(trend_table(ctx), ctx.cohorts, ctx.settings, limit)
     found += outcome_findings(outcome_table(ctx), ctx.settings)
     return findings(sorted(found, key=lambda f: ("action", "watch", "good").index(f.level)))
 

@@ -26,7 +26,8 @@ log = logging.getLogger("mentorkit.report")
 NOTEBOOK = "programme.ipynb"
 HTML = "programme.html"
 META = "programme.json"  # the programme report's outcome, read back into the manifest
-PARAMETERS = ("as_of", "db_url", "min_group_size", "cohorts")
+PARAMETERS = ("as_of", "db_url", "min_group_size", "cohorts", "out")
+FULL_TABLE = "programme-cohorts.csv"  # a ranked programme report's full per-cohort table, beside its HTML
 
 
 def _one_line(text: str) -> str:
@@ -81,7 +82,9 @@ def run_programme(options: Any, cohorts: list[str] | None) -> Any:
         "db_url": options.db_url,
         "min_group_size": options.min_group_size,
         "cohorts": None if cohorts is None else list(cohorts),
+        "out": str(out.resolve()),  # where a ranked report writes its full per-cohort table
     }
+    (out / FULL_TABLE).unlink(missing_ok=True)  # an earlier run's table would pass for this run's
     nb = parameterize_notebook(load_notebook_node(str(source)), params)
     nb.metadata["mentorkit"] = {"version": __version__, "parameters": params}
     km = KernelManager(kernel_name="python3")

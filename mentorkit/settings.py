@@ -31,6 +31,7 @@ class Settings:
     response_rate_low: float = 0.8  # a finding asks for reminders when fewer of a role answered (0–1)
     weak_item: float = 0.6  # an item with a lower yes rate is reported as the weakest item (0–1)
     healthy_index: float = 70.0  # relationships are called healthy from this index on (no pair needs a check-in)
+    programme_max_cohorts: int = 20  # more cohorts: the programme report ranks, top and bottom quarter of this (5 + 5)
 
 
 DEFAULT = Settings()

@@ -39,6 +39,7 @@ UNUSUAL = Settings(
     response_rate_low=0.9,
     weak_item=0.97,
     healthy_index=40.0,
+    programme_max_cohorts=12,
 )
 
 # (the default's wording, the same wording with UNUSUAL's value)
