@@ -194,7 +194,7 @@ def test_trend_findings_name_clear_rises_and_falls_and_a_sharp_health_drop():
         "a: pair health index rose from 45.0 (37.0–53.0) on 2026-06-30 to 75.0 (67.0–83.0) on 2026-07-31; "
         "the intervals do not overlap."
     ]
-    assert texts["watch"] == ["b: the pair health index fell by 12 points since 2026-06-30, more than 10."]
+    assert texts["watch"] == ["b: the pair health index fell by 12.0 points since 2026-06-30, more than 10."]
     assert texts["action"] == [
         "b: share of pairs on track fell from 90 % (70–97) on 2026-06-30 to 10 % (3–30) on 2026-07-31; "
         "the intervals do not overlap."
