@@ -237,7 +237,7 @@ def test_date_times_written_by_hand_read_as_sqlalchemy_reads_them(sqlite_url):
     got = store.load(engine, ["c1"])
     assert got.responses["checkin"]["submitted_at"].iloc[1] == pd.Timestamp("2026-04-01 10:00")
     _assert_same(got, reference.load(engine, ["c1"]), "no fraction")
-    # with a zone offset numpy would move it to UTC (08:00, with a warning); SQLAlchemy reads it
+    # with a zone offset (an ISO parser would move it to UTC, 08:00): SQLAlchemy reads it
     # zone-aware and the frame cannot hold it: an error, as the per-instrument reading gave
     with engine.begin() as conn:
         conn.execute(

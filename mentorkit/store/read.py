@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -297,7 +296,7 @@ class _Typed:
         self.missing = pd.isna(values)
         self.whole: object = None
         if kind in ("datetime", "date"):
-            self.whole = _times(values, sa.DateTime() if kind == "datetime" else sa.Date(), conn)
+            self.whole = _times(values, kind, conn)
         elif kind == "text" and not self.missing.all():
             self.whole = pd.array(values, dtype="str")
 
@@ -318,17 +317,22 @@ class _Typed:
         return floats
 
 
-def _times(values: np.ndarray, type_: sa.types.TypeEngine, conn: Connection) -> np.ndarray:
-    """Dates or date-times as ``datetime64[us]``: ISO text (SQLite) parsed by numpy, the driver's objects as they are.
+_STORED = {"datetime": "%Y-%m-%d %H:%M:%S.%f", "date": "%Y-%m-%d"}  # how SQLAlchemy writes them to SQLite
 
-    Text numpy will not take cleanly (not written by SQLAlchemy) goes through SQLAlchemy's own
-    parser, as before.
+
+def _times(values: np.ndarray, kind: str, conn: Connection) -> np.ndarray:
+    """Dates or date-times as ``datetime64[us]``: SQLite's text parsed in bulk, the driver's objects as they are.
+
+    Text not in the exact form SQLAlchemy writes (no fraction of a second, a zone) goes through
+    SQLAlchemy's own parser value by value and then ``pd.to_datetime``, as the rows did before.
     """
+    known = values[~pd.isna(values)][:1]
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            return values.astype("datetime64[us]")
-    except (ValueError, TypeError, Warning):
+        if len(known) and isinstance(known[0], str):
+            return pd.to_datetime(values, format=_STORED[kind]).to_numpy().astype("datetime64[us]")
+        return values.astype("datetime64[us]")
+    except (ValueError, TypeError):
+        type_ = sa.DateTime() if kind == "datetime" else sa.Date()
         process = type_.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
         if process is not None:
             values = np.fromiter((None if v is None else process(v) for v in values), dtype=object, count=len(values))
