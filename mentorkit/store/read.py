@@ -54,36 +54,34 @@ def read_people(conn: Connection, ids: Iterable[str], emails: Iterable[str]) -> 
 
 def read_participants(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
     """Roster rows (all cohorts, or these); ``attributes`` holds the roster's other columns as a dict (or None)."""
+    p = participants
     stmt = sa.select(
-        participants.c.participant_id,
-        participants.c.cohort_id,
-        participants.c.role,
-        participants.c.name,
-        participants.c.email,
-        participants.c.mentor_id,
-        participants.c.matched_on,
-        participants.c.department,
-        participants.c.attributes,
+        p.c.participant_id,
+        p.c.cohort_id,
+        p.c.role,
+        p.c.name,
+        p.c.email,
+        p.c.mentor_id,
+        _unprocessed(p.c.matched_on),
+        p.c.department,
+        p.c.attributes,
     )
     if cohort_ids is not None:
-        stmt = stmt.where(participants.c.cohort_id.in_(cohort_ids))
-    df = pd.read_sql(stmt, conn)
-    df["attributes"] = df["attributes"].astype("object")
-    df["matched_on"] = pd.to_datetime(df["matched_on"]).astype("datetime64[us]")
-    return df
+        stmt = stmt.where(p.c.cohort_id.in_(cohort_ids))
+    kinds = ("text", "text", "text", "text", "text", "text", "date", "text", "object")
+    return _frame([str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), kinds, conn)
 
 
 def read_pairs(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
     """Current pairs: a mentee's pair with the mentor the roster names now."""
     p, m = pairs, participants
-    stmt = sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id, p.c.matched_on).join(
+    stmt = sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id, _unprocessed(p.c.matched_on)).join(
         m, (m.c.participant_id == p.c.mentee_id) & (m.c.mentor_id == p.c.mentor_id)
     )
     if cohort_ids is not None:
         stmt = stmt.where(p.c.cohort_id.in_(cohort_ids))
-    df = pd.read_sql(stmt, conn)
-    df["matched_on"] = pd.to_datetime(df["matched_on"]).astype("datetime64[us]")
-    return df
+    kinds = ("int", "text", "text", "text", "date")
+    return _frame([str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), kinds, conn)
 
 
 def read_all_pairs(conn: Connection) -> pd.DataFrame:
@@ -103,73 +101,242 @@ def read_goals(conn: Connection, goal_ids: list[str]) -> pd.DataFrame:
 
 def read_responses(conn: Connection, instrument: ins.Instrument, cohort_ids: list[str] | None = None) -> pd.DataFrame:
     """An instrument's submissions, one row each, one column per item (wide)."""
-    s, a = submissions, answers
+    s = submissions
     where = s.c.instrument == instrument.id
     if cohort_ids is not None:
         where = where & s.c.cohort_id.in_(cohort_ids)
-    head = pd.read_sql(
-        sa.select(
-            s.c.submission_id,
-            s.c.cohort_id,
-            s.c.participant_id,
-            s.c.pair_id,
-            s.c.goal_id,
-            s.c.submitted_at,
-            s.c.source,
-            s.c.flags,
-        ).where(where),
-        conn,
-    )
-    head["submitted_at"] = pd.to_datetime(head["submitted_at"]).astype("datetime64[us]")
-    long = pd.read_sql(
+    head = _columns(conn, sa.select(*_head_columns()).where(where))
+    return _assemble(conn, [head], _columns(conn, _answers_query(where)), [instrument])[0]
+
+
+def read_all_responses(conn: Connection, cohort_ids: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Every instrument's responses, as ``read_responses`` gives each, in two queries when scoped to cohorts.
+
+    Scoped, the submissions of every instrument come in one query in their index's order
+    (cohort, instrument, submitted_at, id) and are split by instrument, so each instrument's rows
+    keep the order its own query gave; the answers come in a second. Unscoped (the whole store),
+    each instrument keeps its own two queries (and order), so only one instrument's rows are held.
+    """
+    s = submissions
+    found = ins.instruments()
+    if cohort_ids is None:  # one instrument at a time holds less: the whole store's answers are many
+        return {i: read_responses(conn, instrument) for i, instrument in found.items()}
+    where = s.c.cohort_id.in_(cohort_ids)
+    order = (s.c.cohort_id, s.c.instrument, s.c.submitted_at, s.c.submission_id)
+    every = _columns(conn, sa.select(s.c.instrument, *_head_columns()).where(where).order_by(*order))
+    heads = [[column[every[0] == i] for column in every[1:]] for i in found]
+    long = _columns(conn, _answers_query(where))
+    return dict(zip(found, _assemble(conn, heads, long, list(found.values())), strict=True))
+
+
+_HEAD_NAMES = ("submission_id", "cohort_id", "participant_id", "pair_id", "goal_id", "submitted_at", "source", "flags")
+_HEAD_KINDS = ("int", "text", "text", "int", "text", "datetime", "text", "text")
+
+
+def _head_columns() -> list[sa.ColumnElement]:
+    s = submissions
+    return [_unprocessed(s.c[name]) if name == "submitted_at" else s.c[name] for name in _HEAD_NAMES]
+
+
+def _answers_query(where: sa.ColumnElement[bool]) -> sa.Select:
+    s, a = submissions, answers
+    return (
         sa.select(a.c.submission_id, a.c.item_id, a.c.value_num, a.c.value_text)
         .join(s, s.c.submission_id == a.c.submission_id)
-        .where(where),
-        conn,
+        .where(where)
     )
-    return widen(head, long, instrument)
+
+
+def _assemble(
+    conn: Connection, heads: list[list[np.ndarray]], long: list[np.ndarray], instruments: list[ins.Instrument]
+) -> list[pd.DataFrame]:
+    """Each instrument's wide frame from its submissions' columns and the answers (any of them).
+
+    The submissions are laid end to end so each column is typed once and sliced; each answer
+    finds its instrument and row by its submission id. Answers of no submission here are left out.
+    """
+    sizes = [len(head[0]) for head in heads]
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype("int64")
+    whole = [np.concatenate([head[j] for head in heads]) for j in range(len(_HEAD_NAMES))]
+    typed = [_Typed(values, kind, conn) for values, kind in zip(whole, _HEAD_KINDS, strict=True)]
+    ids = whole[0].astype("int64")
+    at = pd.Index(ids).get_indexer(long[0].astype("int64")) if len(long[0]) else np.empty(0, dtype="int64")
+    which = np.searchsorted(starts, at, side="right") - 1  # the instrument; -1 for an answer of no submission
+    codes, uniques = pd.factorize(long[1])
+    nums = np.array(long[2].tolist(), dtype="float64")  # None: NaN
+    out = []
+    for n, instrument in enumerate(instruments):
+        first, last = starts[n], starts[n + 1]
+        mine = np.flatnonzero(which == n)
+        head = {name: column.slice(first, last) for name, column in zip(_HEAD_NAMES, typed, strict=True)}
+        wide = _wide_columns(
+            int(last - first), at[mine] - first, codes[mine], uniques, nums[mine], long[3][mine], instrument
+        )
+        if set(head) & set(wide):
+            raise ValueError(f"an item of {instrument.id} has the name of a submission column")
+        out.append(pd.DataFrame(head | wide, index=pd.RangeIndex(int(last - first)), copy=False))
+    return out
 
 
 def widen(head: pd.DataFrame, long: pd.DataFrame, instrument: ins.Instrument) -> pd.DataFrame:
     """Submissions with their long answers pivoted to one column per item.
 
     The columns: the head's, then the numeric items present (sorted), the text items present
-    (sorted), then the items nobody answered in the instrument's order. Filled by position with
-    numpy: a pivot and two joins per instrument were most of reading a cohort.
+    (sorted), then the items nobody answered in the instrument's order.
     """
-    numeric = [i.id for i in instrument.items if i.kind in ("yesno", "likert5", "percent")]
-    texts = [i.id for i in instrument.items if i.id not in numeric]
     out = head.reset_index(drop=True)
     rows = pd.Index(out["submission_id"]).get_indexer(long["submission_id"])
-    items = long["item_id"].to_numpy(dtype=object)
-    present = set(pd.unique(items)) if len(long) else set()  # as a pivot of every answer row would
+    codes, uniques = pd.factorize(long["item_id"].to_numpy(dtype=object))
+    nums = long["value_num"].to_numpy(dtype="float64", na_value=np.nan)
+    texts = long["value_text"].to_numpy(dtype=object, na_value=None)
+    wide = _wide_columns(len(out), rows, codes, uniques, nums, texts, instrument)
+    return pd.concat([out, pd.DataFrame(wide, index=out.index)], axis=1) if wide else out
+
+
+def _wide_columns(
+    size: int,
+    rows: np.ndarray,
+    codes: np.ndarray,
+    uniques: np.ndarray,
+    nums: np.ndarray,
+    texts: np.ndarray,
+    instrument: ins.Instrument,
+) -> dict[str, object]:
+    """One column per item, in ``widen``'s order, from answers given as row, item code, number and text.
+
+    Filled by position with numpy: a pivot and two joins per instrument were most of reading a
+    cohort. An answer with row -1 (no submission) only counts towards the items present.
+    """
+    numeric = [i.id for i in instrument.items if i.kind in ("yesno", "likert5", "percent")]
+    text_ids = [i.id for i in instrument.items if i.id not in numeric]
+    present = {uniques[c] for c in np.unique(codes)}  # as a pivot of every answer row would
     columns: dict[str, object] = {}
-    for kind, ids, source in (("num", numeric, "value_num"), ("text", texts, "value_text")):
+    for kind, ids, source in (("num", numeric, nums), ("text", text_ids, texts)):
         found = sorted(i for i in ids if i in present)
         if not found:
             continue
-        col = pd.Index(found).get_indexer(items)
+        where = {name: j for j, name in enumerate(found)}
+        col = np.array([where.get(u, -1) for u in uniques], dtype="int64")[codes]
         keep = (col >= 0) & (rows >= 0)
         if kind == "num":
-            grid: np.ndarray = np.full((len(out), len(found)), np.nan)
-            grid[rows[keep], col[keep]] = long[source].to_numpy(dtype="float64", na_value=np.nan)[keep]
+            grid: np.ndarray = np.full((size, len(found)), np.nan)
         else:
-            grid = np.full((len(out), len(found)), None, dtype=object)
-            text = long[source].to_numpy(dtype=object, na_value=None)
-            grid[rows[keep], col[keep]] = text[keep]
+            grid = np.full((size, len(found)), None, dtype=object)
+        grid[rows[keep], col[keep]] = source[keep]
         columns |= {name: grid[:, j] for j, name in enumerate(found)}
     for item in instrument.items:
         values = columns.get(item.id)
         if item.kind == "date":
-            dates = pd.Series(values if values is not None else [None] * len(out), dtype="string")
+            dates = pd.Series(values if values is not None else [None] * size, dtype="string")
             columns[item.id] = pd.to_datetime(dates, format="%Y-%m-%d").astype("datetime64[us]").to_numpy()
         elif item.id in numeric:
-            columns[item.id] = values if values is not None else np.full(len(out), np.nan)
+            columns[item.id] = values if values is not None else np.full(size, np.nan)
         else:
-            columns[item.id] = pd.array(values if values is not None else [None] * len(out), dtype="string")
+            columns[item.id] = pd.array(values if values is not None else [None] * size, dtype="string")
     ordered = [c for c in columns if c in present] + [i.id for i in instrument.items if i.id not in present]
-    wide = pd.DataFrame({name: columns[name] for name in ordered}, index=out.index)
-    return pd.concat([out, wide], axis=1) if len(ordered) else out
+    return {name: columns[name] for name in ordered}
+
+
+# --- columns from rows, typed as pandas.read_sql infers them ------------------------------------
+
+
+def _unprocessed(column: sa.ColumnElement) -> sa.ColumnElement:
+    """A date or date-time column as the driver gives it (SQLite: ISO text), parsed in bulk by ``_times``."""
+    return sa.type_coerce(column, sa.String).label(column.key)
+
+
+def _columns(conn: Connection, stmt: sa.Select) -> list[np.ndarray]:
+    """The result's columns as object arrays, each value as a SQLAlchemy ``Row`` would hold it.
+
+    The rows come from the DBAPI cursor as tuples: building a ``Row`` each cost as much as the
+    query. SQLAlchemy's result processors (JSON, for one) are applied per column, as ``Row`` would.
+    """
+    result = conn.execute(stmt)
+    cursor = result.cursor
+    processors = [
+        column.type.dialect_impl(conn.dialect).result_processor(conn.dialect, described[1])
+        for column, described in zip(stmt.selected_columns, cursor.description, strict=True)
+    ]
+    rows = cursor.fetchall()
+    result.close()
+    if not rows:
+        return [np.empty(0, dtype=object) for _ in processors]
+    scalars = not any(processors) and not any(isinstance(c.type, sa.JSON) for c in stmt.selected_columns)
+    if scalars:  # one 2-D array, read by columns (a JSON list would make it 3-D)
+        grid = np.array(rows, dtype=object)
+        return [grid[:, j] for j in range(len(processors))]
+    cols = []
+    for process, values in zip(processors, zip(*rows, strict=True), strict=True):
+        cols.append(np.fromiter(values if process is None else map(process, values), dtype=object, count=len(rows)))
+    return cols
+
+
+def _frame(names: Iterable[str], cols: list[np.ndarray], kinds: Iterable[str], conn: Connection) -> pd.DataFrame:
+    """A frame of these columns with the dtypes ``pandas.read_sql`` then ``pd.to_datetime`` gave them."""
+    typed = {}
+    for name, values, kind in zip(names, cols, kinds, strict=True):
+        typed[name] = _typed(values, kind, conn)
+    return pd.DataFrame(typed, index=pd.RangeIndex(len(cols[0])), copy=False)
+
+
+def _typed(values: np.ndarray, kind: str, conn: Connection) -> object:
+    """One column: as ``read_sql`` infers it (object when empty or all missing), dates as ``datetime64[us]``."""
+    return _Typed(values, kind, conn).slice(0, len(values))
+
+
+class _Typed:
+    """A column typed once; ``slice`` gives a part typed as ``read_sql`` would have typed it alone.
+
+    ``read_sql`` infers each query's dtypes from its values: integers with a missing value become
+    floats, text columns with values ``str``, and a column with no value at all stays ``object``.
+    """
+
+    def __init__(self, values: np.ndarray, kind: str, conn: Connection) -> None:
+        self.values, self.kind = values, kind
+        self.missing = pd.isna(values)
+        self.whole: object = None
+        if kind in ("datetime", "date"):
+            self.whole = _times(values, kind, conn)
+        elif kind == "text" and not self.missing.all():
+            self.whole = pd.array(values, dtype="str")
+
+    def slice(self, first: int, last: int) -> object:
+        """Rows ``first`` to ``last`` (not included)."""
+        part = self.values[first:last]
+        missing = self.missing[first:last]
+        if self.kind in ("datetime", "date"):
+            return self.whole[first:last]  # type: ignore[index]
+        if self.kind == "object" or missing.all():  # all() of no rows is True: empty stays object
+            return part
+        if self.kind == "text":
+            return self.whole[first:last]  # type: ignore[index]
+        if not missing.any():
+            return part.astype("int64")
+        floats = np.full(len(part), np.nan)
+        floats[~missing] = part[~missing].astype("float64")
+        return floats
+
+
+_STORED = {"datetime": "%Y-%m-%d %H:%M:%S.%f", "date": "%Y-%m-%d"}  # how SQLAlchemy writes them to SQLite
+
+
+def _times(values: np.ndarray, kind: str, conn: Connection) -> np.ndarray:
+    """Dates or date-times as ``datetime64[us]``: SQLite's text parsed in bulk, the driver's objects as they are.
+
+    Text not in the exact form SQLAlchemy writes (no fraction of a second, a zone) goes through
+    SQLAlchemy's own parser value by value and then ``pd.to_datetime``, as the rows did before.
+    """
+    known = values[~pd.isna(values)][:1]
+    try:
+        if len(known) and isinstance(known[0], str):
+            return pd.to_datetime(values, format=_STORED[kind]).to_numpy().astype("datetime64[us]")
+        return values.astype("datetime64[us]")
+    except (ValueError, TypeError):
+        type_ = sa.DateTime() if kind == "datetime" else sa.Date()
+        process = type_.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+        if process is not None:
+            values = np.fromiter((None if v is None else process(v) for v in values), dtype=object, count=len(values))
+        return pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[us]").to_numpy()
 
 
 def list_cohorts(conn: Connection) -> list[str]:
@@ -197,5 +364,5 @@ def load(engine: Engine, cohort_ids: list[str] | None = None) -> CohortData:
         return CohortData(
             participants=read_participants(conn, cohort_ids),
             pairs=read_pairs(conn, cohort_ids),
-            responses={i: read_responses(conn, inst, cohort_ids) for i, inst in ins.instruments().items()},
+            responses=read_all_responses(conn, cohort_ids),
         )
