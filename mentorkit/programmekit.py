@@ -865,7 +865,7 @@ def trend_findings(
                             cohort,
                             insights.Finding(
                                 "watch",
-                                f"{cohort}: the pair health index fell by {drop:.1f} points since "  # 10.4 > 10 shows as such
+                                f"{cohort}: the pair health index fell by {drop:.1f} points since "  # one decimal, as the trends show
                                 f"{before['as_of']}, more than {settings.digest_health_drop:.0f}.",
                                 "Ask the cohort's pairs for a check-in conversation this month.",
                             ),

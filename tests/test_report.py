@@ -361,7 +361,9 @@ def test_a_report_that_stops_early_leaves_nothing_for_the_next_one_on_its_kernel
     args = ["--as-of", SAMPLE_AS_OF, "--db", sample_db, "--out", str(out), "--jobs", "1", "--notebooks", str(folder)]
     result = run_cli("report", "--cohort", "2026-spring-eng", "--cohort", "2026-fall-ops", *args)
     assert result.returncode == 1
-    status = {(r["cohort"], r["report"]): r["status"] for r in json.loads((out / "manifest.json").read_text())["reports"]}
+    status = {
+        (r["cohort"], r["report"]): r["status"] for r in json.loads((out / "manifest.json").read_text())["reports"]
+    }
     # the second cohort's readiness runs after a clean goal-progress report: `mark` must be gone too
     assert status == {
         ("2026-fall-ops", "readiness"): "failed",
