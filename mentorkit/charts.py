@@ -94,9 +94,7 @@ class Chart:
     """
 
     def __init__(self, data: list[dict[str, object]], layout: dict[str, object]) -> None:
-        # the template holds no arrays (a test checks): convert only the chart's own data and layout
-        own: dict[str, object] = {"data": data, "layout": layout}
-        convert_to_base64(own)
+        convert_to_base64({"data": data, "layout": layout})  # the template holds no arrays (a test checks)
         self.spec: dict[str, object] = {"data": data, "layout": {"template": _template(), **layout}}
 
     def to_dict(self) -> dict[str, object]:

@@ -128,20 +128,18 @@ def report_meta() -> None:
     from .report import cohort_facts
 
     ctx = _opened
-    facts = None
-    if ctx is not None:  # a cohort's reports share its context (and memo): its facts are worked out once
-        if "facts" not in ctx.memo:
-            ctx.memo["facts"] = cohort_facts(ctx.detail, ctx.data, ctx.settings, ctx.identify, ctx.fingerprint)
-        facts = ctx.memo["facts"]
-    payload: dict[str, object] = {"cpu_seconds": round(time.process_time() - _cpu_start, 4)}
+    payload: dict[str, object] = {}
     if ctx is not None:
-        payload |= {
+        if "facts" not in ctx.memo:  # a cohort's reports share its context (and memo): worked out once
+            ctx.memo["facts"] = cohort_facts(ctx.detail, ctx.data, ctx.settings, ctx.identify, ctx.fingerprint)
+        payload = {
             "cohort": ctx.cohort_id,
             "as_of": ctx.as_of.isoformat(),
             "min_group_size": ctx.settings.min_group_size,
             "identify": ctx.identify,
-            "facts": facts,
+            "facts": ctx.memo["facts"],
         }
+    payload["cpu_seconds"] = round(time.process_time() - _cpu_start, 4)
     display({META_MIME: payload}, raw=True)
 
 
