@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from ._imports import skip_iri_grammar
+from .display import chart_text
 from .settings import DEFAULT, Settings
 
 skip_iri_grammar()
@@ -85,15 +87,39 @@ def _array(values: object) -> object:
     return list(values)  # type: ignore[call-overload]
 
 
+# the keys whose strings plotly draws as text (or matches against drawn categories); templates
+# (hovertemplate, texttemplate) are the charts' own markup and keep theirs
+TEXT_KEYS = frozenset(
+    {"text", "hovertext", "name", "customdata", "ticktext", "tickvals", "categoryarray", "x", "y", "labels", "title"}
+)
+
+
+def _plain_text(value: object, drawn: bool = False) -> object:
+    """A copy of figure data with every drawn string made literal (``display.chart_text``), nothing else changed.
+
+    A copy, not an edit in place: two traces may share one list, and it must be escaped once.
+    """
+    if isinstance(value, dict):
+        return {k: _plain_text(v, k in TEXT_KEYS) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_text(v, drawn) for v in value]
+    if drawn and isinstance(value, str):
+        return chart_text(value)
+    return value
+
+
 class Chart:
     """A plotly figure as plain data, the dict ``go.Figure(...).to_dict()`` would give.
 
     Building it skips plotly's per-property validation (most of a report's time went there);
     ``figure()`` gives the validated ``go.Figure`` when one is wanted, and a test checks that
-    plotly keeps every chart as it is.
+    plotly keeps every chart as it is. Every string plotly draws is made literal here, once, so
+    no tag in a goal title, a name or an attribute value is rendered (``_plain_text``).
     """
 
     def __init__(self, data: list[dict[str, object]], layout: dict[str, object]) -> None:
+        data = cast(list[dict[str, object]], _plain_text(data))
+        layout = cast(dict[str, object], _plain_text(layout))
         convert_to_base64({"data": data, "layout": layout})  # the template holds no arrays (a test checks)
         self.spec: dict[str, object] = {"data": data, "layout": {"template": _template(), **layout}}
 

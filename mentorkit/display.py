@@ -30,6 +30,17 @@ def esc(value: object) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")  # no link, emphasis, code or HTML can start
 
 
+def chart_text(value: object) -> str:
+    """Text that plotly shows exactly as written: ``& < >`` as entities, which plotly decodes once.
+
+    Plotly reads a subset of HTML (``<a>``, ``<b>``, ``<br>``, ``<span style>`` …) in every text
+    it draws (trace text, hover text, tick labels, legend names, titles), so user-written text
+    that reaches a figure goes through this; ``charts.Chart`` applies it to every figure.
+    """
+    text = "" if value is None else str(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def md(text: str) -> str:
     """Text safe inside one Markdown line: made ``plain``, special characters backslash-escaped."""
     return _MD_SPECIAL.sub(r"\\\1", plain(text))

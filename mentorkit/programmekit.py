@@ -22,6 +22,7 @@ from IPython.display import HTML
 
 from . import __version__, charts, figures, insights, programme, store
 from . import io as mkio
+from .display import chart_text
 from .errors import UsageError
 from .programmerun import FULL_TABLE
 from .reportkit import esc, findings, note, notebook_as_of, settings_for
@@ -602,7 +603,7 @@ def _bar_traces(rows: pd.DataFrame) -> list[dict[str, object]]:
                 "insidetextanchor": "start",
                 "cliponaxis": False,
                 "customdata": hovers,
-                "hovertemplate": "%{x}: %{customdata}<extra>" + esc(label) + "</extra>",
+                "hovertemplate": "%{x}: %{customdata}<extra>" + chart_text(label) + "</extra>",
                 "marker": {"color": SERIES_COLOURS.get(str(label), charts.ROLE_COLOURS["mentor"])},
                 "error_y": {
                     "type": "data",
@@ -733,7 +734,7 @@ def trend_lines(
                 "y": charts._array(value),
                 "line": line,
                 "customdata": [int(n) for n in mine["n"]],
-                "hovertemplate": "%{x}: %{y:.0f}, n = %{customdata}<extra>" + esc(cohort) + "</extra>",
+                "hovertemplate": "%{x}: %{y:.0f}, n = %{customdata}<extra>" + chart_text(cohort) + "</extra>",
                 "error_y": {
                     "type": "data",
                     "symmetric": False,
