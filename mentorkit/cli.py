@@ -150,7 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     fm.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on (default 127.0.0.1)")
     fm.add_argument("--port", type=int, default=8866, metavar="N")
     fm.add_argument("--base-url", default="/", metavar="PATH", help="URL path behind a reverse proxy, e.g. /mentoring/")
-    fm.add_argument("--capacity", type=int, default=60, metavar="N", help="open forms before the busy page (60)")
+    fm.add_argument(
+        "--capacity",
+        type=int,
+        default=60,
+        metavar="N",
+        help="open forms (sessions with a valid link) before the busy page (60)",
+    )
     fm.add_argument(
         "--session-timeout", type=int, default=600, metavar="S", help="free a form its page left silently (600 s)"
     )

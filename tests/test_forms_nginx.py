@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import time
@@ -132,3 +133,36 @@ def test_a_participant_submits_through_nginx_with_tls_and_a_base_path(nginx_in_f
     log = (prefix / "access.log").read_text()
     assert re.search(r'"GET /mentoring/jupyter/api/kernels/\S+ HTTP/1.1" 101 ', log)  # the WebSocket went through
     assert re.search(r'"GET /mentoring/_solara/cdn/@widgetti/\S+ HTTP/1.1" 200 ', log)  # and the front-end
+
+
+def test_nginx_closes_half_open_requests_and_serves_a_participant_meanwhile(nginx_in_front):
+    base, _db, _prefix, _forms_port = nginx_in_front
+    port = int(base.split(":")[2].split("/")[0])
+    ctx = ssl.create_default_context()
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    hanging = []
+    for _ in range(20):  # TLS done, then a request head that never ends
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        tls = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        tls.sendall(b"GET /mentoring/ HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        hanging.append(tls)
+    try:
+        token = links.make_token("M-ENG-01", "mentor_readiness", datetime.now(UTC) + timedelta(days=7))
+        with urllib.request.urlopen(links.personal_link(base, "mentor_readiness", token), context=ctx, timeout=10) as r:
+            assert r.status == 200  # a participant is served while they hang
+        # client_header_timeout 10s in the README's configuration; 30 s of slack on a loaded machine
+        deadline, still_open = time.monotonic() + 40, list(hanging)
+        while still_open and time.monotonic() < deadline:
+            for s in list(still_open):
+                s.settimeout(0.05)
+                try:
+                    if s.recv(1024) == b"":  # closed by nginx (after a 408, if it sends one)
+                        still_open.remove(s)
+                except (TimeoutError, ssl.SSLWantReadError):
+                    pass
+                except OSError:
+                    still_open.remove(s)
+        assert still_open == []
+    finally:
+        for s in hanging:
+            s.close()

@@ -251,3 +251,36 @@ def test_without_a_link_the_page_asks_for_it_unless_email_login_is_allowed(sampl
     monkeypatch.setenv(forms.EMAIL_LOGIN_ENV, "1")
     page = forms.app(query="form=checkin", db_url=sample_copy)
     assert [t for t in _find(page, widgets.Text) if "mk-email" in t._dom_classes]
+
+
+HIRO = "hiro.tanaka.e-eng-02@example.com"  # E-ENG-02's address in the sample roster
+
+
+def test_a_link_of_a_forgotten_person_opens_the_plain_page(sample_copy):
+    query = _query("E-ENG-02", "checkin")  # made while he was on the roster
+    assert "Hiro Tanaka" in visible_text(forms.app(query=query, db_url=sample_copy))
+    assert store.forget(store.connect(sample_copy), HIRO) is not None
+    before = _count(sample_copy)
+    page = forms.app(query=query, db_url=sample_copy)
+    assert forms.INVALID_LINK in visible_text(page)
+    assert not _find(page, widgets.Button) and not _find(page, widgets.Text)
+    assert _count(sample_copy) == before
+
+
+def test_forget_while_the_form_is_open_stores_nothing_more(sample_copy):
+    # the page opened before `forget`; his answers and a new comment must not reach the store after it
+    page = forms.app(query=_query("E-ENG-02", "checkin"), db_url=sample_copy)
+    for row in _find(page, widgets.VBox):
+        if row._dom_classes and row._dom_classes[0].startswith("mk-item-rc_"):
+            row.children[1].value = "4"
+    for box in _find(page, widgets.Textarea):
+        box.value = "new free text after erasure"
+    assert store.forget(store.connect(sample_copy), HIRO) is not None
+    before = _count(sample_copy)
+    [button] = [b for b in _find(page, widgets.Button) if "mk-submit" in b._dom_classes]
+    button.click()
+    assert forms.INVALID_LINK in visible_text(page)
+    assert _count(sample_copy) == before
+    with store.connect(sample_copy).connect() as conn:
+        texts = conn.execute(sa.select(store.answers.c.value_text).where(store.answers.c.value_text.is_not(None))).all()
+    assert "new free text after erasure" not in [t[0] for t in texts]

@@ -192,8 +192,10 @@ class InstrumentForm:
             self.status.value = verdict.message
             return None
         if self.token is not None:
-            try:  # voided or expired since the page opened: store nothing
-                links.read_token(self.token, self.instrument.id)
+            try:  # voided, expired or its person erased since the page opened: store nothing
+                pid = links.read_token(self.token, self.instrument.id)
+                if rules.linked_person(self.directory.people(), pid) is None:
+                    raise links.InvalidLink("this link names nobody on the roster any more")
             except links.InvalidLink:
                 self.status.value = rules.error(rules.INVALID_LINK)
                 return None

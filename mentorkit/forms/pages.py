@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import urllib.parse
+from collections.abc import Callable
 
 import ipywidgets as widgets
 
@@ -56,13 +57,29 @@ def notice(text: str) -> widgets.VBox:
     return page
 
 
-def app(query: str | None = None, db_url: str | None = None) -> widgets.Widget:
+BUSY = "Many people are answering right now. Please reload this page in a minute; your link still works."
+
+
+def app(query: str | None = None, db_url: str | None = None, claim: Callable[[], bool] | None = None) -> widgets.Widget:
     """What the served page shows for its query string.
 
     ``?form=F&t=TOKEN``: that person's form when the token is valid for F, else a plain page that
     names nobody. Without a token, the e-mail form and the landing page only when e-mail login is
-    allowed; otherwise a page saying to open the personal link.
+    allowed; otherwise a page saying to open the personal link. A page that shows a form (or the
+    e-mail login) first ``claim``s one of the server's places; with none free it says so instead.
     """
+    shown = _page(query, db_url)
+    if claim is not None and getattr(shown, "mk_form", False) and not claim():
+        return notice(BUSY)
+    return shown
+
+
+def _as_form(widget: widgets.Widget) -> widgets.Widget:
+    widget.mk_form = True  # type: ignore[attr-defined]  # a page that holds a form (and so a place)
+    return widget
+
+
+def _page(query: str | None, db_url: str | None) -> widgets.Widget:
     query = os.environ.get("QUERY_STRING", "") if query is None else query
     params = urllib.parse.parse_qs(query, keep_blank_values=True)
     wanted = params.get("form", [""])[0]
@@ -73,11 +90,11 @@ def app(query: str | None = None, db_url: str | None = None) -> widgets.Widget:
             form = InstrumentForm(wanted, db_url, identify="link", token=params["t"][0])
         except links.InvalidLink:
             return notice(INVALID_LINK)
-        return form.widget()
+        return _as_form(form.widget())
     if not email_login_allowed():
         return notice(USE_YOUR_LINK)
     if wanted not in FORM_ORDER:
-        return landing()
+        return _as_form(landing())
     form = InstrumentForm(wanted, db_url, identify="email")
     back = widgets.HTML("<p><a href='?'>← All forms</a></p>")
-    return widgets.VBox([back, form.widget()])
+    return _as_form(widgets.VBox([back, form.widget()]))

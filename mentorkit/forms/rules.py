@@ -75,6 +75,19 @@ def person_options(people: pd.DataFrame, cohort: object, role: str) -> list[tupl
     return [(label(n, p), p) for n, p in zip(people["name"], people["participant_id"], strict=True)]
 
 
+def linked_person(people: pd.DataFrame, participant_id: str) -> pd.Series | None:
+    """The roster row a personal link names, or None when it names nobody any more.
+
+    A person erased with ``mentorkit forget`` keeps their pseudonymous row without an e-mail
+    (every roster row has one otherwise), so their links are void from that moment on.
+    """
+    found = people[people["participant_id"].eq(participant_id)]
+    email = None if found.empty else found["email"].iloc[0]
+    if email is None or pd.isna(email) or not str(email).strip():
+        return None
+    return found.iloc[0]
+
+
 def person_by_email(people: pd.DataFrame, email: str) -> pd.Series | None:
     """The roster row of a typed e-mail (case and surrounding blanks ignored), or None."""
     if not email.strip():

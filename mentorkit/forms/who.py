@@ -43,7 +43,7 @@ class WhoPart:
             assert self.token is not None  # checked by the form
             self.box.children = [self.message]
             pid = links.read_token(self.token, self.instrument.id)
-            if not self.directory.people()["participant_id"].eq(pid).any():
+            if rules.linked_person(self.directory.people(), pid) is None:  # off the roster, or erased
                 raise links.InvalidLink("this link names nobody on the roster any more")
             self.choose(pid)
             return
