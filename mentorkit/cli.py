@@ -142,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub = dbp.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     dbsub.add_parser("upgrade", parents=[db], help="bring the store's schema up to date (Alembic)")
     dbsub.add_parser("status", parents=[db], help="show the store's schema revision")
+    dbsub.add_parser(
+        "check",
+        parents=[db],
+        help="find stored dates that cannot be read back (or lie outside the accepted years) and set them aside; "
+        "nothing is deleted or changed (exit 1 when it set values aside)",
+    )
 
     fg = sub.add_parser("forget", parents=[db], help="erase a person's personal data (right to erasure)")
     fg.add_argument("--email", required=True, help="the person's e-mail address")
@@ -515,6 +521,12 @@ def cmd_db(args: argparse.Namespace) -> int:
         )
         print(f"{shown}: schema {found or '-'} ({state})")
         return 0
+    if args.db_command == "check":
+        result = store.check_values(_engine(args))
+        for value in result.found:
+            print(value.line())
+        print(f"{shown}: {result.summary()}")
+        return 1 if result.found else 0
     before, after = store.upgrade_schema(args.db)
     print(
         f"{shown}: schema {before or 'empty'} → {after}"
