@@ -400,3 +400,36 @@ def test_a_date_outside_the_years_is_quarantined_in_every_date_column(roster, tm
     assert goals_read["start_date"].tolist() == [pd.Timestamp("1900-01-01")]
     assert goals_read["target_date"].tolist() == [pd.Timestamp("2100-12-31")]
     assert sorted(data.participants["matched_on"].dropna().astype(str)) == ["2026-05-01"] * 3 + ["2100-12-31"]
+
+
+def test_the_timezone_option_applies_to_template_times_without_a_zone(roster, tmp_path):
+    # Europe/Berlin: CEST (UTC+2) in June, CET (UTC+1) in January; 2026-03-29 02:00–03:00 does not exist there
+    rows = [
+        ["e1", "", "2026-06-01T12:00:00", *["yes"] * 6],  # 12:00 CEST = 10:00 UTC
+        ["e1", "", "2026-01-15 12:00", *["yes"] * 6],  # 12:00 CET = 11:00 UTC
+        ["e1", "", "2026-06-02T12:00:00+05:00", *["yes"] * 6],  # its own zone wins: 07:00 UTC
+        ["e1", "", "2026-06-03T12:00:00Z", *["yes"] * 6],  # UTC stays 12:00
+        ["e1", "", "2026-06-04", *["yes"] * 6],  # a date without a time stays that day
+        ["e1", "", "2026-03-29T02:30:00", *["yes"] * 6],  # skipped by the clock change
+    ]
+    result = import_csv(roster, "mentee_readiness", MENTEE, rows, tmp_path, timezone="Europe/Berlin")
+    assert (result.accepted, result.quarantined) == (5, 1)
+    assert result.reasons == (
+        (7, "submitted_at: '2026-03-29T02:30:00' is skipped or repeated by a clock change in Europe/Berlin"),
+    )
+    got = store.load(roster).responses["mentee_readiness"]["submitted_at"].sort_values().astype(str).tolist()
+    assert got == [
+        "2026-01-15 11:00:00",
+        "2026-06-01 10:00:00",
+        "2026-06-02 07:00:00",
+        "2026-06-03 12:00:00",
+        "2026-06-04 00:00:00",
+    ]
+    again = import_csv(roster, "mentee_readiness", MENTEE, rows, tmp_path, timezone="Europe/Berlin")
+    assert (again.accepted, again.duplicates) == (0, 5)  # the same times again
+    goals = [["g1", "m1", "e1", "Lead a review", "", "2026-06-01", "2026-12-01", "yes", "yes"]]
+    import_csv(roster, "goals", GOALS_HEADER, goals, tmp_path)
+    ups = [["g1", "e1", "2026-07-01 09:30", "40", "in_progress", ""]]  # 09:30 CEST = 07:30 UTC
+    import_csv(roster, "goal_updates", GOAL_UPDATES_HEADER, ups, tmp_path, timezone="Europe/Berlin")
+    reported = store.load(roster).responses["goal_updates"]["submitted_at"].tolist()
+    assert reported == [pd.Timestamp("2026-07-01 07:30")]
