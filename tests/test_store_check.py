@@ -145,3 +145,15 @@ def test_a_roster_date_set_aside_hides_the_row_until_it_is_imported_again(sqlite
     import_csv(engine, "roster", ROSTER_HEADER, ROSTER, tmp_path, name="again.csv")
     data = store.load(engine)
     assert sorted(data.participants["participant_id"]) == ["e1", "m1"]
+
+
+def test_the_forms_goal_list_works_again_after_db_check(older_store):
+    from mentorkit.forms.directory import Directory
+
+    engine, _ids = older_store
+    forms = Directory(engine)
+    with pytest.raises(UnreadableValueError, match="mentorkit db check"):
+        forms.goals([1])  # the agreement and goal-update forms list a pair's goals from here
+    assert store.check_values(engine).found
+    assert forms.goals([1])["goal_id"].tolist() == ["g1"]  # g2's agreement is set aside
+    assert sorted(forms.people()["participant_id"]) == ["e1", "m1"] and len(forms.pairs()) == 1
