@@ -244,12 +244,20 @@ def build(
     earlier_metas: list[dict[str, Any]] | None,
     earlier: str | None = None,
     settings: Settings = DEFAULT,
+    programme: Mapping[str, Any] | None = None,
 ) -> Digest:
-    """The digest of a run folder's metas against an earlier run's (None: no earlier run)."""
+    """The digest of a run folder's metas against an earlier run's (None: no earlier run).
+
+    ``programme`` is the programme report's recorded outcome (``programme.json``): listed when it failed.
+    """
     now = {m["cohort"]: m.get("snapshot") or {} for m in metas}
     then = None if earlier_metas is None else {m["cohort"]: m.get("snapshot") for m in earlier_metas}
     items = diff(then, now, settings) if then is not None else []
     failed = failed_reports(metas)
+    if programme is not None and programme.get("status") != "ok":
+        error = programme.get("error") or "failed"
+        href = programme.get("ipynb") or "programme.ipynb"
+        failed.append(Item("report_failed", "programme", "programme", "Programme report", error, href))
     broken = {(i.cohort, i.report): i.href for i in failed}
     # a change shown by a report that failed points at that report's executed notebook
     relinked = [replace(i, href=broken[i.cohort, i.report]) if (i.cohort, i.report) in broken else i for i in items]
@@ -364,7 +372,9 @@ def write_digest(out: Path, since: Path | None = None, settings: Settings = DEFA
     earlier = since if since is not None else (find_earlier_run(out, as_of) if as_of else None)
     earlier_metas = read_metas(earlier) if earlier is not None else None
     shown = os.path.relpath(earlier.resolve(), out.resolve()) if earlier is not None else None
-    digest = build(metas, earlier_metas, shown, settings)
+    from .programmerun import read_outcome
+
+    digest = build(metas, earlier_metas, shown, settings, programme=read_outcome(out))
     mkio.write_text_atomic(out / "changes.md", to_markdown(digest))
     mkio.write_text_atomic(out / "changes.html", to_html(digest))
     return digest

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .instruments import Item, likert_labels
+from .settings import DEFAULT
 
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -219,17 +220,37 @@ def clean_text(raw: pd.Series, column: Column = "value") -> Cleaned:
     return text, pd.Series(pd.NA, index=raw.index, dtype="string")
 
 
+def year_range() -> str:
+    """The years a stored date may have, as the reasons and forms say them (``1900–2100``)."""
+    return f"{DEFAULT.earliest_year}–{DEFAULT.latest_year}"
+
+
+def in_year_range(times: pd.Series) -> pd.Series:
+    """True where a (naive) date-time's year is within the settings' years; missing stays False."""
+    years = times.dt.year
+    return ((years >= DEFAULT.earliest_year) & (years <= DEFAULT.latest_year)).fillna(False).astype(bool)
+
+
+def _out_of_range(text: pd.Series, parsed: pd.Series, column: Column) -> Cleaned:
+    """Dates outside the settings' years set missing, with their reasons (every stored value reads back)."""
+    outside = parsed.notna() & ~in_year_range(parsed)
+    errors = _errors_for(text, outside, column, f"within the years {year_range()}")
+    return parsed.mask(outside), errors
+
+
 def clean_date(raw: pd.Series, column: Column = "value") -> Cleaned:
-    """ISO dates (``2026-03-14``) → ``datetime64`` at midnight."""
+    """ISO dates (``2026-03-14``) → ``datetime64`` at midnight; a year outside the settings' range is refused."""
     text = as_text(raw)
     shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)
-    parsed = pd.to_datetime(text.where(shaped), format="%Y-%m-%d", errors="coerce")
+    parsed = pd.to_datetime(text.where(shaped), format="%Y-%m-%d", errors="coerce").astype("datetime64[us]")
     bad = text.notna() & parsed.isna()
-    return parsed.astype("datetime64[us]"), _errors_for(text, bad, column, "an ISO date (YYYY-MM-DD)")
+    parsed, outside = _out_of_range(text, parsed, column)
+    errors = _errors_for(text, bad, column, "an ISO date (YYYY-MM-DD)").fillna(outside)
+    return parsed, errors
 
 
 def clean_datetime(raw: pd.Series, column: Column = "value") -> Cleaned:
-    """ISO date-times → naive UTC ``datetime64``; a time without a zone is UTC."""
+    """ISO date-times → naive UTC ``datetime64``; a time without a zone is UTC; a year outside the range is refused."""
     text = as_text(raw)
     shaped = text.str.fullmatch(
         r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?"
@@ -237,7 +258,8 @@ def clean_datetime(raw: pd.Series, column: Column = "value") -> Cleaned:
     parsed = pd.to_datetime(text.where(shaped), format="ISO8601", utc=True, errors="coerce")
     parsed = parsed.dt.tz_localize(None).astype("datetime64[us]")
     bad = text.notna() & parsed.isna()
-    return parsed, _errors_for(text, bad, column, "an ISO date-time")
+    parsed, outside = _out_of_range(text, parsed, column)
+    return parsed, _errors_for(text, bad, column, "an ISO date-time").fillna(outside)
 
 
 def clean_email(raw: pd.Series, column: Column = "email") -> Cleaned:
@@ -352,6 +374,7 @@ __all__ = [
     "first_error",
     "guard_formula",
     "guard_frame",
+    "in_year_range",
     "is_blank",
     "is_safe_id",
     "iso_text",
@@ -359,4 +382,5 @@ __all__ = [
     "json_records",
     "normalize_question",
     "relabel",
+    "year_range",
 ]

@@ -87,8 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--timezone",
         metavar="TZ",
         default=None,
-        help="time zone of export times (Europe/Berlin, UTC, +01:00); it wins over the zone a Qualtrics "
-        "export names; times with their own offset keep it (default: the file's zone, else UTC)",
+        help="time zone of times without one, in exports and the templates (submitted_at, reported_at): "
+        "Europe/Berlin, UTC, +01:00; it wins over the zone a Qualtrics export names; times with their own "
+        f"offset keep it (default: the file's zone, else UTC). Dates outside {DEFAULT.earliest_year}–"
+        f"{DEFAULT.latest_year} are quarantined",
     )
 
     sc = sub.add_parser("score", parents=[db], help="a cohort's figures as of a date")
@@ -138,10 +140,17 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the newest earlier reports/<as-of>/ folder beside OUT)",
     )
 
-    dbp = sub.add_parser("db", help="database maintenance")
+    dbp = sub.add_parser("db", help="database maintenance: upgrade, status, check")
     dbsub = dbp.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     dbsub.add_parser("upgrade", parents=[db], help="bring the store's schema up to date (Alembic)")
     dbsub.add_parser("status", parents=[db], help="show the store's schema revision")
+    dbsub.add_parser(
+        "check",
+        parents=[db],
+        help=f"find stored dates that cannot be read back (or lie outside {DEFAULT.earliest_year}–"
+        f"{DEFAULT.latest_year}) and set them aside, so reads skip their rows; nothing is deleted or changed "
+        "(exit 0: clean, 1: values set aside)",
+    )
 
     fg = sub.add_parser("forget", parents=[db], help="erase a person's personal data (right to erasure)")
     fg.add_argument("--email", required=True, help="the person's e-mail address")
@@ -521,6 +530,12 @@ def cmd_db(args: argparse.Namespace) -> int:
         )
         print(f"{shown}: schema {found or '-'} ({state})")
         return 0
+    if args.db_command == "check":
+        result = store.check_values(_engine(args))
+        for value in result.found:
+            print(value.line())
+        print(f"{shown}: {result.summary()}")
+        return 1 if result.found else 0
     before, after = store.upgrade_schema(args.db)
     print(
         f"{shown}: schema {before or 'empty'} → {after}"

@@ -41,3 +41,7 @@ class StoreError(MentorkitError):
 
 class ReportError(MentorkitError):
     """A report could not be produced."""
+
+
+class UnreadableValueError(StoreError):
+    """The store holds a value mentorkit cannot read back (``mentorkit db check`` sets it aside)."""

@@ -280,9 +280,42 @@ def _template_convert(
         raise InputFileError(f"column(s) appear twice: {', '.join(repeated[:5])}; keep one of each")
     frame = body.copy()
     frame.columns = ["_row", *names]
+    if tz is not None and instrument is not None:
+        in_zone(frame, tz)
     raw = body.copy()
     raw.columns = ["_row", *header]
     return Canonical(frame=frame, source="mentorkit", raw=raw.drop(columns="_row"))
+
+
+TIME_COLUMNS = ("submitted_at", "reported_at")  # the templates' date-times
+_BARE_TIME = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"  # a time of day, no zone of its own
+
+
+def in_zone(frame: pd.DataFrame, tz: str) -> None:
+    """The templates' times without a zone read as wall-clock times in ``tz`` (``--timezone``), as UTC text.
+
+    A time with its own zone (``Z``, ``+01:00``) and a date without a time stay as they are. A
+    wall-clock time a clock change skips or repeats in ``tz`` is rejected (``_reject``) with why.
+    """
+    from .exports import parse_zone_option  # exports registers its sources with this module
+
+    zone = parse_zone_option(tz)
+    for column in TIME_COLUMNS:
+        if column not in frame.columns:
+            continue
+        text = frame[column].astype("string").str.strip()
+        bare = text.str.fullmatch(_BARE_TIME).fillna(False).astype(bool)
+        if not bare.any():
+            continue
+        local = pd.to_datetime(text.where(bare), format="ISO8601", errors="coerce")
+        aware = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+        done = bare & aware.notna()
+        frame[column] = text.mask(done, clean.iso_text(aware, unit="us", suffix="Z"))
+        unclear = bare & local.notna() & aware.isna()
+        if unclear.any():
+            why = clean.explain(unclear, f"{column}: {{!r}} is skipped or repeated by a clock change in {tz}", text)
+            before = frame["_reject"] if "_reject" in frame.columns else pd.Series(pd.NA, index=frame.index)
+            frame["_reject"] = before.astype("string").fillna(why)
 
 
 register(Source("mentorkit", "mentorkit template", lambda t: True, _template_convert))

@@ -570,6 +570,10 @@ def run(
                 with one_at_a_time:
                     facts = facts_in_parent(options, cohort)
             meta = cohort_meta(cohort, options, reports, facts)
+        except Exception as exc:  # the other cohorts go on; this one is listed without figures, as failed
+            log.warning("%s: no figures: %s", cohort, one_line(str(exc)))
+            meta = failed_meta(cohort, options, reports, f"{type(exc).__name__}: {one_line(str(exc))}")
+        try:
             mkio.write_text_atomic(out / cohort / META, json.dumps(meta, indent=2))
         except Exception as exc:  # the other cohorts go on; this one is missing from the index
             log.warning("%s: %s not written: %s", cohort, META, one_line(str(exc)))
@@ -645,6 +649,17 @@ def cohort_meta(
         "reports": {o.report: asdict(o) for o in ordered},
         **{k: v for k, v in facts.items() if k not in ("data_fingerprint", "figures")},
     }
+
+
+def failed_meta(cohort: str, options: RunOptions, reports: list[Outcome], error: str) -> dict[str, object]:
+    """A cohort's meta.json when its figures could not be worked out: no figures or snapshot, ``error`` says why.
+
+    Its reports are listed as they ended; one that ended well keeps its page, but a cohort with no
+    report at all (none ran) gets a failed one, so the manifest, the index and the digest count it.
+    """
+    listed = reports or [Outcome(cohort, REPORTS[0], "failed", error=error)]
+    meta = cohort_meta(cohort, options, listed, {"data_fingerprint": "", "figures": None, "snapshot": None})
+    return meta | {"error": error}
 
 
 def _public_parameters(options: RunOptions) -> dict[str, object]:

@@ -32,6 +32,8 @@ class Settings:
     weak_item: float = 0.6  # an item with a lower yes rate is reported as the weakest item (0–1)
     healthy_index: float = 70.0  # relationships are called healthy from this index on (no pair needs a check-in)
     programme_max_cohorts: int = 20  # more cohorts: the programme report ranks, top and bottom quarter of this (5 + 5)
+    earliest_year: int = 1900  # a date or time before this year is refused (import: quarantined; forms: at the field)
+    latest_year: int = 2100  # a date or time after this year is refused, as before earliest_year
 
 
 DEFAULT = Settings()

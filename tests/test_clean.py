@@ -71,6 +71,27 @@ def test_datetimes_become_naive_utc():
     assert errors.notna().tolist() == [False, False, False, False, True]
 
 
+def test_dates_and_times_outside_the_years_are_refused():
+    # 1900–2100 (Settings.earliest_year, latest_year), judged on the UTC time
+    values, errors = clean.clean_date(s("0999-06-01", "1899-12-31", "1900-01-01", "2100-12-31", "2101-01-01"), "d")
+    assert values.isna().tolist() == [True, True, False, False, True]
+    assert errors.tolist()[:2] == [
+        "d: '0999-06-01' is not within the years 1900–2100",
+        "d: '1899-12-31' is not within the years 1900–2100",
+    ]
+    assert errors.isna().tolist()[2:] == [True, True, False]
+    # 1899-12-31 23:30 at UTC-1 is 1900-01-01 00:30 UTC; 2100-12-31 23:00 at UTC-2 is 2101-01-01 01:00 UTC
+    values, errors = clean.clean_datetime(
+        s("1899-12-31T23:30:00-01:00", "2100-12-31T23:00-02:00", "9999-12-31T00:00Z"), "t"
+    )
+    assert values.tolist()[0] == pd.Timestamp("1900-01-01 00:30")
+    assert values.isna().tolist() == [False, True, True]
+    assert errors.tolist()[1:] == [
+        "t: '2100-12-31T23:00-02:00' is not within the years 1900–2100",
+        "t: '9999-12-31T00:00Z' is not within the years 1900–2100",
+    ]
+
+
 def test_emails_are_case_insensitive_and_ids_safe():
     mail, err = clean.clean_email(s(" Ann.Lee@Example.COM ", "not-an-email"))
     assert mail.iloc[0] == "ann.lee@example.com" and err.iloc[1].startswith("email:")

@@ -24,6 +24,14 @@ def test_help_lists_every_command():
         assert command in result.stdout
 
 
+def test_help_names_db_check_and_the_accepted_years():
+    assert "upgrade, status, check" in run_cli("--help").stdout
+    db = " ".join(run_cli("db", "--help").stdout.split())
+    assert "check find stored dates that cannot be read back (or lie outside 1900–2100)" in db
+    imp = " ".join(run_cli("import", "--help").stdout.split())
+    assert "in exports and the templates (submitted_at, reported_at)" in imp and "outside 1900–2100" in imp
+
+
 def test_user_errors(capsys, sample_db, tmp_path):
     db = ["--db", sample_db]
     one_line_error(capsys, ["score", "--cohort", "nope", *db], 2, "unknown cohort 'nope'")

@@ -251,6 +251,20 @@ def test_the_subject_must_be_chosen_and_a_goal_must_not_end_before_it_starts():
     assert rules.check(ins.get("goals"), goal, subject_chosen=True) == ({}, [])
 
 
+def test_a_date_outside_the_years_is_refused_at_its_field():
+    # 1900–2100 (Settings.earliest_year, latest_year): a start in 0999 could never be read back
+    goal = {"title": "x", "success_criteria": "", "start_date": date(999, 6, 1), "target_date": date(2101, 1, 1)}
+    assert rules.check(ins.get("goals"), goal, subject_chosen=True) == (
+        {
+            "start_date": "Please give a date in the years 1900–2100.",
+            "target_date": "Please give a date in the years 1900–2100.",
+        },
+        [],
+    )
+    goal |= {"start_date": date(1900, 1, 1), "target_date": date(2100, 12, 31)}  # the first and last days
+    assert rules.check(ins.get("goals"), goal, subject_chosen=True) == ({}, [])
+
+
 def test_progress_counts_every_item_not_marked_optional():
     # check-in: 4 of the 7 elements rated, the optional comment not counted
     values = {**dict.fromkeys(CHECKIN_ELEMENTS[:4], "4"), **dict.fromkeys(CHECKIN_ELEMENTS[4:]), "comment": "hi"}

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -201,6 +202,75 @@ def test_tool_shaped_exports_with_random_cells(fuzz_store, kind, tool, picks, zo
     args = ["import", str(path), "--instrument", kind, "--db", url] + (["--timezone", zone] if zone else [])
     code, out, err = run_in_process(args)
     check_outcome(code, out, err, before, snapshot(url), kind)
+
+
+YEARS = ["0999", "1899", "1900", "2026", "2100", "2101", "9999"]  # around Settings.earliest_year and latest_year
+DATES = st.one_of(
+    st.builds(
+        lambda y, md, time: f"{y}-{md}{time}",
+        st.sampled_from(YEARS),
+        st.sampled_from(["01-01", "06-01", "12-31", "02-29", "02-30", "13-01", "1-5"]),
+        st.sampled_from(["", "T00:00:00", "T12:00", " 23:59:59", "T23:30:00-01:00", "T00:30+02:00", "Z", "T24:00"]),
+    ),
+    st.sampled_from(["999-06-01", "06/01/2026", "1.6.2026", "2026/06/01", "20260601", "2026-06-01T12:00:00.1234567Z"]),
+    st.sampled_from(["", " ", "2026-03-29T02:30:00", "2026-10-25 02:30", "+2026-06-01", "-0001-01-01"]),
+    st.text(alphabet="0123456789-:TZ +", max_size=20),
+)
+
+
+def _dated_rows(kind: str, n: int, dates: list[str], salt: int) -> tuple[list[str], list[list[object]]]:
+    """Rows of a template with a drawn date (or two) in each, for people and a goal of the fuzz store's roster."""
+    items = [i.id for i in instruments.get(kind).items] if kind != "roster" else []
+    if kind == "roster":
+        rows = [
+            ["c1", f"e{10 + i % 3}", "mentee", "New", f"e{10 + i % 3}@example.com", "m1", dates[i], ""]
+            for i in range(n)
+        ]
+        return ROSTER_HEADER, rows
+    if kind == "goals":
+        head = ["goal_id", "mentor_id", "mentee_id", *items]
+        return head, [[f"g{salt}-{i}", "m1", "e1", "T", "", dates[i], dates[-1 - i], "yes", "yes"] for i in range(n)]
+    if kind == "goal_updates":
+        return ["goal_id", "reported_by", "reported_at", *items], [
+            ["g1", "e1", dates[i], "40", "in_progress", ""] for i in range(n)
+        ]
+    who = "m1" if kind == "mentor_readiness" else "e1"
+    head = ["participant_id", "submitted_at", *(["about"] if kind == "checkin" else []), *items]
+    answers = ["4" if kind == "checkin" else "yes"] * (len(items) - (kind == "checkin"))
+    return head, [
+        [who, dates[i], *([""] if kind == "checkin" else []), *answers, *([""] if kind == "checkin" else [])]
+        for i in range(n)
+    ]
+
+
+FIRST, LAST = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31 23:59:59.999999")
+
+
+@FUZZ
+@given(
+    kind=st.sampled_from(KINDS),
+    dates=st.lists(DATES, min_size=1, max_size=8),
+    zone=st.sampled_from([None, "UTC", "Europe/Berlin", "+05:30"]),
+    salt=st.integers(0, 10**6),
+)
+def test_every_dated_row_reads_back_or_is_quarantined_with_a_reason(fuzz_store, kind, dates, zone, salt):
+    folder, url = fuzz_store
+    engine = store.connect(url)
+    head, rows = _dated_rows(kind, len(dates), dates, salt)
+    path = write_csv(folder / "dated.csv", head, rows)
+    result = ingest.import_file(engine, path, kind, timezone=zone)
+    assert result.read == len(rows) == result.accepted + result.duplicates + result.quarantined
+    assert len(result.reasons) == result.quarantined and all(why.strip() for _, why in result.reasons)
+    # everything stored reads back, within 1900–2100, and db check finds nothing to set aside
+    data = store.load(engine)
+    stamps = [data.participants["matched_on"], data.pairs["matched_on"]]
+    for frame in data.responses.values():
+        stamps += [frame[c] for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    for column in stamps:
+        known = pd.Series(column).dropna()
+        assert ((known >= FIRST) & (known <= LAST)).all(), known[(known < FIRST) | (known > LAST)]
+    with engine.connect() as conn:
+        assert store.find_unreadable(conn) == []
 
 
 HOSTILE = {

@@ -354,3 +354,82 @@ def test_the_builders_headers_are_the_templates():
     assert sample_header("goal_updates") == GOAL_UPDATES_HEADER
     assert sorted(ROSTER_HEADER) == sorted(sample_header("roster"))
     assert checkin_row("m1", "2026-06-01", 4, about="e1", comment="ok") == ["m1", "2026-06-01", "e1", *[4] * 7, "ok"]
+
+
+def test_a_date_outside_the_years_is_quarantined_in_every_date_column(roster, tmp_path):
+    # 1900–2100 (Settings.earliest_year, latest_year): 0999 once became '999-06-01' in the store,
+    # which nothing could read back; 1900-01-01 and 2100-12-31 are the first and last days allowed
+    roster_rows = [
+        ["c1", "e7", "mentee", "Fa Qu", "fa@example.com", "m2", "0999-06-01", ""],
+        ["c1", "e8", "mentee", "Ga Ru", "ga@example.com", "m2", "2100-12-31", ""],
+    ]
+    result = import_csv(roster, "roster", ROSTER_HEADER, roster_rows, tmp_path, name="more.csv")
+    assert (result.accepted, result.quarantined) == (1, 1)
+    assert result.reasons == ((2, "matched_on: '0999-06-01' is not within the years 1900–2100"),)
+    goals = [
+        ["g1", "m1", "e1", "Old start", "", "0999-06-01", "2026-12-01", "yes", "yes"],
+        ["g2", "m1", "e1", "Far target", "", "2026-06-01", "2101-01-01", "yes", "yes"],
+        ["g3", "m1", "e2", "Edges", "", "1900-01-01", "2100-12-31", "yes", "yes"],
+    ]
+    result = import_csv(roster, "goals", GOALS_HEADER, goals, tmp_path)
+    assert (result.accepted, result.quarantined) == (1, 2)
+    assert [why for _, why in result.reasons] == [
+        "start_date: '0999-06-01' is not within the years 1900–2100",
+        "target_date: '2101-01-01' is not within the years 1900–2100",
+    ]
+    ups = [
+        ["g3", "e2", "9999-07-01T10:00:00Z", "40", "in_progress", ""],
+        ["g3", "e2", "1899-12-31T23:59:59", "40", "in_progress", ""],
+        ["g3", "e2", "2026-07-01T10:00:00Z", "40", "in_progress", ""],
+    ]
+    result = import_csv(roster, "goal_updates", GOAL_UPDATES_HEADER, ups, tmp_path)
+    assert (result.accepted, result.quarantined) == (1, 2)
+    assert [why for _, why in result.reasons] == [
+        "reported_at: '9999-07-01T10:00:00Z' is not within the years 1900–2100",
+        "reported_at: '1899-12-31T23:59:59' is not within the years 1900–2100",
+    ]
+    checkins = [checkin_row("e1", "0999-06-01", 4), checkin_row("e1", "2026-06-01", 4)]
+    result = import_csv(roster, "checkin", CHECKIN_HEADER, checkins, tmp_path)
+    assert result.reasons == ((2, "submitted_at: '0999-06-01' is not within the years 1900–2100"),)
+    mentee = [["e1", "", "2101-01-01", *["yes"] * 6]]
+    result = import_csv(roster, "mentee_readiness", MENTEE, mentee, tmp_path)
+    assert result.reasons == ((2, "submitted_at: '2101-01-01' is not within the years 1900–2100"),)
+    # everything stored reads back: the one agreement keeps both edge days
+    data = store.load(roster)
+    goals_read = data.responses["goals"]
+    assert goals_read["start_date"].tolist() == [pd.Timestamp("1900-01-01")]
+    assert goals_read["target_date"].tolist() == [pd.Timestamp("2100-12-31")]
+    assert sorted(data.participants["matched_on"].dropna().astype(str)) == ["2026-05-01"] * 3 + ["2100-12-31"]
+
+
+def test_the_timezone_option_applies_to_template_times_without_a_zone(roster, tmp_path):
+    # Europe/Berlin: CEST (UTC+2) in June, CET (UTC+1) in January; 2026-03-29 02:00–03:00 does not exist there
+    rows = [
+        ["e1", "", "2026-06-01T12:00:00", *["yes"] * 6],  # 12:00 CEST = 10:00 UTC
+        ["e1", "", "2026-01-15 12:00", *["yes"] * 6],  # 12:00 CET = 11:00 UTC
+        ["e1", "", "2026-06-02T12:00:00+05:00", *["yes"] * 6],  # its own zone wins: 07:00 UTC
+        ["e1", "", "2026-06-03T12:00:00Z", *["yes"] * 6],  # UTC stays 12:00
+        ["e1", "", "2026-06-04", *["yes"] * 6],  # a date without a time stays that day
+        ["e1", "", "2026-03-29T02:30:00", *["yes"] * 6],  # skipped by the clock change
+    ]
+    result = import_csv(roster, "mentee_readiness", MENTEE, rows, tmp_path, timezone="Europe/Berlin")
+    assert (result.accepted, result.quarantined) == (5, 1)
+    assert result.reasons == (
+        (7, "submitted_at: '2026-03-29T02:30:00' is skipped or repeated by a clock change in Europe/Berlin"),
+    )
+    got = store.load(roster).responses["mentee_readiness"]["submitted_at"].sort_values().astype(str).tolist()
+    assert got == [
+        "2026-01-15 11:00:00",
+        "2026-06-01 10:00:00",
+        "2026-06-02 07:00:00",
+        "2026-06-03 12:00:00",
+        "2026-06-04 00:00:00",
+    ]
+    again = import_csv(roster, "mentee_readiness", MENTEE, rows, tmp_path, timezone="Europe/Berlin")
+    assert (again.accepted, again.duplicates) == (0, 5)  # the same times again
+    goals = [["g1", "m1", "e1", "Lead a review", "", "2026-06-01", "2026-12-01", "yes", "yes"]]
+    import_csv(roster, "goals", GOALS_HEADER, goals, tmp_path)
+    ups = [["g1", "e1", "2026-07-01 09:30", "40", "in_progress", ""]]  # 09:30 CEST = 07:30 UTC
+    import_csv(roster, "goal_updates", GOAL_UPDATES_HEADER, ups, tmp_path, timezone="Europe/Berlin")
+    reported = store.load(roster).responses["goal_updates"]["submitted_at"].tolist()
+    assert reported == [pd.Timestamp("2026-07-01 07:30")]

@@ -394,3 +394,58 @@ def test_when_no_report_can_score_a_cohort_the_runner_scores_that_one_cohort(sam
     assert _same(meta["figures"], ENG)
     assert all(r["status"] == "failed" and r["cpu_seconds"] is None for r in meta["reports"].values())
     assert "Readiness failed" in (out / "index.html").read_text("utf-8")
+
+
+def _unreadable_goal(db_url: str, cohort: str) -> None:
+    """A goal agreement as an older mentorkit stored it: its start date written '999-06-01'."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        pair, mentee = conn.execute(
+            sa.text("SELECT pair_id, mentee_id FROM pairs WHERE cohort_id = :c ORDER BY pair_id LIMIT 1"), {"c": cohort}
+        ).one()
+        conn.execute(
+            sa.text("INSERT INTO goals (goal_id, pair_id, cohort_id) VALUES ('G-OLD', :p, :c)"),
+            {"p": pair, "c": cohort},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO submissions (instrument, cohort_id, participant_id, pair_id, goal_id, submitted_at,"
+                " source, dedupe_key, received_at, channel) VALUES ('goals', :c, :m, :p, 'G-OLD',"
+                " '2026-06-02 00:00:00.000000', 'mentorkit', 'c:old', '2026-06-02 00:00:00.000000', 'import')"
+            ),
+            {"c": cohort, "m": mentee, "p": pair},
+        )
+        sid = conn.execute(sa.text("SELECT max(submission_id) FROM submissions")).scalar_one()
+        for item, text in (("title", "Old goal"), ("start_date", "999-06-01"), ("target_date", "2026-12-01")):
+            conn.execute(
+                sa.text("INSERT INTO answers (submission_id, item_id, value_text) VALUES (:s, :i, :t)"),
+                {"s": sid, "i": item, "t": text},
+            )
+    engine.dispose()
+
+
+def test_a_cohort_whose_data_cannot_be_read_is_listed_as_failed_until_db_check(sample_copy, tmp_path):
+    legal, sales = "2026-pilot-legal", "2026-spring-sales"
+    _unreadable_goal(sample_copy, legal)
+    out = tmp_path / "run"
+    args = ["report", "--cohort", legal, "--cohort", sales, "--as-of", SAMPLE_AS_OF, "--db", sample_copy]
+    result = run_cli(*args, "--out", str(out))
+    assert result.returncode == 1, result.stderr  # a report failed
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    # legal's two reports and the programme report (it reads both cohorts) failed; sales' two did not
+    assert sorted(manifest["cohorts"]) == [legal, sales]
+    assert (manifest["ok"], manifest["failed"]) == (2, 3)
+    assert {r["cohort"] for r in manifest["reports"] if r["status"] == "failed"} == {legal}
+    index = (out / "index.html").read_text("utf-8")
+    row = next(r for r in re.findall(r"<tr><td><strong>.*?</tr>", index, flags=re.S) if legal in r)
+    assert "No figures" in row and "mentorkit db check" in row and row.count("failed</span>") == 2
+    assert "changes: no earlier run to compare with; 3 report(s) failed" in result.stdout
+    md = (out / "changes.md").read_text("utf-8")
+    assert "## Reports that failed (3)" in md and f"[{legal}]" in md and "[programme](programme.ipynb)" in md
+    # once `db check` has set the value aside, the same run succeeds
+    assert run_cli("db", "check", "--db", sample_copy).returncode == 1
+    again = run_cli(*args, "--out", str(tmp_path / "again"))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert json.loads((tmp_path / "again" / "manifest.json").read_text("utf-8"))["failed"] == 0

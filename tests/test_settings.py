@@ -40,6 +40,8 @@ UNUSUAL = Settings(
     weak_item=0.97,
     healthy_index=40.0,
     programme_max_cohorts=12,
+    earliest_year=1950,
+    latest_year=2080,
 )
 
 # (the default's wording, the same wording with UNUSUAL's value)

@@ -16,6 +16,7 @@ import pandas as pd
 from .. import display, formrows
 from .. import instruments as ins
 from ..errors import MentorkitError, UsageError
+from ..settings import DEFAULT as SETTINGS
 
 if TYPE_CHECKING:  # ingest loads the database layer; the rules only name its result type
     from ..ingest import ImportResult
@@ -209,6 +210,14 @@ def _agreement_row(a: Answer) -> dict[str, str]:
     )
 
 
+def date_problem(value: object) -> str | None:
+    """Why a date control's value cannot be stored (its year outside the settings' years), or None."""
+    year = getattr(value, "year", None)
+    if isinstance(year, int) and not SETTINGS.earliest_year <= year <= SETTINGS.latest_year:
+        return f"Please give a date in the years {SETTINGS.earliest_year}–{SETTINGS.latest_year}."
+    return None
+
+
 def _target_not_before_start(values: Mapping[str, object]) -> dict[str, str]:
     start, target = values.get("start_date"), values.get("target_date")
     if start and target and target < start:  # type: ignore[operator]
@@ -283,6 +292,8 @@ def check(
             problems[item.id] = "Please fill this in."
         elif not answered(values[item.id]) and not item.optional:
             unanswered.append(item.id)
+        elif item.kind == "date" and (why := date_problem(values[item.id])):
+            problems[item.id] = why
     for rule in rules_for(instrument).checks:
         problems.update(rule(values))
     if not subject_chosen and instrument.subject in MISSING_SUBJECT:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..data import CohortData
 from ..errors import StoreError
+from .check import CheckResult, SetAside, check_values, find_unreadable
 from .engine import (
     DEFAULT_DB_NAME,
     connect,
@@ -49,6 +50,7 @@ from .schema import (
     pairs,
     participants,
     submissions,
+    value_exclusions,
 )
 from .write import (
     CHANNELS,
@@ -66,11 +68,14 @@ __all__ = [
     "CHANNELS",
     "DEFAULT_DB_NAME",
     "SCHEMA_REVISION",
+    "CheckResult",
     "CohortData",
     "Erasure",
+    "SetAside",
     "StoreError",
     "answers",
     "append_submissions",
+    "check_values",
     "cohorts",
     "connect",
     "current_revision",
@@ -81,6 +86,7 @@ __all__ = [
     "ensure_goals",
     "ensure_schema",
     "erasures",
+    "find_unreadable",
     "fingerprint",
     "finish_import",
     "forget",
@@ -106,6 +112,7 @@ __all__ = [
     "submissions",
     "upgrade_schema",
     "upsert_participants",
+    "value_exclusions",
     "widen",
     "workspace",
 ]

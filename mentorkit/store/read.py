@@ -11,7 +11,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from .. import instruments as ins
 from ..data import CohortData
-from .schema import answers, cohorts, goals, imports, pairs, participants, submissions
+from ..errors import UnreadableValueError
+from .schema import answers, cohorts, goals, imports, pairs, participants, submissions, value_exclusions
 
 
 def read_raw(conn: Connection, submission_ids: Iterable[int]) -> dict[int, dict[str, str] | None]:
@@ -36,6 +37,40 @@ def read_raw(conn: Connection, submission_ids: Iterable[int]) -> dict[int, dict[
     return out
 
 
+# --- values set aside by `mentorkit db check` ------------------------------------------------
+
+EXCLUDED_SUBMISSION_TABLES = ("submissions", "answers")  # an excluded value of these sets its submission aside
+
+
+def excluded(conn: Connection) -> dict[str, list[tuple[str, str | None]]]:
+    """The (row id, raw value) of each value set aside, by table."""
+    ve = value_exclusions
+    out: dict[str, list[tuple[str, str | None]]] = {}
+    for table, row_id, raw in conn.execute(sa.select(ve.c.table_name, ve.c.row_id, ve.c.raw_value)):
+        out.setdefault(table, []).append((row_id, raw))
+    return out
+
+
+def as_text(column: sa.ColumnElement) -> sa.ColumnElement:
+    """A column as the text ``db check`` records of it (and compares a roster row's value with)."""
+    return sa.cast(column, sa.Text)
+
+
+def _kept_submissions(conn: Connection) -> sa.ColumnElement[bool]:
+    """Submissions with no value set aside."""
+    found = excluded(conn)
+    ids = sorted({int(r) for t in EXCLUDED_SUBMISSION_TABLES for r, _raw in found.get(t, [])})
+    return submissions.c.submission_id.notin_(ids) if ids else sa.true()
+
+
+def _kept_rows(conn: Connection, table: sa.Table, key: str) -> sa.ColumnElement[bool]:
+    """Rows of the roster or pairs whose ``matched_on`` is not set aside (a row changed since reads again)."""
+    set_aside = excluded(conn).get(table.name, [])
+    key_type = table.c[key].type.python_type
+    same = [(table.c[key] == key_type(r)) & (as_text(table.c.matched_on) == raw) for r, raw in set_aside]
+    return sa.not_(sa.or_(*same)) if same else sa.true()
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -48,7 +83,10 @@ def read_people(conn: Connection, ids: Iterable[str], emails: Iterable[str]) -> 
         participants.c.role,
         participants.c.email,
         participants.c.mentor_id,
-    ).where(named | participants.c.mentor_id.in_(sa.select(participants.c.participant_id).where(named)))
+    ).where(
+        (named | participants.c.mentor_id.in_(sa.select(participants.c.participant_id).where(named)))
+        & _kept_rows(conn, participants, "participant_id")
+    )
     return pd.read_sql(stmt, conn)
 
 
@@ -65,28 +103,34 @@ def read_participants(conn: Connection, cohort_ids: list[str] | None = None) -> 
         _unprocessed(p.c.matched_on),
         p.c.department,
         p.c.attributes,
-    )
+    ).where(_kept_rows(conn, p, "participant_id"))
     if cohort_ids is not None:
         stmt = stmt.where(p.c.cohort_id.in_(cohort_ids))
     kinds = ("text", "text", "text", "text", "text", "text", "date", "text", "object")
-    return _frame([str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), kinds, conn)
+    return _frame([str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), kinds, conn, ("participants", 0))
 
 
 def read_pairs(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
     """Current pairs: a mentee's pair with the mentor the roster names now."""
     p, m = pairs, participants
-    stmt = sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id, _unprocessed(p.c.matched_on)).join(
-        m, (m.c.participant_id == p.c.mentee_id) & (m.c.mentor_id == p.c.mentor_id)
+    stmt = (
+        sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id, _unprocessed(p.c.matched_on))
+        .join(m, (m.c.participant_id == p.c.mentee_id) & (m.c.mentor_id == p.c.mentor_id))
+        .where(_kept_rows(conn, p, "pair_id") & _kept_rows(conn, m, "participant_id"))
     )
     if cohort_ids is not None:
         stmt = stmt.where(p.c.cohort_id.in_(cohort_ids))
     kinds = ("int", "text", "text", "text", "date")
-    return _frame([str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), kinds, conn)
+    return _frame([str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), kinds, conn, ("pairs", 0))
 
 
 def read_all_pairs(conn: Connection) -> pd.DataFrame:
-    """Every pair ever recorded (check-ins and goals keep the pair they were about)."""
-    return pd.read_sql(sa.select(pairs), conn)
+    """Every pair ever recorded, by its ids (check-ins and goals keep the pair they were about).
+
+    Its ``matched_on`` is not read: a pair whose date ``db check`` set aside still names its people.
+    """
+    p = pairs
+    return pd.read_sql(sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id), conn)
 
 
 def read_goals(conn: Connection, goal_ids: list[str]) -> pd.DataFrame:
@@ -102,7 +146,7 @@ def read_goals(conn: Connection, goal_ids: list[str]) -> pd.DataFrame:
 def read_responses(conn: Connection, instrument: ins.Instrument, cohort_ids: list[str] | None = None) -> pd.DataFrame:
     """An instrument's submissions, one row each, one column per item (wide)."""
     s = submissions
-    where = s.c.instrument == instrument.id
+    where = (s.c.instrument == instrument.id) & _kept_submissions(conn)
     if cohort_ids is not None:
         where = where & s.c.cohort_id.in_(cohort_ids)
     head = _columns(conn, sa.select(*_head_columns()).where(where))
@@ -121,7 +165,7 @@ def read_all_responses(conn: Connection, cohort_ids: list[str] | None = None) ->
     found = ins.instruments()
     if cohort_ids is None:  # one instrument at a time holds less: the whole store's answers are many
         return {i: read_responses(conn, instrument) for i, instrument in found.items()}
-    where = s.c.cohort_id.in_(cohort_ids)
+    where = s.c.cohort_id.in_(cohort_ids) & _kept_submissions(conn)
     order = (s.c.cohort_id, s.c.instrument, s.c.submitted_at, s.c.submission_id)
     every = _columns(conn, sa.select(s.c.instrument, *_head_columns()).where(where).order_by(*order))
     heads = [[column[every[0] == i] for column in every[1:]] for i in found]
@@ -158,7 +202,10 @@ def _assemble(
     sizes = [len(head[0]) for head in heads]
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype("int64")
     whole = [np.concatenate([head[j] for head in heads]) for j in range(len(_HEAD_NAMES))]
-    typed = [_Typed(values, kind, conn) for values, kind in zip(whole, _HEAD_KINDS, strict=True)]
+    typed = [
+        _Typed(values, kind, conn, ("submissions", name, whole[0]))
+        for values, kind, name in zip(whole, _HEAD_KINDS, _HEAD_NAMES, strict=True)
+    ]
     ids = whole[0].astype("int64")
     at = pd.Index(ids).get_indexer(long[0].astype("int64")) if len(long[0]) else np.empty(0, dtype="int64")
     which = np.searchsorted(starts, at, side="right") - 1  # the instrument; -1 for an answer of no submission
@@ -170,7 +217,15 @@ def _assemble(
         mine = np.flatnonzero(which == n)
         head = {name: column.slice(first, last) for name, column in zip(_HEAD_NAMES, typed, strict=True)}
         wide = _wide_columns(
-            int(last - first), at[mine] - first, codes[mine], uniques, nums[mine], long[3][mine], instrument
+            conn,
+            ids[first:last],
+            int(last - first),
+            at[mine] - first,
+            codes[mine],
+            uniques,
+            nums[mine],
+            long[3][mine],
+            instrument,
         )
         if set(head) & set(wide):
             raise ValueError(f"an item of {instrument.id} has the name of a submission column")
@@ -189,11 +244,13 @@ def widen(head: pd.DataFrame, long: pd.DataFrame, instrument: ins.Instrument) ->
     codes, uniques = pd.factorize(long["item_id"].to_numpy(dtype=object))
     nums = long["value_num"].to_numpy(dtype="float64", na_value=np.nan)
     texts = long["value_text"].to_numpy(dtype=object, na_value=None)
-    wide = _wide_columns(len(out), rows, codes, uniques, nums, texts, instrument)
+    wide = _wide_columns(None, out["submission_id"].to_numpy(), len(out), rows, codes, uniques, nums, texts, instrument)
     return pd.concat([out, pd.DataFrame(wide, index=out.index)], axis=1) if wide else out
 
 
 def _wide_columns(
+    conn: Connection | None,
+    ids: np.ndarray,
     size: int,
     rows: np.ndarray,
     codes: np.ndarray,
@@ -204,6 +261,8 @@ def _wide_columns(
 ) -> dict[str, object]:
     """One column per item, in ``widen``'s order, from answers given as row, item code, number and text.
 
+    ``ids`` are the rows' submission ids, to name one whose date cannot be read.
+
     Filled by position with numpy: a pivot and two joins per instrument were most of reading a
     cohort. An answer with row -1 (no submission) only counts towards the items present.
     """
@@ -211,8 +270,8 @@ def _wide_columns(
     text_ids = [i.id for i in instrument.items if i.id not in numeric]
     present = {uniques[c] for c in np.unique(codes)}  # as a pivot of every answer row would
     columns: dict[str, object] = {}
-    for kind, ids, source in (("num", numeric, nums), ("text", text_ids, texts)):
-        found = sorted(i for i in ids if i in present)
+    for kind, item_ids, source in (("num", numeric, nums), ("text", text_ids, texts)):
+        found = sorted(i for i in item_ids if i in present)
         if not found:
             continue
         where = {name: j for j, name in enumerate(found)}
@@ -227,8 +286,11 @@ def _wide_columns(
     for item in instrument.items:
         values = columns.get(item.id)
         if item.kind == "date":
-            dates = pd.Series(values if values is not None else [None] * size, dtype="string")
-            columns[item.id] = pd.to_datetime(dates, format="%Y-%m-%d").astype("datetime64[us]").to_numpy()
+            texts = np.asarray(values if values is not None else [None] * size, dtype=object)
+            try:
+                columns[item.id] = _parse_dates(texts, "item-date", conn)
+            except _UNREADABLE:
+                raise _unreadable(texts, "item-date", conn, ("answers", item.id, ids)) from None
         elif item.id in numeric:
             columns[item.id] = values if values is not None else np.full(size, np.nan)
         else:
@@ -271,17 +333,22 @@ def _columns(conn: Connection, stmt: sa.Select) -> list[np.ndarray]:
     return cols
 
 
-def _frame(names: Iterable[str], cols: list[np.ndarray], kinds: Iterable[str], conn: Connection) -> pd.DataFrame:
-    """A frame of these columns with the dtypes ``pandas.read_sql`` then ``pd.to_datetime`` gave them."""
+def _frame(
+    names: Iterable[str],
+    cols: list[np.ndarray],
+    kinds: Iterable[str],
+    conn: Connection,
+    rows: tuple[str, int] | None = None,
+) -> pd.DataFrame:
+    """A frame of these columns with the dtypes ``pandas.read_sql`` then ``pd.to_datetime`` gave them.
+
+    ``rows``: the table and the position of its id column, to name a row whose date cannot be read.
+    """
     typed = {}
     for name, values, kind in zip(names, cols, kinds, strict=True):
-        typed[name] = _typed(values, kind, conn)
+        about = (rows[0], name, cols[rows[1]]) if rows else None
+        typed[name] = _Typed(values, kind, conn, about).slice(0, len(values))
     return pd.DataFrame(typed, index=pd.RangeIndex(len(cols[0])), copy=False)
-
-
-def _typed(values: np.ndarray, kind: str, conn: Connection) -> object:
-    """One column: as ``read_sql`` infers it (object when empty or all missing), dates as ``datetime64[us]``."""
-    return _Typed(values, kind, conn).slice(0, len(values))
 
 
 class _Typed:
@@ -291,12 +358,12 @@ class _Typed:
     floats, text columns with values ``str``, and a column with no value at all stays ``object``.
     """
 
-    def __init__(self, values: np.ndarray, kind: str, conn: Connection) -> None:
+    def __init__(self, values: np.ndarray, kind: str, conn: Connection, about: About | None = None) -> None:
         self.values, self.kind = values, kind
         self.missing = pd.isna(values)
         self.whole: object = None
         if kind in ("datetime", "date"):
-            self.whole = _times(values, kind, conn)
+            self.whole = _times(values, kind, conn, about)
         elif kind == "text" and not self.missing.all():
             self.whole = pd.array(values, dtype="str")
 
@@ -320,23 +387,81 @@ class _Typed:
 _STORED = {"datetime": "%Y-%m-%d %H:%M:%S.%f", "date": "%Y-%m-%d"}  # how SQLAlchemy writes them to SQLite
 
 
-def _times(values: np.ndarray, kind: str, conn: Connection) -> np.ndarray:
+About = tuple[str, str, np.ndarray]  # a column's table, name and its rows' ids: to name a value that cannot be read
+_UNREADABLE = (ValueError, TypeError, OverflowError)  # what pandas and SQLAlchemy raise for a date they cannot read
+
+
+def _times(values: np.ndarray, kind: str, conn: Connection, about: About | None = None) -> np.ndarray:
     """Dates or date-times as ``datetime64[us]``: SQLite's text parsed in bulk, the driver's objects as they are.
 
     Text not in the exact form SQLAlchemy writes (no fraction of a second, a zone) goes through
     SQLAlchemy's own parser value by value and then ``pd.to_datetime``, as the rows did before.
+    A value that cannot be read at all raises ``UnreadableValueError`` naming its row (``about``).
     """
     known = values[~pd.isna(values)][:1]
     try:
         if len(known) and isinstance(known[0], str):
             return pd.to_datetime(values, format=_STORED[kind]).to_numpy().astype("datetime64[us]")
         return values.astype("datetime64[us]")
-    except (ValueError, TypeError):
-        type_ = sa.DateTime() if kind == "datetime" else sa.Date()
-        process = type_.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
-        if process is not None:
-            values = np.fromiter((None if v is None else process(v) for v in values), dtype=object, count=len(values))
-        return pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[us]").to_numpy()
+    except _UNREADABLE:
+        try:
+            return _parse_dates(values, kind, conn)
+        except _UNREADABLE:
+            raise _unreadable(values, kind, conn, about) from None
+
+
+def _parse_dates(values: np.ndarray, kind: str, conn: Connection | None) -> np.ndarray:
+    """Dates as ``datetime64[us]`` through SQLAlchemy's parser value by value (an answer's text by its form)."""
+    if kind == "item-date":  # an answer to a date item: text in the template's form
+        dates = pd.Series(values, dtype="string")
+        return pd.to_datetime(dates, format="%Y-%m-%d").astype("datetime64[us]").to_numpy()
+    assert conn is not None, "a column's dates are parsed as its database gives them"
+    type_ = sa.DateTime() if kind == "datetime" else sa.Date()
+    process = type_.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+    if process is not None:
+        values = np.fromiter((None if v is None else process(v) for v in values), dtype=object, count=len(values))
+    return pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[us]").to_numpy()
+
+
+def readings(
+    values: np.ndarray, kind: str, conn: Connection | None, chunk: int = 1000
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stored dates as the reads give them (``datetime64[us]``, NaT when missing or unreadable), and which
+    cannot be read (``kind``: ``date``, ``datetime`` or ``item-date``, an answer's text).
+
+    Parsed in chunks; only a chunk holding an unreadable value is parsed value by value.
+    """
+    parsed = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[us]")
+    bad = np.zeros(len(values), dtype=bool)
+    for start in range(0, len(values), chunk):
+        part = values[start : start + chunk]
+        try:
+            parsed[start : start + len(part)] = _parse_dates(part, kind, conn)
+            continue
+        except _UNREADABLE:
+            pass
+        for n, value in enumerate(part, start):
+            try:
+                parsed[n] = _parse_dates(np.array([value], dtype=object), kind, conn)[0]
+            except _UNREADABLE:
+                bad[n] = True
+    return parsed, bad
+
+
+def _unreadable(values: np.ndarray, kind: str, conn: Connection | None, about: About | None) -> UnreadableValueError:
+    """The error for the first value of these that cannot be read, naming its table and row."""
+    _parsed, bad = readings(values, kind, conn)
+    first = int(np.flatnonzero(bad)[0]) if bad.any() else 0
+    if about is None:
+        where = "a date"
+    else:
+        table, column, ids = about
+        row = f"answers of submission {ids[first]}" if table == "answers" else f"{table} row {ids[first]}"
+        where = f"{row}: {column}"
+    return UnreadableValueError(
+        f"the store holds a value it cannot read ({where} {str(values[first])[:40]!r}); "
+        "run `mentorkit db check` to set it aside"
+    )
 
 
 def list_cohorts(conn: Connection) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_REVISION = "0005"  # the Alembic head this code expects (tests check they agree)
+SCHEMA_REVISION = "0006"  # the Alembic head this code expects (tests check they agree)
 
 metadata = sa.MetaData()
 
@@ -101,4 +101,17 @@ answers = sa.Table(
     sa.Column("item_id", sa.String(32), primary_key=True),
     sa.Column("value_num", sa.Float),
     sa.Column("value_text", sa.Text),
+)
+
+value_exclusions = sa.Table(
+    "value_exclusions",
+    metadata,
+    sa.Column("exclusion_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("table_name", sa.String(32), nullable=False),  # participants, pairs, submissions or answers
+    sa.Column("row_id", sa.String(64), nullable=False),  # the row's id (an answer's: its submission's)
+    sa.Column("column_name", sa.String(64), nullable=False),  # the column (an answer's: its item id)
+    sa.Column("raw_value", sa.Text),  # the value as the database holds it, as text
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("excluded_at", sa.DateTime, nullable=False),
+    sa.Index("ix_value_exclusions_row", "table_name", "row_id"),
 )

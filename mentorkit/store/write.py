@@ -275,7 +275,7 @@ def _cells(series: pd.Series) -> list[object]:
 
 def _as_text(value: object) -> str:
     if isinstance(value, pd.Timestamp | datetime):
-        return pd.Timestamp(value).strftime("%Y-%m-%d")
+        return pd.Timestamp(value).date().isoformat()  # four-digit years (strftime drops 0999's zero)
     return str(value)
 
 
