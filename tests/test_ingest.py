@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from mentorkit import formrows, ingest, store
-from mentorkit.errors import InputFileError, UsageError
+from mentorkit.errors import InputFileError, MentorkitError, UsageError
 
 from .builders import (
     CHECKIN_HEADER,
@@ -354,3 +354,37 @@ def test_the_builders_headers_are_the_templates():
     assert sample_header("goal_updates") == GOAL_UPDATES_HEADER
     assert sorted(ROSTER_HEADER) == sorted(sample_header("roster"))
     assert checkin_row("m1", "2026-06-01", 4, about="e1", comment="ok") == ["m1", "2026-06-01", "e1", *[4] * 7, "ok"]
+
+
+# two rows: e1 accepted, e9 quarantined (not on the roster)
+TWO_ROWS = [
+    ["e1", "", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"],
+    ["e9", "", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"],
+]
+
+
+def test_unwritable_quarantine_folder_stores_nothing_and_says_so(roster, tmp_path):
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "quarantine").write_text("a file where the folder should be")
+    path = write_csv(tmp_path / "m.csv", MENTEE, TWO_ROWS)
+    before = (count(roster, store.imports), count(roster, store.submissions))
+    with pytest.raises(InputFileError, match=r"^m\.csv: cannot write the quarantine file .*; nothing was stored$"):
+        ingest.import_file(roster, path, "mentee_readiness")
+    assert (count(roster, store.imports), count(roster, store.submissions)) == before  # rolled back
+
+
+def test_quarantine_file_that_cannot_be_named_after_the_commit_says_what_was_stored(roster, tmp_path):
+    path = write_csv(tmp_path / "m.csv", MENTEE, TWO_ROWS)
+    # the same file into a store elsewhere gives the quarantine file's name (it is named by content)
+    elsewhere = store.connect(f"sqlite:///{tmp_path / 'other' / 'mentorkit.db'}")
+    ingest.import_file(elsewhere, write_csv(tmp_path / "roster.csv", ROSTER_HEADER, ROSTER), "roster")
+    name = ingest.import_file(elsewhere, path, "mentee_readiness").quarantine_file.name
+    (tmp_path / "data" / "quarantine" / name).mkdir(parents=True)  # a folder in its place: the rename fails
+    with pytest.raises(MentorkitError) as caught:
+        ingest.import_file(roster, path, "mentee_readiness")
+    message = caught.value.message
+    assert message.startswith("m.csv: stored read 2, accepted 1, duplicates 0, quarantined 1; ")
+    assert "nothing" not in message
+    pending = message.rsplit("the reasons are in ", 1)[1]
+    assert pd.read_csv(pending)["reason"].tolist() == ["participant_id 'e9' is not on the roster"]
+    assert count(roster, store.submissions) == 1  # e1 is stored, as the message says
