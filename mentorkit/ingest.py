@@ -598,13 +598,19 @@ def _write_rows(
         source=canon.source,
         file_name=file_name,
         rows_read=len(canon.frame),
-        raw_columns=[str(c) for c in canon.raw.columns],
+        raw_columns=[mkio.show_bytes(str(c)) for c in canon.raw.columns],
         accepted=0,
         duplicates=0,
         quarantined=0,
     )
+    # rows with a NUL or bytes that are not UTF-8 are quarantined before any check looks at them
+    unstorable = mkio.byte_problems(canon.raw, canon.frame)
+    storable = _rows(canon, unstorable.isna()) if unstorable.notna().any() else canon
+    index = canon.frame.index
     if kind == "roster":
-        out, reasons, unchanged = prepare_roster(canon, conn, file_name)
+        out, reasons, unchanged = prepare_roster(storable, conn, file_name)
+        out, reasons = out.reindex(index), unstorable.fillna(reasons.reindex(index))
+        unchanged = unchanged.reindex(index, fill_value=False)
         ok = reasons.isna()
         accept = ok & ~unchanged
         store.ensure_cohorts(conn, out.loc[accept, "cohort_id"])
@@ -613,7 +619,8 @@ def _write_rows(
         receipts: tuple[int, ...] = ()
     else:
         instrument = ins.get(kind)
-        out, reasons = prepare_submissions(canon, instrument, conn, file_name)
+        out, reasons = prepare_submissions(storable, instrument, conn, file_name)
+        out, reasons = out.reindex(index), unstorable.fillna(reasons.reindex(index))
         ok = reasons.isna()
         in_file_dup = ok & out["dedupe_key"].duplicated(keep="first")
         # rows already in the store are skipped by the insert itself (unique key, ON CONFLICT)
@@ -644,6 +651,16 @@ def _write_rows(
     return import_id, result, reasons
 
 
+def _rows(canon: mkio.Canonical, keep: pd.Series) -> mkio.Canonical:
+    """The rows of a file that ``keep`` marks, with their raw cells and flags."""
+    return replace(
+        canon,
+        frame=canon.frame[keep],
+        raw=canon.raw[keep],
+        flags={k: v.reindex(keep.index)[keep] for k, v in canon.flags.items()},
+    )
+
+
 def _reasons(canon: mkio.Canonical, reasons: pd.Series) -> tuple[tuple[int, str], ...]:
     """(row number, reason) of each quarantined row, in file order."""
     bad = reasons.notna()
@@ -668,7 +685,8 @@ def _stage_quarantine(
     Raises ``InputFileError`` (the transaction then rolls back: nothing is stored) when it cannot be written.
     """
     bad = reasons.notna()
-    frame = canon.raw[bad].copy()
+    frame = canon.raw[bad].astype("string").apply(lambda c: c.str.replace(mkio.UNSTORABLE, mkio.show_match, regex=True))
+    frame.columns = [mkio.show_bytes(str(c)) for c in frame.columns]
     frame.insert(0, "reason", reasons[bad].to_numpy())
     frame.insert(0, "row", canon.frame.loc[bad, "_row"].to_numpy())
     # named by content: re-importing the same file rewrites the same quarantine file

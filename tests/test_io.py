@@ -129,3 +129,18 @@ def test_map_file_problems_are_one_line(tmp_path):
         _write(tmp_path / "ok.yaml", "¿Tengo interés?: me01\nanswers:\n  Sí: yes\n  No: no\n")
     )
     assert questions == {"¿tengo interés": "me01"} and answers == {"sí": "yes", "no": "no"}
+
+
+def test_stray_windows_1252_byte_in_a_utf8_file_marks_that_byte_only():
+    # UTF-8 "José" (c3 a9), then a Windows-1252 "ç" (e7) pasted in: one valid sequence, one stray byte
+    text = mkio.decode_text(b"name\nJos\xc3\xa9\nFran\xe7ois\n")
+    assert text.split("\n")[1] == "José"
+    assert mkio.show_bytes(text.split("\n")[2]) == "Fran\\xe7ois"
+    assert mkio.show_bytes("a\x00b") == "a\\x00b"
+
+
+def test_a_windows_1252_file_with_a_chance_utf8_sequence_stays_windows_1252():
+    # "JOSÉ’s" in Windows-1252 is c9 92: by chance a valid UTF-8 pair; the other accents (é e9,
+    # ü fc) are stray bytes in UTF-8 and outnumber it, so the file is Windows-1252 as a whole
+    text = "name\nJOSÉ’s café\nMüller\n"
+    assert mkio.decode_text(text.encode("cp1252")) == text
