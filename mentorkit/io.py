@@ -15,9 +15,12 @@ import itertools
 import os
 import re
 import tempfile
-from collections.abc import Callable
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -26,7 +29,14 @@ from .errors import InputFileError, UsageError
 from .instruments import Instrument
 
 ZIP_MAGIC = b"PK\x03\x04"
-MAX_COLUMNS = 10_000  # far above any export of the five instruments
+# limits, checked on a file's bytes before anything is built from them
+MAX_COLUMNS = 10_000  # columns of a file: far above any export of the five instruments
+MAX_ROWS = 1_000_000  # lines of a CSV file, rows of a workbook: far above any programme's answers
+MAX_CSV_CELLS = 10_000_000  # lines × columns of a CSV file: the size of the table it becomes
+MAX_XLSX_CELLS = 2_000_000  # rows × columns of a workbook's sheets (a workbook cell costs its reader more)
+MAX_XLSX_BYTES = 200_000_000  # unpacked size of a workbook's parts (its sheets and shared strings)
+MAX_CELL_CHARS = 1_000_000  # characters in one cell: a free-text answer is far shorter
+MAX_MAP_BYTES = 1_000_000  # size of a --map file
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -228,9 +238,45 @@ def sniff_separator(text: str) -> str:
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
+def _too_big(found: int, what: str, limit: int, where: str = "") -> InputFileError:
+    return InputFileError(
+        f"has {found:,} {what}{where}, more than {limit:,}; is it the right file? (split a larger file into parts)"
+    )
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text, each with its newline, without copying the text."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def check_csv_size(text: str, sep: str) -> None:
+    """A CSV text's lines, columns (of its first record) and cells against the limits, before it is parsed."""
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if lines > MAX_ROWS:
+        raise _too_big(lines, "lines", MAX_ROWS)
+    columns = len(next(csv.reader(_lines(text), delimiter=sep), []))
+    if columns > MAX_COLUMNS:
+        raise _too_big(columns, "columns", MAX_COLUMNS)
+    if lines * columns > MAX_CSV_CELLS:
+        raise _too_big(lines * columns, "cells (lines × columns)", MAX_CSV_CELLS)
+    if len(text) <= MAX_CELL_CHARS:
+        return
+    for number, line in enumerate(_lines(text), start=1):
+        if len(line) > MAX_CELL_CHARS:
+            longest = max(len(cell) for cell in line.rstrip("\r\n").split(sep))
+            if longest > MAX_CELL_CHARS:
+                raise _too_big(longest, "characters in a cell", MAX_CELL_CHARS, f" on line {number}")
+
+
 def _read_csv(p: Path, data: bytes) -> pd.DataFrame:
     text = decode_text(data)
     sep = sniff_separator(text)
+    check_csv_size(text, sep)
     try:
         cells = pd.read_csv(
             _io.StringIO(text),
@@ -257,9 +303,69 @@ def _read_csv(p: Path, data: bytes) -> pd.DataFrame:
     return cells.astype("string").fillna("")
 
 
+_SHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
+_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _sheet_extent(stream: IO[bytes]) -> tuple[int, int, int]:
+    """A sheet's rows (its last row number, or its row count), columns (its last cell's column) and
+    cells, read from its XML a chunk at a time."""
+    rows = row_count = columns = cells = 0
+    rest = b""
+    while chunk := stream.read(1 << 20):
+        buffer = rest + chunk
+        end = buffer.rfind(b">") + 1  # a tag cut by the chunk's end waits for the next chunk
+        part, rest = buffer[:end], buffer[end:]
+        rows = max([rows, *map(int, _ROW_NUMBER.findall(part))])
+        columns = max([columns, *map(_column_number, set(_CELL_REF.findall(part)))])
+        row_count += len(_ROW.findall(part))
+        cells += len(_CELL.findall(part))
+    return max(rows, row_count), columns, cells
+
+
+def check_xlsx_size(data: bytes) -> None:
+    """A workbook's unpacked size, rows, columns and cells against the limits, before a reader builds it
+    (a reader fills the gaps between a sheet's rows, and its rows out to their longest)."""
+    try:
+        book = zipfile.ZipFile(_io.BytesIO(data))
+        parts = book.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # the reader says what is wrong with it
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_XLSX_BYTES:
+        raise _too_big(unpacked, "bytes unpacked", MAX_XLSX_BYTES)
+    total = 0
+    for part in parts:
+        if not _SHEET.fullmatch(part.filename):
+            continue
+        try:
+            with book.open(part) as stream:
+                rows, columns, cells = _sheet_extent(stream)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+            return
+        if rows > MAX_ROWS:
+            raise _too_big(rows, "rows", MAX_ROWS)
+        if columns > MAX_COLUMNS:
+            raise _too_big(columns, "columns", MAX_COLUMNS)
+        total += max(cells, rows * columns)
+        if total > MAX_XLSX_CELLS:
+            raise _too_big(total, "cells (rows × columns)", MAX_XLSX_CELLS)
+
+
 def _read_xlsx(p: Path, data: bytes) -> pd.DataFrame:
     import warnings
 
+    check_xlsx_size(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
@@ -279,7 +385,11 @@ def _read_xlsx(p: Path, data: bytes) -> pd.DataFrame:
     for cells in sheets.values():  # the first sheet with something in it (any sheet name)
         cells = cells.replace("", pd.NA).dropna(how="all").dropna(axis=1, how="all")
         if not cells.empty:
-            return cells.astype("string").fillna("")
+            cells = cells.astype("string").fillna("")
+            longest = int(cells.apply(lambda c: c.str.len().max()).max())
+            if longest > MAX_CELL_CHARS:
+                raise _too_big(longest, "characters in a cell", MAX_CELL_CHARS)
+            return cells
     raise InputFileError("the workbook has no filled sheet")
 
 
@@ -416,6 +526,8 @@ def load_map(path: str | os.PathLike[str] | None) -> tuple[dict[str, str], dict[
         return {}, {}
     p = Path(path)
     try:
+        if p.stat().st_size > MAX_MAP_BYTES:
+            raise InputFileError(f"the map file {p.name} is larger than {MAX_MAP_BYTES:,} bytes; is it the right file?")
         text = p.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise InputFileError(f"cannot read the map file {p}: {exc.strerror}") from None
@@ -427,6 +539,10 @@ def load_map(path: str | os.PathLike[str] | None) -> tuple[dict[str, str], dict[
         import yaml
 
         try:
+            if any(getattr(event, "anchor", None) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+                raise InputFileError(
+                    f"the map file {p.name} uses YAML anchors or aliases (& or *); write each entry out in full"
+                )
             data = yaml.safe_load(text)
         except yaml.YAMLError:
             raise InputFileError(f"the map file {p.name} is not valid YAML") from None
