@@ -185,6 +185,9 @@ def byte_problems(*frames: pd.DataFrame) -> pd.Series:
 
     The same rule on SQLite and PostgreSQL (which cannot store a NUL in text).
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     index = frames[0].index
     reasons = pd.Series(pd.NA, index=index, dtype="string")
     for frame in frames:
@@ -192,11 +195,13 @@ def byte_problems(*frames: pd.DataFrame) -> pd.Series:
             values = frame.iloc[:, pos]
             if not (isinstance(values.dtype, pd.StringDtype) or values.dtype == object):
                 continue
-            text = values.astype("string")
-            stray = text.str.contains(_STRAY.pattern, regex=True).fillna(False).astype(bool)
-            nul = text.str.contains("\x00", regex=False).fillna(False).astype(bool)
-            if not (stray.any() or nul.any()):
+            cells = pa.array(values.astype("string"), type=pa.large_string())
+            stray_cells = pc.match_substring_regex(cells, _STRAY.pattern)
+            nul_cells = pc.match_substring(cells, "\x00")
+            if not (pc.any(stray_cells).as_py() or pc.any(nul_cells).as_py()):
                 continue
+            stray = pd.Series(stray_cells.fill_null(False).to_numpy(zero_copy_only=False), index=index)
+            nul = pd.Series(nul_cells.fill_null(False).to_numpy(zero_copy_only=False), index=index)
             name = show_bytes(str(column))
             why = pd.Series(pd.NA, index=index, dtype="string")
             why[nul] = f"{name}: a NUL character (\\x00 in the quarantine file); remove it and import the row again"
