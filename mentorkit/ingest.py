@@ -685,7 +685,10 @@ def _stage_quarantine(
     Raises ``InputFileError`` (the transaction then rolls back: nothing is stored) when it cannot be written.
     """
     bad = reasons.notna()
-    frame = canon.raw[bad].astype("string").apply(lambda c: c.str.replace(mkio.UNSTORABLE, mkio.show_match, regex=True))
+    frame = canon.raw[bad].astype("string")
+    for pos in range(frame.shape[1]):  # NULs and stray bytes written out as \x00 / \xe9
+        if frame.iloc[:, pos].str.contains(mkio.UNSTORABLE.pattern, regex=True).any():
+            frame.iloc[:, pos] = frame.iloc[:, pos].str.replace(mkio.UNSTORABLE, mkio.show_match, regex=True)
     frame.columns = [mkio.show_bytes(str(c)) for c in frame.columns]
     frame.insert(0, "reason", reasons[bad].to_numpy())
     frame.insert(0, "row", canon.frame.loc[bad, "_row"].to_numpy())

@@ -269,7 +269,7 @@ def check_csv_size(text: str, sep: str) -> None:
         raise _too_big(columns, "columns", MAX_COLUMNS)
     if lines * columns > MAX_CSV_CELLS:
         raise _too_big(lines * columns, "cells (lines × columns)", MAX_CSV_CELLS)
-    if len(text) <= MAX_CELL_CHARS:
+    if len(text) <= MAX_CELL_CHARS or max(map(len, text.split("\n"))) <= MAX_CELL_CHARS:
         return
     for number, line in enumerate(_lines(text), start=1):
         if len(line) > MAX_CELL_CHARS:
