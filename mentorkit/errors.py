@@ -35,6 +35,10 @@ class InputFileError(MentorkitError):
         return type(self)(f"{file_name}: {self.message}")
 
 
+class ImportStoredError(MentorkitError):
+    """An import committed its rows, then something after the commit failed; the message says what was stored."""
+
+
 class StoreError(MentorkitError):
     """The database cannot be reached or is not a mentorkit store."""
 

@@ -530,6 +530,11 @@ def _msforms(
 ) -> mkio.Canonical:
     instrument = _for_answers(instrument, "Microsoft Forms")
     headers, body, lower, columns = _one_header_row(table, instrument, mapping, MS_FIXED)
+    missing = [h for h in ("id", "completion time") if h not in lower]
+    if missing:
+        raise InputFileError(
+            f"{table.path.name}: no {' or '.join(repr(h.title()) for h in missing)} column of a Microsoft Forms export"
+        )
     completion = body[lower.index("completion time")]
     extra = {"submitted_at": excel_times(completion, tz)}
     if "email" in lower:

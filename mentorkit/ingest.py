@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from . import clean, store
 from . import instruments as ins
 from . import io as mkio
-from .errors import InputFileError, UsageError
+from .errors import ImportStoredError, InputFileError, UsageError
 
 KINDS = ("roster", *ins.instruments())
 Progress = Callable[[str], None]  # told each stage of an import as it starts
@@ -569,63 +569,96 @@ def import_canonical(
     progress: Progress | None = None,
     channel: str = "import",
 ) -> ImportResult:
-    """Import rows already in the template's columns (files, forms); ``channel`` says how they came in."""
-    with store.retrying(engine) as conn:
-        import_id = store.record_import(
-            conn,
-            instrument=kind,
-            source=canon.source,
-            file_name=file_name,
-            rows_read=len(canon.frame),
-            raw_columns=[str(c) for c in canon.raw.columns],
-            accepted=0,
-            duplicates=0,
-            quarantined=0,
-        )
-        if kind == "roster":
-            out, reasons, unchanged = prepare_roster(canon, conn, file_name)
-            ok = reasons.isna()
-            accept = ok & ~unchanged
-            store.ensure_cohorts(conn, out.loc[accept, "cohort_id"])
-            store.upsert_participants(conn, out[accept])
-            dup = ok & unchanged
-            receipts: tuple[int, ...] = ()
-        else:
-            instrument = ins.get(kind)
-            out, reasons = prepare_submissions(canon, instrument, conn, file_name)
-            ok = reasons.isna()
-            in_file_dup = ok & out["dedupe_key"].duplicated(keep="first")
-            # rows already in the store are skipped by the insert itself (unique key, ON CONFLICT)
-            fresh = ok & ~in_file_dup
-            if progress:
-                progress(f"writing {int(fresh.sum()):,} submissions in one transaction")
-            if instrument.id in BEFORE_WRITE:
-                BEFORE_WRITE[instrument.id](conn, out[fresh])
-            ids = store.append_submissions(conn, out[fresh], instrument, canon.source, import_id, channel)
-            accept = ids.reindex(out.index).notna()
-            dup = ok & ~accept
-            receipts = tuple(int(i) for i in ids.dropna())
-        result = ImportResult(
-            instrument=kind,
-            source=canon.source,
-            read=len(out),
-            accepted=int(accept.sum()),
-            duplicates=int(dup.sum()),
-            quarantined=int((~ok).sum()),
-            flags={
-                k: int(v.reindex(out.index).fillna(False).astype(bool)[accept].sum()) for k, v in canon.flags.items()
-            },
-            receipts=receipts,
-            reasons=_reasons(canon, reasons),
-        )
-        store.finish_import(
-            conn, import_id, accepted=result.accepted, duplicates=result.duplicates, quarantined=result.quarantined
-        )
-        assert result.read == result.accepted + result.duplicates + result.quarantined
-    if result.quarantined:
-        qpath = _write_quarantine(engine, canon, reasons, kind, file_name)
-        result = replace(result, quarantine_file=qpath)
-    return result
+    """Import rows already in the template's columns (files, forms); ``channel`` says how they came in.
+
+    The quarantine file is written under a pending name before the transaction commits and renamed
+    after: a failure before the commit stores nothing, one after it says what was stored.
+    """
+    staged: tuple[Path, Path] | None = None
+    try:
+        with store.retrying(engine) as conn:
+            import_id, result, reasons = _write_rows(conn, canon, kind, file_name, progress, channel)
+            if result.quarantined:
+                staged = _stage_quarantine(engine, canon, reasons, kind, file_name, import_id)
+    except BaseException:
+        _discard(staged)  # the transaction did not commit: nor does its quarantine file
+        raise
+    if staged is None:
+        return result
+    return replace(result, quarantine_file=_publish_quarantine(staged, result, file_name))
+
+
+def _write_rows(
+    conn: Connection, canon: mkio.Canonical, kind: str, file_name: str, progress: Progress | None, channel: str
+) -> tuple[int, ImportResult, pd.Series]:
+    """The rows checked and written in the open transaction; the import's id, its accounting and each row's reason."""
+    import_id = store.record_import(
+        conn,
+        instrument=kind,
+        source=canon.source,
+        file_name=file_name,
+        rows_read=len(canon.frame),
+        raw_columns=[mkio.show_bytes(str(c)) for c in canon.raw.columns],
+        accepted=0,
+        duplicates=0,
+        quarantined=0,
+    )
+    # rows with a NUL or bytes that are not UTF-8 are quarantined before any check looks at them
+    unstorable = mkio.byte_problems(canon.raw, canon.frame)
+    storable = _rows(canon, unstorable.isna()) if unstorable.notna().any() else canon
+    index = canon.frame.index
+    if kind == "roster":
+        out, reasons, unchanged = prepare_roster(storable, conn, file_name)
+        out, reasons = out.reindex(index), unstorable.fillna(reasons.reindex(index))
+        unchanged = unchanged.reindex(index, fill_value=False)
+        ok = reasons.isna()
+        accept = ok & ~unchanged
+        store.ensure_cohorts(conn, out.loc[accept, "cohort_id"])
+        store.upsert_participants(conn, out[accept])
+        dup = ok & unchanged
+        receipts: tuple[int, ...] = ()
+    else:
+        instrument = ins.get(kind)
+        out, reasons = prepare_submissions(storable, instrument, conn, file_name)
+        out, reasons = out.reindex(index), unstorable.fillna(reasons.reindex(index))
+        ok = reasons.isna()
+        in_file_dup = ok & out["dedupe_key"].duplicated(keep="first")
+        # rows already in the store are skipped by the insert itself (unique key, ON CONFLICT)
+        fresh = ok & ~in_file_dup
+        if progress:
+            progress(f"writing {int(fresh.sum()):,} submissions in one transaction")
+        if instrument.id in BEFORE_WRITE:
+            BEFORE_WRITE[instrument.id](conn, out[fresh])
+        ids = store.append_submissions(conn, out[fresh], instrument, canon.source, import_id, channel)
+        accept = ids.reindex(out.index).notna()
+        dup = ok & ~accept
+        receipts = tuple(int(i) for i in ids.dropna())
+    result = ImportResult(
+        instrument=kind,
+        source=canon.source,
+        read=len(out),
+        accepted=int(accept.sum()),
+        duplicates=int(dup.sum()),
+        quarantined=int((~ok).sum()),
+        flags={k: int(v.reindex(out.index).fillna(False).astype(bool)[accept].sum()) for k, v in canon.flags.items()},
+        receipts=receipts,
+        reasons=_reasons(canon, reasons),
+    )
+    store.finish_import(
+        conn, import_id, accepted=result.accepted, duplicates=result.duplicates, quarantined=result.quarantined
+    )
+    assert result.read == result.accepted + result.duplicates + result.quarantined
+    return import_id, result, reasons
+
+
+def _rows(canon: mkio.Canonical, keep: pd.Series) -> mkio.Canonical:
+    """The rows of a file that ``keep`` marks, with their raw cells and flags."""
+    return replace(
+        canon,
+        frame=canon.frame[keep],
+        raw=canon.raw[keep],
+        flags={k: v.reindex(keep.index)[keep] for k, v in canon.flags.items()},
+    )
 
 
 def _reasons(canon: mkio.Canonical, reasons: pd.Series) -> tuple[tuple[int, str], ...]:
@@ -644,15 +677,52 @@ def _register_goals(conn: Connection, accepted: pd.DataFrame) -> None:
 BEFORE_WRITE: dict[str, Callable[[Connection, pd.DataFrame], None]] = {"goals": _register_goals}
 
 
-def _write_quarantine(engine: Engine, canon: mkio.Canonical, reasons: pd.Series, kind: str, file_name: str) -> Path:
+def _stage_quarantine(
+    engine: Engine, canon: mkio.Canonical, reasons: pd.Series, kind: str, file_name: str, import_id: int
+) -> tuple[Path, Path]:
+    """The quarantine file written under a pending name; (pending, final) paths.
+
+    Raises ``InputFileError`` (the transaction then rolls back: nothing is stored) when it cannot be written.
+    """
     bad = reasons.notna()
-    frame = canon.raw[bad].copy()
+    frame = canon.raw[bad].astype("string")
+    for pos in range(frame.shape[1]):  # NULs and stray bytes written out as \x00 / \xe9
+        if frame.iloc[:, pos].str.contains(mkio.UNSTORABLE.pattern, regex=True).any():
+            frame.iloc[:, pos] = frame.iloc[:, pos].str.replace(mkio.UNSTORABLE, mkio.show_match, regex=True)
+    frame.columns = [mkio.show_bytes(str(c)) for c in frame.columns]
     frame.insert(0, "reason", reasons[bad].to_numpy())
     frame.insert(0, "row", canon.frame.loc[bad, "_row"].to_numpy())
     # named by content: re-importing the same file rewrites the same quarantine file
     digest = hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()[:10]
     path = store.data_dir(engine) / "quarantine" / f"{kind}-{mkio.safe_stem(file_name)}-{digest}.csv"
-    mkio.write_csv(path, frame)
+    pending = path.with_name(f".{path.name}.{import_id}.pending")
+    try:
+        mkio.write_csv(pending, frame)
+    except OSError as exc:
+        raise InputFileError(
+            f"cannot write the quarantine file in {path.parent}: {exc.strerror or exc}; nothing was stored"
+        ) from None
+    return pending, path
+
+
+def _discard(staged: tuple[Path, Path] | None) -> None:
+    """The pending quarantine file of an import that did not commit is removed."""
+    if staged is not None:
+        staged[0].unlink(missing_ok=True)
+
+
+def _publish_quarantine(staged: tuple[Path, Path], result: ImportResult, file_name: str) -> Path:
+    """After the commit: the pending quarantine file renamed into place; if that fails, an error
+    that says what was stored and where the reasons are."""
+    pending, path = staged
+    try:
+        os.replace(pending, path)
+    except OSError as exc:
+        raise ImportStoredError(
+            f"{file_name}: stored read {result.read}, accepted {result.accepted}, duplicates {result.duplicates}, "
+            f"quarantined {result.quarantined}; the quarantine file could not be named {path.name} "
+            f"({exc.strerror or exc}): the reasons are in {pending}"
+        ) from None
     return path
 
 

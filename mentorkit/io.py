@@ -15,9 +15,12 @@ import itertools
 import os
 import re
 import tempfile
-from collections.abc import Callable
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -26,7 +29,14 @@ from .errors import InputFileError, UsageError
 from .instruments import Instrument
 
 ZIP_MAGIC = b"PK\x03\x04"
-MAX_COLUMNS = 10_000  # far above any export of the five instruments
+# limits, checked on a file's bytes before anything is built from them
+MAX_COLUMNS = 10_000  # columns of a file: far above any export of the five instruments
+MAX_ROWS = 1_000_000  # lines of a CSV file, rows of a workbook: far above any programme's answers
+MAX_CSV_CELLS = 10_000_000  # lines × columns of a CSV file: the size of the table it becomes
+MAX_XLSX_CELLS = 2_000_000  # rows × columns of a workbook's sheets (a workbook cell costs its reader more)
+MAX_XLSX_BYTES = 200_000_000  # unpacked size of a workbook's parts (its sheets and shared strings)
+MAX_CELL_CHARS = 1_000_000  # characters in one cell: a free-text answer is far shorter
+MAX_MAP_BYTES = 1_000_000  # size of a --map file
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -101,11 +111,13 @@ def decode_text(data: bytes) -> str:
             text = data.decode(utf16)
         except UnicodeDecodeError:
             text = None
-    if text is None and b"\x00" in data[:4096]:
+    if text is None and _is_binary(data[:4096].decode("latin-1")):
         raise InputFileError(NOT_TEXT)
     if text is None:
         with contextlib.suppress(UnicodeDecodeError):
             text = data.decode("utf-8-sig")
+    if text is None:
+        text = _utf8_with_stray_bytes(data)
     if text is None:
         try:
             text = data.decode("cp1252")
@@ -114,9 +126,91 @@ def decode_text(data: bytes) -> str:
                 "is not text in UTF-8, UTF-16 or Windows-1252; save it from your spreadsheet as CSV UTF-8 or XLSX"
             ) from None
     text = text.lstrip("\ufeff")
-    if len(_CONTROL_CHARS.findall(text[:4096])) > 4:
+    if _is_binary(text[:4096]):
         raise InputFileError(NOT_TEXT)
     return text
+
+
+def _is_binary(head: str) -> bool:
+    """Control characters in the first line, or more than a few in the first 4 KB (a NUL in a later
+    row is that row's problem: it is quarantined)."""
+    return bool(_CONTROL_CHARS.search(head.split("\n", 1)[0])) or len(_CONTROL_CHARS.findall(head)) > 4
+
+
+# a valid UTF-8 sequence of two to four bytes (RFC 3629: no overlong forms, no surrogates)
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+# a byte that is not valid UTF-8 reads as this private-use character plus its value (0x80–0xFF), so
+# that the rows holding one can be quarantined and the quarantine file can show the byte
+STRAY_BASE = 0x10FF00
+_STRAY = re.compile(f"[{chr(STRAY_BASE + 0x80)}-{chr(STRAY_BASE + 0xFF)}]")
+UNSTORABLE = re.compile(f"[\\x00{chr(STRAY_BASE + 0x80)}-{chr(STRAY_BASE + 0xFF)}]")  # NUL or a stray byte
+
+
+def _stray_bytes(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    return "".join(chr(STRAY_BASE + b) for b in exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error("mentorkit-stray", _stray_bytes)
+
+
+def _utf8_with_stray_bytes(data: bytes) -> str | None:
+    """UTF-8 text with some bytes that are not UTF-8 (a file pasted together from two encodings),
+    each stray byte marked; ``None`` for a Windows-1252 file (its stray bytes outnumber its valid
+    UTF-8 multi-byte sequences, which in Windows-1252 text are rare coincidences)."""
+    sequences = len(_UTF8_SEQUENCE.findall(data))
+    if not sequences:
+        return None
+    text = data.decode("utf-8", errors="mentorkit-stray").removeprefix("\ufeff")
+    return text if sequences >= len(_STRAY.findall(text)) else None
+
+
+def show_match(found: re.Match[str]) -> str:
+    """A NUL or stray byte matched by ``UNSTORABLE``, written as ``\\x00`` / ``\\xe9``."""
+    code = ord(found.group())
+    return f"\\x{code - STRAY_BASE if code >= STRAY_BASE else code:02x}"
+
+
+def show_bytes(text: str) -> str:
+    """Text with its NUL characters and stray bytes written as ``\\x00`` / ``\\xe9``."""
+    return UNSTORABLE.sub(show_match, text)
+
+
+def byte_problems(*frames: pd.DataFrame) -> pd.Series:
+    """Per row, why the store cannot hold it as read: a cell with a NUL or with bytes that are not
+    valid UTF-8, naming the first such column (of the first frame that has one); missing elsewhere.
+
+    The same rule on SQLite and PostgreSQL (which cannot store a NUL in text).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    index = frames[0].index
+    reasons = pd.Series(pd.NA, index=index, dtype="string")
+    for frame in frames:
+        for pos, column in enumerate(frame.columns):
+            values = frame.iloc[:, pos]
+            if not (isinstance(values.dtype, pd.StringDtype) or values.dtype == object):
+                continue
+            cells = pa.array(values.astype("string"), type=pa.large_string())
+            stray_cells = pc.match_substring_regex(cells, _STRAY.pattern)
+            nul_cells = pc.match_substring(cells, "\x00")
+            if not (pc.any(stray_cells).as_py() or pc.any(nul_cells).as_py()):
+                continue
+            stray = pd.Series(stray_cells.fill_null(False).to_numpy(zero_copy_only=False), index=index)
+            nul = pd.Series(nul_cells.fill_null(False).to_numpy(zero_copy_only=False), index=index)
+            name = show_bytes(str(column))
+            why = pd.Series(pd.NA, index=index, dtype="string")
+            why[nul] = f"{name}: a NUL character (\\x00 in the quarantine file); remove it and import the row again"
+            why[stray] = (
+                f"{name}: bytes that are not UTF-8 (\\xNN in the quarantine file); "
+                "save the file as CSV UTF-8 and import the row again"
+            )
+            reasons = reasons.fillna(why)
+    return reasons
 
 
 SEPARATORS = (",", ";", "\t")
@@ -149,9 +243,45 @@ def sniff_separator(text: str) -> str:
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
+def _too_big(found: int, what: str, limit: int, where: str = "") -> InputFileError:
+    return InputFileError(
+        f"has {found:,} {what}{where}, more than {limit:,}; is it the right file? (split a larger file into parts)"
+    )
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text, each with its newline, without copying the text."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def check_csv_size(text: str, sep: str) -> None:
+    """A CSV text's lines, columns (of its first record) and cells against the limits, before it is parsed."""
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if lines > MAX_ROWS:
+        raise _too_big(lines, "lines", MAX_ROWS)
+    columns = len(next(csv.reader(_lines(text), delimiter=sep), []))
+    if columns > MAX_COLUMNS:
+        raise _too_big(columns, "columns", MAX_COLUMNS)
+    if lines * columns > MAX_CSV_CELLS:
+        raise _too_big(lines * columns, "cells (lines × columns)", MAX_CSV_CELLS)
+    if len(text) <= MAX_CELL_CHARS or max(map(len, text.split("\n"))) <= MAX_CELL_CHARS:
+        return
+    for number, line in enumerate(_lines(text), start=1):
+        if len(line) > MAX_CELL_CHARS:
+            longest = max(len(cell) for cell in line.rstrip("\r\n").split(sep))
+            if longest > MAX_CELL_CHARS:
+                raise _too_big(longest, "characters in a cell", MAX_CELL_CHARS, f" on line {number}")
+
+
 def _read_csv(p: Path, data: bytes) -> pd.DataFrame:
     text = decode_text(data)
     sep = sniff_separator(text)
+    check_csv_size(text, sep)
     try:
         cells = pd.read_csv(
             _io.StringIO(text),
@@ -178,9 +308,69 @@ def _read_csv(p: Path, data: bytes) -> pd.DataFrame:
     return cells.astype("string").fillna("")
 
 
+_SHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
+_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _sheet_extent(stream: IO[bytes]) -> tuple[int, int, int]:
+    """A sheet's rows (its last row number, or its row count), columns (its last cell's column) and
+    cells, read from its XML a chunk at a time."""
+    rows = row_count = columns = cells = 0
+    rest = b""
+    while chunk := stream.read(1 << 20):
+        buffer = rest + chunk
+        end = buffer.rfind(b">") + 1  # a tag cut by the chunk's end waits for the next chunk
+        part, rest = buffer[:end], buffer[end:]
+        rows = max([rows, *map(int, _ROW_NUMBER.findall(part))])
+        columns = max([columns, *map(_column_number, set(_CELL_REF.findall(part)))])
+        row_count += len(_ROW.findall(part))
+        cells += len(_CELL.findall(part))
+    return max(rows, row_count), columns, cells
+
+
+def check_xlsx_size(data: bytes) -> None:
+    """A workbook's unpacked size, rows, columns and cells against the limits, before a reader builds it
+    (a reader fills the gaps between a sheet's rows, and its rows out to their longest)."""
+    try:
+        book = zipfile.ZipFile(_io.BytesIO(data))
+        parts = book.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # the reader says what is wrong with it
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_XLSX_BYTES:
+        raise _too_big(unpacked, "bytes unpacked", MAX_XLSX_BYTES)
+    total = 0
+    for part in parts:
+        if not _SHEET.fullmatch(part.filename):
+            continue
+        try:
+            with book.open(part) as stream:
+                rows, columns, cells = _sheet_extent(stream)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+            return
+        if rows > MAX_ROWS:
+            raise _too_big(rows, "rows", MAX_ROWS)
+        if columns > MAX_COLUMNS:
+            raise _too_big(columns, "columns", MAX_COLUMNS)
+        total += max(cells, rows * columns)
+        if total > MAX_XLSX_CELLS:
+            raise _too_big(total, "cells (rows × columns)", MAX_XLSX_CELLS)
+
+
 def _read_xlsx(p: Path, data: bytes) -> pd.DataFrame:
     import warnings
 
+    check_xlsx_size(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
@@ -200,7 +390,11 @@ def _read_xlsx(p: Path, data: bytes) -> pd.DataFrame:
     for cells in sheets.values():  # the first sheet with something in it (any sheet name)
         cells = cells.replace("", pd.NA).dropna(how="all").dropna(axis=1, how="all")
         if not cells.empty:
-            return cells.astype("string").fillna("")
+            cells = cells.astype("string").fillna("")
+            longest = int(cells.apply(lambda c: c.str.len().max()).max())
+            if longest > MAX_CELL_CHARS:
+                raise _too_big(longest, "characters in a cell", MAX_CELL_CHARS)
+            return cells
     raise InputFileError("the workbook has no filled sheet")
 
 
@@ -370,6 +564,8 @@ def load_map(path: str | os.PathLike[str] | None) -> tuple[dict[str, str], dict[
         return {}, {}
     p = Path(path)
     try:
+        if p.stat().st_size > MAX_MAP_BYTES:
+            raise InputFileError(f"the map file {p.name} is larger than {MAX_MAP_BYTES:,} bytes; is it the right file?")
         text = p.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise InputFileError(f"cannot read the map file {p}: {exc.strerror}") from None
@@ -381,6 +577,10 @@ def load_map(path: str | os.PathLike[str] | None) -> tuple[dict[str, str], dict[
         import yaml
 
         try:
+            if any(getattr(event, "anchor", None) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+                raise InputFileError(
+                    f"the map file {p.name} uses YAML anchors or aliases (& or *); write each entry out in full"
+                )
             data = yaml.safe_load(text)
         except yaml.YAMLError:
             raise InputFileError(f"the map file {p.name} is not valid YAML") from None

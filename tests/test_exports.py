@@ -451,3 +451,9 @@ def test_unknown_zone_in_the_file_asks_for_the_option(programme, tmp_path):
     with pytest.raises(InputFileError, match=r"^mars.csv: the export's time zone 'Mars/Olympus' is unknown; give one"):
         ingest.import_file(programme, path, "mentor_readiness")
     assert ingest.import_file(programme, path, "mentor_readiness", timezone="UTC").accepted == 5
+
+
+def test_forced_microsoft_forms_source_without_its_columns_is_one_clear_error(tmp_path, sqlite_url):
+    path = write_csv(tmp_path / "updates.csv", ["Q: Progress (%)", "status"], [])
+    with pytest.raises(InputFileError, match=r"^updates\.csv: no 'Id' or 'Completion Time' column of a Microsoft"):
+        ingest.import_file(store.connect(sqlite_url), path, "goal_updates", source="msforms")

@@ -2,7 +2,8 @@
 
 Every instrument (and the roster) meets every source (auto-detected and forced) with random bytes,
 header-only files, headers drawn from real column names in random order and subsets, random
-cells, huge cells and thousands of columns, as CSV (three separators, four encodings) and XLSX.
+cells, huge cells and thousands of columns, as CSV (three separators, four encodings, UTF-8 with stray
+Windows-1252 bytes, NULs, doubled BOMs) and XLSX; and files over each size limit.
 Most examples run in-process through ``cli.main``; a few hostile files go through the real
 command in a subprocess. Examples are bounded so the file stays well under a minute in CI.
 """
@@ -24,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mentorkit import cli, ingest, instruments, store
+from mentorkit import io as mkio
 
 from .conftest import run_cli, write_csv
 from .test_exports import ROSTER5
@@ -68,9 +70,24 @@ ENCODINGS = ["utf-8", "utf-8-sig", "cp1252", "utf-16"]
 @st.composite
 def table_files(draw) -> tuple[str, bytes]:
     """A CSV or XLSX file: (suffix, bytes)."""
-    shape = draw(st.sampled_from(["random", "header", "rows", "rows", "rows", "wide", "huge", "xlsx"]))
+    shape = draw(
+        st.sampled_from(["random", "header", "rows", "rows", "rows", "wide", "huge", "xlsx", "mixed", "nul", "bom"])
+    )
     if shape == "random":
         return ".csv", draw(st.binary(max_size=400))
+    if shape in ("mixed", "nul", "bom"):  # UTF-8 with stray Windows-1252 bytes, NULs, or a BOM of each kind
+        header = draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=12))
+        lines = [",".join(f'"{h}"' for h in header).encode()]
+        for _ in range(draw(st.integers(1, 6))):
+            cells = draw(st.lists(st.sampled_from(["José", "Müller", "yes", "e1", "2026-03-14", ""]), min_size=1))
+            line = ",".join(cells).encode()
+            if shape == "mixed" and draw(st.booleans()):
+                line += b",Fran\xe7ois \x96 caf\xe9"
+            if shape == "nul" and draw(st.booleans()):
+                line = line[: len(line) // 2] + b"\x00" + line[len(line) // 2 :]
+            lines.append(line)
+        bom = draw(st.sampled_from([b"", b"\xef\xbb\xbf"])) if shape != "bom" else b"\xef\xbb\xbf\xef\xbb\xbf"
+        return ".csv", bom + b"\n".join(lines) + b"\n"
     if shape == "wide":
         n = draw(st.integers(1000, 4000))
         header = [draw(st.sampled_from(NAMES)) if i % 97 == 0 else f"c{i}" for i in range(n)]
@@ -280,6 +297,11 @@ HOSTILE = {
     "no-person.csv": b"submitted_at,me01,me02,me03,me04,me05,me06\n2026-01-01,y,y,y,y,y,y\n",
     "wide.csv": (",".join(f"c{i}" for i in range(12_000)) + "\n" + ",".join("x" * 12_000) + "\n").encode(),
     "not-any-encoding.csv": b"Timestamp,Email address\n1/1/2026 9:00:00,\xc5\xbe\x81\x8d@x.cz\n",
+    # sizes: each over one limit of mentorkit.io, rejected before it is parsed
+    "million-columns.csv": b"x," * 999_999 + b"x\n1\n",
+    "long.csv": b"x\n" * (mkio.MAX_ROWS + 1),
+    "huge-cell.csv": b"participant_id,comment\ne1," + b"y" * (mkio.MAX_CELL_CHARS + 1) + b"\n",
+    "nul-in-header.csv": b"participant_id,\x00comment\ne1,x\n",
 }
 
 
@@ -301,7 +323,7 @@ def test_hostile_files(tmp_path, name, kind):
     check_hostile(name, *run_in_process(["import", str(path), "--instrument", kind, "--db", url]))
 
 
-@pytest.mark.parametrize("name", ["random.bin", "no-person.csv", "wide.csv"])
+@pytest.mark.parametrize("name", ["random.bin", "no-person.csv", "wide.csv", "million-columns.csv", "long.csv"])
 def test_hostile_files_through_the_real_command(tmp_path, name):
     path = tmp_path / name
     path.write_bytes(HOSTILE[name])

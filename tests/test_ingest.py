@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from mentorkit import formrows, ingest, store
-from mentorkit.errors import InputFileError, UsageError
+from mentorkit.errors import InputFileError, MentorkitError, UsageError
 
 from .builders import (
     CHECKIN_HEADER,
@@ -433,3 +433,76 @@ def test_the_timezone_option_applies_to_template_times_without_a_zone(roster, tm
     import_csv(roster, "goal_updates", GOAL_UPDATES_HEADER, ups, tmp_path, timezone="Europe/Berlin")
     reported = store.load(roster).responses["goal_updates"]["submitted_at"].tolist()
     assert reported == [pd.Timestamp("2026-07-01 07:30")]
+
+
+# two rows: e1 accepted, e9 quarantined (not on the roster)
+TWO_ROWS = [
+    ["e1", "", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"],
+    ["e9", "", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"],
+]
+
+
+def test_unwritable_quarantine_folder_stores_nothing_and_says_so(roster, tmp_path):
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "quarantine").write_text("a file where the folder should be")
+    path = write_csv(tmp_path / "m.csv", MENTEE, TWO_ROWS)
+    before = (count(roster, store.imports), count(roster, store.submissions))
+    with pytest.raises(InputFileError, match=r"^m\.csv: cannot write the quarantine file .*; nothing was stored$"):
+        ingest.import_file(roster, path, "mentee_readiness")
+    assert (count(roster, store.imports), count(roster, store.submissions)) == before  # rolled back
+
+
+def test_quarantine_file_that_cannot_be_named_after_the_commit_says_what_was_stored(roster, tmp_path):
+    path = write_csv(tmp_path / "m.csv", MENTEE, TWO_ROWS)
+    # the same file into a store elsewhere gives the quarantine file's name (it is named by content)
+    elsewhere = store.connect(f"sqlite:///{tmp_path / 'other' / 'mentorkit.db'}")
+    ingest.import_file(elsewhere, write_csv(tmp_path / "roster.csv", ROSTER_HEADER, ROSTER), "roster")
+    name = ingest.import_file(elsewhere, path, "mentee_readiness").quarantine_file.name
+    (tmp_path / "data" / "quarantine" / name).mkdir(parents=True)  # a folder in its place: the rename fails
+    with pytest.raises(MentorkitError) as caught:
+        ingest.import_file(roster, path, "mentee_readiness")
+    message = caught.value.message
+    assert message.startswith("m.csv: stored read 2, accepted 1, duplicates 0, quarantined 1; ")
+    assert "nothing" not in message
+    pending = message.rsplit("the reasons are in ", 1)[1]
+    assert pd.read_csv(pending)["reason"].tolist() == ["participant_id 'e9' is not on the roster"]
+    assert count(roster, store.submissions) == 1  # e1 is stored, as the message says
+
+
+def test_mixed_encoding_and_nul_rows_are_quarantined_on_every_database(engine, tmp_path):
+    # row 2 is long so that the NUL of row 4 comes well after the first 4 KB of the file
+    lines = [
+        ",".join(ROSTER_HEADER).encode(),
+        b"c1,m1,mentor,Ann Lee,ann@example.com,,," + b"x" * 5000,
+        "c1,e1,mentee,José Müller,e1@example.com,m1,2026-05-01,".encode(),  # valid UTF-8
+        b"c1,e2,mentee,Fran\xe7ois,e2@example.com,m1,2026-05-01,",  # a Windows-1252 byte
+        b"c1,e3,mentee,Ed,e3@example.com,m1,2026-05-01,Ops\x00",  # a NUL
+    ]
+    path = tmp_path / "roster.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = ingest.import_file(engine, path, "roster")
+    assert (result.read, result.accepted, result.quarantined) == (4, 2, 2)
+    assert result.reasons == (
+        (
+            4,
+            "name: bytes that are not UTF-8 (\\xNN in the quarantine file); save the file as CSV UTF-8 and import the row again",
+        ),
+        (5, "department: a NUL character (\\x00 in the quarantine file); remove it and import the row again"),
+    )
+    with engine.connect() as conn:
+        names = dict(conn.execute(sa.select(store.participants.c.participant_id, store.participants.c.name)).all())
+    assert names == {"m1": "Ann Lee", "e1": "José Müller"}
+    q = pd.read_csv(result.quarantine_file, dtype=str, keep_default_na=False)
+    assert q["name"].tolist() == ["Fran\\xe7ois", "Ed"]  # the byte as it was, written out
+    assert q["department"].tolist() == ["", "Ops\\x00"]
+
+
+def test_nul_in_an_answer_row_is_quarantined_on_every_database(roster, tmp_path):
+    padding = [["e2", "", f"2026-05-0{d}T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"] for d in range(1, 10)]
+    rows = [*padding * 12, ["e1\x00", "", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"]]
+    # 108 rows of about 50 bytes: the NUL of the last row is past the first 4 KB
+    result = ingest.import_file(roster, write_csv(tmp_path / "m.csv", MENTEE, rows), "mentee_readiness")
+    assert (result.read, result.accepted, result.duplicates, result.quarantined) == (109, 9, 99, 1)
+    assert result.reasons == (
+        (110, "participant_id: a NUL character (\\x00 in the quarantine file); remove it and import the row again"),
+    )

@@ -129,3 +129,78 @@ def test_map_file_problems_are_one_line(tmp_path):
         _write(tmp_path / "ok.yaml", "¿Tengo interés?: me01\nanswers:\n  Sí: yes\n  No: no\n")
     )
     assert questions == {"¿tengo interés": "me01"} and answers == {"sí": "yes", "no": "no"}
+
+
+def test_stray_windows_1252_byte_in_a_utf8_file_marks_that_byte_only():
+    # UTF-8 "José" (c3 a9), then a Windows-1252 "ç" (e7) pasted in: one valid sequence, one stray byte
+    text = mkio.decode_text(b"name\nJos\xc3\xa9\nFran\xe7ois\n")
+    assert text.split("\n")[1] == "José"
+    assert mkio.show_bytes(text.split("\n")[2]) == "Fran\\xe7ois"
+    assert mkio.show_bytes("a\x00b") == "a\\x00b"
+
+
+def test_a_windows_1252_file_with_a_chance_utf8_sequence_stays_windows_1252():
+    # "JOSÉ’s" in Windows-1252 is c9 92: by chance a valid UTF-8 pair; the other accents (é e9,
+    # ü fc) are stray bytes in UTF-8 and outnumber it, so the file is Windows-1252 as a whole
+    text = "name\nJOSÉ’s café\nMüller\n"
+    assert mkio.decode_text(text.encode("cp1252")) == text
+
+
+def _import(path, url, **options):
+    return ingest.import_file(store.connect(url), path, "mentee_readiness", **options)
+
+
+def test_a_csv_over_the_line_limit_is_one_error(tmp_path, sqlite_url):
+    path = tmp_path / "long.csv"
+    path.write_bytes(b"x\n" * 1_000_001)  # mkio.MAX_ROWS + 1
+    with pytest.raises(InputFileError, match=r"^long\.csv: has 1,000,001 lines, more than 1,000,000; "):
+        _import(path, sqlite_url)
+
+
+def test_a_csv_over_the_cell_limit_is_one_error(tmp_path, sqlite_url):
+    path = tmp_path / "cells.csv"
+    # 5,000 columns × 2,001 lines = 10,005,000 cells, more than 10,000,000
+    path.write_bytes((b"x," * 4_999 + b"x\n") * 2_001)
+    with pytest.raises(InputFileError, match=r"has 10,005,000 cells \(lines × columns\), more than 10,000,000"):
+        _import(path, sqlite_url)
+
+
+def test_a_header_with_a_quoted_line_break_still_counts_its_columns(tmp_path, sqlite_url):
+    path = tmp_path / "wide.csv"
+    path.write_bytes(b'"a\nb",' + b"x," * 10_000 + b"x\n1\n")  # 1 + 10,000 + 1 columns
+    with pytest.raises(InputFileError, match=r"has 10,002 columns, more than 10,000"):
+        _import(path, sqlite_url)
+
+
+def test_a_cell_over_the_size_limit_is_one_error(tmp_path, sqlite_url):
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"participant_id,comment\ne1," + b"y" * 1_000_001 + b"\n")  # mkio.MAX_CELL_CHARS + 1
+    with pytest.raises(InputFileError, match=r"has 1,000,001 characters in a cell on line 2, more than 1,000,000"):
+        _import(path, sqlite_url)
+
+
+def test_a_workbook_whose_rows_would_be_filled_in_is_one_error(tmp_path, sqlite_url):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"] = "participant_id"
+    sheet.cell(row=1_000_001, column=1, value="z")  # a reader fills in the million rows between
+    book.save(tmp_path / "sparse.xlsx")
+    with pytest.raises(InputFileError, match=r"^sparse\.xlsx: has 1,000,001 rows, more than 1,000,000; "):
+        _import(tmp_path / "sparse.xlsx", sqlite_url)
+    sheet = openpyxl.Workbook()
+    sheet.active["A1"] = "participant_id"
+    sheet.active["CV20001"] = "z"  # 100 columns × 20,001 rows = 2,000,100 cells, more than 2,000,000
+    sheet.save(tmp_path / "wide.xlsx")
+    with pytest.raises(InputFileError, match=r"has 2,000,100 cells \(rows × columns\), more than 2,000,000"):
+        _import(tmp_path / "wide.xlsx", sqlite_url)
+
+
+def test_map_files_without_aliases_and_within_their_size(tmp_path):
+    aliased = _write(tmp_path / "aliased.yaml", "Ready?: &item me01\nReady now?: *item\n")
+    with pytest.raises(InputFileError, match=r"^the map file aliased\.yaml uses YAML anchors or aliases"):
+        mkio.load_map(aliased)
+    big = _write(tmp_path / "big.yaml", "# " + "x" * 1_000_000 + "\nReady?: me01\n")  # over mkio.MAX_MAP_BYTES
+    with pytest.raises(InputFileError, match=r"^the map file big\.yaml is larger than 1,000,000 bytes"):
+        mkio.load_map(big)
