@@ -53,7 +53,7 @@ def test_older_store_is_refused_then_upgraded_keeping_its_data(db_url, tmp_path)
     with pytest.raises(StoreError, match=r"older than this mentorkit.*mentorkit db upgrade"):
         store.connect(db_url)
     result = run_cli("db", "upgrade", "--db", db_url)
-    assert result.returncode == 0 and "schema 0001 → 0005" in result.stdout
+    assert result.returncode == 0 and f"schema 0001 → {store.SCHEMA_REVISION}" in result.stdout
     engine = store.connect(db_url)
     with engine.connect() as conn:
         assert store.list_cohorts(conn) == ["old"]
@@ -126,7 +126,7 @@ def test_0005_gives_every_stored_submission_a_channel(db_url):
     with pytest.raises(StoreError, match="older than this mentorkit"):
         store.connect(db_url)
     result = run_cli("db", "upgrade", "--db", db_url)
-    assert result.returncode == 0 and "schema 0004 → 0005" in result.stdout, result.stderr
+    assert result.returncode == 0 and f"schema 0004 → {store.SCHEMA_REVISION}" in result.stdout, result.stderr
     with store.connect(db_url).connect() as conn:
         got = conn.execute(
             sa.select(store.submissions.c.dedupe_key, store.submissions.c.channel).order_by("dedupe_key")

@@ -47,6 +47,7 @@ from .schema import (
     imports,
     metadata,
     pairs,
+    participant_versions,
     participants,
     submissions,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "normalize_url",
     "now",
     "pairs",
+    "participant_versions",
     "participants",
     "read_all_pairs",
     "read_goals",

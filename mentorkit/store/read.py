@@ -73,9 +73,9 @@ def read_participants(conn: Connection, cohort_ids: list[str] | None = None) -> 
 
 
 def read_pairs(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
-    """Current pairs: a mentee's pair with the mentor the roster names now."""
+    """Current pairs: a mentee's pair with the mentor the roster names now, matched on the roster's date."""
     p, m = pairs, participants
-    stmt = sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id, _unprocessed(p.c.matched_on)).join(
+    stmt = sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id, _unprocessed(m.c.matched_on)).join(
         m, (m.c.participant_id == p.c.mentee_id) & (m.c.mentor_id == p.c.mentor_id)
     )
     if cohort_ids is not None:
