@@ -279,7 +279,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise UsageError(f"not a cohort id: {args.cohort!r}")
     as_of = score.parse_as_of(args.as_of)
     engine = _engine(args)
-    data = store.load(engine, [args.cohort])
+    data = store.load(engine, [args.cohort], as_of)
     result = score.score_cohort(data, args.cohort, as_of)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import sqlalchemy as sa
 
-from mentorkit import ingest, store
+from mentorkit import ingest, score, store
 
 from .builders import ROSTER_HEADER
 from .conftest import write_csv
@@ -43,3 +43,52 @@ def test_a_reimport_with_a_new_column_and_a_rematch_records_updates(engine, tmp_
     # the very same file a third time changes nothing
     third = _import(engine, tmp_path, [*ROSTER_HEADER, "site"], again, name="roster-2.csv")
     assert (third.accepted, third.updated, third.duplicates) == (0, 0, 5)
+
+
+def _recorded_on(engine, import_id: int, when: str) -> None:
+    """Date the versions an import recorded (an import records them at the time it runs)."""
+    v = store.participant_versions
+    with engine.begin() as conn:
+        conn.execute(
+            v.update()
+            .where(v.c.import_id == import_id)
+            .values(recorded_at=pd.Timestamp(when).to_pydatetime(), in_force_from=pd.Timestamp(when).to_pydatetime())
+        )
+
+
+def _pairs(data) -> list[tuple[str, str, str]]:
+    frame = data.pairs.sort_values("mentee_id")
+    return [
+        (m, e, d.strftime("%Y-%m-%d"))
+        for m, e, d in zip(frame["mentor_id"], frame["mentee_id"], frame["matched_on"], strict=True)
+    ]
+
+
+def test_scoring_as_of_a_day_uses_the_roster_in_force_at_its_end(engine, tmp_path):
+    _import(engine, tmp_path, ROSTER_HEADER, ROSTER)
+    # e3 moves from m2 to m1 and Ed Po's department changes, recorded on 2026-07-01 at 09:00
+    moved = [*ROSTER[:4], ["c1", "e3", "mentee", "Ed Po", "ed@example.com", "m1", "2026-07-01", "Sales"]]
+    second = _import(engine, tmp_path, ROSTER_HEADER, moved, name="roster-2.csv")
+    assert (second.updated, second.duplicates) == (1, 4)
+    with engine.connect() as conn:
+        import_id = conn.execute(sa.select(sa.func.max(store.imports.c.import_id))).scalar_one()
+    _recorded_on(engine, import_id, "2026-07-01 09:00")
+    # the first version is in force from the start; the second from 2026-07-01 09:00, so for the
+    # whole of 30 June e3 is m2's mentee (matched 1 May, Ops), and at the end of 1 July m1's
+    before = store.load(engine, ["c1"], as_of=pd.Timestamp("2026-06-30").date())
+    assert _pairs(before) == [("m1", "e1", "2026-05-01"), ("m1", "e2", "2026-05-01"), ("m2", "e3", "2026-05-01")]
+    ed = before.participants.set_index("participant_id").loc["e3"]
+    assert (ed["mentor_id"], ed["department"], ed["matched_on"]) == ("m2", "Ops", pd.Timestamp("2026-05-01"))
+    after = store.load(engine, ["c1"], as_of=pd.Timestamp("2026-07-01").date())
+    assert _pairs(after) == [("m1", "e1", "2026-05-01"), ("m1", "e2", "2026-05-01"), ("m1", "e3", "2026-07-01")]
+    assert after.participants.set_index("participant_id").at["e3", "department"] == "Sales"
+    # the latest roster (no as-of) is the one in force now; history did not change who is enrolled
+    now = store.load(engine, ["c1"])
+    assert _pairs(now) == _pairs(after)
+    assert list(before.participants["participant_id"]) == list(now.participants["participant_id"])
+    # scored as of 30 June, e3's pair is with m2 and 60 days old (1 May → 1 June 31 days, → 30 June
+    # 29 more); as of 1 July it is the new pair with m1, matched that day (0 days)
+    june = score.cohort_detail(before, "c1", pd.Timestamp("2026-06-30").date()).pairs.set_index("mentee_id")
+    july = score.cohort_detail(after, "c1", pd.Timestamp("2026-07-01").date()).pairs.set_index("mentee_id")
+    assert (june.at["e3", "mentor_id"], int(june.at["e3", "days_matched"])) == ("m2", 60)
+    assert (july.at["e3", "mentor_id"], int(july.at["e3", "days_matched"])) == ("m1", 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from .. import instruments as ins
 from ..data import CohortData
-from .schema import answers, cohorts, goals, imports, pairs, participants, submissions
+from .schema import answers, cohorts, goals, imports, pairs, participant_versions, participants, submissions
 
 
 def read_raw(conn: Connection, submission_ids: Iterable[int]) -> dict[int, dict[str, str] | None]:
@@ -68,8 +69,22 @@ def read_participants(conn: Connection, cohort_ids: list[str] | None = None) -> 
     )
     if cohort_ids is not None:
         stmt = stmt.where(p.c.cohort_id.in_(cohort_ids))
-    kinds = ("text", "text", "text", "text", "text", "text", "date", "text", "object")
-    return _frame([str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), kinds, conn)
+    return _frame([str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), _PEOPLE_KINDS.values(), conn)
+
+
+# the columns of read_participants and read_pairs, and how each is typed
+_PEOPLE_KINDS = {
+    "participant_id": "text",
+    "cohort_id": "text",
+    "role": "text",
+    "name": "text",
+    "email": "text",
+    "mentor_id": "text",
+    "matched_on": "date",
+    "department": "text",
+    "attributes": "object",
+}
+_PAIR_KINDS = {"pair_id": "int", "cohort_id": "text", "mentor_id": "text", "mentee_id": "text", "matched_on": "date"}
 
 
 def read_pairs(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
@@ -80,8 +95,7 @@ def read_pairs(conn: Connection, cohort_ids: list[str] | None = None) -> pd.Data
     )
     if cohort_ids is not None:
         stmt = stmt.where(p.c.cohort_id.in_(cohort_ids))
-    kinds = ("int", "text", "text", "text", "date")
-    return _frame([str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), kinds, conn)
+    return _frame([str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), _PAIR_KINDS.values(), conn)
 
 
 def read_all_pairs(conn: Connection) -> pd.DataFrame:
@@ -358,11 +372,75 @@ def fingerprint(conn: Connection, cohort_ids: list[str] | None = None) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def load(engine: Engine, cohort_ids: list[str] | None = None) -> CohortData:
-    """Read the roster, pairs and every instrument's responses of these cohorts."""
+def load(engine: Engine, cohort_ids: list[str] | None = None, as_of: date | None = None) -> CohortData:
+    """Read the roster, pairs and every instrument's responses of these cohorts.
+
+    With ``as_of``, the roster and pairs are each person's version in force at the end of that
+    day (UTC): a change recorded later (a re-match, a new e-mail) does not rewrite that day.
+    """
     with engine.connect() as conn:
-        return CohortData(
-            participants=read_participants(conn, cohort_ids),
-            pairs=read_pairs(conn, cohort_ids),
-            responses=read_all_responses(conn, cohort_ids),
-        )
+        people, current = read_participants(conn, cohort_ids), read_pairs(conn, cohort_ids)
+        if as_of is not None:
+            people, current = roster_as_of(conn, people, current, cohort_ids, as_of)
+        return CohortData(participants=people, pairs=current, responses=read_all_responses(conn, cohort_ids))
+
+
+def roster_as_of(
+    conn: Connection, people: pd.DataFrame, current: pd.DataFrame, cohort_ids: list[str] | None, as_of: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``read_participants`` and ``read_pairs`` frames as they were at the end of ``as_of`` (UTC).
+
+    Only people with a version recorded after that day differ from the roster in force now:
+    their rows take the version then in force, and their pairs the mentor it names. Without
+    any such person (the usual case) both frames are returned as they are.
+    """
+    v = participant_versions
+    cutoff = datetime.combine(as_of + timedelta(days=1), time())  # the end of the as-of day
+    later = sa.select(v.c.participant_id).distinct().where(v.c.in_force_from >= cutoff)
+    if cohort_ids is not None:
+        later = later.where(v.c.cohort_id.in_(cohort_ids))
+    changed = list(conn.execute(later).scalars())
+    if not changed:
+        return people, current
+    in_force = (
+        sa.select(sa.func.max(v.c.version_id))
+        .where(v.c.participant_id.in_(changed))
+        .where(sa.or_(v.c.in_force_from.is_(None), v.c.in_force_from < cutoff))
+        .group_by(v.c.participant_id)
+    )
+    names = list(_PEOPLE_KINDS)
+    stmt = sa.select(*[_unprocessed(v.c[n]) if n == "matched_on" else v.c[n] for n in names]).where(
+        v.c.version_id.in_(in_force)
+    )
+    typed = _frame(names, _columns(conn, stmt), _PEOPLE_KINDS.values(), conn)
+    then = {name: typed[name].to_numpy(dtype=object) for name in names}
+    at = pd.Index(then["participant_id"]).get_indexer(people["participant_id"].to_numpy(dtype=object))
+    rows = at >= 0
+    cols = []
+    for name in names:  # each column as objects, the changed people's cells from their version then
+        values = people[name].to_numpy(dtype=object, copy=True)
+        values[rows] = then[name][at[rows]]
+        cols.append(values)
+    people = _frame(names, _as_dates(cols, _PEOPLE_KINDS.values()), _PEOPLE_KINDS.values(), conn)
+    # their pairs: the one with the mentor their version names, matched on its date
+    mentor_of = dict(zip(then["participant_id"], then["mentor_id"], strict=True))
+    matched_on = dict(zip(then["participant_id"], then["matched_on"], strict=True))
+    p = pairs
+    theirs = sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id).where(p.c.mentee_id.in_(changed))
+    found = [r for r in zip(*_columns(conn, theirs.order_by(p.c.pair_id)), strict=True) if mentor_of[r[3]] == r[2]]
+    keep = ~current["mentee_id"].isin(changed).to_numpy()
+    pair_names = list(_PAIR_KINDS)
+    pair_cols = []
+    for j, name in enumerate(pair_names):
+        kept = current[name].to_numpy(dtype=object)[keep]
+        added = [matched_on[r[3]] for r in found] if name == "matched_on" else [r[j] for r in found]
+        pair_cols.append(np.concatenate([kept, np.array(added, dtype=object)]))
+    return people, _frame(pair_names, _as_dates(pair_cols, _PAIR_KINDS.values()), _PAIR_KINDS.values(), conn)
+
+
+def _as_dates(cols: list[np.ndarray], kinds: Iterable[str]) -> list[np.ndarray]:
+    """Columns of objects with their date columns (Timestamps and NaT) as ``datetime64[us]``."""
+    return [
+        pd.to_datetime(pd.Series(c, dtype=object)).to_numpy().astype("datetime64[us]") if kind == "date" else c
+        for c, kind in zip(cols, kinds, strict=True)
+    ]
