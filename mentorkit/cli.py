@@ -531,7 +531,8 @@ def cmd_forget(args: argparse.Namespace) -> int:
     if done is None:
         raise UsageError("no participant has that e-mail address (nothing was changed)")
     print(
-        f"erased the personal data of {done['participant_id']}: {', '.join(done['fields'])}; "
+        f"erased the personal data of {done['participant_id']}: {', '.join(done['fields'])} "
+        f"({done['roster_versions']} roster version(s)); "
         f"{done['raw_rows']} raw submission row(s); {done['free_text_answers']} free-text answer(s). "
         f"Scored answers stay under the pseudonymous id. Audit reference {done['reference']}."
     )

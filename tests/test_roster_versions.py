@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from mentorkit import ingest, score, store
 
 from .builders import ROSTER_HEADER
-from .conftest import write_csv
+from .conftest import run_cli, write_csv
 
 ROSTER = [
     ["c1", "m1", "mentor", "Ann Lee", "ann@example.com", "", "", "Eng"],
@@ -92,3 +92,27 @@ def test_scoring_as_of_a_day_uses_the_roster_in_force_at_its_end(engine, tmp_pat
     july = score.cohort_detail(after, "c1", pd.Timestamp("2026-07-01").date()).pairs.set_index("mentee_id")
     assert (june.at["e3", "mentor_id"], int(june.at["e3", "days_matched"])) == ("m2", 60)
     assert (july.at["e3", "mentor_id"], int(july.at["e3", "days_matched"])) == ("m1", 0)
+
+
+def test_forget_erases_the_personal_fields_of_every_version(db_url, tmp_path):
+    engine = store.connect(db_url)
+    _import(engine, tmp_path, [*ROSTER_HEADER, "site"], [[*r, "Berlin"] for r in ROSTER])
+    # Ed Po changes name and address, and gets a mentor: three versions of e3 in all
+    renamed = [*ROSTER[:4], ["c1", "e3", "mentee", "Ed Poe", "ed.poe@example.com", "m2", "2026-05-01", "Ops"]]
+    _import(engine, tmp_path, ROSTER_HEADER, renamed, name="roster-2.csv")
+    renamed[4][5] = "m1"
+    _import(engine, tmp_path, ROSTER_HEADER, renamed, name="roster-3.csv")
+    # the address of the first version only still finds the person
+    result = run_cli("forget", "--email", "ED@example.com", "--db", db_url)
+    assert result.returncode == 0, result.stderr
+    assert "erased the personal data of e3: name, email, department, attributes (3 roster version(s))" in result.stdout
+    v = store.participant_versions
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(v).order_by(v.c.version_id)).all()
+        audit = conn.execute(sa.select(store.erasures.c.removed)).scalar_one()
+    his = [r for r in rows if r.participant_id == "e3"]
+    assert [r.mentor_id for r in his] == ["m2", "m2", "m1"]  # the versions stay, the pair history with them
+    assert all((r.name, r.email, r.department, r.attributes) == (None, None, None, None) for r in his)
+    others = [r for r in rows if r.participant_id != "e3"]
+    assert [r.email for r in others] == ["ann@example.com", "bo@example.com", "cy@example.com", "di@example.com"]
+    assert audit["roster_versions"] == 3 and "example.com" not in str(audit) and "e3" not in str(audit)

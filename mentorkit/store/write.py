@@ -307,12 +307,13 @@ class Erasure(TypedDict):
     fields: list[str]
     raw_rows: int
     free_text_answers: int
+    roster_versions: int  # versions of the person's roster row cleared
 
 
 def forget(engine: Engine, email: str) -> Erasure | None:
     """Erase a person's personal data (right to erasure); keeps an audit record without it.
 
-    Clears the roster's name, e-mail, department and attributes, the raw rows kept with the
+    Clears the roster's name, e-mail, department and attributes (in every version), the raw rows kept with the
     person's submissions and their free-text answers. Their scored answers stay, linked only to
     the pseudonymous participant id, so cohort figures do not change.
     """
@@ -323,6 +324,14 @@ def forget(engine: Engine, email: str) -> Erasure | None:
         pid = conn.execute(
             sa.select(participants.c.participant_id).where(sa.func.lower(participants.c.email) == address)
         ).scalar()
+        if pid is None:  # an address the person had in an earlier version only
+            v = participant_versions
+            pid = conn.execute(
+                sa.select(v.c.participant_id)
+                .where(sa.func.lower(v.c.email) == address)
+                .order_by(v.c.version_id.desc())
+                .limit(1)
+            ).scalar()
         if pid is None:
             return None
         subs = sa.select(submissions.c.submission_id).where(submissions.c.participant_id == pid)
@@ -344,13 +353,21 @@ def forget(engine: Engine, email: str) -> Erasure | None:
             .where(participants.c.participant_id == pid)
             .values(name=None, email=None, department=None, attributes=None, updated_at=now())
         )
+        versions = conn.execute(  # every version: erasure is the one change a recorded version takes
+            participant_versions.update()
+            .where(participant_versions.c.participant_id == pid)
+            .values(name=None, email=None, department=None, attributes=None)
+        )
         done = Erasure(
             participant_id=pid,
             reference=secrets.token_hex(6),
             fields=["name", "email", "department", "attributes"],
             raw_rows=raw_rows,
             free_text_answers=texts,
+            roster_versions=versions.rowcount,
         )
-        removed = {k: done[k] for k in ("fields", "raw_rows", "free_text_answers")}  # no personal data
+        removed = {
+            k: done[k] for k in ("fields", "raw_rows", "free_text_answers", "roster_versions")
+        }  # no personal data
         conn.execute(erasures.insert().values(erased_at=now(), reference=done["reference"], removed=removed))
     return done
