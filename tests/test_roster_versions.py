@@ -116,3 +116,41 @@ def test_forget_erases_the_personal_fields_of_every_version(db_url, tmp_path):
     others = [r for r in rows if r.participant_id != "e3"]
     assert [r.email for r in others] == ["ann@example.com", "bo@example.com", "cy@example.com", "di@example.com"]
     assert audit["roster_versions"] == 3 and "example.com" not in str(audit) and "e3" not in str(audit)
+
+
+def test_a_column_left_out_keeps_its_value_and_a_blank_cell_clears_it(engine, tmp_path):
+    wide = [*ROSTER_HEADER, "site", "team"]
+    _import(
+        engine,
+        tmp_path,
+        wide,
+        [
+            ["c1", "m1", "mentor", "Ann Lee", "ann@example.com", "", "", "Eng", "Berlin", "A"],
+            ["c1", "m2", "mentor", "Bo Kim", "bo@example.com", "", "", "Ops", "Paris", "B"],
+            ["c1", "e1", "mentee", "Cy Ng", "cy@example.com", "m1", "2026-05-01", "Eng", "", ""],
+        ],
+    )
+    # no department or team column; m1's site blank (cleared), m2 as before, e1's mentor blank
+    # (unmatched): m1 keeps department Eng and team A and loses the site (updated); m2 keeps all
+    # (duplicate); e1 loses the match (updated) → read 3 = 0 + 2 + 1 + 0
+    narrow = [*ROSTER_HEADER[:7], "site"]
+    second = _import(
+        engine,
+        tmp_path,
+        narrow,
+        [
+            ["c1", "m1", "mentor", "Ann Lee", "ann@example.com", "", "", ""],
+            ["c1", "m2", "mentor", "Bo Kim", "bo@example.com", "", "", "Paris"],
+            ["c1", "e1", "mentee", "Cy Ng", "cy@example.com", "", "", ""],
+        ],
+        name="roster-2.csv",
+    )
+    assert second.summary() == "read 3, accepted 0, updated 2, duplicates 1, quarantined 0"
+    with engine.connect() as conn:
+        now = store.read_participants(conn).set_index("participant_id")
+        current = store.read_pairs(conn)
+        every = store.read_all_pairs(conn)
+    assert (now.at["m1", "department"], now.at["m1", "attributes"]) == ("Eng", {"team": "A"})
+    assert (now.at["m2", "department"], now.at["m2", "attributes"]) == ("Ops", {"site": "Paris", "team": "B"})
+    assert pd.isna(now.at["e1", "mentor_id"]) and current.empty
+    assert list(zip(every["mentor_id"], every["mentee_id"], strict=True)) == [("m1", "e1")]  # the pair is kept

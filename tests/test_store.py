@@ -157,6 +157,54 @@ def test_0005_downgrade_refuses_to_lose_link_and_workshop_channels(sqlite_url):
     engine.dispose()
 
 
+def test_0007_makes_the_stored_roster_each_persons_first_version(db_url, tmp_path):
+    # a store at 0005 with a mentor and a mentee (matched 1 May) and one roster import; after the
+    # upgrade each of the two has one version, in force from the start, and the import 0 updates
+    _store_at(
+        db_url,
+        "0005",
+        "INSERT INTO cohorts (cohort_id, created_at) VALUES ('c1', '2026-01-01 00:00:00')",
+        "INSERT INTO participants (participant_id, cohort_id, role, name, email, mentor_id, matched_on,"
+        " department, updated_at) VALUES ('m1', 'c1', 'mentor', 'Ann', 'ann@example.com', NULL, NULL, 'Eng',"
+        " '2026-04-01 08:00:00')",
+        "INSERT INTO participants (participant_id, cohort_id, role, name, email, mentor_id, matched_on,"
+        " department, updated_at) VALUES ('e1', 'c1', 'mentee', 'Cy', 'cy@example.com', 'm1', '2026-05-01',"
+        " 'Ops', '2026-04-01 08:00:00')",
+        "INSERT INTO pairs (cohort_id, mentor_id, mentee_id, matched_on) VALUES ('c1', 'm1', 'e1', '2026-05-01')",
+        "INSERT INTO imports (instrument, source, file_name, imported_at, rows_read, accepted, duplicates,"
+        " quarantined) VALUES ('roster', 'mentorkit', 'roster.csv', '2026-04-01 08:00:00', 2, 2, 0, 0)",
+    )
+    result = run_cli("db", "upgrade", "--db", db_url)
+    assert result.returncode == 0 and f"schema 0005 → {store.SCHEMA_REVISION}" in result.stdout, result.stderr
+    engine = store.connect(db_url)
+    v = store.participant_versions
+    with engine.connect() as conn:
+        versions = conn.execute(
+            sa.select(v.c.participant_id, v.c.mentor_id, v.c.department, v.c.recorded_at, v.c.in_force_from).order_by(
+                v.c.participant_id
+            )
+        ).all()
+        updated = conn.execute(sa.select(store.imports.c.updated)).scalars().all()
+    when = pd.Timestamp("2026-04-01 08:00:00").to_pydatetime()
+    assert [tuple(r) for r in versions] == [("e1", "m1", "Ops", when, None), ("m1", None, "Eng", when, None)]
+    assert updated == [0]
+    # the upgraded store takes a re-match as a second version, and the day before still has the first
+    path = write_csv(
+        tmp_path / "roster.csv",
+        ROSTER_HEADER,
+        [
+            ["c1", "m1", "mentor", "Ann", "ann@example.com", "", "", "Eng"],
+            ["c1", "m2", "mentor", "Bo", "bo@example.com", "", "", "Eng"],
+            ["c1", "e1", "mentee", "Cy", "cy@example.com", "m2", "2026-06-01", "Ops"],
+        ],
+    )
+    again = ingest.import_file(engine, path, "roster")
+    assert (again.accepted, again.updated, again.duplicates) == (1, 1, 1)
+    yesterday = (store.now() - pd.Timedelta(days=1)).date()
+    pairs = store.load(engine, ["c1"], as_of=yesterday).pairs
+    assert list(zip(pairs["mentor_id"], pairs["mentee_id"], strict=True)) == [("m1", "e1")]
+
+
 def test_imports_and_forms_record_their_channel(sample_copy):
     engine = store.connect(sample_copy)
     row = {"participant_id": "M-LEG-01", "submitted_at": "2026-11-20T10:00:00Z"}
