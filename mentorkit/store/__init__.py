@@ -61,6 +61,7 @@ from .write import (
     forget,
     record_import,
     upsert_participants,
+    version_unversioned,
 )
 
 __all__ = [
@@ -108,6 +109,7 @@ __all__ = [
     "submissions",
     "upgrade_schema",
     "upsert_participants",
+    "version_unversioned",
     "widen",
     "workspace",
 ]

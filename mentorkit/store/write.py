@@ -99,6 +99,17 @@ def upsert_participants(conn: Connection, frame: pd.DataFrame, import_id: int | 
         conn.execute(_insert_ignore(conn, pairs), pair_rows)
 
 
+def version_unversioned(conn: Connection) -> int:
+    """Record the roster rows written without a version (generated stores) as first versions; how many."""
+    p, v = participants, participant_versions
+    fields = ["participant_id", "cohort_id", "role", "name", "email", "mentor_id", "matched_on", "department"]
+    rows = sa.select(*[p.c[f] for f in fields], p.c.attributes, p.c.updated_at).where(
+        p.c.participant_id.not_in(sa.select(v.c.participant_id))
+    )
+    done = conn.execute(v.insert().from_select([*fields, "attributes", "recorded_at"], rows))
+    return int(done.rowcount)
+
+
 def _py_date(value: object):  # type: ignore[no-untyped-def]
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
