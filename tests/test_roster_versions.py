@@ -86,6 +86,7 @@ def test_scoring_as_of_a_day_uses_the_roster_in_force_at_its_end(engine, tmp_pat
     now = store.load(engine, ["c1"])
     assert _pairs(now) == _pairs(after)
     assert list(before.participants["participant_id"]) == list(now.participants["participant_id"])
+    assert before.participants.dtypes.equals(now.participants.dtypes) and before.pairs.dtypes.equals(now.pairs.dtypes)
     # scored as of 30 June, e3's pair is with m2 and 60 days old (1 May → 1 June 31 days, → 30 June
     # 29 more); as of 1 July it is the new pair with m1, matched that day (0 days)
     june = score.cohort_detail(before, "c1", pd.Timestamp("2026-06-30").date()).pairs.set_index("mentee_id")

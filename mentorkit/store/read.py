@@ -392,19 +392,16 @@ def roster_as_of(
 
     Only people with a version recorded after that day differ from the roster in force now:
     their rows take the version then in force, and their pairs the mentor it names. Without
-    any such person (the usual case) both frames are returned as they are.
+    any such person (the usual case) both frames are returned as they are, after one query.
     """
     v = participant_versions
     cutoff = datetime.combine(as_of + timedelta(days=1), time())  # the end of the as-of day
-    later = sa.select(v.c.participant_id).distinct().where(v.c.in_force_from >= cutoff)
+    later = sa.select(v.c.participant_id).where(v.c.in_force_from >= cutoff)
     if cohort_ids is not None:
         later = later.where(v.c.cohort_id.in_(cohort_ids))
-    changed = list(conn.execute(later).scalars())
-    if not changed:
-        return people, current
     in_force = (
         sa.select(sa.func.max(v.c.version_id))
-        .where(v.c.participant_id.in_(changed))
+        .where(v.c.participant_id.in_(later))
         .where(sa.or_(v.c.in_force_from.is_(None), v.c.in_force_from < cutoff))
         .group_by(v.c.participant_id)
     )
@@ -412,35 +409,36 @@ def roster_as_of(
     stmt = sa.select(*[_unprocessed(v.c[n]) if n == "matched_on" else v.c[n] for n in names]).where(
         v.c.version_id.in_(in_force)
     )
-    typed = _frame(names, _columns(conn, stmt), _PEOPLE_KINDS.values(), conn)
-    then = {name: typed[name].to_numpy(dtype=object) for name in names}
+    found = _columns(conn, stmt)
+    if not len(found[0]):
+        return people, current
+    then = dict(zip(names, found, strict=True))
+    then["matched_on"] = _times(then["matched_on"], "date", conn)
     at = pd.Index(then["participant_id"]).get_indexer(people["participant_id"].to_numpy(dtype=object))
-    rows = at >= 0
-    cols = []
-    for name in names:  # each column as objects, the changed people's cells from their version then
-        values = people[name].to_numpy(dtype=object, copy=True)
+    rows = np.flatnonzero(at >= 0)
+    people = people.copy()
+    for name, kind in _PEOPLE_KINDS.items():  # the changed people's cells from their version then
+        if kind == "date":
+            values = people[name].to_numpy(copy=True)
+        else:
+            values = people[name].to_numpy(dtype=object, na_value=None, copy=True)
+        was = pd.Series(then[name][at[rows]], dtype=object)
+        if was.equals(pd.Series(values[rows], dtype=object)):
+            continue  # a column the later versions did not change stays as it is
         values[rows] = then[name][at[rows]]
-        cols.append(values)
-    people = _frame(names, _as_dates(cols, _PEOPLE_KINDS.values()), _PEOPLE_KINDS.values(), conn)
+        people[name] = _typed(values, kind, conn)
     # their pairs: the one with the mentor their version names, matched on its date
-    mentor_of = dict(zip(then["participant_id"], then["mentor_id"], strict=True))
-    matched_on = dict(zip(then["participant_id"], then["matched_on"], strict=True))
+    changed = then["participant_id"]
     p = pairs
     theirs = sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id).where(p.c.mentee_id.in_(changed))
-    found = [r for r in zip(*_columns(conn, theirs.order_by(p.c.pair_id)), strict=True) if mentor_of[r[3]] == r[2]]
-    keep = ~current["mentee_id"].isin(changed).to_numpy()
-    pair_names = list(_PAIR_KINDS)
-    pair_cols = []
-    for j, name in enumerate(pair_names):
-        kept = current[name].to_numpy(dtype=object)[keep]
-        added = [matched_on[r[3]] for r in found] if name == "matched_on" else [r[j] for r in found]
-        pair_cols.append(np.concatenate([kept, np.array(added, dtype=object)]))
-    return people, _frame(pair_names, _as_dates(pair_cols, _PAIR_KINDS.values()), _PAIR_KINDS.values(), conn)
-
-
-def _as_dates(cols: list[np.ndarray], kinds: Iterable[str]) -> list[np.ndarray]:
-    """Columns of objects with their date columns (Timestamps and NaT) as ``datetime64[us]``."""
-    return [
-        pd.to_datetime(pd.Series(c, dtype=object)).to_numpy().astype("datetime64[us]") if kind == "date" else c
-        for c, kind in zip(cols, kinds, strict=True)
-    ]
+    pair_id, cohort, mentor, mentee = _columns(conn, theirs.order_by(p.c.pair_id))
+    person = pd.Index(changed).get_indexer(mentee)
+    now = mentor == then["mentor_id"][person]  # the pair with the mentor of the version then
+    rest = ~current["mentee_id"].isin(changed).to_numpy()
+    added = {"pair_id": pair_id, "cohort_id": cohort, "mentor_id": mentor, "mentee_id": mentee}
+    pair_columns = {}
+    for name, kind in _PAIR_KINDS.items():
+        before = current[name].to_numpy() if kind == "date" else current[name].to_numpy(dtype=object, na_value=None)
+        extra = then["matched_on"][person[now]] if name == "matched_on" else added[name][now]
+        pair_columns[name] = np.concatenate([before[rest], extra])
+    return people, _frame(pair_columns, list(pair_columns.values()), _PAIR_KINDS.values(), conn)
