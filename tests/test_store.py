@@ -205,6 +205,24 @@ def test_0007_makes_the_stored_roster_each_persons_first_version(db_url, tmp_pat
     assert list(zip(pairs["mentor_id"], pairs["mentee_id"], strict=True)) == [("m1", "e1")]
 
 
+def test_0007_downgrade_refuses_to_lose_later_roster_versions(sqlite_url, tmp_path):
+    from alembic import command
+
+    engine = store.connect(sqlite_url)
+    rows = [["c1", "m1", "mentor", "Ann", "ann@example.com", "", "", "Eng"]]
+    ingest.import_file(engine, write_csv(tmp_path / "r.csv", ROSTER_HEADER, rows), "roster")
+    rows[0][7] = "Ops"  # a second version of m1
+    assert ingest.import_file(engine, write_csv(tmp_path / "r2.csv", ROSTER_HEADER, rows), "roster").updated == 1
+    store.dispose_all()
+    raw = sa.create_engine(sqlite_url)
+    with pytest.raises(RuntimeError, match="1 later roster versions are recorded"), raw.begin() as conn:
+        command.downgrade(migrations.config(conn), "0005")
+    with raw.begin() as conn:
+        assert store.schema_revision(conn) == store.SCHEMA_REVISION
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.participant_versions)).scalar() == 2
+    raw.dispose()
+
+
 def test_imports_and_forms_record_their_channel(sample_copy):
     engine = store.connect(sample_copy)
     row = {"participant_id": "M-LEG-01", "submitted_at": "2026-11-20T10:00:00Z"}
