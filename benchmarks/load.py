@@ -5,17 +5,22 @@ two queries per instrument), or ``read.py`` at a git ref with ``--baseline REF``
 read alternately by baseline and candidate, so load from other processes hits both alike; CPU
 time (``process_time``) is what is compared. ``--check`` also asserts that every frame is equal.
 
-    python benchmarks/load.py --db sqlite:////path/programme-200.db [--cohorts 40] [--whole] [--check]
+    python benchmarks/load.py --db sqlite:////path/programme-200.db [--cohorts 40] [--whole] [--check] [--as-of DAY]
+
+``--as-of`` has the candidate read the roster in force at the end of that day, as reports do
+(the baseline reads the roster in force now; ``--check`` then needs no version recorded after it).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import statistics
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 
@@ -81,7 +86,9 @@ def main() -> None:
     parser.add_argument("--cohorts", type=int, default=40, help="cohorts timed (default 40)")
     parser.add_argument("--whole", action="store_true", help="also time a whole-store load (each once)")
     parser.add_argument("--check", action="store_true", help="assert equal frames for every cohort and the whole store")
+    parser.add_argument("--as-of", type=date.fromisoformat, help="the candidate reads the roster as of this day")
     args = parser.parse_args()
+    new = functools.partial(store.load, as_of=args.as_of)
 
     old = baseline(args.baseline)
     engine = store.connect(args.db, create=False)
@@ -89,24 +96,24 @@ def main() -> None:
         cohorts = store.list_cohorts(conn)
     for cohort in cohorts[:3]:  # warm caches and compiled statements
         old.load(engine, [cohort])
-        store.load(engine, [cohort])
+        new(engine, [cohort])
     timed = cohorts[: args.cohorts]
     before, after = [], []
     for cohort in timed:
         before.append(cpu_ms(old.load, engine, [cohort]))
-        after.append(cpu_ms(store.load, engine, [cohort]))
+        after.append(cpu_ms(new, engine, [cohort]))
     b, a = statistics.median(before), statistics.median(after)
     print(f"store.load, one cohort, CPU ms (median of {len(timed)}): baseline {b:.1f}, new {a:.1f}, ratio {a / b:.2f}")
     if args.whole:
         wb = cpu_ms(old.load, engine, None)
-        wa = cpu_ms(store.load, engine, None)
+        wa = cpu_ms(new, engine, None)
         print(f"store.load, whole store, CPU s: baseline {wb / 1000:.2f}, new {wa / 1000:.2f}, ratio {wa / wb:.2f}")
     if args.check:
         pg = engine.dialect.name == "postgresql"
         for cohort in cohorts:
-            same(store.load(engine, [cohort]), old.load(engine, [cohort]), any_order=pg)
-        same(store.load(engine, cohorts[:3]), old.load(engine, cohorts[:3]), any_order=pg)
-        same(store.load(engine, None), old.load(engine, None), any_order=pg)
+            same(new(engine, [cohort]), old.load(engine, [cohort]), any_order=pg)
+        same(new(engine, cohorts[:3]), old.load(engine, cohorts[:3]), any_order=pg)
+        same(new(engine, None), old.load(engine, None), any_order=pg)
         print(f"equal frames: {len(cohorts)} cohorts one by one, three together, the whole store")
 
 

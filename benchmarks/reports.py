@@ -213,6 +213,7 @@ def generate(db_url: str, n_cohorts: int, per_cohort: int, seed: int = 14) -> di
                 for p in people
             ],
         )
+        store.version_unversioned(conn)
         conn.execute(
             store.pairs.insert(),
             [

@@ -62,6 +62,7 @@ def generate(db_url: str, participants: int, submissions: int, seed: int = 7) ->
                 for p, c, r in zip(pid, cohort, role, strict=True)
             ],
         )
+        store.version_unversioned(conn)
     who = rng.integers(0, participants, submissions)
     start = datetime(2026, 1, 1)
     seconds = rng.integers(0, 320 * 86400, submissions)

@@ -756,7 +756,7 @@ def export(
     names = Pseudonyms.load() if level == "responses" else None
     if progress:
         progress("reading the store")
-    data = store.load(engine)
+    data = store.load(engine, None, as_of)  # the roster in force at the end of as_of
     tables = build_tables(data, as_of, level, settings, names, progress)
     folder = write_export(target, tables, as_of, level, fmt, settings, progress)
     return ExportResult(folder, {name: len(frame) for name, (_table, frame) in tables.items()})

@@ -294,7 +294,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise UsageError(f"not a cohort id: {args.cohort!r}")
     as_of = score.parse_as_of(args.as_of)
     engine = _engine(args)
-    data = store.load(engine, [args.cohort])
+    data = store.load(engine, [args.cohort], as_of)
     result = score.score_cohort(data, args.cohort, as_of)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -552,7 +552,8 @@ def cmd_forget(args: argparse.Namespace) -> int:
     if done is None:
         raise UsageError("no participant has that e-mail address (nothing was changed)")
     print(
-        f"erased the personal data of {done['participant_id']}: {', '.join(done['fields'])}; "
+        f"erased the personal data of {done['participant_id']}: {', '.join(done['fields'])} "
+        f"({done['roster_versions']} roster version(s)); "
         f"{done['raw_rows']} raw submission row(s); {done['free_text_answers']} free-text answer(s). "
         f"Scored answers stay under the pseudonymous id. Audit reference {done['reference']}."
     )

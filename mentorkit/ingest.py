@@ -7,6 +7,7 @@ path (``submit_rows``) as files, so there is one validation and one writer.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,7 +29,7 @@ PERSON_COLUMNS = ("participant_id", "email")
 
 @dataclass(frozen=True)
 class ImportResult:
-    """The accounting of one import: read = accepted + duplicates + quarantined."""
+    """The accounting of one import: read = accepted + updated + duplicates + quarantined."""
 
     instrument: str
     source: str
@@ -40,11 +41,14 @@ class ImportResult:
     flags: dict[str, int] = field(default_factory=dict)
     receipts: tuple[int, ...] = ()  # submission ids of accepted rows, in row order
     reasons: tuple[tuple[int, str], ...] = ()  # (row number in the file, reason) of each quarantined row
+    updated: int = 0  # roster rows that changed a person already on the roster (a new version)
 
     def summary(self) -> str:
-        """The one-line summary the CLI prints."""
+        """The one-line summary the CLI prints (a roster import's also says how many people it updated)."""
+        updated = f", updated {self.updated}" if self.instrument == "roster" else ""
         line = (
-            f"read {self.read}, accepted {self.accepted}, duplicates {self.duplicates}, quarantined {self.quarantined}"
+            f"read {self.read}, accepted {self.accepted}{updated}, duplicates {self.duplicates}, "
+            f"quarantined {self.quarantined}"
         )
         return line
 
@@ -397,17 +401,63 @@ def _resolve_pairs(
 ROSTER_COLUMNS = ["cohort_id", "participant_id", "role", "name", "email", "mentor_id", "matched_on"]
 
 
-def prepare_roster(canon: mkio.Canonical, conn: Connection, name: str) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-    """Clean roster rows; returns the frame, quarantine reasons, and which rows change nothing."""
+def prepare_roster(
+    canon: mkio.Canonical, conn: Connection, name: str
+) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+    """Clean roster rows; returns the frame, quarantine reasons, which rows change nothing and
+    which name someone already on the roster (a change of theirs is an update).
+
+    A row of someone on the roster is completed from their version in force: a column the file
+    does not have (``department``, an attribute) keeps its value; a cell the file has, blank,
+    clears it. The row then changes nothing when it equals that version.
+    """
     out, reasons = _roster_file_checks(canon, name)
     stored = store.read_participants(conn)
     reasons = _roster_store_checks(out, reasons, stored)
+    extra = _attribute_columns(canon.frame)
+    out = _complete_from_store(out, stored, "department" in canon.frame.columns, extra)
     ident = _roster_signature(out)
     dup_id = out["participant_id"].notna() & out["participant_id"].duplicated(keep="first")
     repeated = ident.duplicated(keep="first") & dup_id  # the same row again changes nothing
-    stored_sig = _roster_signature(stored.assign(attributes=None)) if not stored.empty else pd.Series(dtype="string")
-    unchanged = ident.isin(set(stored_sig)) | repeated
-    return out, reasons, unchanged & reasons.isna()
+    stored_sig = _roster_signature(stored).set_axis(stored["participant_id"]) if not stored.empty else None
+    same = out["participant_id"].map(stored_sig).eq(ident).fillna(False) if stored_sig is not None else False
+    unchanged = same | repeated
+    known = out["participant_id"].isin(stored["participant_id"])
+    return out, reasons, unchanged & reasons.isna(), known
+
+
+def _attribute_columns(frame: pd.DataFrame) -> list[str]:
+    """A roster file's columns kept as attributes: every column but the template's."""
+    return [c for c in frame.columns if c not in (*ROSTER_COLUMNS, "department", "_row")]
+
+
+def _complete_from_store(
+    out: pd.DataFrame, stored: pd.DataFrame, has_department: bool, extra: list[str]
+) -> pd.DataFrame:
+    """Rows of people on the roster with what the file leaves out taken from their version in force."""
+    if stored.empty:
+        return out
+    st = stored.set_index("participant_id")
+    known = out["participant_id"].isin(st.index)
+    if not known.any():
+        return out
+    out = out.copy()
+    if not has_department:
+        kept = out["participant_id"].map(st["department"]).astype("string")
+        out["department"] = out["department"].astype("string").where(~known, kept)
+    before = out["participant_id"].map(st["attributes"])
+    file_attrs = out["attributes"] if "attributes" in out.columns else pd.Series(None, index=out.index, dtype=object)
+    merged = []
+    for is_known, old, new in zip(known, before, file_attrs, strict=True):
+        given = new if isinstance(new, dict) else {}
+        if not is_known:
+            merged.append(given or None)
+            continue
+        had = old if isinstance(old, dict) else {}
+        kept = {k: v for k, v in had.items() if k not in extra}  # columns the file has decide
+        merged.append({**kept, **given} or None)
+    out["attributes"] = pd.Series(merged, index=out.index, dtype=object)
+    return out
 
 
 def _roster_file_checks(canon: mkio.Canonical, name: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -430,7 +480,7 @@ def _roster_file_checks(canon: mkio.Canonical, name: str) -> tuple[pd.DataFrame,
     out["matched_on"], err = clean.clean_date(f["matched_on"], "matched_on")
     errors.append(err)
     out["department"] = _text(f, "department")
-    extra = [c for c in f.columns if c not in (*ROSTER_COLUMNS, "department", "_row")]
+    extra = _attribute_columns(f)
     out["attributes"] = (
         [
             {k: v for k, v in r.items() if pd.notna(v) and v != ""} or None
@@ -506,8 +556,17 @@ def _roster_store_checks(out: pd.DataFrame, reasons: pd.Series, stored: pd.DataF
 
 
 def _roster_signature(frame: pd.DataFrame) -> pd.Series:
+    """A roster row as one text: every field, attributes included (as sorted JSON)."""
     cols = ["participant_id", "cohort_id", "role", "name", "email", "mentor_id", "matched_on", "department"]
     parts = [frame[c].astype("string").fillna("") for c in cols]
+    attrs = frame["attributes"] if "attributes" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    parts.append(
+        pd.Series(
+            [json.dumps(a, sort_keys=True) if isinstance(a, dict) and a else "" for a in attrs],
+            index=frame.index,
+            dtype="string",
+        )
+    )
     return parts[0].str.cat(parts[1:], sep="\x1f")
 
 
@@ -608,13 +667,15 @@ def _write_rows(
     storable = _rows(canon, unstorable.isna()) if unstorable.notna().any() else canon
     index = canon.frame.index
     if kind == "roster":
-        out, reasons, unchanged = prepare_roster(storable, conn, file_name)
+        out, reasons, unchanged, known = prepare_roster(storable, conn, file_name)
         out, reasons = out.reindex(index), unstorable.fillna(reasons.reindex(index))
         unchanged = unchanged.reindex(index, fill_value=False)
+        known = known.reindex(index, fill_value=False)
         ok = reasons.isna()
-        accept = ok & ~unchanged
+        changes = ok & ~unchanged
+        accept, update = changes & ~known, changes & known
         store.ensure_cohorts(conn, out.loc[accept, "cohort_id"])
-        store.upsert_participants(conn, out[accept])
+        store.upsert_participants(conn, out[changes], import_id)
         dup = ok & unchanged
         receipts: tuple[int, ...] = ()
     else:
@@ -632,12 +693,14 @@ def _write_rows(
         ids = store.append_submissions(conn, out[fresh], instrument, canon.source, import_id, channel)
         accept = ids.reindex(out.index).notna()
         dup = ok & ~accept
+        update = pd.Series(False, index=out.index)
         receipts = tuple(int(i) for i in ids.dropna())
     result = ImportResult(
         instrument=kind,
         source=canon.source,
         read=len(out),
         accepted=int(accept.sum()),
+        updated=int(update.sum()),
         duplicates=int(dup.sum()),
         quarantined=int((~ok).sum()),
         flags={k: int(v.reindex(out.index).fillna(False).astype(bool)[accept].sum()) for k, v in canon.flags.items()},
@@ -645,9 +708,14 @@ def _write_rows(
         reasons=_reasons(canon, reasons),
     )
     store.finish_import(
-        conn, import_id, accepted=result.accepted, duplicates=result.duplicates, quarantined=result.quarantined
+        conn,
+        import_id,
+        accepted=result.accepted,
+        updated=result.updated,
+        duplicates=result.duplicates,
+        quarantined=result.quarantined,
     )
-    assert result.read == result.accepted + result.duplicates + result.quarantined
+    assert result.read == result.accepted + result.updated + result.duplicates + result.quarantined
     return import_id, result, reasons
 
 
@@ -719,8 +787,7 @@ def _publish_quarantine(staged: tuple[Path, Path], result: ImportResult, file_na
         os.replace(pending, path)
     except OSError as exc:
         raise ImportStoredError(
-            f"{file_name}: stored read {result.read}, accepted {result.accepted}, duplicates {result.duplicates}, "
-            f"quarantined {result.quarantined}; the quarantine file could not be named {path.name} "
+            f"{file_name}: stored {result.summary()}; the quarantine file could not be named {path.name} "
             f"({exc.strerror or exc}): the reasons are in {pending}"
         ) from None
     return path

@@ -153,26 +153,29 @@ def open_programme(
         chosen = choose_cohorts(store.list_cohorts(conn), cohorts)
         fp = store.fingerprint(conn, chosen)
     settings = settings_for(DEFAULT.min_group_size if min_group_size is None else min_group_size)
-    data = load_in_chunks(engine, chosen)
-    return programme_context(data, chosen, notebook_as_of(as_of), settings, fp, None if out is None else Path(out))
+    day = notebook_as_of(as_of)
+    data = load_in_chunks(engine, chosen, as_of=day)
+    return programme_context(data, chosen, day, settings, fp, None if out is None else Path(out))
 
 
 LOAD_CHUNK = 100  # cohorts read from the store at a time (a read's size, not a threshold)
 
 
-def load_in_chunks(engine: Engine, cohorts: list[str], size: int = LOAD_CHUNK) -> store.CohortData:
+def load_in_chunks(
+    engine: Engine, cohorts: list[str], size: int = LOAD_CHUNK, as_of: date | None = None
+) -> store.CohortData:
     """``store.load`` of these cohorts, read ``size`` cohorts at a time and joined: the same rows and columns.
 
     One read of a whole store holds every answer row as Python objects at once while it widens them: about
     0.5 GB on top of the data at 1,000 cohorts. Reading in parts keeps that to one part's.
     """
     if len(cohorts) <= size:
-        return store.load(engine, cohorts)
+        return store.load(engine, cohorts, as_of)
     people: list[pd.DataFrame] = []
     pairs: list[pd.DataFrame] = []
     responses: dict[str, list[pd.DataFrame]] = {}
     for start in range(0, len(cohorts), size):
-        part = store.load(engine, cohorts[start : start + size])
+        part = store.load(engine, cohorts[start : start + size], as_of)
         people.append(part.participants)
         pairs.append(part.pairs)
         for name, frame in part.responses.items():

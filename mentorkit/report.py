@@ -626,7 +626,7 @@ def facts_in_parent(options: RunOptions, cohort: str) -> dict[str, object]:
     engine = store.connect(options.db_url, create=False)
     with engine.connect() as conn:
         fingerprint = store.fingerprint(conn, [cohort])
-    data = store.load(engine, [cohort])
+    data = store.load(engine, [cohort], options.as_of)
     k = options.min_group_size
     settings = Settings(min_group_size=k, min_comment_group=max(DEFAULT.min_comment_group, k))
     detail = score.cohort_detail(data, cohort, options.as_of, settings)

@@ -84,7 +84,7 @@ def open_report(
         ctx = replace(_cached[1], generated_at=store.now())
     else:
         _cached = None  # one cohort in memory at a time
-        data = store.load(engine, [cohort_id])
+        data = store.load(engine, [cohort_id], day)
         ctx = context(data, cohort_id, day, settings, identify, fp)
         _cached = (key, ctx)
     _opened = ctx

@@ -34,7 +34,9 @@ from .test_real_exports import REAL
 
 KINDS = ["roster", *instruments.instruments()]
 SOURCES = ["auto", "mentorkit", "qualtrics", "googleforms", "msforms"]
-SUMMARY = re.compile(r"^read (\d+), accepted (\d+), duplicates (\d+), quarantined (\d+)$", re.MULTILINE)
+SUMMARY = re.compile(
+    r"^read (\d+), accepted (\d+)(?:, updated (\d+))?, duplicates (\d+), quarantined (\d+)$", re.MULTILINE
+)
 
 
 def _column_names() -> list[str]:
@@ -156,8 +158,8 @@ def check_outcome(code: int, out: str, err: str, before: tuple[int, ...], after:
         return
     found = SUMMARY.search(out)
     assert found, out
-    read, accepted, duplicates, quarantined = map(int, found.groups())
-    assert read == accepted + duplicates + quarantined
+    read, accepted, updated, duplicates, quarantined = (int(g or 0) for g in found.groups())
+    assert read == accepted + updated + duplicates + quarantined
     assert after[0] == before[0] + 1  # one import recorded
     if kind != "roster":
         assert after[1] == before[1] + accepted  # every accepted row is one new submission

@@ -53,7 +53,7 @@ def test_older_store_is_refused_then_upgraded_keeping_its_data(db_url, tmp_path)
     with pytest.raises(StoreError, match=r"older than this mentorkit.*mentorkit db upgrade"):
         store.connect(db_url)
     result = run_cli("db", "upgrade", "--db", db_url)
-    assert result.returncode == 0 and "schema 0001 → 0006" in result.stdout
+    assert result.returncode == 0 and f"schema 0001 → {store.SCHEMA_REVISION}" in result.stdout
     engine = store.connect(db_url)
     with engine.connect() as conn:
         assert store.list_cohorts(conn) == ["old"]
@@ -126,7 +126,7 @@ def test_0005_gives_every_stored_submission_a_channel(db_url):
     with pytest.raises(StoreError, match="older than this mentorkit"):
         store.connect(db_url)
     result = run_cli("db", "upgrade", "--db", db_url)
-    assert result.returncode == 0 and "schema 0004 → 0006" in result.stdout, result.stderr
+    assert result.returncode == 0 and f"schema 0004 → {store.SCHEMA_REVISION}" in result.stdout, result.stderr
     with store.connect(db_url).connect() as conn:
         got = conn.execute(
             sa.select(store.submissions.c.dedupe_key, store.submissions.c.channel).order_by("dedupe_key")
@@ -155,6 +155,72 @@ def test_0005_downgrade_refuses_to_lose_link_and_workshop_channels(sqlite_url):
         assert store.schema_revision(conn) == "0004"
         assert "channel" not in {c["name"] for c in sa.inspect(conn).get_columns("submissions")}
     engine.dispose()
+
+
+def test_0007_makes_the_stored_roster_each_persons_first_version(db_url, tmp_path):
+    # a store at 0005 with a mentor and a mentee (matched 1 May) and one roster import; after the
+    # upgrade each of the two has one version, in force from the start, and the import 0 updates
+    _store_at(
+        db_url,
+        "0005",
+        "INSERT INTO cohorts (cohort_id, created_at) VALUES ('c1', '2026-01-01 00:00:00')",
+        "INSERT INTO participants (participant_id, cohort_id, role, name, email, mentor_id, matched_on,"
+        " department, updated_at) VALUES ('m1', 'c1', 'mentor', 'Ann', 'ann@example.com', NULL, NULL, 'Eng',"
+        " '2026-04-01 08:00:00')",
+        "INSERT INTO participants (participant_id, cohort_id, role, name, email, mentor_id, matched_on,"
+        " department, updated_at) VALUES ('e1', 'c1', 'mentee', 'Cy', 'cy@example.com', 'm1', '2026-05-01',"
+        " 'Ops', '2026-04-01 08:00:00')",
+        "INSERT INTO pairs (cohort_id, mentor_id, mentee_id, matched_on) VALUES ('c1', 'm1', 'e1', '2026-05-01')",
+        "INSERT INTO imports (instrument, source, file_name, imported_at, rows_read, accepted, duplicates,"
+        " quarantined) VALUES ('roster', 'mentorkit', 'roster.csv', '2026-04-01 08:00:00', 2, 2, 0, 0)",
+    )
+    result = run_cli("db", "upgrade", "--db", db_url)
+    assert result.returncode == 0 and f"schema 0005 → {store.SCHEMA_REVISION}" in result.stdout, result.stderr
+    engine = store.connect(db_url)
+    v = store.participant_versions
+    with engine.connect() as conn:
+        versions = conn.execute(
+            sa.select(v.c.participant_id, v.c.mentor_id, v.c.department, v.c.recorded_at, v.c.in_force_from).order_by(
+                v.c.participant_id
+            )
+        ).all()
+        updated = conn.execute(sa.select(store.imports.c.updated)).scalars().all()
+    when = pd.Timestamp("2026-04-01 08:00:00").to_pydatetime()
+    assert [tuple(r) for r in versions] == [("e1", "m1", "Ops", when, None), ("m1", None, "Eng", when, None)]
+    assert updated == [0]
+    # the upgraded store takes a re-match as a second version, and the day before still has the first
+    path = write_csv(
+        tmp_path / "roster.csv",
+        ROSTER_HEADER,
+        [
+            ["c1", "m1", "mentor", "Ann", "ann@example.com", "", "", "Eng"],
+            ["c1", "m2", "mentor", "Bo", "bo@example.com", "", "", "Eng"],
+            ["c1", "e1", "mentee", "Cy", "cy@example.com", "m2", "2026-06-01", "Ops"],
+        ],
+    )
+    again = ingest.import_file(engine, path, "roster")
+    assert (again.accepted, again.updated, again.duplicates) == (1, 1, 1)
+    yesterday = (store.now() - pd.Timedelta(days=1)).date()
+    pairs = store.load(engine, ["c1"], as_of=yesterday).pairs
+    assert list(zip(pairs["mentor_id"], pairs["mentee_id"], strict=True)) == [("m1", "e1")]
+
+
+def test_0007_downgrade_refuses_to_lose_later_roster_versions(sqlite_url, tmp_path):
+    from alembic import command
+
+    engine = store.connect(sqlite_url)
+    rows = [["c1", "m1", "mentor", "Ann", "ann@example.com", "", "", "Eng"]]
+    ingest.import_file(engine, write_csv(tmp_path / "r.csv", ROSTER_HEADER, rows), "roster")
+    rows[0][7] = "Ops"  # a second version of m1
+    assert ingest.import_file(engine, write_csv(tmp_path / "r2.csv", ROSTER_HEADER, rows), "roster").updated == 1
+    store.dispose_all()
+    raw = sa.create_engine(sqlite_url)
+    with pytest.raises(RuntimeError, match="1 later roster versions are recorded"), raw.begin() as conn:
+        command.downgrade(migrations.config(conn), "0005")
+    with raw.begin() as conn:
+        assert store.schema_revision(conn) == store.SCHEMA_REVISION
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.participant_versions)).scalar() == 2
+    raw.dispose()
 
 
 def test_imports_and_forms_record_their_channel(sample_copy):

@@ -48,6 +48,7 @@ from .schema import (
     imports,
     metadata,
     pairs,
+    participant_versions,
     participants,
     submissions,
     value_exclusions,
@@ -62,6 +63,7 @@ from .write import (
     forget,
     record_import,
     upsert_participants,
+    version_unversioned,
 )
 
 __all__ = [
@@ -98,6 +100,7 @@ __all__ = [
     "normalize_url",
     "now",
     "pairs",
+    "participant_versions",
     "participants",
     "read_all_pairs",
     "read_goals",
@@ -113,6 +116,7 @@ __all__ = [
     "upgrade_schema",
     "upsert_participants",
     "value_exclusions",
+    "version_unversioned",
     "widen",
     "workspace",
 ]

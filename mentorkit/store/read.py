@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,17 @@ from sqlalchemy.engine import Connection, Engine
 from .. import instruments as ins
 from ..data import CohortData
 from ..errors import UnreadableValueError
-from .schema import answers, cohorts, goals, imports, pairs, participants, submissions, value_exclusions
+from .schema import (
+    answers,
+    cohorts,
+    goals,
+    imports,
+    pairs,
+    participant_versions,
+    participants,
+    submissions,
+    value_exclusions,
+)
 
 
 def read_raw(conn: Connection, submission_ids: Iterable[int]) -> dict[int, dict[str, str] | None]:
@@ -106,22 +117,39 @@ def read_participants(conn: Connection, cohort_ids: list[str] | None = None) -> 
     ).where(_kept_rows(conn, p, "participant_id"))
     if cohort_ids is not None:
         stmt = stmt.where(p.c.cohort_id.in_(cohort_ids))
-    kinds = ("text", "text", "text", "text", "text", "text", "date", "text", "object")
-    return _frame([str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), kinds, conn, ("participants", 0))
+    return _frame(
+        [str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), _PEOPLE_KINDS.values(), conn, ("participants", 0)
+    )
+
+
+# the columns of read_participants and read_pairs, and how each is typed
+_PEOPLE_KINDS = {
+    "participant_id": "text",
+    "cohort_id": "text",
+    "role": "text",
+    "name": "text",
+    "email": "text",
+    "mentor_id": "text",
+    "matched_on": "date",
+    "department": "text",
+    "attributes": "object",
+}
+_PAIR_KINDS = {"pair_id": "int", "cohort_id": "text", "mentor_id": "text", "mentee_id": "text", "matched_on": "date"}
 
 
 def read_pairs(conn: Connection, cohort_ids: list[str] | None = None) -> pd.DataFrame:
-    """Current pairs: a mentee's pair with the mentor the roster names now."""
+    """Current pairs: a mentee's pair with the mentor the roster names now, matched on the roster's date."""
     p, m = pairs, participants
     stmt = (
-        sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id, _unprocessed(p.c.matched_on))
+        sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id, _unprocessed(m.c.matched_on))
         .join(m, (m.c.participant_id == p.c.mentee_id) & (m.c.mentor_id == p.c.mentor_id))
         .where(_kept_rows(conn, p, "pair_id") & _kept_rows(conn, m, "participant_id"))
     )
     if cohort_ids is not None:
         stmt = stmt.where(p.c.cohort_id.in_(cohort_ids))
-    kinds = ("int", "text", "text", "text", "date")
-    return _frame([str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), kinds, conn, ("pairs", 0))
+    # the date is the mentee's roster row's: a row it cannot read is named by the mentee's id
+    cols = _columns(conn, stmt)
+    return _frame([str(c.key) for c in stmt.selected_columns], cols, _PAIR_KINDS.values(), conn, ("participants", 3))
 
 
 def read_all_pairs(conn: Connection) -> pd.DataFrame:
@@ -351,6 +379,11 @@ def _frame(
     return pd.DataFrame(typed, index=pd.RangeIndex(len(cols[0])), copy=False)
 
 
+def _typed(values: np.ndarray, kind: str, conn: Connection) -> object:
+    """One column: as ``read_sql`` infers it (object when empty or all missing), dates as ``datetime64[us]``."""
+    return _Typed(values, kind, conn).slice(0, len(values))
+
+
 class _Typed:
     """A column typed once; ``slice`` gives a part typed as ``read_sql`` would have typed it alone.
 
@@ -483,11 +516,73 @@ def fingerprint(conn: Connection, cohort_ids: list[str] | None = None) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def load(engine: Engine, cohort_ids: list[str] | None = None) -> CohortData:
-    """Read the roster, pairs and every instrument's responses of these cohorts."""
+def load(engine: Engine, cohort_ids: list[str] | None = None, as_of: date | None = None) -> CohortData:
+    """Read the roster, pairs and every instrument's responses of these cohorts.
+
+    With ``as_of``, the roster and pairs are each person's version in force at the end of that
+    day (UTC): a change recorded later (a re-match, a new e-mail) does not rewrite that day.
+    """
     with engine.connect() as conn:
-        return CohortData(
-            participants=read_participants(conn, cohort_ids),
-            pairs=read_pairs(conn, cohort_ids),
-            responses=read_all_responses(conn, cohort_ids),
-        )
+        people, current = read_participants(conn, cohort_ids), read_pairs(conn, cohort_ids)
+        if as_of is not None:
+            people, current = roster_as_of(conn, people, current, cohort_ids, as_of)
+        return CohortData(participants=people, pairs=current, responses=read_all_responses(conn, cohort_ids))
+
+
+def roster_as_of(
+    conn: Connection, people: pd.DataFrame, current: pd.DataFrame, cohort_ids: list[str] | None, as_of: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``read_participants`` and ``read_pairs`` frames as they were at the end of ``as_of`` (UTC).
+
+    Only people with a version recorded after that day differ from the roster in force now:
+    their rows take the version then in force, and their pairs the mentor it names. Without
+    any such person (the usual case) both frames are returned as they are, after one query.
+    """
+    v = participant_versions
+    cutoff = datetime.combine(as_of + timedelta(days=1), time())  # the end of the as-of day
+    later = sa.select(v.c.participant_id).where(v.c.in_force_from >= cutoff)
+    if cohort_ids is not None:
+        later = later.where(v.c.cohort_id.in_(cohort_ids))
+    in_force = (
+        sa.select(sa.func.max(v.c.version_id))
+        .where(v.c.participant_id.in_(later))
+        .where(sa.or_(v.c.in_force_from.is_(None), v.c.in_force_from < cutoff))
+        .group_by(v.c.participant_id)
+    )
+    names = list(_PEOPLE_KINDS)
+    stmt = sa.select(*[_unprocessed(v.c[n]) if n == "matched_on" else v.c[n] for n in names]).where(
+        v.c.version_id.in_(in_force)
+    )
+    found = _columns(conn, stmt)
+    if not len(found[0]):
+        return people, current
+    then = dict(zip(names, found, strict=True))
+    then["matched_on"] = _times(then["matched_on"], "date", conn)
+    at = pd.Index(then["participant_id"]).get_indexer(people["participant_id"].to_numpy(dtype=object))
+    rows = np.flatnonzero(at >= 0)
+    people = people.copy()
+    for name, kind in _PEOPLE_KINDS.items():  # the changed people's cells from their version then
+        if kind == "date":
+            values = people[name].to_numpy(copy=True)
+        else:
+            values = people[name].to_numpy(dtype=object, na_value=None, copy=True)
+        was = pd.Series(then[name][at[rows]], dtype=object)
+        if was.equals(pd.Series(values[rows], dtype=object)):
+            continue  # a column the later versions did not change stays as it is
+        values[rows] = then[name][at[rows]]
+        people[name] = _typed(values, kind, conn)
+    # their pairs: the one with the mentor their version names, matched on its date
+    changed = then["participant_id"]
+    p = pairs
+    theirs = sa.select(p.c.pair_id, p.c.cohort_id, p.c.mentor_id, p.c.mentee_id).where(p.c.mentee_id.in_(changed))
+    pair_id, cohort, mentor, mentee = _columns(conn, theirs.order_by(p.c.pair_id))
+    person = pd.Index(changed).get_indexer(mentee)
+    now = mentor == then["mentor_id"][person]  # the pair with the mentor of the version then
+    rest = ~current["mentee_id"].isin(changed).to_numpy()
+    added = {"pair_id": pair_id, "cohort_id": cohort, "mentor_id": mentor, "mentee_id": mentee}
+    pair_columns = {}
+    for name, kind in _PAIR_KINDS.items():
+        before = current[name].to_numpy() if kind == "date" else current[name].to_numpy(dtype=object, na_value=None)
+        extra = then["matched_on"][person[now]] if name == "matched_on" else added[name][now]
+        pair_columns[name] = np.concatenate([before[rest], extra])
+    return people, _frame(pair_columns, list(pair_columns.values()), _PAIR_KINDS.values(), conn)

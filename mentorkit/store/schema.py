@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_REVISION = "0006"  # the Alembic head this code expects (tests check they agree)
+SCHEMA_REVISION = "0007"  # the Alembic head this code expects (tests check they agree)
 
 metadata = sa.MetaData()
 
@@ -28,6 +28,27 @@ participants = sa.Table(
     sa.Column("department", sa.Text),
     sa.Column("attributes", sa.JSON),
     sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+# every version of every roster row, append-only; ``participants`` holds the version in force now
+participant_versions = sa.Table(
+    "participant_versions",
+    metadata,
+    sa.Column("version_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("participant_id", sa.String(64), nullable=False),
+    sa.Column("cohort_id", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(8), nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column("email", sa.String(320)),
+    sa.Column("mentor_id", sa.String(64)),
+    sa.Column("matched_on", sa.Date),
+    sa.Column("department", sa.Text),
+    sa.Column("attributes", sa.JSON),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.Column("in_force_from", sa.DateTime),  # none: from the start (a person's first version)
+    sa.Column("import_id", sa.Integer),  # the roster import that recorded it (none: the store's upgrade)
+    sa.Index("ix_participant_versions_cohort", "cohort_id", "in_force_from"),
+    sa.Index("ix_participant_versions_person", "participant_id", "version_id"),
 )
 
 pairs = sa.Table(
@@ -62,6 +83,7 @@ imports = sa.Table(
     sa.Column("duplicates", sa.Integer, nullable=False),
     sa.Column("quarantined", sa.Integer, nullable=False),
     sa.Column("raw_columns", sa.JSON),  # the file's column names, once; each submission's raw holds its cells
+    sa.Column("updated", sa.Integer, nullable=False, server_default="0"),  # roster rows that changed a person
 )
 
 submissions = sa.Table(

@@ -15,7 +15,17 @@ from sqlalchemy.engine import Connection, Engine
 from .. import clean
 from .. import instruments as ins
 from .engine import now, retrying
-from .schema import answers, cohorts, erasures, goals, imports, pairs, participants, submissions
+from .schema import (
+    answers,
+    cohorts,
+    erasures,
+    goals,
+    imports,
+    pairs,
+    participant_versions,
+    participants,
+    submissions,
+)
 
 
 def _insert_ignore(conn: Connection, table: sa.Table) -> sa.Insert:
@@ -39,8 +49,10 @@ def ensure_cohorts(conn: Connection, cohort_ids: Iterable[str]) -> None:
         conn.execute(_insert_ignore(conn, cohorts), rows)
 
 
-def upsert_participants(conn: Connection, frame: pd.DataFrame) -> None:
-    """Insert new roster rows and update changed ones (the roster is reference data)."""
+def upsert_participants(conn: Connection, frame: pd.DataFrame, import_id: int | None = None) -> None:
+    """Record roster rows as versions: a new person's first version (in force from the start), or a
+    changed person's next one (in force from now). Earlier versions stay as they were;
+    ``participants`` is updated to the version in force now, and a new mentor-mentee pair is added."""
     if frame.empty:
         return
     existing = set(
@@ -51,7 +63,8 @@ def upsert_participants(conn: Connection, frame: pd.DataFrame) -> None:
             {"ids": frame["participant_id"].tolist()},
         ).scalars()
     )
-    rows = [_participant_row(r) for r in frame.to_dict("records")]
+    recorded = now()
+    rows = [_participant_row(r, recorded) for r in frame.to_dict("records")]
     new = [r for r in rows if r["participant_id"] not in existing]
     old = [r for r in rows if r["participant_id"] in existing]
     if new:
@@ -61,8 +74,19 @@ def upsert_participants(conn: Connection, frame: pd.DataFrame) -> None:
         conn.execute(
             stmt, [{**{k: v for k, v in r.items() if k != "participant_id"}, "pid": r["participant_id"]} for r in old]
         )
+    fields = [c for c in rows[0] if c != "updated_at"]
+    versions = [
+        {
+            **{k: r[k] for k in fields},
+            "recorded_at": recorded,
+            "in_force_from": recorded if r["participant_id"] in existing else None,
+            "import_id": import_id,
+        }
+        for r in rows
+    ]
+    conn.execute(participant_versions.insert(), versions)
     matched = frame[frame["mentor_id"].notna()]
-    if not matched.empty:
+    if not matched.empty:  # a pair, once made, stays: its check-ins and goals keep it
         pair_rows = [
             {
                 "cohort_id": r["cohort_id"],
@@ -73,10 +97,17 @@ def upsert_participants(conn: Connection, frame: pd.DataFrame) -> None:
             for r in matched.to_dict("records")
         ]
         conn.execute(_insert_ignore(conn, pairs), pair_rows)
-        stmt = pairs.update().where((pairs.c.mentor_id == sa.bindparam("m")) & (pairs.c.mentee_id == sa.bindparam("e")))
-        conn.execute(
-            stmt, [{"m": r["mentor_id"], "e": r["mentee_id"], "matched_on": r["matched_on"]} for r in pair_rows]
-        )
+
+
+def version_unversioned(conn: Connection) -> int:
+    """Record the roster rows written without a version (generated stores) as first versions; how many."""
+    p, v = participants, participant_versions
+    fields = ["participant_id", "cohort_id", "role", "name", "email", "mentor_id", "matched_on", "department"]
+    rows = sa.select(*[p.c[f] for f in fields], p.c.attributes, p.c.updated_at).where(
+        p.c.participant_id.not_in(sa.select(v.c.participant_id))
+    )
+    done = conn.execute(v.insert().from_select([*fields, "attributes", "recorded_at"], rows))
+    return int(done.rowcount)
 
 
 def _py_date(value: object):  # type: ignore[no-untyped-def]
@@ -89,7 +120,7 @@ def _clean(value: object) -> object:
     return value
 
 
-def _participant_row(r: dict) -> dict:
+def _participant_row(r: dict, recorded: datetime) -> dict:
     return {
         "participant_id": r["participant_id"],
         "cohort_id": r["cohort_id"],
@@ -100,7 +131,7 @@ def _participant_row(r: dict) -> dict:
         "matched_on": _py_date(r.get("matched_on")),
         "department": _clean(r.get("department")),
         "attributes": r.get("attributes") or None,
-        "updated_at": now(),
+        "updated_at": recorded,
     }
 
 
@@ -287,12 +318,13 @@ class Erasure(TypedDict):
     fields: list[str]
     raw_rows: int
     free_text_answers: int
+    roster_versions: int  # versions of the person's roster row cleared
 
 
 def forget(engine: Engine, email: str) -> Erasure | None:
     """Erase a person's personal data (right to erasure); keeps an audit record without it.
 
-    Clears the roster's name, e-mail, department and attributes, the raw rows kept with the
+    Clears the roster's name, e-mail, department and attributes (in every version), the raw rows kept with the
     person's submissions and their free-text answers. Their scored answers stay, linked only to
     the pseudonymous participant id, so cohort figures do not change.
     """
@@ -303,6 +335,14 @@ def forget(engine: Engine, email: str) -> Erasure | None:
         pid = conn.execute(
             sa.select(participants.c.participant_id).where(sa.func.lower(participants.c.email) == address)
         ).scalar()
+        if pid is None:  # an address the person had in an earlier version only
+            v = participant_versions
+            pid = conn.execute(
+                sa.select(v.c.participant_id)
+                .where(sa.func.lower(v.c.email) == address)
+                .order_by(v.c.version_id.desc())
+                .limit(1)
+            ).scalar()
         if pid is None:
             return None
         subs = sa.select(submissions.c.submission_id).where(submissions.c.participant_id == pid)
@@ -324,13 +364,21 @@ def forget(engine: Engine, email: str) -> Erasure | None:
             .where(participants.c.participant_id == pid)
             .values(name=None, email=None, department=None, attributes=None, updated_at=now())
         )
+        versions = conn.execute(  # every version: erasure is the one change a recorded version takes
+            participant_versions.update()
+            .where(participant_versions.c.participant_id == pid)
+            .values(name=None, email=None, department=None, attributes=None)
+        )
         done = Erasure(
             participant_id=pid,
             reference=secrets.token_hex(6),
             fields=["name", "email", "department", "attributes"],
             raw_rows=raw_rows,
             free_text_answers=texts,
+            roster_versions=versions.rowcount,
         )
-        removed = {k: done[k] for k in ("fields", "raw_rows", "free_text_answers")}  # no personal data
+        removed = {
+            k: done[k] for k in ("fields", "raw_rows", "free_text_answers", "roster_versions")
+        }  # no personal data
         conn.execute(erasures.insert().values(erased_at=now(), reference=done["reference"], removed=removed))
     return done
