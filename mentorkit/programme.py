@@ -134,7 +134,8 @@ def _readiness(
     instrument = ins.readiness_for(role)
     name = figures.READINESS[role]
     k = settings.min_group_size
-    current = score.latest(score.as_of_cut(prep.readiness[role], as_of), ["participant_id"])
+    # per cohort and person: segments copy a person's submissions into one pseudo-cohort per attribute
+    current = score.latest(score.as_of_cut(prep.readiness[role], as_of), ["cohort_id", "participant_id"])
     scored = score.readiness_scores(current, instrument, settings)
     people = prep.people[prep.people["role"] == role]
     capacity = bool(instrument.capacity_items)

@@ -257,6 +257,64 @@ def test_a_segment_holding_a_whole_cohort_has_the_cohorts_figures(sample_db):
     pd.testing.assert_frame_equal(table[list(figures.COLUMNS)], expected, check_exact=True)
 
 
+@pytest.fixture
+def three_attributes(db_url, tmp_path):
+    """Cohort t3: mentees a1..a15, unmatched. Department A = a1..a5, B = a6..a10, C = a11..a15;
+    site X = a1..a10, Y = a11..a15; grade P = a6..a10, Q = a1..a5 and a11..a15.
+
+    Readiness (6 items): a1..a5 all yes (score 100), a6..a10 yes to the first three (50), a11..a15 all no (0).
+    Every set of people shown differs from every other by 0 or at least 5 (k), so nothing is hidden.
+    """
+    engine = store.connect(db_url)
+    department = {**dict.fromkeys(range(1, 6), "A"), **dict.fromkeys(range(6, 11), "B")}
+    roster = [
+        ["t3", f"a{i}", "mentee", f"A{i}", f"a{i}@x.org", "", "", department.get(i, "C"),
+         "X" if i <= 10 else "Y", "P" if 6 <= i <= 10 else "Q"]
+        for i in range(1, 16)
+    ]  # fmt: skip
+    import_csv(engine, "roster", [*ROSTER_HEADER, "site", "grade"], roster, tmp_path)
+    answers = {1: "yes", 6: ["yes", "yes", "yes", "no", "no", "no"], 11: "no"}
+    rows = [
+        response_row("mentee_readiness", [f"a{i}", "2026-06-02"], answers[1 + 5 * ((i - 1) // 5)]) for i in range(1, 16)
+    ]
+    import_csv(engine, "mentee_readiness", header("mentee_readiness", "participant_id", "submitted_at"), rows, tmp_path)
+    return store.load(engine)
+
+
+THREE = ["department", "site", "grade"]
+
+
+def test_segments_are_right_with_three_attributes(three_attributes):
+    table = programme.segments(three_attributes, None, SEGMENT_AS_OF, attributes=THREE)
+    # hand values: respondents and mean score of each segment (a1..a5 score 100, a6..a10 50, a11..a15 0)
+    expected = {
+        ("department", "A"): (5, 100.0),
+        ("department", "B"): (5, 50.0),
+        ("department", "C"): (5, 0.0),
+        ("site", "X"): (10, 75.0),  # (5 × 100 + 5 × 50) ÷ 10
+        ("site", "Y"): (5, 0.0),
+        ("grade", "P"): (5, 50.0),
+        ("grade", "Q"): (10, 50.0),  # (5 × 100 + 5 × 0) ÷ 10
+    }
+    for (attribute, segment), (respondents, mean) in expected.items():
+        where = {"attribute": attribute, "segment": segment}
+        assert value(table, "mentee_readiness.respondents", **where)["value"] == respondents, where
+        shown = value(table, "mentee_readiness.mean_score", **where)
+        assert (shown["value"], shown["n"], shown["suppressed"]) == (mean, respondents, False), where
+    # share ready (score ≥ 75): X holds a1..a5 of 10 → 0.5; Q a1..a5 of 10 → 0.5; Y none of 5
+    assert value(table, "mentee_readiness.share_ready", attribute="site", segment="X")["value"] == 0.5
+    assert value(table, "mentee_readiness.share_ready", attribute="grade", segment="Q")["value"] == 0.5
+    assert value(table, "mentee_readiness.share_ready", attribute="site", segment="Y")["value"] == 0.0
+
+
+def test_each_attributes_segments_equal_the_attribute_computed_alone(three_attributes):
+    together = programme.segments(three_attributes, None, SEGMENT_AS_OF, attributes=THREE)
+    for attribute in THREE:
+        alone = programme.segments(three_attributes, None, SEGMENT_AS_OF, attributes=[attribute])
+        mine = together[together["attribute"] == attribute].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, alone, check_exact=True)
+
+
 # --- readiness and outcomes --------------------------------------------------------------------
 
 
