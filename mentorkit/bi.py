@@ -155,8 +155,9 @@ COHORT_TRENDS = Table(
 SEGMENT_FIGURES = Table(
     "segment_figures",
     "Every cohort's figures as of the export's date per segment: per value of department and of each roster "
-    "attribute with at most 12 values. A segment under the minimum group size is hidden (empty value and n, "
-    "suppressed = true), and when exactly one segment of a breakdown is hidden the next smallest is hidden too, "
+    "column named in the segment_attributes setting (a column identifying people is never one). Segments under "
+    "the minimum group size are hidden (empty value and n, suppressed = true) and carry no label: together they "
+    "are one row (hidden). When exactly one segment of a breakdown is hidden the next smallest is hidden too, "
     "so no hidden figure can be worked out from the cohort's total.",
     (
         COHORT,
@@ -168,8 +169,9 @@ SEGMENT_FIGURES = Table(
         Field(
             "segment",
             "string",
-            "the attribute's value the row is about; (none) for people without one. People count in their "
-            "own segment, pairs (check-ins, goals) in their mentee's",
+            "the attribute's value the row is about; (none) for people without one; (hidden) for the segments "
+            "under the minimum group size, whose values are not shown. People count in their own segment, pairs "
+            "(check-ins, goals) in their mentee's",
         ),
     ),
     ("cohort_id", "as_of", "attribute", "segment", "figure"),
@@ -191,8 +193,8 @@ PARTICIPANTS = Table(
 
 PARTICIPANT_ATTRIBUTES = Table(
     "participant_attributes",
-    "The roster attributes that segment_figures breaks down by (at most 12 distinct values each, so no free "
-    "text or ids), one row per person and attribute that has a value.",
+    "The roster attributes that segment_figures breaks down by (the columns named in the segment_attributes "
+    "setting, never one identifying people), one row per person and attribute that has a value.",
     (
         Field("participant_id", "string", f"the person: {PSEUDONYM}"),
         Field("attribute", "string", "the roster column's name (as in segment_figures.attribute)"),
@@ -403,10 +405,10 @@ def participants_table(data: CohortData, names: Pseudonyms) -> pd.DataFrame:
     return _shape(frame.sort_values(["cohort_id", "role", "participant_id"], kind="stable"), PARTICIPANTS)
 
 
-def participant_attributes_table(data: CohortData, names: Pseudonyms) -> pd.DataFrame:
+def participant_attributes_table(data: CohortData, names: Pseudonyms, settings: Settings = DEFAULT) -> pd.DataFrame:
     """The segmenting roster attributes of each person (long), under pseudonyms."""
     p = data.participants
-    wanted = [a for a in programme.segment_attributes(p) if a != "department"]
+    wanted = [a for a in programme.segment_attributes(p, settings) if a != "department"]
     stored = p["attributes"] if "attributes" in p.columns else pd.Series(None, index=p.index, dtype=object)
     rows = [
         (pid, attribute, str(attrs[attribute]).strip())
@@ -510,7 +512,7 @@ def build_tables(
         say("pseudonymous responses: participants, answers, pairs, goals, goal updates")
         names = names or Pseudonyms.load()
         tables["participants"] = (PARTICIPANTS, participants_table(data, names))
-        tables["participant_attributes"] = (PARTICIPANT_ATTRIBUTES, participant_attributes_table(data, names))
+        tables["participant_attributes"] = (PARTICIPANT_ATTRIBUTES, participant_attributes_table(data, names, settings))
         tables["answers"] = (ANSWERS, answers_table(data, as_of, names))
         tables["pairs"] = (PAIRS, pairs_table(data, as_of, names, settings))
         tables["goals"] = (GOALS, goals_table(data, as_of, names, settings))

@@ -322,7 +322,10 @@ class Explorer:
         )
         wide = {"description_width": "initial"}
         self.attribute = widgets.Dropdown(
-            options=[("nothing", ""), *((a, a) for a in programme.segment_attributes(self.data.participants))],
+            options=[
+                ("nothing", ""),
+                *((a, a) for a in programme.segment_attributes(self.data.participants, settings)),
+            ],
             value="",
             description="Break down by",
             style=wide,

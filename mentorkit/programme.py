@@ -348,7 +348,7 @@ def figures_as_of(
 # --- segments ----------------------------------------------------------------------------------
 
 NONE = "(none)"  # the segment of people without a value
-MAX_VALUES = 12  # a roster attribute with more distinct values is no breakdown
+HIDDEN = "(hidden)"  # the one label of a breakdown's segments under k people: their values never appear
 SEGMENT_COLUMNS = (*figures.COLUMNS, "attribute", "segment")
 
 
@@ -368,11 +368,24 @@ def _attributes_frame(participants: pd.DataFrame) -> pd.DataFrame:
     return wide.astype("string")
 
 
-def segment_attributes(participants: pd.DataFrame) -> list[str]:
-    """``department`` and every roster attribute with at most 12 distinct values, sorted."""
+def identifies(values: pd.Series, settings: Settings = DEFAULT) -> bool:
+    """True when a column's values are nearly all distinct (``segment_identifier_share``): it names people."""
+    held = _labels(values).dropna()
+    return len(held) > 0 and held.nunique() >= settings.segment_identifier_share * len(held)
+
+
+def segment_attributes(participants: pd.DataFrame, settings: Settings = DEFAULT) -> list[str]:
+    """``department``, then the roster columns named in ``segment_attributes`` that hold values and identify no one.
+
+    Only named columns become segments, so an employee number, a manager's name or a private e-mail kept on the
+    roster never reaches an aggregate output; a named column whose values are nearly all distinct is left out too.
+    """
     wide = _attributes_frame(participants)
-    few = [c for c in wide.columns if c != "department" and 0 < _labels(wide[c]).nunique() <= MAX_VALUES]
-    return ["department", *sorted(few)]
+    named = dict.fromkeys(a for a in settings.segment_attributes if a != "department")
+    chosen = [
+        a for a in named if a in wide.columns and _labels(wide[a]).notna().any() and not identifies(wide[a], settings)
+    ]
+    return ["department", *chosen]
 
 
 def _labels(values: pd.Series) -> pd.Series:
@@ -423,7 +436,7 @@ def segments(
     settings: Settings = DEFAULT,
     attributes: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Each cohort's figures per value of ``department`` and of the roster attributes (``SEGMENT_COLUMNS``).
+    """Each cohort's figures per value of ``segment_attributes(people, settings)`` (``SEGMENT_COLUMNS``).
 
     Person-level figures (enrolled, readiness) count each person in their own value's segment; pair-level
     figures (pairs, check-ins, goals) count a pair in its mentee's. People without a value form the segment
@@ -431,20 +444,20 @@ def segments(
     cohort, attribute and figure, when exactly one segment is hidden (by that rule or by the figure's own
     suppression) the visible segment with a value and the smallest n (ties: by name) is hidden too, so no
     hidden figure can be worked out from the cohort's total. Goals and check-ins of a pair that is no longer
-    current (its mentee has been matched again) belong to no segment.
+    current (its mentee has been matched again) belong to no segment. Segments under k people carry no label:
+    per cohort, attribute and figure they are one row ``(hidden)``, so no value fewer than k people hold appears.
+    ``attributes`` chooses some of the segment attributes (all when None); any other column is a usage error.
     """
     chosen = _subset(data, cohorts)
     people = chosen.participants
     wide = _attributes_frame(people)
-    names = segment_attributes(people) if attributes is None else list(attributes)
+    allowed = segment_attributes(people, settings)
+    names = allowed if attributes is None else list(attributes)
     parts = []
     for attribute in names:
-        if attribute == "department":
-            label = _labels(people["department"])
-        elif attribute in wide.columns:
-            label = _labels(wide[attribute])
-        else:
-            raise UsageError(f"unknown roster attribute {attribute!r} (known: {', '.join(segment_attributes(people))})")
+        if attribute not in allowed:
+            raise UsageError(f"{attribute!r} is not a segment attribute (segments: {', '.join(allowed)})")
+        label = _labels(people["department"] if attribute == "department" else wide[attribute])
         parts.append(_segmented(chosen, attribute, label))
     if not parts or people.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SEGMENT_COLUMNS})
@@ -464,16 +477,24 @@ def segments(
         segment=split[2].astype("string"),
     )
     frame = _suppress_segments(frame, settings.min_group_size)
+    frame = _unlabel_small(frame, settings.min_group_size)
     rank = {a: n for n, a in enumerate(names)}
     frame = frame.assign(
         _attribute=frame["attribute"].map(rank),
-        _none=frame["segment"] == NONE,
+        _last=frame["segment"].map({NONE: 1, HIDDEN: 2}).fillna(0),
         _figure=frame.groupby(["cohort_id", "attribute", "segment"]).cumcount(),
     )
     frame = frame.sort_values(
-        ["cohort_id", "_attribute", "_none", "segment", "_figure"], kind="stable", ignore_index=True
+        ["cohort_id", "_attribute", "_last", "segment", "_figure"], kind="stable", ignore_index=True
     )
     return frame[list(SEGMENT_COLUMNS)]
+
+
+def _unlabel_small(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Segments under k people (all hidden) become one ``(hidden)`` row per cohort, attribute and figure."""
+    small = frame["people"] < k
+    frame = frame.assign(segment=frame["segment"].mask(small, HIDDEN))
+    return frame[~(small & frame.duplicated(["cohort_id", "attribute", "segment", "figure"]))]
 
 
 def _suppress_segments(frame: pd.DataFrame, k: int) -> pd.DataFrame:

@@ -923,9 +923,10 @@ def explain_segments(ctx: ProgrammeContext) -> HTML:
     """How segments are formed and hidden."""
     k = ctx.settings.min_group_size
     return HTML(
-        "<p class='mk-explain'>Each cohort broken down by <em>department</em> and by every other roster attribute "
-        "with a handful of values. People count in their own segment; pairs, check-ins and goals in their "
-        f"mentee's. A segment of fewer than {k} people is hidden, and when exactly one segment of a breakdown is "
+        "<p class='mk-explain'>Each cohort broken down by <em>department</em> and by the roster columns named in "
+        "the <code>segment_attributes</code> setting (never a column that identifies people). People count in "
+        f"their own segment; pairs, check-ins and goals in their mentee's. Segments of fewer than {k} people are "
+        "hidden and not named (one row <em>(hidden)</em>), and when exactly one segment of a breakdown is "
         "hidden the next smallest is hidden too, so that no hidden figure can be worked out from the cohort's "
         "total. Figures of a visible segment over too few respondents are hidden as in the cohort reports."
         f"{_segments_which(ctx)}</p>"

@@ -32,6 +32,10 @@ class Settings:
     weak_item: float = 0.6  # an item with a lower yes rate is reported as the weakest item (0–1)
     healthy_index: float = 70.0  # relationships are called healthy from this index on (no pair needs a check-in)
     programme_max_cohorts: int = 20  # more cohorts: the programme report ranks, top and bottom quarter of this (5 + 5)
+    segment_attributes: tuple[str, ...] = ()  # roster columns besides department that segments break down by
+    segment_identifier_share: float = (
+        0.8  # a column with at least this share of distinct values identifies people (0–1)
+    )
 
 
 DEFAULT = Settings()

@@ -150,8 +150,10 @@ def test_a_breakdown_hides_small_segments_and_their_complement(departments):
     assert cell(explorer, "c1", READY) == "85 (58–96) · n 13"
     explorer.attribute.value = "department"
     assert list(explorer.table.columns[:2]) == ["cohort", "department"]
-    # Gamma has 2 people (< 5): hidden; exactly one hidden → the next smallest (Alpha, n 5 < 6) hidden too
-    assert cell(explorer, "c1", READY, "Gamma") == "hidden"
+    # Gamma has 2 people (< 5): hidden, and its name is not shown; exactly one hidden → the next smallest
+    # (Alpha, n 5 < 6) hidden too
+    assert cell(explorer, "c1", READY, "(hidden)") == "hidden"
+    assert "Gamma" not in set(explorer.table["department"])
     assert cell(explorer, "c1", READY, "Alpha") == "hidden"
     # HOSTILE: 4 ready of 6. Wilson n = 6, p = 2/3: centre (0.6667 + 0.3201) / 1.6403 = 0.6016;
     #   half 1.1949 × √(0.2222/6 + 0.02668) = 0.3016 → 0.300–0.903 → "67 (30–90)"
@@ -178,7 +180,7 @@ def test_export_writes_the_table_on_screen_guarded_against_formulas(departments,
                             "attribute", "segment"}  # fmt: skip
     segments = {r["segment"] for r in rows}
     # the hostile department opens as text in a spreadsheet: a leading ' before the =
-    assert segments == {"'" + HOSTILE, "Alpha", "Gamma"}
+    assert segments == {"'" + HOSTILE, "Alpha", "(hidden)"}  # Gamma (2 people) is not named
     ready = next(r for r in rows if r["segment"] == "'" + HOSTILE and r["figure"] == "mentor_readiness.share_ready")
     assert float(ready["value"]) == pytest.approx(4 / 6) and ready["n"] == "6"
     # a path given in code is used as is

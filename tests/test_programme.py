@@ -181,25 +181,42 @@ def departments(sqlite_url, tmp_path):
     return store.load(engine)
 
 
-def test_segment_attributes_are_department_and_roster_attributes_with_at_most_12_values(departments):
-    # site: Berlin, Paris (and blank) → a breakdown; badge: 17 distinct values → none
-    assert programme.segment_attributes(departments.participants) == ["department", "site"]
+BY_SITE_BADGE = Settings(segment_attributes=("site", "badge"))
+
+
+def test_segments_come_from_department_and_the_named_columns_only(departments):
+    # nothing named: department alone, however few values site has
+    assert programme.segment_attributes(departments.participants) == ["department"]
+    # site: Berlin, Paris (and blank) → a breakdown; badge: 17 values for 17 people identifies them → never one
+    assert programme.segment_attributes(departments.participants, BY_SITE_BADGE) == ["department", "site"]
     assert departments.participants.set_index("participant_id").at["e1", "attributes"] == {
         "site": "Berlin",
         "badge": "B-e1",
     }
+    with pytest.raises(UsageError, match="'badge' is not a segment attribute"):
+        programme.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE, ["badge"])
+
+
+def test_an_identifier_is_a_column_of_nearly_all_distinct_values():
+    # 5 people: 4 distinct of 5 = 0.8 ≥ 0.8 identifies; 3 of 5 = 0.6 does not; blanks are not values
+    assert programme.identifies(pd.Series(["a", "b", "c", "d", "d"]))
+    assert not programme.identifies(pd.Series(["a", "b", "c", "c", "c"]))
+    assert programme.identifies(pd.Series(["a", "b", "", None, " "]))  # 2 of 2
+    assert not programme.identifies(pd.Series(["", None], dtype="string"))
 
 
 def test_one_hidden_segment_hides_the_next_smallest_too(departments):
     table = programme.segments(departments, None, SEGMENT_AS_OF, attributes=["department"])
     assert list(table.columns) == list(programme.SEGMENT_COLUMNS)
-    assert list(table["segment"].unique()) == ["Eng", "Ops", "Sales"]
+    # Ops has 3 people (< k = 5): its name never appears; it is the row (hidden), last
+    assert list(table["segment"].unique()) == ["Eng", "Sales", "(hidden)"]
+    assert "Ops" not in set(table["segment"])
 
     def row(figure: str, segment: str) -> dict[str, object]:
         return value(table, figure, segment=segment)
 
-    # Ops has 3 people (< k = 5): every figure of it hidden, n included
-    assert row("enrolled.mentee", "Ops")["suppressed"] and pd.isna(row("enrolled.mentee", "Ops")["n"])
+    # every figure of Ops hidden, n included
+    assert row("enrolled.mentee", "(hidden)")["suppressed"] and pd.isna(row("enrolled.mentee", "(hidden)")["n"])
     # enrolled mentees: Eng 7, Sales 5, Ops hidden → Sales (n 5 < 7) hidden too; 14 − 7 = Sales + Ops, unsplit
     assert row("enrolled.mentee", "Eng")["value"] == 7 and not row("enrolled.mentee", "Eng")["suppressed"]
     sales = row("enrolled.mentee", "Sales")
@@ -227,16 +244,16 @@ def test_two_hidden_segments_need_no_third(departments):
 
 
 def test_people_without_a_value_form_a_segment_that_takes_part(departments):
-    table = programme.segments(departments, None, SEGMENT_AS_OF, attributes=["site"])
-    assert list(table["segment"].unique()) == ["Berlin", "Paris", "(none)"]
-    # (none) = the three Ops people → hidden; Paris (5 mentees) hidden with it; Berlin shows its 7
-    assert value(table, "enrolled.mentee", segment="(none)")["suppressed"]
+    table = programme.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE, ["site"])
+    # (none) = the three Ops people → hidden, under the one label (hidden); Paris (5 mentees) hidden with it
+    assert list(table["segment"].unique()) == ["Berlin", "Paris", "(hidden)"]
+    assert value(table, "enrolled.mentee", segment="(hidden)")["suppressed"]
     assert value(table, "enrolled.mentee", segment="Paris")["suppressed"]
     assert value(table, "enrolled.mentee", segment="Berlin")["value"] == 7
 
 
 def test_no_hidden_figure_can_be_rebuilt_from_the_total(departments):
-    table = programme.segments(departments, None, SEGMENT_AS_OF)
+    table = programme.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE)
     total = figures.cohort_figures(departments, "s1", SEGMENT_AS_OF).set_index("figure")["value"]
     for (attribute, figure), rows in table.groupby(["attribute", "figure"]):
         hidden = rows[rows["suppressed"]]
@@ -282,10 +299,11 @@ def three_attributes(db_url, tmp_path):
 
 
 THREE = ["department", "site", "grade"]
+BY_SITE_GRADE = Settings(segment_attributes=("site", "grade"))
 
 
 def test_segments_are_right_with_three_attributes(three_attributes):
-    table = programme.segments(three_attributes, None, SEGMENT_AS_OF, attributes=THREE)
+    table = programme.segments(three_attributes, None, SEGMENT_AS_OF, BY_SITE_GRADE, THREE)
     # hand values: respondents and mean score of each segment (a1..a5 score 100, a6..a10 50, a11..a15 0)
     expected = {
         ("department", "A"): (5, 100.0),
@@ -308,9 +326,9 @@ def test_segments_are_right_with_three_attributes(three_attributes):
 
 
 def test_each_attributes_segments_equal_the_attribute_computed_alone(three_attributes):
-    together = programme.segments(three_attributes, None, SEGMENT_AS_OF, attributes=THREE)
+    together = programme.segments(three_attributes, None, SEGMENT_AS_OF, BY_SITE_GRADE, THREE)
     for attribute in THREE:
-        alone = programme.segments(three_attributes, None, SEGMENT_AS_OF, attributes=[attribute])
+        alone = programme.segments(three_attributes, None, SEGMENT_AS_OF, BY_SITE_GRADE, [attribute])
         mine = together[together["attribute"] == attribute].reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, alone, check_exact=True)
 
@@ -422,4 +440,5 @@ def test_read_participants_gives_the_roster_attributes(engine, tmp_path):
     # blank cells are no attribute; a row without any has none
     assert people.at["m1", "attributes"] == {"site": "Berlin"}
     assert people.at["e1", "attributes"] is None
-    assert programme.segment_attributes(people.reset_index()) == ["department", "site"]
+    # site: one value for the one person holding one, all distinct → it identifies, and is no segment
+    assert programme.segment_attributes(people.reset_index(), BY_SITE_BADGE) == ["department"]

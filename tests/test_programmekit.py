@@ -233,9 +233,10 @@ def test_segment_tables_hide_small_segments_and_their_complement_and_escape_name
     # A: 6 of 6 ready. Wilson: centre (1 + 0.320122)/1.640243 = 0.804834, half 1.194922 × sqrt(0 + 0.026677)
     # = 0.195166 → 61.0–100 %
     assert rows.loc["A", "Mentees ready (%)"] == "100 (61–100)" and rows.loc["A", "Mentees ready (%) n"] == 6
-    # C (2 people) is under k = 5 and hidden; were it hidden alone, the cohort's total (13 people) less A (6) and
-    # R&D (5) would give C's figures, so the next smallest segment, R&D, is hidden too
-    for segment in ("C", "<i>R&D</i>"):
+    # C (2 people) is under k = 5, hidden and unnamed (hidden); were it hidden alone, the cohort's total (13
+    # people) less A (6) and R&D (5) would give C's figures, so the next smallest segment, R&D, is hidden too
+    assert set(rows.index) == {"A", "<i>R&D</i>", "(hidden)"}
+    for segment in ("(hidden)", "<i>R&D</i>"):
         assert rows.loc[segment, "Mentees ready (%)"] == "hidden"
         assert pd.isna(rows.loc[segment, "Mentees ready (%) n"])
         assert rows.loc[segment, "mentors / mentees"] == "hidden / hidden"

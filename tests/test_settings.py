@@ -40,6 +40,8 @@ UNUSUAL = Settings(
     weak_item=0.97,
     healthy_index=40.0,
     programme_max_cohorts=12,
+    segment_attributes=("site",),
+    segment_identifier_share=0.7,
 )
 
 # (the default's wording, the same wording with UNUSUAL's value)
