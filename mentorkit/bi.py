@@ -122,8 +122,16 @@ FIGURE_FIELDS = (
     Field(
         "suppressed",
         "boolean",
-        "true when the figure is hidden because fewer than the minimum group size (k) of people answered; "
-        "value and interval are then empty",
+        "true when the figure is hidden (suppressed_reason says why); value and interval are then empty",
+    ),
+    Field(
+        "suppressed_reason",
+        "string",
+        "why a figure is hidden, empty when shown: min_group_size (fewer than {min_group_size} people answered, "
+        "or a segment of fewer than {min_group_size} people); differencing (its people differ by 1 to "
+        "{min_group_size} minus one from those of a figure shown for a newer date or a larger group, so "
+        "subtracting one from the other would give those few people's answers); complementary (the next "
+        "smallest segment of a breakdown in which exactly one was hidden)",
     ),
 )
 
@@ -637,7 +645,9 @@ def datapackage(
         "description": (
             f"Mentoring programme figures as of {as_of.isoformat()} (only submissions on or before that day, UTC, "
             f"count; the latest per person, pair or goal wins). Figures over fewer than {settings.min_group_size} "
-            "people are suppressed: an empty value with suppressed = true. "
+            "people are suppressed: an empty value with suppressed = true. So is a figure whose people differ by "
+            f"1 to {settings.min_group_size - 1} from those of another figure shown (an older trend point, a "
+            "smaller segment), which subtraction would otherwise give away (suppressed_reason = differencing). "
             + (
                 "People and goals appear under pseudonyms; names, e-mails and free text are not exported. "
                 "This is still personal data: keep it where the programme's data may be kept."

@@ -154,7 +154,7 @@ def test_suppressed_figures_are_empty_cells_marked_true(exports):
     # 2026-fall-ops has 4 mentee respondents (k = 5): its mentee mean score is hidden
     text = (exports[("csv", "aggregate")] / "cohort_figures.csv").read_text("utf-8").splitlines()
     line = next(x for x in text if x.startswith("2026-fall-ops,2026-11-15,mentee_readiness.mean_score,"))
-    assert line == "2026-fall-ops,2026-11-15,mentee_readiness.mean_score,,4,,,true"
+    assert line == "2026-fall-ops,2026-11-15,mentee_readiness.mean_score,,4,,,true,min_group_size"
 
 
 # --- readable by the tools ----------------------------------------------------------------------
@@ -498,7 +498,7 @@ def test_an_empty_store_exports_empty_tables_with_their_headers(sqlite_url, tmp_
     bi.write_export(out, tables, date(2026, 11, 15), "responses", "csv")
     assert (out / "cohort_figures.csv").read_text(
         "utf-8"
-    ) == "cohort_id,as_of,figure,value,n,ci_low,ci_high,suppressed\n"
+    ) == "cohort_id,as_of,figure,value,n,ci_low,ci_high,suppressed,suppressed_reason\n"
     assert frictionless.validate(str(out / "datapackage.json")).valid
 
 
@@ -555,3 +555,31 @@ def test_export_reads_either_store(db_url, tmp_path):
     assert set(pd.read_parquet(out / "participant_attributes.parquet")["value"]) == {"Lyon"}
     figures = pd.read_parquet(out / "cohort_figures.parquet").set_index("figure")["value"]
     assert figures["enrolled.mentor"] == 3 and figures["relationship.pairs"] == 3
+
+
+def test_the_export_gives_no_ones_answers_away_by_subtraction(sqlite_url, tmp_path):
+    from .builders import late_sixth, one_apart
+
+    engine = store.connect(sqlite_url)
+    late_sixth(engine, tmp_path)
+    one_apart(engine, tmp_path)
+    out = tmp_path / "out"
+    assert (
+        cli.main(["export", "--db", sqlite_url, "--out", str(out), "--as-of", "2026-07-31", "--segment-by", "site"])
+        == 0
+    )
+    trends = pd.read_csv(out / "cohort_trends.csv", keep_default_na=False, na_values=[""])
+    mean = trends[(trends["cohort_id"] == "d1") & (trends["figure"] == "mentee_readiness.mean_score")]
+    # d1: 30 June n 5 (mean 100) against 31 July n 6 ((500 + 0) ÷ 6): June is empty, its reason given
+    june, july = mean.set_index("as_of").loc["2026-06-30"], mean.set_index("as_of").loc["2026-07-31"]
+    assert pd.isna(june["value"]) and june["suppressed"] and june["suppressed_reason"] == "differencing"
+    assert july["value"] == pytest.approx(500 / 6) and pd.isna(july["suppressed_reason"])
+    june_items = trends[(trends["cohort_id"] == "d1") & (trends["as_of"] == "2026-06-30")]
+    assert june_items.loc[june_items["figure"].str.contains(".items."), "value"].isna().all()
+    # d2: department A (a1..a6) less site X (a1..a5) would be a6: no segment mean has a value
+    seg = pd.read_csv(out / "segment_figures.csv", keep_default_na=False, na_values=[""])
+    means = seg[(seg["cohort_id"] == "d2") & (seg["figure"] == "mentee_readiness.mean_score")]
+    assert len(means) == 4 and means["value"].isna().all()
+    assert set(means["suppressed_reason"]) == {"differencing", "complementary"}
+    described = {f["name"]: f["description"] for r in package(out)["resources"] for f in r["schema"]["fields"]}
+    assert "differencing (its people differ by 1 to 5 minus one" in described["suppressed_reason"]

@@ -19,6 +19,8 @@ from .builders import (
     checkin_row,
     header,
     import_csv,
+    late_sixth,
+    one_apart,
     response_row,
 )
 from .conftest import SAMPLE_AS_OF
@@ -117,6 +119,14 @@ def test_trends_equal_cohort_figures_at_every_month_end(sample_db):
     assert len(days) == 7
     cohorts = sorted(data.participants["cohort_id"].unique())
     expected = pd.concat([figures.cohort_figures(data, c, d) for c in cohorts for d in days], ignore_index=True)
+    # the points the differencing rule hides (an older set a few people away from a newer one) are empty; every
+    # other figure is cohort_figures's, and the export's date hides nothing of its own
+    differenced = (table["suppressed_reason"] == "differencing").fillna(False).to_numpy()
+    assert differenced.sum() > 0 and not (table.loc[differenced, "as_of"] == pd.Timestamp(as_of)).any()
+    for column in ("value", "ci_low", "ci_high"):
+        expected[column] = expected[column].mask(differenced)
+    expected["suppressed"] = expected["suppressed"] | differenced
+    expected["suppressed_reason"] = expected["suppressed_reason"].mask(differenced, "differencing")
     pd.testing.assert_frame_equal(table, expected, check_exact=True)
 
 
@@ -328,9 +338,52 @@ def test_segments_are_right_with_three_attributes(three_attributes):
 def test_each_attributes_segments_equal_the_attribute_computed_alone(three_attributes):
     together = programme.segments(three_attributes, None, SEGMENT_AS_OF, BY_SITE_GRADE, THREE)
     for attribute in THREE:
-        alone = programme.segments(three_attributes, None, SEGMENT_AS_OF, BY_SITE_GRADE, [attribute])
+        only = Settings(segment_attributes=() if attribute == "department" else (attribute,))
+        alone = programme.segments(three_attributes, None, SEGMENT_AS_OF, only, [attribute])
         mine = together[together["attribute"] == attribute].reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, alone, check_exact=True)
+
+
+# --- differencing ------------------------------------------------------------------------------
+
+BY_SITE = Settings(segment_attributes=("site",))
+MEAN = "mentee_readiness.mean_score"
+
+
+def test_a_month_end_one_person_short_of_the_next_is_hidden(engine, tmp_path):
+    late_sixth(engine, tmp_path)
+    table = programme.trends(store.load(engine), None, date(2026, 7, 31))
+    june, july = pd.Timestamp(2026, 6, 30), pd.Timestamp(2026, 7, 31)
+    # July: 6 scored, (5 × 100 + 0) ÷ 6 = 83.33; June's 5 (mean 100) would give 6 × 83.33 − 5 × 100 = 0, e6's
+    # score, and each item's 5/5 against 5/6 e6's "no": every June figure on the answers is hidden, n kept
+    assert value(table, MEAN, as_of=july)["value"] == pytest.approx(500 / 6)
+    hidden = value(table, MEAN, as_of=june)
+    assert pd.isna(hidden["value"]) and hidden["n"] == 5 and hidden["suppressed_reason"] == "differencing"
+    answers = table[(table["as_of"] == june) & table["figure"].str.startswith("mentee_readiness.")]
+    on_answers = answers[~answers["figure"].str.endswith(("respondents", "response_rate", "incomplete"))]
+    assert len(on_answers) == 12  # mean, 3 bands, capacity risk, share ready, 6 items
+    assert on_answers["value"].isna().all() and (on_answers["suppressed_reason"] == "differencing").all()
+    # counts of people stay: 5 respondents in June, 6 in July
+    assert value(table, "mentee_readiness.respondents", as_of=june)["value"] == 5
+
+
+def test_segments_of_two_attributes_one_person_apart_are_hidden(engine, tmp_path):
+    one_apart(engine, tmp_path)
+    table = programme.segments(store.load(engine), None, SEGMENT_AS_OF, BY_SITE)
+    # cohort 12 people (mean 1100 ÷ 12), site Y 7, department A 6 and B 6, site X 5. Kept from the largest:
+    # Y (5 from the cohort); A (11 from Y). B is a6 away from Y and X is a6 away from A: both hidden by
+    # differencing (A's 500 ÷ 6 less X's 100 would give a6's 0). Then each breakdown has one hidden segment, so
+    # A and Y are hidden too (complementary): no segment's mean remains
+    means = table[table["figure"] == MEAN].set_index(["attribute", "segment"])
+    assert means["value"].isna().all()
+    assert means.loc[("department", "B"), "suppressed_reason"] == "differencing"
+    assert means.loc[("site", "X"), "suppressed_reason"] == "differencing"
+    assert means.loc[("department", "A"), "suppressed_reason"] == "complementary"
+    assert means.loc[("site", "Y"), "suppressed_reason"] == "complementary"
+    # the cohort's own figure is shown
+    assert value(programme.trends(store.load(engine), None, SEGMENT_AS_OF), MEAN, as_of=pd.Timestamp(SEGMENT_AS_OF))[
+        "value"
+    ] == pytest.approx(1100 / 12)
 
 
 # --- readiness and outcomes --------------------------------------------------------------------
