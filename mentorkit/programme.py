@@ -2,6 +2,7 @@
 
 ``trends`` gives each cohort's figure table (``figures.COLUMNS``) at every month end, computed as of that date;
 ``segments`` the same figures per value of a roster attribute, with small-group and complementary suppression;
+both apply the differencing rule (``differencing.hide``) to the sets of people behind the figures;
 ``readiness_outcomes`` a person's band at their first complete readiness checklist against their pairs' outcomes.
 The figures are exactly ``figures.cohort_figures``'s; they are computed for all cohorts (and segments) of a date at
 once, because one cohort at a time is far too slow for a store of hundreds of cohorts.
