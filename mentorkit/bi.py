@@ -3,7 +3,9 @@
 Two levels. ``aggregate`` (the default) holds figures only, suppressed as in the reports: ``cohort_trends``
 (``programme.trends``: every cohort's figure table of ``figures.py`` at each month end, exactly ``score``'s
 values with n and 95 % intervals), ``cohort_figures`` (its rows at the export's date) and ``segment_figures``
-(``programme.segments``: per department and roster attribute, with complementary suppression). ``responses``
+(``programme.segments``: per department and named roster attribute, with complementary suppression); no two
+figures rest on sets of people 1 to k − 1 apart (``differencing``), and ``suppressed_reason`` says why a figure
+is hidden. ``responses``
 adds one row per person, answer, pair, goal and goal update, under pseudonyms: no name, e-mail or free
 text (check-in comments, goal titles, success criteria and update notes are left out).
 
@@ -122,8 +124,16 @@ FIGURE_FIELDS = (
     Field(
         "suppressed",
         "boolean",
-        "true when the figure is hidden because fewer than the minimum group size (k) of people answered; "
-        "value and interval are then empty",
+        "true when the figure is hidden (suppressed_reason says why); value and interval are then empty",
+    ),
+    Field(
+        "suppressed_reason",
+        "string",
+        "why a figure is hidden, empty when shown: min_group_size (fewer than {min_group_size} people answered, "
+        "or a segment of fewer than {min_group_size} people); differencing (its people differ by 1 to "
+        "{min_group_size} minus one from those of a figure shown for a newer date or a larger group, so "
+        "subtracting one from the other would give those few people's answers); complementary (the next "
+        "smallest segment of a breakdown in which exactly one was hidden)",
     ),
 )
 
@@ -155,8 +165,9 @@ COHORT_TRENDS = Table(
 SEGMENT_FIGURES = Table(
     "segment_figures",
     "Every cohort's figures as of the export's date per segment: per value of department and of each roster "
-    "attribute with at most 12 values. A segment under the minimum group size is hidden (empty value and n, "
-    "suppressed = true), and when exactly one segment of a breakdown is hidden the next smallest is hidden too, "
+    "column named in the segment_attributes setting (a column identifying people is never one). Segments under "
+    "the minimum group size are hidden (empty value and n, suppressed = true) and carry no label: together they "
+    "are one row (hidden). When exactly one segment of a breakdown is hidden the next smallest is hidden too, "
     "so no hidden figure can be worked out from the cohort's total.",
     (
         COHORT,
@@ -168,8 +179,9 @@ SEGMENT_FIGURES = Table(
         Field(
             "segment",
             "string",
-            "the attribute's value the row is about; (none) for people without one. People count in their "
-            "own segment, pairs (check-ins, goals) in their mentee's",
+            "the attribute's value the row is about; (none) for people without one; (hidden) for the segments "
+            "under the minimum group size, whose values are not shown. People count in their own segment, pairs "
+            "(check-ins, goals) in their mentee's",
         ),
     ),
     ("cohort_id", "as_of", "attribute", "segment", "figure"),
@@ -191,8 +203,8 @@ PARTICIPANTS = Table(
 
 PARTICIPANT_ATTRIBUTES = Table(
     "participant_attributes",
-    "The roster attributes that segment_figures breaks down by (at most 12 distinct values each, so no free "
-    "text or ids), one row per person and attribute that has a value.",
+    "The roster attributes that segment_figures breaks down by (the columns named in the segment_attributes "
+    "setting, never one identifying people), one row per person and attribute that has a value.",
     (
         Field("participant_id", "string", f"the person: {PSEUDONYM}"),
         Field("attribute", "string", "the roster column's name (as in segment_figures.attribute)"),
@@ -403,10 +415,10 @@ def participants_table(data: CohortData, names: Pseudonyms) -> pd.DataFrame:
     return _shape(frame.sort_values(["cohort_id", "role", "participant_id"], kind="stable"), PARTICIPANTS)
 
 
-def participant_attributes_table(data: CohortData, names: Pseudonyms) -> pd.DataFrame:
+def participant_attributes_table(data: CohortData, names: Pseudonyms, settings: Settings = DEFAULT) -> pd.DataFrame:
     """The segmenting roster attributes of each person (long), under pseudonyms."""
     p = data.participants
-    wanted = [a for a in programme.segment_attributes(p) if a != "department"]
+    wanted = [a for a in programme.segment_attributes(p, settings) if a != "department"]
     stored = p["attributes"] if "attributes" in p.columns else pd.Series(None, index=p.index, dtype=object)
     rows = [
         (pid, attribute, str(attrs[attribute]).strip())
@@ -510,7 +522,7 @@ def build_tables(
         say("pseudonymous responses: participants, answers, pairs, goals, goal updates")
         names = names or Pseudonyms.load()
         tables["participants"] = (PARTICIPANTS, participants_table(data, names))
-        tables["participant_attributes"] = (PARTICIPANT_ATTRIBUTES, participant_attributes_table(data, names))
+        tables["participant_attributes"] = (PARTICIPANT_ATTRIBUTES, participant_attributes_table(data, names, settings))
         tables["answers"] = (ANSWERS, answers_table(data, as_of, names))
         tables["pairs"] = (PAIRS, pairs_table(data, as_of, names, settings))
         tables["goals"] = (GOALS, goals_table(data, as_of, names, settings))
@@ -635,7 +647,9 @@ def datapackage(
         "description": (
             f"Mentoring programme figures as of {as_of.isoformat()} (only submissions on or before that day, UTC, "
             f"count; the latest per person, pair or goal wins). Figures over fewer than {settings.min_group_size} "
-            "people are suppressed: an empty value with suppressed = true. "
+            "people are suppressed: an empty value with suppressed = true. So is a figure whose people differ by "
+            f"1 to {settings.min_group_size - 1} from those of another figure shown (an older trend point, a "
+            "smaller segment), which subtraction would otherwise give away (suppressed_reason = differencing). "
             + (
                 "People and goals appear under pseudonyms; names, e-mails and free text are not exported. "
                 "This is still personal data: keep it where the programme's data may be kept."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -209,6 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LEVEL",
         help="aggregate (default: figures, suppressed as in the reports) or responses "
         "(adds pseudonymous participants, answers, pairs, goals and goal updates)",
+    )
+    ex.add_argument(
+        "--segment-by",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="a roster column to break segment_figures down by, besides department (repeatable; a column "
+        "identifying people is left out)",
     )
     return parser
 
@@ -508,7 +517,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"{time.perf_counter() - started:6.1f} s  {text}", file=sys.stderr, flush=True)
 
     progress = stage if sys.stderr.isatty() else None
-    result = bi.export(_engine(args), args.out, as_of, args.format, args.level, progress=progress)
+    settings = dataclasses.replace(DEFAULT, segment_attributes=tuple(args.segment_by))
+    result = bi.export(_engine(args), args.out, as_of, args.format, args.level, settings, progress)
     print(result.summary())
     return 0
 

@@ -322,7 +322,10 @@ class Explorer:
         )
         wide = {"description_width": "initial"}
         self.attribute = widgets.Dropdown(
-            options=[("nothing", ""), *((a, a) for a in programme.segment_attributes(self.data.participants))],
+            options=[
+                ("nothing", ""),
+                *((a, a) for a in programme.segment_attributes(self.data.participants, settings)),
+            ],
             value="",
             description="Break down by",
             style=wide,
@@ -383,14 +386,18 @@ class Explorer:
     def cohort_figures(self, cohorts: list[str]) -> pd.DataFrame:
         """The cohorts' tidy figure tables as of the chosen date (``figures``' values, n and intervals), cached.
 
-        The cohorts not seen before at this date are scored together in one pass (``programme.figures_as_of``).
+        They are the cohorts' trend points (``programme.trends`` to the last date of the slider), so the
+        differencing rule holds between every date the slider shows; the cohorts not seen before are scored
+        together, at every date at once.
         """
         day = self.as_of.value
         missing = [c for c in cohorts if (c, day) not in self._figures]
         if missing:
-            found = programme.figures_as_of(self.data, missing, day, self.settings)
-            for cohort in missing:
-                self._figures[(cohort, day)] = found[found["cohort_id"] == cohort].reset_index(drop=True)
+            found = programme.trends(self.data, missing, self.day, self.settings)
+            for (cohort, when), rows in found.groupby(["cohort_id", "as_of"], sort=False):
+                self._figures[(str(cohort), pd.Timestamp(when).date())] = rows.reset_index(drop=True)
+            for cohort in missing:  # a date before the cohort's first: nothing was known yet
+                self._figures.setdefault((cohort, day), figures.empty())
         return pd.concat([self._figures[(c, day)] for c in cohorts], ignore_index=True)
 
     def segment_figures(self, cohorts: list[str], attribute: str) -> pd.DataFrame:
@@ -402,7 +409,7 @@ class Explorer:
         day = self.as_of.value
         missing = [c for c in cohorts if (c, day, attribute) not in self._segments]
         if missing:
-            found = programme.segments(self.data, missing, day, self.settings, [attribute])
+            found = programme.segments(self.data, missing, day, self.settings, [attribute], trends_to=self.day)
             for cohort in missing:
                 rows = found[found["cohort_id"] == cohort].reset_index(drop=True)
                 self._segments[(cohort, day, attribute)] = rows
@@ -463,8 +470,14 @@ class Explorer:
         if self.attribute.value:
             caption += (
                 " A person counts in their own segment, a pair in its mentee's; when one segment of a cohort is "
-                "hidden, the next smallest is hidden too, so no hidden figure can be worked out from the total."
+                "hidden, the next smallest is hidden too, so no hidden figure can be worked out from the total. "
+                "Segments under the minimum group size are not named: they are the row (hidden)."
             )
+        caption += (
+            f" A figure is also hidden when the people behind it differ by 1 to {self.settings.min_group_size - 1} "
+            "from those of a figure shown at another date or of a larger group, since one less the other would "
+            "tell about those few people."
+        )
         show(self.view, rk.table(self.table, caption), chart)
 
     def redraw_drill(self) -> None:

@@ -10,7 +10,7 @@ intervals; counts and response rates (a whole population) get none, and neither 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -20,7 +20,8 @@ from . import score, stats
 from .data import CohortData
 from .settings import DEFAULT, Settings
 
-COLUMNS = ("cohort_id", "as_of", "figure", "value", "n", "ci_low", "ci_high", "suppressed")
+COLUMNS = ("cohort_id", "as_of", "figure", "value", "n", "ci_low", "ci_high", "suppressed", "suppressed_reason")
+MIN_GROUP = "min_group_size"  # the suppressed_reason of a figure over fewer than k people
 READINESS = {"mentor": "mentor_readiness", "mentee": "mentee_readiness"}
 
 
@@ -34,6 +35,7 @@ class Figure:
     ci_low: float | None = None
     ci_high: float | None = None
     suppressed: bool = False
+    people: frozenset[str] | None = field(default=None, compare=False, repr=False)  # whose answers it rests on
 
 
 def share(figure: str, successes: int | None, n: int, suppressed: bool) -> Figure:
@@ -134,6 +136,7 @@ def detail_figures(detail: score.CohortDetail, data: CohortData, settings: Setti
             "ci_low": pd.array([f.ci_low for f in rows], dtype="Float64"),
             "ci_high": pd.array([f.ci_high for f in rows], dtype="Float64"),
             "suppressed": [f.suppressed for f in rows],
+            "suppressed_reason": pd.array([MIN_GROUP if f.suppressed else None for f in rows], dtype="string"),
         }
     )
     return frame.astype({"cohort_id": "string", "figure": "string", "as_of": "datetime64[us]"})

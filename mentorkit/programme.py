@@ -2,6 +2,7 @@
 
 ``trends`` gives each cohort's figure table (``figures.COLUMNS``) at every month end, computed as of that date;
 ``segments`` the same figures per value of a roster attribute, with small-group and complementary suppression;
+both apply the differencing rule (``differencing.hide``) to the sets of people behind the figures;
 ``readiness_outcomes`` a person's band at their first complete readiness checklist against their pairs' outcomes.
 The figures are exactly ``figures.cohort_figures``'s; they are computed for all cohorts (and segments) of a date at
 once, because one cohort at a time is far too slow for a store of hundreds of cohorts.
@@ -10,6 +11,7 @@ once, because one cohort at a time is far too slow for a store of hundreds of co
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import functools
 import math
 from collections.abc import Collection
@@ -20,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from . import figures, score, stats
+from . import differencing, figures, score, stats
 from . import instruments as ins
 from .data import CohortData
 from .errors import UsageError
@@ -120,6 +122,28 @@ def _mean(figure: str, value: float | None, values: np.ndarray, hidden: bool) ->
     return Figure(figure, value, n, max(stats.SCALE[0], centre - half), min(stats.SCALE[1], centre + half))
 
 
+Pool = dict[frozenset[str], frozenset[str]]  # equal sets of people held once (most figures share a few)
+
+
+def _sets(frame: pd.DataFrame, pool: Pool) -> dict[str, frozenset[str]]:
+    """The set of participant ids of each cohort's rows."""
+    if frame.empty:
+        return {}
+    ids = frame["participant_id"].astype(str).to_numpy()
+    out = {}
+    for cohort, rows in frame.groupby("cohort_id", sort=False).indices.items():
+        found = frozenset(ids[rows])
+        out[str(cohort)] = pool.setdefault(found, found)
+    return out
+
+
+def _on(figure: Figure, people: frozenset[str] | None) -> Figure:
+    """A shown figure with the people whose answers it rests on (the differencing rule compares them)."""
+    if figure.value is None or figure.suppressed or people is None:
+        return figure
+    return dataclasses.replace(figure, people=people)
+
+
 def _num(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
 
@@ -128,13 +152,14 @@ _EMPTY_SUMMARY = {"respondents": 0, "response_rate": None, "mean_score": None, "
 
 
 def _readiness(
-    prep: _Prepared, role: str, as_of: date, settings: Settings, enrolled: dict[str, int]
+    prep: _Prepared, role: str, as_of: date, settings: Settings, enrolled: dict[str, int], pool: Pool
 ) -> dict[str, list[Figure]]:
     """``figures.readiness_figures`` of every cohort for one role."""
     instrument = ins.readiness_for(role)
     name = figures.READINESS[role]
     k = settings.min_group_size
-    current = score.latest(score.as_of_cut(prep.readiness[role], as_of), ["participant_id"])
+    # per cohort and person: segments copy a person's submissions into one pseudo-cohort per attribute
+    current = score.latest(score.as_of_cut(prep.readiness[role], as_of), ["cohort_id", "participant_id"])
     scored = score.readiness_scores(current, instrument, settings)
     people = prep.people[prep.people["role"] == role]
     capacity = bool(instrument.capacity_items)
@@ -142,6 +167,8 @@ def _readiness(
     summaries = table.to_dict("index")
     values = _groups(scored[scored["complete"]], "score")
     item_ids = [i.id for i in instrument.scored_items]
+    complete_sets, respondent_sets = _sets(scored[scored["complete"]], pool), _sets(current, pool)
+    item_sets = {item: _sets(current[current[item].notna()], pool) for item in item_ids}
     by_cohort = current.groupby("cohort_id")[item_ids]
     answered = by_cohort.count().to_dict("index")
     yes = by_cohort.sum().to_dict("index")
@@ -153,37 +180,43 @@ def _readiness(
         respondents = int(row["respondents"])
         mine = values.get(cohort, nothing)
         n_scored = len(mine)
+        complete = complete_sets.get(cohort)
         rows = [
             figures.count(f"{name}.respondents", respondents, n_enrolled),
             figures.count(f"{name}.response_rate", _num(row["response_rate"]), n_enrolled),
-            _mean(f"{name}.mean_score", _num(row["mean_score"]), mine, hidden),
-            *(figures.count(f"{name}.{band}", _num(row[band]), n_scored, hidden) for band in score.BANDS),
+            _on(_mean(f"{name}.mean_score", _num(row["mean_score"]), mine, hidden), complete),
+            *(
+                _on(figures.count(f"{name}.{band}", _num(row[band]), n_scored, hidden), complete)
+                for band in score.BANDS
+            ),
             figures.count(f"{name}.incomplete", int(row["incomplete"]), respondents),
         ]
         if capacity:
-            rows.append(figures.count(f"{name}.capacity_risk", _num(row["capacity_risk"]), respondents, hidden))
+            risk = figures.count(f"{name}.capacity_risk", _num(row["capacity_risk"]), respondents, hidden)
+            rows.append(_on(risk, respondent_sets.get(cohort)))
         ready = _num(row["ready"])
-        rows.append(figures.share(f"{name}.share_ready", None if ready is None else int(ready), n_scored, hidden))
+        share_ready = figures.share(f"{name}.share_ready", None if ready is None else int(ready), n_scored, hidden)
+        rows.append(_on(share_ready, complete))
         n_items, yes_items = answered.get(cohort, {}), yes.get(cohort, {})
         for item in item_ids:
             n = int(n_items.get(item, 0))
             small = n < k
-            rows.append(
-                figures.share(
-                    f"{name}.items.{item}.yes_rate", None if small else int(yes_items[item]), n, hidden or small
-                )
+            rate = figures.share(
+                f"{name}.items.{item}.yes_rate", None if small else int(yes_items[item]), n, hidden or small
             )
+            rows.append(_on(rate, item_sets[item].get(cohort)))
         out[cohort] = rows
     return out
 
 
-def _relationship(prep: _Prepared, as_of: date, settings: Settings) -> dict[str, list[Figure]]:
+def _relationship(prep: _Prepared, as_of: date, settings: Settings, pool: Pool) -> dict[str, list[Figure]]:
     """``figures.relationship_figures`` of every cohort."""
     k = settings.min_group_size
     table = score.pair_table(prep.pairs, prep.checkins, as_of, settings)
     cut = score.as_of_cut(prep.checkins, as_of)
     cut = cut[score.member(cut["pair_id"], table["pair_id"])]
     people = cut.groupby("cohort_id")["participant_id"].nunique().to_dict()
+    answered = _sets(cut, pool)
     health = _groups(table, "health")
     statuses = table.groupby(["cohort_id", "status"]).size().to_dict()
     gaps = table.groupby("cohort_id")["perception_gap"].sum().to_dict()
@@ -199,14 +232,25 @@ def _relationship(prep: _Prepared, as_of: date, settings: Settings) -> dict[str,
             return int(statuses.get((cohort, status), 0))
 
         on_track = None if hidden else counted("on_track")
+        who = answered.get(cohort)
         out[cohort] = [
             figures.count("relationship.pairs", pairs, pairs),
-            _mean("relationship.health_index", mean, values, hidden),
-            figures.count("relationship.on_track", on_track, pairs, hidden),
-            figures.count("relationship.needs_checkin", None if hidden else counted("needs_checkin"), pairs, hidden),
+            _on(_mean("relationship.health_index", mean, values, hidden), who),
+            _on(figures.count("relationship.on_track", on_track, pairs, hidden), who),
+            _on(
+                figures.count(
+                    "relationship.needs_checkin", None if hidden else counted("needs_checkin"), pairs, hidden
+                ),
+                who,
+            ),
             figures.count("relationship.too_early", counted("too_early"), pairs),
-            figures.count("relationship.perception_gaps", None if hidden else int(gaps.get(cohort, 0)), pairs, hidden),
-            figures.share("relationship.share_on_track", on_track, pairs, hidden),
+            _on(
+                figures.count(
+                    "relationship.perception_gaps", None if hidden else int(gaps.get(cohort, 0)), pairs, hidden
+                ),
+                who,
+            ),
+            _on(figures.share("relationship.share_on_track", on_track, pairs, hidden), who),
         ]
     return out
 
@@ -233,12 +277,15 @@ def _goals(prep: _Prepared, as_of: date, settings: Settings) -> dict[str, list[F
     return out
 
 
-def _snapshot(prep: _Prepared, as_of: date, settings: Settings) -> list[tuple[str, list[Figure]]]:
+def _snapshot(
+    prep: _Prepared, as_of: date, settings: Settings, pool: Pool | None = None
+) -> list[tuple[str, list[Figure]]]:
     """Every cohort's figures as of a date, in ``figures.detail_figures``'s order."""
+    pool = {} if pool is None else pool
     roles = prep.people.groupby(["cohort_id", "role"]).size().to_dict()
     enrolled = {role: {c: int(roles.get((c, role), 0)) for c in prep.cohorts} for role in ins.ROLES}
-    readiness = {role: _readiness(prep, role, as_of, settings, enrolled[role]) for role in ins.ROLES}
-    relationship = _relationship(prep, as_of, settings)
+    readiness = {role: _readiness(prep, role, as_of, settings, enrolled[role], pool) for role in ins.ROLES}
+    relationship = _relationship(prep, as_of, settings, pool)
     goals = _goals(prep, as_of, settings)
     out = []
     for cohort in prep.cohorts:
@@ -268,9 +315,36 @@ def _frame(snapshots: list[tuple[date, list[tuple[str, list[Figure]]]]]) -> pd.D
             "ci_low": pd.array([f.ci_low for f in rows], dtype="Float64"),
             "ci_high": pd.array([f.ci_high for f in rows], dtype="Float64"),
             "suppressed": np.array([f.suppressed for f in rows], dtype=bool),
+            "suppressed_reason": pd.array([figures.MIN_GROUP if f.suppressed else None for f in rows], dtype="string"),
+            PEOPLE: pd.Series([f.people for f in rows], dtype=object),
         }
     )
     return frame
+
+
+PEOPLE = "_people"  # the internal column of each figure's set of people (dropped before a table leaves)
+
+
+def _difference(frame: pd.DataFrame, order: list[str], ascending: list[bool], k: int) -> np.ndarray:
+    """The differencing rule over a figure table with its sets: which rows to hide, kept in ``order``'s order."""
+    ranked = frame.sort_values(order, ascending=ascending, kind="stable")
+    groups = list(zip(ranked["cohort_id"], ranked["figure"], strict=True))
+    hidden = differencing.hide(list(ranked[PEOPLE]), groups, k)
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[frame.index.get_indexer(ranked.index[hidden])] = True
+    return mask
+
+
+def _hide_differencing(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """These rows hidden by the differencing rule: no value or interval (n stays, as for any hidden figure)."""
+    out = frame.copy()
+    rows = pd.Series(mask, index=frame.index)
+    for column in ("value", "ci_low", "ci_high"):
+        out[column] = out[column].mask(rows)
+    out["suppressed"] = out["suppressed"] | rows
+    out["suppressed_reason"] = out["suppressed_reason"].mask(rows, differencing.REASON)
+    out[PEOPLE] = out[PEOPLE].mask(rows, None)
+    return out
 
 
 def _subset(data: CohortData, cohorts: list[str] | None) -> CohortData:
@@ -318,19 +392,30 @@ def trends(
     figures (all when None). Each date's figures become a table before the next date is scored, so memory holds
     one date's figure objects at a time, not every month's.
     """
-    chosen = _subset(data, cohorts)
+    frame = _trends(_subset(data, cohorts), as_of, settings, only)
+    if frame.empty:
+        return figures.empty()
+    return frame.drop(columns=PEOPLE)
+
+
+def _trends(chosen: CohortData, as_of: date, settings: Settings, only: Collection[str] | None = None) -> pd.DataFrame:
+    """``trends`` with each figure's set of people (``PEOPLE``), the differencing rule applied."""
     prep = _prepare(chosen)
     keep = None if only is None else set(only)
+    pool: Pool = {}
     parts = []
     for day in month_ends(first_date(chosen, as_of), as_of):
-        snapshot = _snapshot(prep, day, settings)
+        snapshot = _snapshot(prep, day, settings, pool)
         if keep is not None:
             snapshot = [(c, [f for f in figs if f.figure in keep]) for c, figs in snapshot]
         parts.append(_frame([(day, snapshot)]))
     frame = pd.concat(parts, ignore_index=True) if parts else _frame([])
     if frame.empty:
-        return figures.empty()
-    return frame.sort_values(["cohort_id", "as_of"], kind="stable", ignore_index=True)
+        return frame
+    frame = frame.sort_values(["cohort_id", "as_of"], kind="stable", ignore_index=True)
+    # a point over an older set is hidden when a newer one differs from it by 1 to k − 1 people
+    mask = _difference(frame, ["as_of"], [False], settings.min_group_size)
+    return _hide_differencing(frame, mask)
 
 
 def figures_as_of(
@@ -341,13 +426,13 @@ def figures_as_of(
     frame = _frame([(as_of, _snapshot(_prepare(chosen), as_of, settings))])
     if frame.empty:
         return figures.empty()
-    return frame.sort_values(["cohort_id"], kind="stable", ignore_index=True)
+    return frame.sort_values(["cohort_id"], kind="stable", ignore_index=True).drop(columns=PEOPLE)
 
 
 # --- segments ----------------------------------------------------------------------------------
 
 NONE = "(none)"  # the segment of people without a value
-MAX_VALUES = 12  # a roster attribute with more distinct values is no breakdown
+HIDDEN = "(hidden)"  # the one label of a breakdown's segments under k people: their values never appear
 SEGMENT_COLUMNS = (*figures.COLUMNS, "attribute", "segment")
 
 
@@ -367,11 +452,24 @@ def _attributes_frame(participants: pd.DataFrame) -> pd.DataFrame:
     return wide.astype("string")
 
 
-def segment_attributes(participants: pd.DataFrame) -> list[str]:
-    """``department`` and every roster attribute with at most 12 distinct values, sorted."""
+def identifies(values: pd.Series, settings: Settings = DEFAULT) -> bool:
+    """True when a column's values are nearly all distinct (``segment_identifier_share``): it names people."""
+    held = _labels(values).dropna()
+    return len(held) > 0 and held.nunique() >= settings.segment_identifier_share * len(held)
+
+
+def segment_attributes(participants: pd.DataFrame, settings: Settings = DEFAULT) -> list[str]:
+    """``department``, then the roster columns named in ``segment_attributes`` that hold values and identify no one.
+
+    Only named columns become segments, so an employee number, a manager's name or a private e-mail kept on the
+    roster never reaches an aggregate output; a named column whose values are nearly all distinct is left out too.
+    """
     wide = _attributes_frame(participants)
-    few = [c for c in wide.columns if c != "department" and 0 < _labels(wide[c]).nunique() <= MAX_VALUES]
-    return ["department", *sorted(few)]
+    named = dict.fromkeys(a for a in settings.segment_attributes if a != "department")
+    chosen = [
+        a for a in named if a in wide.columns and _labels(wide[a]).notna().any() and not identifies(wide[a], settings)
+    ]
+    return ["department", *chosen]
 
 
 def _labels(values: pd.Series) -> pd.Series:
@@ -421,8 +519,9 @@ def segments(
     as_of: date,
     settings: Settings = DEFAULT,
     attributes: list[str] | None = None,
+    trends_to: date | None = None,
 ) -> pd.DataFrame:
-    """Each cohort's figures per value of ``department`` and of the roster attributes (``SEGMENT_COLUMNS``).
+    """Each cohort's figures per value of ``segment_attributes(people, settings)`` (``SEGMENT_COLUMNS``).
 
     Person-level figures (enrolled, readiness) count each person in their own value's segment; pair-level
     figures (pairs, check-ins, goals) count a pair in its mentee's. People without a value form the segment
@@ -430,20 +529,26 @@ def segments(
     cohort, attribute and figure, when exactly one segment is hidden (by that rule or by the figure's own
     suppression) the visible segment with a value and the smallest n (ties: by name) is hidden too, so no
     hidden figure can be worked out from the cohort's total. Goals and check-ins of a pair that is no longer
-    current (its mentee has been matched again) belong to no segment.
+    current (its mentee has been matched again) belong to no segment. Segments under k people carry no label:
+    per cohort, attribute and figure they are one row ``(hidden)``, so no value fewer than k people hold appears.
+    ``attributes`` chooses some of the segment attributes (all when None); any other column is a usage error.
+
+    The differencing rule holds across every segment attribute (also those not chosen), the cohort's own
+    figures and its trend points up to ``trends_to`` (``as_of`` when None): a segment's figure whose people
+    differ by 1 to k − 1 from those of a cohort figure or of a larger segment is hidden (``suppressed_reason``
+    ``differencing``), before the complementary suppression.
     """
     chosen = _subset(data, cohorts)
     people = chosen.participants
     wide = _attributes_frame(people)
-    names = segment_attributes(people) if attributes is None else list(attributes)
-    parts = []
+    allowed = segment_attributes(people, settings)
+    names = allowed if attributes is None else list(attributes)
     for attribute in names:
-        if attribute == "department":
-            label = _labels(people["department"])
-        elif attribute in wide.columns:
-            label = _labels(wide[attribute])
-        else:
-            raise UsageError(f"unknown roster attribute {attribute!r} (known: {', '.join(segment_attributes(people))})")
+        if attribute not in allowed:
+            raise UsageError(f"{attribute!r} is not a segment attribute (segments: {', '.join(allowed)})")
+    parts = []
+    for attribute in allowed:
+        label = _labels(people["department"] if attribute == "department" else wide[attribute])
         parts.append(_segmented(chosen, attribute, label))
     if not parts or people.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SEGMENT_COLUMNS})
@@ -462,22 +567,45 @@ def segments(
         attribute=split[1].astype("string"),
         segment=split[2].astype("string"),
     )
-    frame = _suppress_segments(frame, settings.min_group_size)
+    k = settings.min_group_size
+    frame = _hide(frame, frame["people"] < k, figures.MIN_GROUP)
+    frame = _difference_segments(frame, _trends(chosen, trends_to or as_of, settings), allowed, k)
+    frame = _complement(frame)
+    frame = _unlabel_small(frame[frame["attribute"].isin(names)], k)
     rank = {a: n for n, a in enumerate(names)}
     frame = frame.assign(
         _attribute=frame["attribute"].map(rank),
-        _none=frame["segment"] == NONE,
+        _last=frame["segment"].map({NONE: 1, HIDDEN: 2}).fillna(0),
         _figure=frame.groupby(["cohort_id", "attribute", "segment"]).cumcount(),
     )
     frame = frame.sort_values(
-        ["cohort_id", "_attribute", "_none", "segment", "_figure"], kind="stable", ignore_index=True
+        ["cohort_id", "_attribute", "_last", "segment", "_figure"], kind="stable", ignore_index=True
     )
     return frame[list(SEGMENT_COLUMNS)]
 
 
-def _suppress_segments(frame: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Hide segments under k people, then complementary suppression per cohort, attribute and figure."""
-    frame = _hide(frame, frame["people"] < k)
+def _unlabel_small(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Segments under k people (all hidden) become one ``(hidden)`` row per cohort, attribute and figure."""
+    small = frame["people"] < k
+    frame = frame.assign(segment=frame["segment"].mask(small, HIDDEN))
+    return frame[~(small & frame.duplicated(["cohort_id", "attribute", "segment", "figure"]))]
+
+
+def _difference_segments(frame: pd.DataFrame, trends: pd.DataFrame, attributes: list[str], k: int) -> pd.DataFrame:
+    """The differencing rule over segments: the cohort's figures (every trend point) kept first, then segments
+    from the largest set of people down (ties: attribute order, then name)."""
+    rank = {a: n for n, a in enumerate(attributes)}
+    mine = frame.assign(_seg=1, _size=frame[PEOPLE].map(lambda p: -1 if p is None else len(p)))
+    mine = mine.assign(_attribute=mine["attribute"].map(rank))
+    theirs = trends.assign(_seg=0, _size=0, _attribute=0, segment=pd.NA) if len(trends) else None
+    pool = pd.concat([theirs, mine], ignore_index=True) if theirs is not None else mine.reset_index(drop=True)
+    order = ["_seg", "as_of", "_size", "_attribute", "segment"]
+    mask = _difference(pool, order, [True, False, False, True, True], k)
+    return _hide_differencing(frame, mask[len(pool) - len(frame) :])
+
+
+def _complement(frame: pd.DataFrame) -> pd.DataFrame:
+    """Complementary suppression per cohort, attribute and figure: one hidden segment hides the next smallest."""
     group = ["cohort_id", "attribute", "figure"]
     hidden = frame["suppressed"]
     count = hidden.astype("int64").groupby([frame[c] for c in group]).transform("sum")
@@ -485,15 +613,20 @@ def _suppress_segments(frame: pd.DataFrame, k: int) -> pd.DataFrame:
     picked = candidates.sort_values([*group, "n", "segment"], kind="stable").drop_duplicates(group, keep="first")
     mask = pd.Series(False, index=frame.index)
     mask[picked.index] = True
-    return _hide(frame, mask)
+    return _hide(frame, mask, COMPLEMENTARY)
 
 
-def _hide(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
-    """These rows hidden: no value, n or interval, suppressed."""
+COMPLEMENTARY = "complementary"  # the suppressed_reason of a segment hidden so another hidden one stays hidden
+
+
+def _hide(frame: pd.DataFrame, mask: pd.Series, reason: str) -> pd.DataFrame:
+    """These rows hidden: no value, n or interval, suppressed (a figure hidden already keeps its reason)."""
     out = frame.copy()
     for column in ("value", "n", "ci_low", "ci_high"):
         out[column] = out[column].mask(mask)
+    out["suppressed_reason"] = out["suppressed_reason"].mask(mask & ~out["suppressed"], reason)
     out["suppressed"] = out["suppressed"] | mask
+    out[PEOPLE] = out[PEOPLE].mask(mask, None)
     return out
 
 

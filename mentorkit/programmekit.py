@@ -772,7 +772,9 @@ def explain_trends(ctx: ProgrammeContext) -> HTML:
         "<p class='mk-explain'>Each point is a cohort's figure at a month end"
         f"{esc(start)} to {esc(ctx.as_of.isoformat())}, computed from what had been submitted by that day: what "
         "the programme knew then, not a later revision. Bars show the 95 % interval. A cohort's line starts once "
-        f"the figure stands on at least {ctx.settings.min_group_size} respondents.{which}</p>"
+        f"the figure stands on at least {ctx.settings.min_group_size} respondents. A point whose respondents "
+        f"differ by 1 to {ctx.settings.min_group_size - 1} from those of a later point is left out too: one less "
+        f"the other would give those few people's answers.{which}</p>"
     )
 
 
@@ -927,11 +929,14 @@ def explain_segments(ctx: ProgrammeContext) -> HTML:
     """How segments are formed and hidden."""
     k = ctx.settings.min_group_size
     return HTML(
-        "<p class='mk-explain'>Each cohort broken down by <em>department</em> and by every other roster attribute "
-        "with a handful of values. People count in their own segment; pairs, check-ins and goals in their "
-        f"mentee's. A segment of fewer than {k} people is hidden, and when exactly one segment of a breakdown is "
+        "<p class='mk-explain'>Each cohort broken down by <em>department</em> and by the roster columns named in "
+        "the <code>segment_attributes</code> setting (never a column that identifies people). People count in "
+        f"their own segment; pairs, check-ins and goals in their mentee's. Segments of fewer than {k} people are "
+        "hidden and not named (one row <em>(hidden)</em>), and when exactly one segment of a breakdown is "
         "hidden the next smallest is hidden too, so that no hidden figure can be worked out from the cohort's "
-        "total. Figures of a visible segment over too few respondents are hidden as in the cohort reports."
+        "total. Figures of a visible segment over too few respondents are hidden as in the cohort reports, and "
+        f"so is a figure whose respondents differ by 1 to {k - 1} from those of the cohort (at any month end) or "
+        "of a larger segment of any breakdown, since one less the other would tell about those few people."
         f"{_segments_which(ctx)}</p>"
     )
 

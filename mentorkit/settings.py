@@ -34,6 +34,10 @@ class Settings:
     programme_max_cohorts: int = 20  # more cohorts: the programme report ranks, top and bottom quarter of this (5 + 5)
     earliest_year: int = 1900  # a date or time before this year is refused (import: quarantined; forms: at the field)
     latest_year: int = 2100  # a date or time after this year is refused, as before earliest_year
+    segment_attributes: tuple[str, ...] = ()  # roster columns besides department that segments break down by
+    segment_identifier_share: float = (
+        0.8  # a column with at least this share of distinct values identifies people (0–1)
+    )
 
 
 DEFAULT = Settings()

@@ -68,3 +68,28 @@ def import_csv(
     """Write the rows as a CSV in ``folder`` and import them as ``kind``."""
     path = write_csv(folder / (name or f"{kind}.csv"), header, rows)
     return ingest.import_file(engine, path, kind, **options)  # type: ignore[arg-type]
+
+
+def late_sixth(engine: Engine, folder: Path) -> None:
+    """Cohort d1: mentor m1, mentees e1..e6 matched 2026-06-01; e1..e5 answer readiness all yes on 10 June,
+    e6 all no on 10 July. June's figures (n = 5) less July's (n = 6) would give e6's answers."""
+    roster = [["d1", "m1", "mentor", "M", "m1@x.org", "", "", "Ops"]]
+    roster += [["d1", f"e{i}", "mentee", f"E{i}", f"e{i}@x.org", "m1", "2026-06-01", "Ops"] for i in range(1, 7)]
+    import_csv(engine, "roster", ROSTER_HEADER, roster, folder)
+    rows = [response_row("mentee_readiness", [f"e{i}", "2026-06-10"], "yes") for i in range(1, 6)]
+    rows.append(response_row("mentee_readiness", ["e6", "2026-07-10"], "no"))
+    import_csv(engine, "mentee_readiness", header("mentee_readiness", "participant_id", "submitted_at"), rows, folder)
+
+
+def one_apart(engine: Engine, folder: Path) -> None:
+    """Cohort d2: mentees a1..a12, unmatched; department A = a1..a6, B = a7..a12; site X = a1..a5, Y = a6..a12.
+
+    Readiness on 2 June: a6 all no, everyone else all yes. Department A less site X is a6 alone.
+    """
+    roster = [
+        ["d2", f"a{i}", "mentee", f"A{i}", f"a{i}@x.org", "", "", "A" if i <= 6 else "B", "X" if i <= 5 else "Y"]
+        for i in range(1, 13)
+    ]
+    import_csv(engine, "roster", [*ROSTER_HEADER, "site"], roster, folder)
+    rows = [response_row("mentee_readiness", [f"a{i}", "2026-06-02"], "no" if i == 6 else "yes") for i in range(1, 13)]
+    import_csv(engine, "mentee_readiness", header("mentee_readiness", "participant_id", "submitted_at"), rows, folder)

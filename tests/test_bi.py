@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from mentorkit import bi, cli, store
+from mentorkit.settings import Settings
 
 from .builders import (
     GOAL_UPDATES_HEADER,
@@ -153,7 +154,7 @@ def test_suppressed_figures_are_empty_cells_marked_true(exports):
     # 2026-fall-ops has 4 mentee respondents (k = 5): its mentee mean score is hidden
     text = (exports[("csv", "aggregate")] / "cohort_figures.csv").read_text("utf-8").splitlines()
     line = next(x for x in text if x.startswith("2026-fall-ops,2026-11-15,mentee_readiness.mean_score,"))
-    assert line == "2026-fall-ops,2026-11-15,mentee_readiness.mean_score,,4,,,true"
+    assert line == "2026-fall-ops,2026-11-15,mentee_readiness.mean_score,,4,,,true,min_group_size"
 
 
 # --- readable by the tools ----------------------------------------------------------------------
@@ -336,7 +337,8 @@ def small(sqlite_url, tmp_path):
 def test_csv_cells_are_guarded_against_formulas_and_parquet_keeps_the_text(small, tmp_path):
     for fmt in ("csv", "parquet"):
         out = tmp_path / fmt
-        assert cli.main(["export", "--db", small, "--out", str(out), "--level", "responses", "--format", fmt]) == 0
+        args = ["--out", str(out), "--level", "responses", "--format", fmt, "--segment-by", "site"]
+        assert cli.main(["export", "--db", small, *args]) == 0
     with (tmp_path / "csv" / "participants.csv").open(encoding="utf-8", newline="") as fh:
         departments = {row["department"] for row in csv.DictReader(fh)}
     assert departments == {'\'=HYPERLINK("http://x")', "'+1+1", "'-2", "'@SUM(A1)", "Sales"}
@@ -347,24 +349,57 @@ def test_csv_cells_are_guarded_against_formulas_and_parquet_keeps_the_text(small
     assert sites == [("site", "'=Paris")] + [("site", "Berlin")] * 8  # e5 has none
     with (tmp_path / "csv" / "segment_figures.csv").open(encoding="utf-8", newline="") as fh:
         labels = {(row["attribute"], row["segment"]) for row in csv.DictReader(fh)}
-    assert ("department", "'+1+1") in labels and ("site", "'=Paris") in labels
+    # a value one person holds is no label: '+1+1 (one mentor) and =Paris (one mentee) are the row (hidden)
+    assert labels == {("department", "Sales"), ("department", "(hidden)"), ("site", "Berlin"), ("site", "(hidden)")}
 
 
 def test_segment_figures_hide_small_segments_as_empty_cells(small, tmp_path):
     out = tmp_path / "out"
-    assert cli.main(["export", "--db", small, "--out", str(out), "--as-of", "2026-11-15"]) == 0
+    assert cli.main(["export", "--db", small, "--out", str(out), "--as-of", "2026-11-15", "--segment-by", "site"]) == 0
     seg = pd.read_csv(out / "segment_figures.csv", keep_default_na=False, na_values=[""])
     enrolled = seg[seg["figure"] == "enrolled.mentee"].set_index(["attribute", "segment"])
     # department: Sales holds the 5 mentees and mentor m5 (6 people, visible); every other department is one
     # mentor (hidden: fewer than 5 people), with an empty value and n
     assert enrolled.loc[("department", "Sales"), "value"] == 5
     assert not enrolled.loc[("department", "Sales"), "suppressed"]
-    lone = enrolled.loc[("department", "'-2")]
+    lone = enrolled.loc[("department", "(hidden)")]  # the four one-mentor departments, unnamed, in one row
     assert lone["suppressed"] and pd.isna(lone["value"]) and pd.isna(lone["n"])
-    # site: Berlin 5 mentors + 3 mentees = 8 visible; =Paris (1) and (none) (1) hidden
+    # site: Berlin 5 mentors + 3 mentees = 8 visible; =Paris (1) and (none) (1) hidden, unnamed, in one row
     assert enrolled.loc[("site", "Berlin"), "value"] == 3
-    for label in ("'=Paris", "(none)"):
-        assert enrolled.loc[("site", label), "suppressed"] and pd.isna(enrolled.loc[("site", label), "value"])
+    hidden = enrolled.loc[("site", "(hidden)")]
+    assert hidden["suppressed"] and pd.isna(hidden["value"])
+    assert set(enrolled.index.get_level_values("segment")) == {"Sales", "Berlin", "(hidden)"}
+
+
+def test_the_aggregate_export_names_no_one(sqlite_url, tmp_path):
+    engine = store.connect(sqlite_url)
+    # 2 mentors and 8 mentees; extra roster columns: an employee number and a private e-mail (10 distinct values
+    # each), and a manager: Ann Boss for 6 people, Carl Chief for 4
+    people = [("m1", "mentor", ""), ("m2", "mentor", "")] + [(f"e{i}", "mentee", f"m{1 + i % 2}") for i in range(8)]
+    roster = [
+        ["c1", pid, role, pid.upper(), f"{pid}@corp.example", mentor, "2026-06-01" if mentor else "", "Ops",
+         f"E{n:03d}", f"{pid}@home.example", "Ann Boss" if n < 6 else "Carl Chief"]
+        for n, (pid, role, mentor) in enumerate(people)
+    ]  # fmt: skip
+    import_csv(engine, "roster", [*ROSTER_HEADER, "employee_number", "private_email", "manager"], roster, tmp_path)
+
+    def labels(*segment_by: str) -> set[str]:
+        out = tmp_path / "-".join(("out", *segment_by))
+        args = [a for column in segment_by for a in ("--segment-by", column)]
+        assert cli.main(["export", "--db", sqlite_url, "--out", str(out), "--as-of", "2026-11-15", *args]) == 0
+        text = (out / "segment_figures.csv").read_text("utf-8")
+        for secret in ["E000", "E009", "home.example", "Carl Chief"]:
+            assert secret not in text, secret
+        return set(pd.read_csv(out / "segment_figures.csv", keep_default_na=False)["attribute"] + ":" + pd.read_csv(
+            out / "segment_figures.csv", keep_default_na=False)["segment"])  # fmt: skip
+
+    # by default only department: no roster column becomes a segment unless named
+    assert labels() == {"department:Ops"}
+    # named: the employee number and the private e-mail (10 values for 10 people) identify people → left out;
+    # the manager is a breakdown, but Carl Chief (4 people < 5) is the unnamed row (hidden)
+    assert labels("employee_number", "private_email", "manager") == {
+        "department:Ops", "manager:Ann Boss", "manager:(hidden)"
+    }  # fmt: skip
 
 
 def test_answers_are_long_cut_at_the_date_with_the_counting_submission_marked(small, tmp_path):
@@ -463,7 +498,7 @@ def test_an_empty_store_exports_empty_tables_with_their_headers(sqlite_url, tmp_
     bi.write_export(out, tables, date(2026, 11, 15), "responses", "csv")
     assert (out / "cohort_figures.csv").read_text(
         "utf-8"
-    ) == "cohort_id,as_of,figure,value,n,ci_low,ci_high,suppressed\n"
+    ) == "cohort_id,as_of,figure,value,n,ci_low,ci_high,suppressed,suppressed_reason\n"
     assert frictionless.validate(str(out / "datapackage.json")).valid
 
 
@@ -496,7 +531,6 @@ def test_on_a_terminal_the_stages_show_with_the_time_so_far(sample_db, tmp_path)
 
 
 def test_descriptions_state_the_settings_in_force(tmp_path):
-    from mentorkit.settings import Settings
 
     path = tmp_path / "goals.csv"
     path.write_text("x\n", "utf-8")
@@ -515,8 +549,37 @@ def test_export_reads_either_store(db_url, tmp_path):
     ]
     import_csv(engine, "roster", [*ROSTER_HEADER, "site"], roster, tmp_path)
     out = tmp_path / "bi"
-    result = bi.export(engine, out, date(2026, 11, 15), "parquet", "responses")
+    by_site = Settings(segment_attributes=("site",))
+    result = bi.export(engine, out, date(2026, 11, 15), "parquet", "responses", by_site)
     assert result.rows["participants"] == 6 and result.rows["participant_attributes"] == 6
     assert set(pd.read_parquet(out / "participant_attributes.parquet")["value"]) == {"Lyon"}
     figures = pd.read_parquet(out / "cohort_figures.parquet").set_index("figure")["value"]
     assert figures["enrolled.mentor"] == 3 and figures["relationship.pairs"] == 3
+
+
+def test_the_export_gives_no_ones_answers_away_by_subtraction(sqlite_url, tmp_path):
+    from .builders import late_sixth, one_apart
+
+    engine = store.connect(sqlite_url)
+    late_sixth(engine, tmp_path)
+    one_apart(engine, tmp_path)
+    out = tmp_path / "out"
+    assert (
+        cli.main(["export", "--db", sqlite_url, "--out", str(out), "--as-of", "2026-07-31", "--segment-by", "site"])
+        == 0
+    )
+    trends = pd.read_csv(out / "cohort_trends.csv", keep_default_na=False, na_values=[""])
+    mean = trends[(trends["cohort_id"] == "d1") & (trends["figure"] == "mentee_readiness.mean_score")]
+    # d1: 30 June n 5 (mean 100) against 31 July n 6 ((500 + 0) ÷ 6): June is empty, its reason given
+    june, july = mean.set_index("as_of").loc["2026-06-30"], mean.set_index("as_of").loc["2026-07-31"]
+    assert pd.isna(june["value"]) and june["suppressed"] and june["suppressed_reason"] == "differencing"
+    assert july["value"] == pytest.approx(500 / 6) and pd.isna(july["suppressed_reason"])
+    june_items = trends[(trends["cohort_id"] == "d1") & (trends["as_of"] == "2026-06-30")]
+    assert june_items.loc[june_items["figure"].str.contains(".items."), "value"].isna().all()
+    # d2: department A (a1..a6) less site X (a1..a5) would be a6: no segment mean has a value
+    seg = pd.read_csv(out / "segment_figures.csv", keep_default_na=False, na_values=[""])
+    means = seg[(seg["cohort_id"] == "d2") & (seg["figure"] == "mentee_readiness.mean_score")]
+    assert len(means) == 4 and means["value"].isna().all()
+    assert set(means["suppressed_reason"]) == {"differencing", "complementary"}
+    described = {f["name"]: f["description"] for r in package(out)["resources"] for f in r["schema"]["fields"]}
+    assert "differencing (its people differ by 1 to 5 minus one" in described["suppressed_reason"]

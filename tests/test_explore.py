@@ -150,8 +150,10 @@ def test_a_breakdown_hides_small_segments_and_their_complement(departments):
     assert cell(explorer, "c1", READY) == "85 (58–96) · n 13"
     explorer.attribute.value = "department"
     assert list(explorer.table.columns[:2]) == ["cohort", "department"]
-    # Gamma has 2 people (< 5): hidden; exactly one hidden → the next smallest (Alpha, n 5 < 6) hidden too
-    assert cell(explorer, "c1", READY, "Gamma") == "hidden"
+    # Gamma has 2 people (< 5): hidden, and its name is not shown; exactly one hidden → the next smallest
+    # (Alpha, n 5 < 6) hidden too
+    assert cell(explorer, "c1", READY, "(hidden)") == "hidden"
+    assert "Gamma" not in set(explorer.table["department"])
     assert cell(explorer, "c1", READY, "Alpha") == "hidden"
     # HOSTILE: 4 ready of 6. Wilson n = 6, p = 2/3: centre (0.6667 + 0.3201) / 1.6403 = 0.6016;
     #   half 1.1949 × √(0.2222/6 + 0.02668) = 0.3016 → 0.300–0.903 → "67 (30–90)"
@@ -175,10 +177,10 @@ def test_export_writes_the_table_on_screen_guarded_against_formulas(departments,
         rows = list(csv.DictReader(fh))
     assert len(rows) == len(explorer.shown) == 3 * 9  # three segments × nine headline figures
     assert set(rows[0]) == {"cohort_id", "as_of", "figure", "value", "n", "ci_low", "ci_high", "suppressed",
-                            "attribute", "segment"}  # fmt: skip
+                            "suppressed_reason", "attribute", "segment"}  # fmt: skip
     segments = {r["segment"] for r in rows}
     # the hostile department opens as text in a spreadsheet: a leading ' before the =
-    assert segments == {"'" + HOSTILE, "Alpha", "Gamma"}
+    assert segments == {"'" + HOSTILE, "Alpha", "(hidden)"}  # Gamma (2 people) is not named
     ready = next(r for r in rows if r["segment"] == "'" + HOSTILE and r["figure"] == "mentor_readiness.share_ready")
     assert float(ready["value"]) == pytest.approx(4 / 6) and ready["n"] == "6"
     # a path given in code is used as is
@@ -212,3 +214,30 @@ main { max-width: 9px; }
             selectors += [s.strip() for s in line.split("{")[0].split(",")]
     assert selectors and all(s == f".{SCOPE}" or s.startswith(f".{SCOPE} ") for s in selectors)
     assert ".mk-kpi {" in body.replace(f".{SCOPE} ", "") and ".jp-" not in body
+
+
+def test_neither_the_slider_nor_two_breakdowns_give_one_persons_answers_away(tmp_path):
+    from mentorkit.settings import Settings
+
+    from .builders import late_sixth, one_apart
+
+    url = f"sqlite:///{tmp_path / 'data' / 'apart.db'}"
+    engine = store.connect(url)
+    late_sixth(engine, tmp_path)
+    one_apart(engine, tmp_path)
+    explorer = Explorer(url, "2026-07-31", Settings(segment_attributes=("site",)))
+    explorer.cohorts.value = ("d1",)
+    # d1 on 31 July: 6 mentees scored, mean (5 × 100 + 0) ÷ 6 = 83.3 (t interval: wide, clipped)
+    assert cell(explorer, "d1", "mentee mean score").startswith("83.3 (")
+    # on 30 June the 5 (mean 100) are one person short of July's 6: hidden, with its n
+    explorer.as_of.value = date(2026, 6, 30)
+    assert cell(explorer, "d1", "mentee mean score") == "hidden · n 5"
+    html = explorer.view.outputs[0]["data"]["text/html"]
+    assert "differ by 1 to 4" in html
+    # d2: department A (a1..a6) and site X (a1..a5) differ by a6: no segment's mean is shown in either breakdown
+    explorer.as_of.value = date(2026, 7, 31)
+    explorer.cohorts.value = ("d2",)
+    for attribute, segments in (("department", ["A", "B"]), ("site", ["X", "Y"])):
+        explorer.attribute.value = attribute
+        for segment in segments:
+            assert cell(explorer, "d2", "mentee mean score", segment).startswith("hidden"), (attribute, segment)

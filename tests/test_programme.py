@@ -19,6 +19,8 @@ from .builders import (
     checkin_row,
     header,
     import_csv,
+    late_sixth,
+    one_apart,
     response_row,
 )
 from .conftest import SAMPLE_AS_OF
@@ -117,6 +119,14 @@ def test_trends_equal_cohort_figures_at_every_month_end(sample_db):
     assert len(days) == 7
     cohorts = sorted(data.participants["cohort_id"].unique())
     expected = pd.concat([figures.cohort_figures(data, c, d) for c in cohorts for d in days], ignore_index=True)
+    # the points the differencing rule hides (an older set a few people away from a newer one) are empty; every
+    # other figure is cohort_figures's, and the export's date hides nothing of its own
+    differenced = (table["suppressed_reason"] == "differencing").fillna(False).to_numpy()
+    assert differenced.sum() > 0 and not (table.loc[differenced, "as_of"] == pd.Timestamp(as_of)).any()
+    for column in ("value", "ci_low", "ci_high"):
+        expected[column] = expected[column].mask(differenced)
+    expected["suppressed"] = expected["suppressed"] | differenced
+    expected["suppressed_reason"] = expected["suppressed_reason"].mask(differenced, "differencing")
     pd.testing.assert_frame_equal(table, expected, check_exact=True)
 
 
@@ -181,25 +191,42 @@ def departments(sqlite_url, tmp_path):
     return store.load(engine)
 
 
-def test_segment_attributes_are_department_and_roster_attributes_with_at_most_12_values(departments):
-    # site: Berlin, Paris (and blank) → a breakdown; badge: 17 distinct values → none
-    assert programme.segment_attributes(departments.participants) == ["department", "site"]
+BY_SITE_BADGE = Settings(segment_attributes=("site", "badge"))
+
+
+def test_segments_come_from_department_and_the_named_columns_only(departments):
+    # nothing named: department alone, however few values site has
+    assert programme.segment_attributes(departments.participants) == ["department"]
+    # site: Berlin, Paris (and blank) → a breakdown; badge: 17 values for 17 people identifies them → never one
+    assert programme.segment_attributes(departments.participants, BY_SITE_BADGE) == ["department", "site"]
     assert departments.participants.set_index("participant_id").at["e1", "attributes"] == {
         "site": "Berlin",
         "badge": "B-e1",
     }
+    with pytest.raises(UsageError, match="'badge' is not a segment attribute"):
+        programme.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE, ["badge"])
+
+
+def test_an_identifier_is_a_column_of_nearly_all_distinct_values():
+    # 5 people: 4 distinct of 5 = 0.8 ≥ 0.8 identifies; 3 of 5 = 0.6 does not; blanks are not values
+    assert programme.identifies(pd.Series(["a", "b", "c", "d", "d"]))
+    assert not programme.identifies(pd.Series(["a", "b", "c", "c", "c"]))
+    assert programme.identifies(pd.Series(["a", "b", "", None, " "]))  # 2 of 2
+    assert not programme.identifies(pd.Series(["", None], dtype="string"))
 
 
 def test_one_hidden_segment_hides_the_next_smallest_too(departments):
     table = programme.segments(departments, None, SEGMENT_AS_OF, attributes=["department"])
     assert list(table.columns) == list(programme.SEGMENT_COLUMNS)
-    assert list(table["segment"].unique()) == ["Eng", "Ops", "Sales"]
+    # Ops has 3 people (< k = 5): its name never appears; it is the row (hidden), last
+    assert list(table["segment"].unique()) == ["Eng", "Sales", "(hidden)"]
+    assert "Ops" not in set(table["segment"])
 
     def row(figure: str, segment: str) -> dict[str, object]:
         return value(table, figure, segment=segment)
 
-    # Ops has 3 people (< k = 5): every figure of it hidden, n included
-    assert row("enrolled.mentee", "Ops")["suppressed"] and pd.isna(row("enrolled.mentee", "Ops")["n"])
+    # every figure of Ops hidden, n included
+    assert row("enrolled.mentee", "(hidden)")["suppressed"] and pd.isna(row("enrolled.mentee", "(hidden)")["n"])
     # enrolled mentees: Eng 7, Sales 5, Ops hidden → Sales (n 5 < 7) hidden too; 14 − 7 = Sales + Ops, unsplit
     assert row("enrolled.mentee", "Eng")["value"] == 7 and not row("enrolled.mentee", "Eng")["suppressed"]
     sales = row("enrolled.mentee", "Sales")
@@ -227,16 +254,16 @@ def test_two_hidden_segments_need_no_third(departments):
 
 
 def test_people_without_a_value_form_a_segment_that_takes_part(departments):
-    table = programme.segments(departments, None, SEGMENT_AS_OF, attributes=["site"])
-    assert list(table["segment"].unique()) == ["Berlin", "Paris", "(none)"]
-    # (none) = the three Ops people → hidden; Paris (5 mentees) hidden with it; Berlin shows its 7
-    assert value(table, "enrolled.mentee", segment="(none)")["suppressed"]
+    table = programme.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE, ["site"])
+    # (none) = the three Ops people → hidden, under the one label (hidden); Paris (5 mentees) hidden with it
+    assert list(table["segment"].unique()) == ["Berlin", "Paris", "(hidden)"]
+    assert value(table, "enrolled.mentee", segment="(hidden)")["suppressed"]
     assert value(table, "enrolled.mentee", segment="Paris")["suppressed"]
     assert value(table, "enrolled.mentee", segment="Berlin")["value"] == 7
 
 
 def test_no_hidden_figure_can_be_rebuilt_from_the_total(departments):
-    table = programme.segments(departments, None, SEGMENT_AS_OF)
+    table = programme.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE)
     total = figures.cohort_figures(departments, "s1", SEGMENT_AS_OF).set_index("figure")["value"]
     for (attribute, figure), rows in table.groupby(["attribute", "figure"]):
         hidden = rows[rows["suppressed"]]
@@ -255,6 +282,108 @@ def test_a_segment_holding_a_whole_cohort_has_the_cohorts_figures(sample_db):
     assert list(table["segment"].unique()) == ["Engineering"]
     expected = figures.cohort_figures(data, "2026-spring-eng", as_of)
     pd.testing.assert_frame_equal(table[list(figures.COLUMNS)], expected, check_exact=True)
+
+
+@pytest.fixture
+def three_attributes(db_url, tmp_path):
+    """Cohort t3: mentees a1..a15, unmatched. Department A = a1..a5, B = a6..a10, C = a11..a15;
+    site X = a1..a10, Y = a11..a15; grade P = a6..a10, Q = a1..a5 and a11..a15.
+
+    Readiness (6 items): a1..a5 all yes (score 100), a6..a10 yes to the first three (50), a11..a15 all no (0).
+    Every set of people shown differs from every other by 0 or at least 5 (k), so nothing is hidden.
+    """
+    engine = store.connect(db_url)
+    department = {**dict.fromkeys(range(1, 6), "A"), **dict.fromkeys(range(6, 11), "B")}
+    roster = [
+        ["t3", f"a{i}", "mentee", f"A{i}", f"a{i}@x.org", "", "", department.get(i, "C"),
+         "X" if i <= 10 else "Y", "P" if 6 <= i <= 10 else "Q"]
+        for i in range(1, 16)
+    ]  # fmt: skip
+    import_csv(engine, "roster", [*ROSTER_HEADER, "site", "grade"], roster, tmp_path)
+    answers = {1: "yes", 6: ["yes", "yes", "yes", "no", "no", "no"], 11: "no"}
+    rows = [
+        response_row("mentee_readiness", [f"a{i}", "2026-06-02"], answers[1 + 5 * ((i - 1) // 5)]) for i in range(1, 16)
+    ]
+    import_csv(engine, "mentee_readiness", header("mentee_readiness", "participant_id", "submitted_at"), rows, tmp_path)
+    return store.load(engine)
+
+
+THREE = ["department", "site", "grade"]
+BY_SITE_GRADE = Settings(segment_attributes=("site", "grade"))
+
+
+def test_segments_are_right_with_three_attributes(three_attributes):
+    table = programme.segments(three_attributes, None, SEGMENT_AS_OF, BY_SITE_GRADE, THREE)
+    # hand values: respondents and mean score of each segment (a1..a5 score 100, a6..a10 50, a11..a15 0)
+    expected = {
+        ("department", "A"): (5, 100.0),
+        ("department", "B"): (5, 50.0),
+        ("department", "C"): (5, 0.0),
+        ("site", "X"): (10, 75.0),  # (5 × 100 + 5 × 50) ÷ 10
+        ("site", "Y"): (5, 0.0),
+        ("grade", "P"): (5, 50.0),
+        ("grade", "Q"): (10, 50.0),  # (5 × 100 + 5 × 0) ÷ 10
+    }
+    for (attribute, segment), (respondents, mean) in expected.items():
+        where = {"attribute": attribute, "segment": segment}
+        assert value(table, "mentee_readiness.respondents", **where)["value"] == respondents, where
+        shown = value(table, "mentee_readiness.mean_score", **where)
+        assert (shown["value"], shown["n"], shown["suppressed"]) == (mean, respondents, False), where
+    # share ready (score ≥ 75): X holds a1..a5 of 10 → 0.5; Q a1..a5 of 10 → 0.5; Y none of 5
+    assert value(table, "mentee_readiness.share_ready", attribute="site", segment="X")["value"] == 0.5
+    assert value(table, "mentee_readiness.share_ready", attribute="grade", segment="Q")["value"] == 0.5
+    assert value(table, "mentee_readiness.share_ready", attribute="site", segment="Y")["value"] == 0.0
+
+
+def test_each_attributes_segments_equal_the_attribute_computed_alone(three_attributes):
+    together = programme.segments(three_attributes, None, SEGMENT_AS_OF, BY_SITE_GRADE, THREE)
+    for attribute in THREE:
+        only = Settings(segment_attributes=() if attribute == "department" else (attribute,))
+        alone = programme.segments(three_attributes, None, SEGMENT_AS_OF, only, [attribute])
+        mine = together[together["attribute"] == attribute].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, alone, check_exact=True)
+
+
+# --- differencing ------------------------------------------------------------------------------
+
+BY_SITE = Settings(segment_attributes=("site",))
+MEAN = "mentee_readiness.mean_score"
+
+
+def test_a_month_end_one_person_short_of_the_next_is_hidden(engine, tmp_path):
+    late_sixth(engine, tmp_path)
+    table = programme.trends(store.load(engine), None, date(2026, 7, 31))
+    june, july = pd.Timestamp(2026, 6, 30), pd.Timestamp(2026, 7, 31)
+    # July: 6 scored, (5 × 100 + 0) ÷ 6 = 83.33; June's 5 (mean 100) would give 6 × 83.33 − 5 × 100 = 0, e6's
+    # score, and each item's 5/5 against 5/6 e6's "no": every June figure on the answers is hidden, n kept
+    assert value(table, MEAN, as_of=july)["value"] == pytest.approx(500 / 6)
+    hidden = value(table, MEAN, as_of=june)
+    assert pd.isna(hidden["value"]) and hidden["n"] == 5 and hidden["suppressed_reason"] == "differencing"
+    answers = table[(table["as_of"] == june) & table["figure"].str.startswith("mentee_readiness.")]
+    on_answers = answers[~answers["figure"].str.endswith(("respondents", "response_rate", "incomplete"))]
+    assert len(on_answers) == 12  # mean, 3 bands, capacity risk, share ready, 6 items
+    assert on_answers["value"].isna().all() and (on_answers["suppressed_reason"] == "differencing").all()
+    # counts of people stay: 5 respondents in June, 6 in July
+    assert value(table, "mentee_readiness.respondents", as_of=june)["value"] == 5
+
+
+def test_segments_of_two_attributes_one_person_apart_are_hidden(engine, tmp_path):
+    one_apart(engine, tmp_path)
+    table = programme.segments(store.load(engine), None, SEGMENT_AS_OF, BY_SITE)
+    # cohort 12 people (mean 1100 ÷ 12), site Y 7, department A 6 and B 6, site X 5. Kept from the largest:
+    # Y (5 from the cohort); A (11 from Y). B is a6 away from Y and X is a6 away from A: both hidden by
+    # differencing (A's 500 ÷ 6 less X's 100 would give a6's 0). Then each breakdown has one hidden segment, so
+    # A and Y are hidden too (complementary): no segment's mean remains
+    means = table[table["figure"] == MEAN].set_index(["attribute", "segment"])
+    assert means["value"].isna().all()
+    assert means.loc[("department", "B"), "suppressed_reason"] == "differencing"
+    assert means.loc[("site", "X"), "suppressed_reason"] == "differencing"
+    assert means.loc[("department", "A"), "suppressed_reason"] == "complementary"
+    assert means.loc[("site", "Y"), "suppressed_reason"] == "complementary"
+    # the cohort's own figure is shown
+    assert value(programme.trends(store.load(engine), None, SEGMENT_AS_OF), MEAN, as_of=pd.Timestamp(SEGMENT_AS_OF))[
+        "value"
+    ] == pytest.approx(1100 / 12)
 
 
 # --- readiness and outcomes --------------------------------------------------------------------
@@ -364,4 +493,5 @@ def test_read_participants_gives_the_roster_attributes(engine, tmp_path):
     # blank cells are no attribute; a row without any has none
     assert people.at["m1", "attributes"] == {"site": "Berlin"}
     assert people.at["e1", "attributes"] is None
-    assert programme.segment_attributes(people.reset_index()) == ["department", "site"]
+    # site: one value for the one person holding one, all distinct → it identifies, and is no segment
+    assert programme.segment_attributes(people.reset_index(), BY_SITE_BADGE) == ["department"]

@@ -20,7 +20,8 @@ ODD = "=cmd|<b>"  # a cohort id a spreadsheet would run and a page would render,
 
 def _table(rows: list[tuple[str, str, float | None, int, float | None, float | None, bool]], day: date = AS_OF):
     frame = pd.DataFrame(rows, columns=["cohort_id", "figure", "value", "n", "ci_low", "ci_high", "suppressed"])
-    return frame.assign(as_of=pd.Timestamp(day))[list(figures.COLUMNS)]
+    reason = frame["suppressed"].map({True: "min_group_size", False: None})
+    return frame.assign(as_of=pd.Timestamp(day), suppressed_reason=reason)[list(figures.COLUMNS)]
 
 
 # nine cohorts' pair health index; with programme_max_cohorts 8 the report ranks (9 > 8), 8 // 4 = 2 per end.

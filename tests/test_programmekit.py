@@ -94,7 +94,8 @@ def test_a_comparison_with_nothing_to_show_says_so(sample_db):
 
 def _table(rows: list[tuple[str, str, float | None, int, float | None, float | None, bool]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["cohort_id", "figure", "value", "n", "ci_low", "ci_high", "suppressed"])
-    return frame.assign(as_of=pd.Timestamp(SAMPLE_AS_OF))[list(figures.COLUMNS)]
+    reason = frame["suppressed"].map({True: "min_group_size", False: None})
+    return frame.assign(as_of=pd.Timestamp(SAMPLE_AS_OF), suppressed_reason=reason)[list(figures.COLUMNS)]
 
 
 def test_a_cohort_whose_interval_lies_below_anothers_is_a_finding():
@@ -153,7 +154,8 @@ def _trend_table(rows: list[tuple]) -> pd.DataFrame:
     frame = pd.DataFrame(
         rows, columns=["cohort_id", "figure", "value", "n", "ci_low", "ci_high", "suppressed", "as_of"]
     )
-    return frame.assign(as_of=pd.to_datetime(frame["as_of"]))[list(figures.COLUMNS)]
+    reason = frame["suppressed"].map({True: "min_group_size", False: None})
+    return frame.assign(as_of=pd.to_datetime(frame["as_of"]), suppressed_reason=reason)[list(figures.COLUMNS)]
 
 
 def test_trend_points_leave_out_hidden_month_ends_and_scale_shares():
@@ -205,10 +207,15 @@ def test_the_sample_trend_charts_start_when_a_figure_can_be_shown(programme):
     chart = programmekit.trend(programme, "relationship.health_index")
     assert isinstance(chart, charts.Chart)
     lines = {t.name: t for t in chart.figure().data}
-    # only spring-eng has 5+ people with a check-in at any month end; its first is June (sales has 3, ops 2)
+    # only spring-eng has 5+ people with a check-in at any month end (sales has 3, ops 2); its first such is
+    # June, whose people are a few short of July's: June is hidden by the differencing rule, the line starts in July
     assert list(lines) == ["2026-spring-eng"]
     eng = lines["2026-spring-eng"]
-    assert eng.x[0] == "2026-06-30" and eng.x[-1] == "2026-11-15"
+    assert eng.x[0] == "2026-07-31" and eng.x[-1] == "2026-11-15"
+    table = programmekit.trend_table(programme)
+    eng_health = table[(table["cohort_id"] == "2026-spring-eng") & (table["figure"] == "relationship.health_index")]
+    june = eng_health.set_index("as_of").loc[pd.Timestamp(2026, 6, 30)]
+    assert june["suppressed_reason"] == "differencing"
     assert eng.y[-1] == pytest.approx((675 + 975 / 14) / 10)  # the health index of test_sample.py
 
 
@@ -233,9 +240,10 @@ def test_segment_tables_hide_small_segments_and_their_complement_and_escape_name
     # A: 6 of 6 ready. Wilson: centre (1 + 0.320122)/1.640243 = 0.804834, half 1.194922 × sqrt(0 + 0.026677)
     # = 0.195166 → 61.0–100 %
     assert rows.loc["A", "Mentees ready (%)"] == "100 (61–100)" and rows.loc["A", "Mentees ready (%) n"] == 6
-    # C (2 people) is under k = 5 and hidden; were it hidden alone, the cohort's total (13 people) less A (6) and
-    # R&D (5) would give C's figures, so the next smallest segment, R&D, is hidden too
-    for segment in ("C", "<i>R&D</i>"):
+    # C (2 people) is under k = 5, hidden and unnamed (hidden); were it hidden alone, the cohort's total (13
+    # people) less A (6) and R&D (5) would give C's figures, so the next smallest segment, R&D, is hidden too
+    assert set(rows.index) == {"A", "<i>R&D</i>", "(hidden)"}
+    for segment in ("(hidden)", "<i>R&D</i>"):
         assert rows.loc[segment, "Mentees ready (%)"] == "hidden"
         assert pd.isna(rows.loc[segment, "Mentees ready (%) n"])
         assert rows.loc[segment, "mentors / mentees"] == "hidden / hidden"
@@ -291,3 +299,16 @@ def test_the_sample_outcome_view_says_association_not_cause(programme):
     assert html.count("This is an association, not cause") == 2
     assert "Ready (≥ 75)" in html
     assert isinstance(programmekit.outcome_chart(programme, "share"), charts.Chart)
+
+
+def test_the_programme_report_shows_no_month_end_one_person_short_of_the_next(sqlite_url, tmp_path):
+    from .builders import late_sixth
+
+    engine = store.connect(sqlite_url)
+    late_sixth(engine, tmp_path)
+    ctx = programmekit.programme_context(store.load(engine), ["d1"], date(2026, 7, 31))
+    points = programmekit.trend_points(programmekit.trend_table(ctx), "mentee_readiness.share_ready", percent=True)
+    # 30 June: 5 of 5 ready; 31 July: 5 of 6 (e6 all no). June's point would say e6 is not ready: left out
+    assert list(points["as_of"]) == [date(2026, 7, 31)]
+    assert points["value"].iloc[0] == pytest.approx(500 / 6) and points["n"].iloc[0] == 6
+    assert "differ by 1 to 4 from those of a later point" in programmekit.explain_trends(ctx).data

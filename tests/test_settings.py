@@ -42,6 +42,8 @@ UNUSUAL = Settings(
     programme_max_cohorts=12,
     earliest_year=1950,
     latest_year=2080,
+    segment_attributes=("site",),
+    segment_identifier_share=0.7,
 )
 
 # (the default's wording, the same wording with UNUSUAL's value)

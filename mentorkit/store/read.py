@@ -118,7 +118,11 @@ def read_participants(conn: Connection, cohort_ids: list[str] | None = None) -> 
     if cohort_ids is not None:
         stmt = stmt.where(p.c.cohort_id.in_(cohort_ids))
     return _frame(
-        [str(c.key) for c in stmt.selected_columns], _columns(conn, stmt), _PEOPLE_KINDS.values(), conn, ("participants", 0)
+        [str(c.key) for c in stmt.selected_columns],
+        _columns(conn, stmt),
+        _PEOPLE_KINDS.values(),
+        conn,
+        ("participants", 0),
     )
 
 
