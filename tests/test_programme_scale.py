@@ -122,7 +122,9 @@ def test_the_ranked_chart_shows_the_top_and_bottom_highest_first(nine):
     assert isinstance(chart, charts.Chart)
     bars = chart.figure().data[0]
     # the cohort id reaches plotly with its tag as entities (plotly shows them as "<b>", renders nothing)
-    assert list(bars.x) == ["c3", "=cmd|&lt;b&gt;", "c5", "c7"] and list(bars.y) == pytest.approx([90.0, 80.0, 55.0, 40.0])
+    assert list(bars.x) == ["c3", "=cmd|&lt;b&gt;", "c5", "c7"] and list(bars.y) == pytest.approx(
+        [90.0, 80.0, 55.0, 40.0]
+    )
     assert "top 2 and bottom 2 of 7 ranked cohorts" in chart.figure().layout.xaxis.title.text
 
 
