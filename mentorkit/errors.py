@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # "no space left", "disk quota exceeded"
+
 
 class MentorkitError(Exception):
     """A problem with the user's input or environment, not a bug in mentorkit."""
@@ -41,3 +45,11 @@ class StoreError(MentorkitError):
 
 class ReportError(MentorkitError):
     """A report could not be produced."""
+
+
+class OutputError(MentorkitError):
+    """An output cannot be written where asked (a file it must not replace, a folder, a full disk)."""
+
+
+class StoreBusyError(StoreError):
+    """Another process holds the store's write lock longer than the busy timeout."""
