@@ -6,13 +6,16 @@ destructive step (``invite --rotate``) runs only once every argument is known go
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from mentorkit import cli, links, store
+from mentorkit import cli, ingest, links, store
+
+from .conftest import write_csv
 
 BASE = "https://forms.example.com/mentoring/"
 COHORT = "2026-pilot-legal"  # the sample's small cohort: 3 mentors, 3 mentees
@@ -109,3 +112,16 @@ def test_rotate_with_an_out_it_must_not_replace_voids_nothing(capsys, sample_db,
     one_line(capsys, [*argv, "--out", str(other)], 1, "is not an earlier invite CSV")
     assert links.read_token(token, "checkin") == "M-LEG-01"
     assert other.read_text() == "a,b\n"
+
+
+def test_quarantine_csv_guards_its_header_and_cells(engine, tmp_path):
+    """A hostile column name and cell reach the quarantine file as text, not as formulas."""
+    header = ["cohort_id", "participant_id", "role", "name", "email", "mentor_id", "matched_on", '=HYPERLINK("x")']
+    rows = [["2026-x", "M-1", "boss", "+SUM(A1)", "m@example.com", "", "", "@cmd"]]  # role 'boss': quarantined
+    result = ingest.import_file(engine, write_csv(tmp_path / "roster.csv", header, rows), "roster")
+    assert result.quarantined == 1 and result.quarantine_file is not None
+    with Path(result.quarantine_file).open(newline="", encoding="utf-8") as fh:
+        written = list(csv.reader(fh))
+    assert written[0][-1] == '\'=HYPERLINK("x")'
+    assert written[1][written[0].index("name")] == "'+SUM(A1)" and written[1][-1] == "'@cmd"
+    assert not any(cell[:1] in "=+-@" for line in written for cell in line if cell)
