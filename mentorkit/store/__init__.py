@@ -12,16 +12,19 @@ from ..data import CohortData
 from ..errors import StoreError
 from .engine import (
     DEFAULT_DB_NAME,
+    PASSWORD_ENV,
     connect,
     current_revision,
     data_dir,
     default_url,
     dispose_all,
     ensure_schema,
+    kernel_env,
     normalize_url,
     now,
     retrying,
     schema_revision,
+    split_password,
     upgrade_schema,
     workspace,
 )
@@ -65,6 +68,7 @@ from .write import (
 __all__ = [
     "CHANNELS",
     "DEFAULT_DB_NAME",
+    "PASSWORD_ENV",
     "SCHEMA_REVISION",
     "CohortData",
     "Erasure",
@@ -86,6 +90,7 @@ __all__ = [
     "forget",
     "goals",
     "imports",
+    "kernel_env",
     "list_cohorts",
     "load",
     "metadata",
@@ -103,6 +108,7 @@ __all__ = [
     "record_import",
     "retrying",
     "schema_revision",
+    "split_password",
     "submissions",
     "upgrade_schema",
     "upsert_participants",
