@@ -346,8 +346,9 @@ def guard_formula(value: object) -> object:
 
 
 def guard_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell of a frame guarded against formula injection."""
+    """Every text cell and every column name of a frame guarded against formula injection."""
     out = df.copy()
+    out.columns = [guard_formula(c) for c in out.columns]
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(guard_formula, na_action="ignore")

@@ -461,31 +461,35 @@ def cmd_forms(args: argparse.Namespace) -> int:
     )
 
 
-def _write_table(frame: pd.DataFrame, out: str | None) -> None:
-    """A CSV guarded against formula injection: to a file atomically, or to standard output."""
-    from . import clean
+def _write_table(frame: pd.DataFrame, out: str | None, what: str) -> None:
+    """A CSV guarded against formula injection: to a file atomically (only new or an earlier ``what``), or to stdout."""
     from . import io as mkio
 
     if out is None:
-        clean.guard_frame(frame).to_csv(sys.stdout, index=False)
+        mkio.write_csv_to(sys.stdout, frame)
     else:
-        mkio.write_csv(Path(out), frame)
+        mkio.write_csv(Path(out), frame, what)
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
+    from . import io as mkio
     from . import links, outreach
 
     wanted = (args.cohort, args.form, args.base_url)
     if not all(wanted) and (any(wanted) or not args.rotate):
         raise UsageError("invite needs --cohort, --form and --base-url (or --rotate alone)")
+    if args.out:
+        mkio.check_output_file(args.out, outreach.INVITE_COLUMNS, "invite")
+    days = DEFAULT.link_expiry_days if args.expires_days is None else args.expires_days
+    if any(wanted):  # every argument is checked before --rotate voids anything
+        outreach.check_invitations(_engine(args), args.cohort, args.form, args.base_url, expires_days=days)
     if args.rotate:
         links.rotate()
         print("every earlier personal link is void now", file=sys.stderr)
         if not any(wanted):
             return 0
-    days = DEFAULT.link_expiry_days if args.expires_days is None else args.expires_days
     table = outreach.invitations(_engine(args), args.cohort, args.form, args.base_url, expires_days=days)
-    _write_table(table, args.out)
+    _write_table(table, args.out, "invite")
     if args.out:
         print(f"{len(table)} personal links for {args.form} written to {args.out}")
     return 0
@@ -493,11 +497,14 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from . import due, outreach, score
+    from . import io as mkio
 
     as_of = score.parse_as_of(args.as_of)
+    if args.out:
+        mkio.check_output_file(args.out, outreach.STATUS_COLUMNS, "status")
     table = outreach.status(_engine(args), args.cohort, as_of, base_url=args.base_url)
     if args.out:
-        _write_table(table, args.out)
+        _write_table(table, args.out, "status")
         print(due.summary_line(args.cohort, as_of, table))
     else:
         print(outreach.format_status(table, args.cohort, as_of))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # "no space left", "disk quota exceeded"
+
 
 class MentorkitError(Exception):
     """A problem with the user's input or environment, not a bug in mentorkit."""
@@ -49,3 +53,11 @@ class ReportError(MentorkitError):
 
 class UnreadableValueError(StoreError):
     """The store holds a value mentorkit cannot read back (``mentorkit db check`` sets it aside)."""
+
+
+class OutputError(MentorkitError):
+    """An output cannot be written where asked (a file it must not replace, a folder, a full disk)."""
+
+
+class StoreBusyError(StoreError):
+    """Another process holds the store's write lock longer than the busy timeout."""

@@ -55,6 +55,23 @@ def _linker(base_url: str, expires: datetime):  # type: ignore[no-untyped-def]
     return link
 
 
+def _invitation_request(
+    engine: Engine, cohort_id: str, form: str, base_url: str, expires_days: int, now: datetime | None
+) -> tuple[store.CohortData, str, datetime]:
+    if form not in due.FORMS:
+        raise UsageError(f"unknown form {form!r}; choose one of: {', '.join(due.FORMS)}")
+    base = check_base_url(base_url)
+    expires = _expiry(now or datetime.now(UTC), expires_days)
+    return _load(engine, cohort_id), base, expires
+
+
+def check_invitations(
+    engine: Engine, cohort_id: str, form: str, base_url: str, expires_days: int = DEFAULT.link_expiry_days
+) -> None:
+    """Refuse (one line) what ``invitations`` would refuse, before anything is changed (``invite --rotate``)."""
+    _invitation_request(engine, cohort_id, form, base_url, expires_days, None)
+
+
 def invitations(
     engine: Engine,
     cohort_id: str,
@@ -64,11 +81,8 @@ def invitations(
     now: datetime | None = None,
 ) -> pd.DataFrame:
     """One row per person the form applies to, with their personal link: ``INVITE_COLUMNS``."""
-    if form not in due.FORMS:
-        raise UsageError(f"unknown form {form!r}; choose one of: {', '.join(due.FORMS)}")
-    base = check_base_url(base_url)
-    expires = _expiry(now or datetime.now(UTC), expires_days)
-    people = due.recipients(_load(engine, cohort_id), cohort_id, form)
+    data, base, expires = _invitation_request(engine, cohort_id, form, base_url, expires_days, now)
+    people = due.recipients(data, cohort_id, form)
     link = _linker(base, expires)
     out = people[["participant_id", "name", "email", "role"]].copy()
     out["form"] = form

@@ -12,14 +12,15 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import os
 import re
 import subprocess
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__, pdf
+from . import __version__, pdf, store
 from . import io as mkio
 
 log = logging.getLogger("mentorkit.report")
@@ -47,12 +48,24 @@ def run_programme_apart(options: Any, cohorts: list[str] | None) -> Any:
     from .report import Outcome
 
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            return pool.submit(run_programme, options, cohorts).result()
+        public, password = store.split_password(options.db_url)
+        with ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_take_password,
+            initargs=(password,),
+        ) as pool:
+            return pool.submit(run_programme, replace(options, db_url=public), cohorts).result()
     except Exception as exc:  # the child itself died (memory, a signal): the cohorts' reports stand
         outcome = Outcome("", "programme")
         outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {_one_line(str(exc))}"
         return outcome
+
+
+def _take_password(password: str | None) -> None:
+    """The child's environment holds the database password (its kernel inherits it), never its options."""
+    if password is not None:
+        os.environ[store.PASSWORD_ENV] = password
 
 
 def run_programme(options: Any, cohorts: list[str] | None) -> Any:
@@ -79,7 +92,7 @@ def run_programme(options: Any, cohorts: list[str] | None) -> Any:
     outcome = Outcome("", "programme")
     params: dict[str, object] = {
         "as_of": options.as_of.isoformat(),
-        "db_url": options.db_url,
+        "db_url": store.split_password(options.db_url)[0],  # the password reaches the kernel in its environment
         "min_group_size": options.min_group_size,
         "cohorts": None if cohorts is None else list(cohorts),
         "out": str(out.resolve()),  # where a ranked report writes its full per-cohort table
@@ -90,7 +103,11 @@ def run_programme(options: Any, cohorts: list[str] | None) -> Any:
     km = KernelManager(kernel_name="python3")
     try:
         # the kernel's own stderr is noise here (cell errors reach us through the protocol), as in report.Runner
-        km.start_kernel(extra_arguments=["--HistoryManager.enabled=False"], stderr=subprocess.DEVNULL)
+        km.start_kernel(
+            extra_arguments=["--HistoryManager.enabled=False"],
+            stderr=subprocess.DEVNULL,
+            env=store.kernel_env(options.db_url),
+        )
         client = NotebookClient(
             nb, km=km, timeout=options.timeout, startup_timeout=60, resources={"metadata": {"path": str(out)}}
         )

@@ -270,6 +270,7 @@ class Runner:
                 f"--IPKernelApp.exec_lines={BEGIN_CELL}",
             ],
             stderr=subprocess.DEVNULL,
+            env=store.kernel_env(self.options.db_url),
         )
         return km
 
@@ -336,7 +337,7 @@ class Runner:
         return {
             "cohort_id": job.cohort,
             "as_of": opts.as_of.isoformat(),
-            "db_url": opts.db_url,
+            "db_url": store.split_password(opts.db_url)[0],  # the password reaches the kernel in its environment
             "min_group_size": opts.min_group_size,
             "identify": opts.identify,
         }

@@ -13,16 +13,19 @@ from ..errors import StoreError
 from .check import CheckResult, SetAside, check_values, find_unreadable
 from .engine import (
     DEFAULT_DB_NAME,
+    PASSWORD_ENV,
     connect,
     current_revision,
     data_dir,
     default_url,
     dispose_all,
     ensure_schema,
+    kernel_env,
     normalize_url,
     now,
     retrying,
     schema_revision,
+    split_password,
     upgrade_schema,
     workspace,
 )
@@ -69,6 +72,7 @@ from .write import (
 __all__ = [
     "CHANNELS",
     "DEFAULT_DB_NAME",
+    "PASSWORD_ENV",
     "SCHEMA_REVISION",
     "CheckResult",
     "CohortData",
@@ -94,6 +98,7 @@ __all__ = [
     "forget",
     "goals",
     "imports",
+    "kernel_env",
     "list_cohorts",
     "load",
     "metadata",
@@ -112,6 +117,7 @@ __all__ = [
     "record_import",
     "retrying",
     "schema_revision",
+    "split_password",
     "submissions",
     "upgrade_schema",
     "upsert_participants",

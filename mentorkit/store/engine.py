@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -49,15 +50,44 @@ def data_dir(engine: Engine) -> Path:
     return workspace() / "data"
 
 
+PASSWORD_ENV = "MENTORKIT_DB_PASSWORD"  # the database password when the URL names a user but no password
+
+
 def normalize_url(url: str) -> sa.URL:
-    """A database URL parsed; ``postgresql://`` means psycopg 3; one clear error for a bad URL."""
+    """A database URL parsed; ``postgresql://`` means psycopg 3; one clear error for a bad URL.
+
+    A URL with a user and no password takes the password from ``MENTORKIT_DB_PASSWORD`` when it is set
+    (how report kernels get it: never in a notebook's parameters).
+    """
+    try:
+        parsed = sa.make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        shown = re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)  # never the password of a mistyped URL
+        raise StoreError(f"not a database URL: {shown!r}") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    password = os.environ.get(PASSWORD_ENV)
+    if parsed.username and parsed.password is None and password:
+        parsed = parsed.set(password=password)
+    return parsed
+
+
+def split_password(url: str) -> tuple[str, str | None]:
+    """The URL as text without its password, and the password (None when the URL has none)."""
     try:
         parsed = sa.make_url(url)
     except ArgumentError:
-        raise StoreError(f"not a database URL: {url!r}") from None
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
+        return url, None  # not a URL: connect() refuses it before anything runs
+    if parsed.password is None:
+        return url, None
+    public = sa.URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database)
+    return public.update_query_dict(dict(parsed.query)).render_as_string(hide_password=False), str(parsed.password)
+
+
+def kernel_env(url: str) -> dict[str, str]:
+    """The environment of a process that opens ``split_password(url)[0]``: this one's, plus the password."""
+    _public, password = split_password(url)
+    return {**os.environ, PASSWORD_ENV: password} if password is not None else dict(os.environ)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
