@@ -764,8 +764,9 @@ def _stage_quarantine(
     digest = hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()[:10]
     path = store.data_dir(engine) / "quarantine" / f"{kind}-{mkio.safe_stem(file_name)}-{digest}.csv"
     pending = path.with_name(f".{path.name}.{import_id}.pending")
-    try:
-        mkio.write_csv(pending, frame)
+    try:  # the pending name is this import's own temporary file: renamed into place after the commit
+        pending.parent.mkdir(parents=True, exist_ok=True)
+        mkio.write_csv_to(pending, frame)
     except OSError as exc:
         raise InputFileError(
             f"cannot write the quarantine file in {path.parent}: {exc.strerror or exc}; nothing was stored"
