@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .display import first_line, fmt_text
-from .errors import MentorkitError, UsageError
+from .errors import MentorkitError, UsageError, environment_problem
 from .instruments import instruments
 from .settings import DEFAULT
 
@@ -239,6 +239,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (MemoryError, RecursionError, Exception) as exc:  # a bug: still one line, never a traceback
         if os.environ.get("MENTORKIT_DEBUG"):
             raise
+        problem = environment_problem(exc, _shown_store(args), DEFAULT.store_busy_seconds)
+        if problem is not None:  # a full disk, a locked store, a folder: the user's to fix, not a bug
+            print(f"mentorkit: error: {problem.message}", file=sys.stderr)
+            return problem.exit_code
         where = f"{Path(args.file).name}: " if args.command == "import" else ""
         detail = first_line(str(exc), 200)
         print(
@@ -247,6 +251,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _shown_store(args: argparse.Namespace) -> str:
+    """The store a command uses, for a message (without its password)."""
+    from . import store
+
+    try:
+        return store.normalize_url(getattr(args, "db", None) or store.default_url()).render_as_string(
+            hide_password=True
+        )
+    except MentorkitError:
+        return "(not a database URL)"
 
 
 def _engine(args: argparse.Namespace) -> Engine:
@@ -374,6 +390,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1 if ran is not None and ran.status != "ok" else 0
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    report.check_out(out)
     options = report.RunOptions(
         as_of=as_of,
         out=out,

@@ -61,3 +61,44 @@ class OutputError(MentorkitError):
 
 class StoreBusyError(StoreError):
     """Another process holds the store's write lock longer than the busy timeout."""
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception, what it wraps (a database driver's ``orig``), and what it was raised from."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop(0)
+        if e is None or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        todo += [getattr(e, "orig", None), e.__cause__, e.__context__]
+    return seen
+
+
+def environment_problem(exc: BaseException, store: str, busy_seconds: float) -> MentorkitError | None:
+    """The user or environment problem behind a low-level exception, as one clear error; None for a bug.
+
+    A full disk, a SQLite store another process holds locked past the busy timeout, a folder where a
+    file belongs, a file mentorkit may not read or write. ``store`` names the store (no password).
+    """
+    for e in _causes(exc):
+        text = str(e).lower()
+        if "database is locked" in text or "database table is locked" in text:
+            return StoreBusyError(
+                f"the store {store} is locked by another process (waited {busy_seconds:g} s); "
+                "try again when that process has finished"
+            )
+        full = isinstance(e, OSError) and e.errno in DISK_FULL
+        if full or "database or disk is full" in text:
+            where = f" writing {e.filename}" if isinstance(e, OSError) and e.filename else ""
+            return OutputError(
+                f"the disk is full (no space left on the device{where}); free some space and run the command "
+                "again (store writes were rolled back, files appear whole or not at all)"
+            )
+    for e in _causes(exc):
+        if isinstance(e, IsADirectoryError) and e.filename:
+            return OutputError(f"{e.filename} is a folder; give a file name")
+        if isinstance(e, OSError) and e.filename and e.strerror:
+            return OutputError(f"{e.strerror}: {e.filename}")
+    return None

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from . import clean, store
 from . import instruments as ins
 from . import io as mkio
-from .errors import ImportStoredError, InputFileError, UsageError
+from .errors import DISK_FULL, ImportStoredError, InputFileError, UsageError
 
 KINDS = ("roster", *ins.instruments())
 Progress = Callable[[str], None]  # told each stage of an import as it starts
@@ -768,9 +768,8 @@ def _stage_quarantine(
         pending.parent.mkdir(parents=True, exist_ok=True)
         mkio.write_csv_to(pending, frame)
     except OSError as exc:
-        raise InputFileError(
-            f"cannot write the quarantine file in {path.parent}: {exc.strerror or exc}; nothing was stored"
-        ) from None
+        why = "the disk is full (no space left on the device)" if exc.errno in DISK_FULL else exc.strerror or exc
+        raise InputFileError(f"cannot write the quarantine file in {path.parent}: {why}; nothing was stored") from None
     return pending, path
 
 

@@ -475,6 +475,19 @@ def default_out(as_of: date) -> Path:
     return store.workspace() / "reports" / as_of.isoformat()
 
 
+def check_out(out: Path) -> None:
+    """Refuse an ``--out`` that is not a report folder: a file, or a folder holding other things.
+
+    A report folder is new, empty, or one an earlier run wrote: it has ``manifest.json``, or the
+    ``assets/report.css`` every run writes first (a shard still running). Nothing else is written into.
+    """
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file; --out names the reports' folder")
+    earlier = (out / MANIFEST).is_file() or (out / "assets" / "report.css").is_file()
+    if out.is_dir() and not earlier and any(out.iterdir()):
+        raise UsageError(f"{out} holds other files (not an earlier report run); choose a new or empty folder")
+
+
 def write_assets(out: Path) -> None:
     """plotly.js and the stylesheet, once per run, shared by every report of the folder."""
     from importlib.resources import files

@@ -35,9 +35,9 @@ class Settings:
     earliest_year: int = 1900  # a date or time before this year is refused (import: quarantined; forms: at the field)
     latest_year: int = 2100  # a date or time after this year is refused, as before earliest_year
     segment_attributes: tuple[str, ...] = ()  # roster columns besides department that segments break down by
-    segment_identifier_share: float = (
-        0.8  # a column with at least this share of distinct values identifies people (0–1)
-    )
+    # a roster column with at least this share of distinct values identifies people, never a segment (0–1)
+    segment_identifier_share: float = 0.8
+    store_busy_seconds: float = 10.0  # a command waits this long for another process to free a locked SQLite store
 
 
 DEFAULT = Settings()

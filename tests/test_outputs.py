@@ -125,3 +125,13 @@ def test_quarantine_csv_guards_its_header_and_cells(engine, tmp_path):
     assert written[0][-1] == '\'=HYPERLINK("x")'
     assert written[1][written[0].index("name")] == "'+SUM(A1)" and written[1][-1] == "'@cmd"
     assert not any(cell[:1] in "=+-@" for line in written for cell in line if cell)
+
+
+def test_report_out_that_is_the_store_or_a_folder_of_other_files_is_refused(capsys, sample_copy, tmp_path):
+    db = store_file(sample_copy)
+    data = db.parent
+    before = sorted(p.name for p in data.iterdir())
+    report = ["report", "--cohort", COHORT, "--as-of", "2026-11-15", "--db", sample_copy, "--out"]
+    one_line(capsys, [*report, str(data)], 2, "holds other files (not an earlier report run)")
+    one_line(capsys, [*report, str(db)], 2, "is a file")
+    assert sorted(p.name for p in data.iterdir()) == before

@@ -44,6 +44,7 @@ UNUSUAL = Settings(
     latest_year=2080,
     segment_attributes=("site",),
     segment_identifier_share=0.7,
+    store_busy_seconds=7.0,
 )
 
 # (the default's wording, the same wording with UNUSUAL's value)

@@ -241,7 +241,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_url):
     engine = store.connect(sqlite_url)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000  # store_busy_seconds: 10 s
 
 
 def test_reading_one_cohort_uses_the_cohort_index(sample_db):

@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 
 from .. import display
 from ..errors import StoreError
+from ..settings import DEFAULT
 from .schema import SCHEMA_REVISION
 
 DEFAULT_DB_NAME = "mentorkit.db"
@@ -93,7 +94,7 @@ def kernel_env(url: str) -> dict[str, str]:
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(DEFAULT.store_busy_seconds * 1000)}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA cache_size=-65536")  # 64 MiB (default 2 MiB): big imports and reads stay in memory
@@ -106,7 +107,7 @@ _ENGINES: dict[str, Engine] = {}
 def _make_engine(parsed: sa.URL) -> Engine:
     """An engine with mentorkit's connection settings (SQLite: WAL, busy timeout)."""
     if parsed.get_backend_name() == "sqlite":
-        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+        engine = sa.create_engine(parsed, connect_args={"timeout": DEFAULT.store_busy_seconds})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
