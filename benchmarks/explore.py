@@ -1,6 +1,6 @@
 """Benchmark: how long the explore notebook's dashboard takes to redraw (targets: sample ≤ 0.5 s, 200 cohorts ≤ 2 s).
 
-Runs `mentorkit.explore.Explorer` in this process (no browser: a redraw is the Python side, scoring and building
+Runs `mentorkit.reporting.explore.Explorer` in this process (no browser: a redraw is the Python side, scoring and building
 the table and charts) on the sample programme and, with `--store`, on a large store such as the one
 `benchmarks/score.py --participants 20000 --submissions 200000 --keep DIR` leaves in `DIR/bench.db`
 (200 cohorts). Per store it prints the one-off load, then the median redraw time of: a new choice of cohorts
@@ -32,8 +32,8 @@ def timed(fn: Callable[[], object]) -> float:
 
 def measure(url: str, as_of: date, compare: int, repeat: int) -> dict[str, float]:
     """Seconds for the load and the median of each kind of redraw on one store."""
-    from mentorkit import figures
-    from mentorkit.explore import Explorer
+    from mentorkit.analysis import figure_table as figures
+    from mentorkit.reporting.explore import Explorer
 
     start = time.perf_counter()
     explorer = Explorer(url, as_of)

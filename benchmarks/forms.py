@@ -156,7 +156,7 @@ async def run(n: int, settle: int, engine: str, rounds: int = 1) -> dict[str, fl
         os.environ["MENTORKIT_HOME"] = tmp  # the links' secret lives in this workspace
         db = f"sqlite:///{Path(tmp) / 'mentorkit.db'}"
         subprocess.run([str(BIN / "mentorkit"), "demo", "--db", db], check=True, env=env, capture_output=True)
-        from mentorkit import links
+        from mentorkit.forms import links
 
         port = 18800 + os.getpid() % 1000
         proc = start(engine, db, port, env)

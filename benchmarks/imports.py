@@ -25,7 +25,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mentorkit import ingest, instruments, store
+from mentorkit import instruments, store
+from mentorkit.intake import ingest
 
 PEOPLE = 20_000
 

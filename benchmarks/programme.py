@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mentorkit import programmerun
-from mentorkit.report import RunOptions
+from mentorkit.runs import programme as programmerun
+from mentorkit.runs.batch import RunOptions
 from reports import TreeSampler
 
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mentorkit import store  # noqa: E402
-from mentorkit.ingest import ROSTER_COLUMNS  # noqa: E402
+from mentorkit.intake.ingest import ROSTER_COLUMNS  # noqa: E402
 
 
 def main() -> None:

@@ -127,7 +127,7 @@ def load_tables(db_url: str) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
 
 
 def phase_pandas(tables) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    from mentorkit import score
+    from mentorkit.analysis import score
 
     people, wide = tables
     t = time.perf_counter()
@@ -231,7 +231,8 @@ class PeakRSS:
 
 def phase_score_one(db_url: str) -> dict[str, float]:
     t = time.perf_counter()
-    from mentorkit import score, store
+    from mentorkit import store
+    from mentorkit.analysis import score
 
     imported = time.perf_counter() - t
     with PeakRSS() as mem:

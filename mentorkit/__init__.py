@@ -4,8 +4,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import InputFileError, MentorkitError, ReportError, StoreError, UsageError
-from .settings import DEFAULT, Settings
+from mentorkit.errors import InputFileError, MentorkitError, ReportError, StoreError, UsageError
+from mentorkit.settings import DEFAULT, Settings
 
 __all__ = [
     "DEFAULT",

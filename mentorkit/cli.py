@@ -13,17 +13,17 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .display import first_line, fmt_text
-from .errors import MentorkitError, UsageError, environment_problem
-from .instruments import instruments
-from .settings import DEFAULT
+from mentorkit import __version__
+from mentorkit.errors import MentorkitError, UsageError, environment_problem
+from mentorkit.formats import first_line, fmt_text
+from mentorkit.instruments import instruments
+from mentorkit.settings import DEFAULT
 
 if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy.engine import Engine
 
-    from .report import Outcome
+    from mentorkit.runs.batch import Outcome
 
 SAMPLE_ORDER = ("roster", *instruments())  # the roster first, then the instruments of instruments.yaml
 
@@ -32,10 +32,10 @@ class _SourceChoices:
     """``--source``'s choices: ``auto`` and the io source registry, read only when argparse looks (help stays light)."""
 
     def _names(self) -> list[str]:
-        from . import exports  # noqa: F401  (registers the survey-tool sources)
-        from . import io as mkio
+        from mentorkit.intake import files
+        from mentorkit.intake import survey_tools as exports  # noqa: F401  (registers the survey-tool sources)
 
-        return ["auto", *mkio.SOURCES]
+        return ["auto", *files.SOURCES]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names())
@@ -255,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _shown_store(args: argparse.Namespace) -> str:
     """The store a command uses, for a message (without its password)."""
-    from . import store
+    from mentorkit import store
 
     try:
         return store.normalize_url(getattr(args, "db", None) or store.default_url()).render_as_string(
@@ -266,13 +266,14 @@ def _shown_store(args: argparse.Namespace) -> str:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    from . import store
+    from mentorkit import store
 
     return store.connect(args.db)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from . import ingest, store
+    from mentorkit import store
+    from mentorkit.intake import ingest
 
     checkout = Path(__file__).resolve().parent.parent / "data" / "sample"
     folder = checkout if checkout.is_dir() else store.workspace() / "data" / "sample"
@@ -288,7 +289,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from . import ingest
+    from mentorkit.intake import ingest
 
     started = time.perf_counter()
 
@@ -313,7 +314,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from . import clean, score, store
+    from mentorkit import store
+    from mentorkit.analysis import score
+    from mentorkit.intake import clean
 
     if not clean.is_safe_id(args.cohort):
         raise UsageError(f"not a cohort id: {args.cohort!r}")
@@ -371,14 +374,18 @@ def format_score(d: dict[str, Any], k: int = DEFAULT.min_group_size) -> str:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``mentorkit report``: exit 0 when all succeeded, 1 when any failed, 2 on bad usage."""
-    from . import changes, report, score, shards, store
+    from mentorkit import store
+    from mentorkit.analysis import score
+    from mentorkit.runs import batch as report
+    from mentorkit.runs import digest as changes
+    from mentorkit.runs import shards
 
     as_of = score.parse_as_of(args.as_of)
     out = Path(args.out) if args.out else report.default_out(as_of)
     shard = shards.parse_shard(args.shard, with_all=args.all)
     since = changes.check_since(args.since, out, sharded=shard is not None)
     if args.index:
-        from . import programmerun
+        from mentorkit.runs import programme as programmerun
 
         notebooks = Path(args.notebooks) if args.notebooks else report.notebooks_dir()
         ran = programmerun.run_for_folder(out, args.db or store.default_url(), notebooks, args.timeout)
@@ -444,7 +451,7 @@ class _ReportProgress(logging.Handler):
             self.bar = tqdm(total=total, unit="report", desc="reports", file=sys.stderr)
 
     def done(self, outcome: Outcome) -> None:
-        from .report import progress_line
+        from mentorkit.runs.batch import progress_line
 
         if self.bar is None:
             print(progress_line(outcome), file=sys.stderr, flush=True)
@@ -462,7 +469,7 @@ class _ReportProgress(logging.Handler):
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
-    from . import serve
+    from mentorkit.forms import server as serve
 
     return serve.serve(
         port=args.port,
@@ -480,23 +487,23 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
 def _write_table(frame: pd.DataFrame, out: str | None, what: str) -> None:
     """A CSV guarded against formula injection: to a file atomically (only new or an earlier ``what``), or to stdout."""
-    from . import io as mkio
+    from mentorkit import outputs
 
     if out is None:
-        mkio.write_csv_to(sys.stdout, frame)
+        outputs.write_csv_to(sys.stdout, frame)
     else:
-        mkio.write_csv(Path(out), frame, what)
+        outputs.write_csv(Path(out), frame, what)
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
-    from . import io as mkio
-    from . import links, outreach
+    from mentorkit import outputs
+    from mentorkit.forms import links, outreach
 
     wanted = (args.cohort, args.form, args.base_url)
     if not all(wanted) and (any(wanted) or not args.rotate):
         raise UsageError("invite needs --cohort, --form and --base-url (or --rotate alone)")
     if args.out:
-        mkio.check_output_file(args.out, outreach.INVITE_COLUMNS, "invite")
+        outputs.check_output_file(args.out, outreach.INVITE_COLUMNS, "invite")
     days = DEFAULT.link_expiry_days if args.expires_days is None else args.expires_days
     if any(wanted):  # every argument is checked before --rotate voids anything
         outreach.check_invitations(_engine(args), args.cohort, args.form, args.base_url, expires_days=days)
@@ -513,12 +520,13 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from . import due, outreach, score
-    from . import io as mkio
+    from mentorkit import outputs
+    from mentorkit.analysis import due, score
+    from mentorkit.forms import outreach
 
     as_of = score.parse_as_of(args.as_of)
     if args.out:
-        mkio.check_output_file(args.out, outreach.STATUS_COLUMNS, "status")
+        outputs.check_output_file(args.out, outreach.STATUS_COLUMNS, "status")
     table = outreach.status(_engine(args), args.cohort, as_of, base_url=args.base_url)
     if args.out:
         _write_table(table, args.out, "status")
@@ -529,7 +537,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from . import bi, score
+    from mentorkit import export as bi
+    from mentorkit.analysis import score
 
     if not args.out:
         raise UsageError("export needs --out DIR")
@@ -548,7 +557,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from . import store
+    from mentorkit import store
 
     shown = store.normalize_url(args.db or store.default_url()).render_as_string(hide_password=True)
     if args.db_command == "status":
@@ -580,7 +589,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
-    from . import store
+    from mentorkit import store
 
     done = store.forget(_engine(args), args.email)
     if done is None:

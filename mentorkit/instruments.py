@@ -9,8 +9,8 @@ from importlib import resources
 
 import yaml
 
-from .errors import UsageError
-from .settings import DEFAULT, Settings
+from mentorkit.errors import UsageError
+from mentorkit.settings import DEFAULT, Settings
 
 ROLES = ("mentor", "mentee")
 

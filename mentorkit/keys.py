@@ -15,7 +15,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from .errors import MentorkitError
+from mentorkit.errors import MentorkitError
 
 SECRET_BYTES = 32  # 256 bits, written as hex
 _NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}

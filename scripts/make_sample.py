@@ -1,7 +1,7 @@
 """Write the sample programme to data/sample/ (deterministic: same files every run).
 
 Four cohorts, each person's answers spelled out below so that every figure of
-`mentorkit score --as-of 2026-11-15` can be worked out by hand (tests/test_sample.py does).
+`mentorkit score --as-of 2026-11-15` can be worked out by hand (tests/e2e/test_sample.py does).
 Mess is added on purpose: variant spellings, labels, blanks, e-mails in other case, a
 resubmission, an exact repeat (duplicate) and rows that must be quarantined.
 

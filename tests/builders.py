@@ -11,10 +11,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from mentorkit import ingest
 from mentorkit import instruments as ins
-
-from .conftest import write_csv
+from mentorkit.intake import ingest
+from tests.conftest import write_csv
 
 ROSTER_HEADER = ["cohort_id", "participant_id", "role", "name", "email", "mentor_id", "matched_on", "department"]
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from mentorkit import serve, store
+from mentorkit import store
+from mentorkit.forms import server as serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mentorkit import cli
-
-from .conftest import SAMPLE, SAMPLE_AS_OF, run_cli
+from tests.conftest import SAMPLE, SAMPLE_AS_OF, run_cli
 
 
 def one_line_error(capsys, argv: list[str], code: int, text: str) -> None:
@@ -78,7 +77,7 @@ def test_import_prints_the_summary_and_quarantine_file(tmp_path):
 
 def test_a_bug_is_still_one_line(monkeypatch, capsys, tmp_path):
     """The safety net: an unexpected exception (a bug) prints one line naming the file, exit 1."""
-    from mentorkit import ingest
+    from mentorkit.intake import ingest
 
     def broken(*_args, **_kwargs):
         raise KeyError("boom")

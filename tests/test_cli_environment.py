@@ -14,8 +14,7 @@ import sqlalchemy as sa
 
 from mentorkit import cli, store
 from mentorkit.settings import DEFAULT
-
-from .conftest import SAMPLE
+from tests.conftest import SAMPLE
 
 COHORT = "2026-pilot-legal"
 

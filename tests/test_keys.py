@@ -9,10 +9,11 @@ import stat
 
 import pytest
 
-from mentorkit import bi, cli, keys, links
+from mentorkit import cli, keys
+from mentorkit import export as bi
 from mentorkit.errors import MentorkitError
-
-from . import secretrace
+from mentorkit.forms import links
+from tests import secretrace
 
 HEX = set("0123456789abcdef")
 ROUNDS = 100

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from mentorkit import cli, ingest, links, store
-
-from .conftest import write_csv
+from mentorkit import cli, store
+from mentorkit.forms import links
+from mentorkit.intake import ingest
+from tests.conftest import write_csv
 
 BASE = "https://forms.example.com/mentoring/"
 COHORT = "2026-pilot-legal"  # the sample's small cohort: 3 mentors, 3 mentees

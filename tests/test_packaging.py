@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 def _name(requirement: str) -> str:

@@ -10,10 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mentorkit import charts, cli, insights, reportkit, score, store
+from mentorkit import cli, store
+from mentorkit.analysis import findings as insights
+from mentorkit.analysis import score
+from mentorkit.reporting import charts
+from mentorkit.reporting import cohort as reportkit
 from mentorkit.settings import DEFAULT, Settings
-
-from .conftest import ROOT, SAMPLE_DAY
+from tests.conftest import ROOT, SAMPLE_DAY
 
 # every field moved off its default, to values no default uses
 UNUSUAL = Settings(
@@ -126,13 +129,13 @@ def test_the_reports_say_the_settings_numbers_and_none_of_the_defaults(sample_db
 
 # literals that are not thresholds: (file, text on the line) → why
 NOT_THRESHOLDS = {
-    ("mentorkit/charts.py", "len(q) < 70"): "an axis label's length in characters",
-    ("mentorkit/clean.py", "``45%``"): "an example of a progress spelling",
-    ("mentorkit/exports.py", "len(h) <= 60"): "a header's length in an error message",
-    ("mentorkit/io.py", "> 0.8 * len("): "UTF-16 detection: share of zero bytes",
-    ("mentorkit/io.py", "1 << 30"): "the CSV field size limit",
-    ("mentorkit/serve.py", "session_timeout < 10"): "the forms server's shortest session",
-    ("mentorkit/serve.py", "at least 10 seconds"): "the same, in its error message",
+    ("mentorkit/reporting/charts.py", "len(q) < 70"): "an axis label's length in characters",
+    ("mentorkit/intake/clean.py", "``45%``"): "an example of a progress spelling",
+    ("mentorkit/intake/survey_tools.py", "len(h) <= 60"): "a header's length in an error message",
+    ("mentorkit/intake/files.py", "> 0.8 * len("): "UTF-16 detection: share of zero bytes",
+    ("mentorkit/intake/files.py", "1 << 30"): "the CSV field size limit",
+    ("mentorkit/forms/server.py", "session_timeout < 10"): "the forms server's shortest session",
+    ("mentorkit/forms/server.py", "at least 10 seconds"): "the same, in its error message",
 }
 OLD = r"(?:75|74|50|70|60|45|15|30|10|80|0\.70?|0\.8|0\.6)(?![\d.])"  # the defaults' thresholds
 THRESHOLD_LITERALS = [
@@ -204,8 +207,9 @@ def test_the_notebooks_default_as_of_and_min_group_size_to_none():
 
 
 def test_instrument_ids_and_sources_come_from_their_registries(monkeypatch):
-    from mentorkit import exports, forms, instruments
-    from mentorkit import io as mkio
+    from mentorkit import forms, instruments
+    from mentorkit.intake import files
+    from mentorkit.intake import survey_tools as exports
 
     yaml_ids = tuple(instruments.instruments())  # instruments.yaml's order
     assert ("roster", *yaml_ids) == cli.SAMPLE_ORDER and yaml_ids == forms.FORM_ORDER
@@ -214,7 +218,7 @@ def test_instrument_ids_and_sources_come_from_their_registries(monkeypatch):
     assert len(instruments.CHECKIN_ELEMENTS) == 7  # Zachary's seven elements
     assert exports.CHECKIN_ELEMENTS is instruments.CHECKIN_ELEMENTS
     # a source registered with io is a --source choice at once; an unknown one is refused
-    monkeypatch.setitem(mkio.SOURCES, "surveyx", mkio.Source("surveyx", "Survey X", lambda t: False, lambda *a: None))  # type: ignore[arg-type,return-value]
+    monkeypatch.setitem(files.SOURCES, "surveyx", files.Source("surveyx", "Survey X", lambda t: False, lambda *a: None))  # type: ignore[arg-type,return-value]
     args = cli.build_parser().parse_args(["import", "f.csv", "--instrument", "goals", "--source", "surveyx"])
     assert (args.source, args.instrument) == ("surveyx", "goals")
     with pytest.raises(SystemExit) as refused:  # argparse's usage error

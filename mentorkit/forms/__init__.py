@@ -12,13 +12,21 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from .rules import CHANNEL_OF, GOAL_FIELDS, INVALID_LINK, NEW_GOAL
+from mentorkit.forms.rules import CHANNEL_OF, GOAL_FIELDS, INVALID_LINK, NEW_GOAL
 
 if TYPE_CHECKING:
-    from .directory import Directory
-    from .form import InstrumentForm
-    from .pages import EMAIL_LOGIN_ENV, FORM_ORDER, USE_YOUR_LINK, app, email_login_allowed, landing, notice
-    from .style import STYLE
+    from mentorkit.forms.directory import Directory
+    from mentorkit.forms.form import InstrumentForm
+    from mentorkit.forms.pages import (
+        EMAIL_LOGIN_ENV,
+        FORM_ORDER,
+        USE_YOUR_LINK,
+        app,
+        email_login_allowed,
+        landing,
+        notice,
+    )
+    from mentorkit.forms.style import STYLE
 
 # Loaded on first use, so that ``mentorkit.forms.rules`` (pure) brings in no widgets and no database layer.
 _LAZY = {

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import instruments as ins
-from . import rules
-from .directory import Directory
+from mentorkit import instruments as ins
+from mentorkit.forms import rules
+from mentorkit.forms.directory import Directory
 
 
 class AboutPart:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from .. import instruments as ins
-from .. import score, store
+from mentorkit import instruments as ins
+from mentorkit import store
+from mentorkit.analysis import score
 
 
 class Directory:

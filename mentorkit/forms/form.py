@@ -9,15 +9,16 @@ import ipywidgets as widgets
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from .. import ingest, links, store
-from .. import instruments as ins
-from ..settings import DEFAULT as SETTINGS
-from . import rules
-from .about import AboutPart, about_part
-from .directory import Directory
-from .items import ItemsPart
-from .style import style
-from .who import WhoPart
+from mentorkit import instruments as ins
+from mentorkit import store
+from mentorkit.forms import links, rules
+from mentorkit.forms.about import AboutPart, about_part
+from mentorkit.forms.directory import Directory
+from mentorkit.forms.items import ItemsPart
+from mentorkit.forms.style import style
+from mentorkit.forms.who import WhoPart
+from mentorkit.intake import ingest
+from mentorkit.settings import DEFAULT as SETTINGS
 
 
 class InstrumentForm:

@@ -6,10 +6,10 @@ from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 
-from .. import formrows
-from .. import instruments as ins
-from . import rules
-from .aria import RadioGroupNames
+from mentorkit import instruments as ins
+from mentorkit.forms import rules
+from mentorkit.forms.aria import RadioGroupNames
+from mentorkit.intake import form_rows as formrows
 
 
 def _radios(item: ins.Item) -> widgets.ValueWidget:

@@ -8,12 +8,12 @@ from collections.abc import Callable
 
 import ipywidgets as widgets
 
-from .. import instruments as ins
-from .. import links
-from ..settings import DEFAULT as SETTINGS
-from .form import InstrumentForm
-from .rules import INVALID_LINK, esc
-from .style import style
+from mentorkit import instruments as ins
+from mentorkit.forms import links
+from mentorkit.forms.form import InstrumentForm
+from mentorkit.forms.rules import INVALID_LINK, esc
+from mentorkit.forms.style import style
+from mentorkit.settings import DEFAULT as SETTINGS
 
 FORM_ORDER = tuple(ins.instruments())  # the order of instruments.yaml
 USE_YOUR_LINK = (

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .. import display, formrows
-from .. import instruments as ins
-from ..errors import MentorkitError, UsageError
-from ..settings import DEFAULT as SETTINGS
+from mentorkit import formats as display
+from mentorkit import instruments as ins
+from mentorkit.errors import MentorkitError, UsageError
+from mentorkit.intake import form_rows as formrows
+from mentorkit.settings import DEFAULT as SETTINGS
 
 if TYPE_CHECKING:  # ingest loads the database layer; the rules only name its result type
-    from ..ingest import ImportResult
+    from mentorkit.intake.ingest import ImportResult
 
 NEW_GOAL = "__new__"  # the agreement form's "A new goal" choice
 GOAL_FIELDS = formrows.GOAL_FIELDS

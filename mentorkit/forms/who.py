@@ -8,10 +8,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import instruments as ins
-from .. import links
-from . import rules
-from .directory import Directory
+from mentorkit import instruments as ins
+from mentorkit.forms import links, rules
+from mentorkit.forms.directory import Directory
 
 
 class WhoPart:

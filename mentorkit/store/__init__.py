@@ -8,10 +8,10 @@ upgrading it, transactions), ``write`` and ``read``; everything is re-exported h
 
 from __future__ import annotations
 
-from ..data import CohortData
-from ..errors import StoreError
-from .check import CheckResult, SetAside, check_values, find_unreadable
-from .engine import (
+from mentorkit.data import CohortData
+from mentorkit.errors import StoreError
+from mentorkit.store.check import CheckResult, SetAside, check_values, find_unreadable
+from mentorkit.store.engine import (
     DEFAULT_DB_NAME,
     PASSWORD_ENV,
     connect,
@@ -29,7 +29,7 @@ from .engine import (
     upgrade_schema,
     workspace,
 )
-from .read import (
+from mentorkit.store.read import (
     fingerprint,
     list_cohorts,
     load,
@@ -42,7 +42,7 @@ from .read import (
     read_responses,
     widen,
 )
-from .schema import (
+from mentorkit.store.schema import (
     SCHEMA_REVISION,
     answers,
     cohorts,
@@ -56,7 +56,7 @@ from .schema import (
     submissions,
     value_exclusions,
 )
-from .write import (
+from mentorkit.store.write import (
     CHANNELS,
     Erasure,
     append_submissions,

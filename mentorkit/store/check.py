@@ -15,11 +15,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .. import instruments as ins
-from ..settings import DEFAULT
-from .engine import now, retrying
-from .read import _unprocessed, as_text, readings
-from .schema import answers, pairs, participants, submissions, value_exclusions
+from mentorkit import instruments as ins
+from mentorkit.settings import DEFAULT
+from mentorkit.store.engine import now, retrying
+from mentorkit.store.read import _unprocessed, as_text, readings
+from mentorkit.store.schema import answers, pairs, participants, submissions, value_exclusions
 
 
 @dataclass(frozen=True)

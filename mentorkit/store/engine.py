@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
-from .. import display
-from ..errors import StoreError
-from ..settings import DEFAULT
-from .schema import SCHEMA_REVISION
+from mentorkit import formats as display
+from mentorkit.errors import StoreError
+from mentorkit.settings import DEFAULT
+from mentorkit.store.schema import SCHEMA_REVISION
 
 DEFAULT_DB_NAME = "mentorkit.db"
 
@@ -170,7 +170,7 @@ def ensure_schema(engine: Engine) -> None:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(727274)"))
         found = schema_revision(conn)
         if found is None:
-            from .. import migrations
+            from mentorkit.store import migrations
 
             migrations.upgrade(conn)
             return
@@ -187,7 +187,7 @@ def ensure_schema(engine: Engine) -> None:
 
 def upgrade_schema(url: str | None = None) -> tuple[str | None, str]:
     """Migrate a store to the newest schema; returns (revision before, revision after)."""
-    from .. import migrations
+    from mentorkit.store import migrations
 
     raw = url or default_url()
     engine = _make_engine(normalize_url(raw))

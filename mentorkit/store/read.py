@@ -10,10 +10,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .. import instruments as ins
-from ..data import CohortData
-from ..errors import UnreadableValueError
-from .schema import (
+from mentorkit import instruments as ins
+from mentorkit.data import CohortData
+from mentorkit.errors import UnreadableValueError
+from mentorkit.store.schema import (
     answers,
     cohorts,
     goals,

@@ -12,10 +12,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .. import clean
-from .. import instruments as ins
-from .engine import now, retrying
-from .schema import (
+from mentorkit import frames
+from mentorkit import instruments as ins
+from mentorkit.store.engine import now, retrying
+from mentorkit.store.schema import (
     answers,
     cohorts,
     erasures,
@@ -182,7 +182,7 @@ def append_submissions(
     pg = conn.dialect.name == "postgresql"
     received = now()
     submitted = pd.to_datetime(frame["submitted_at"])
-    when = submitted.dt.to_pydatetime().tolist() if pg else _cells(clean.iso_text(submitted, unit="us", sep=" "))
+    when = submitted.dt.to_pydatetime().tolist() if pg else _cells(frames.iso_text(submitted, unit="us", sep=" "))
     pair = frame["pair_id"].astype("Float64").astype("Int64")
     columns = [
         "instrument",

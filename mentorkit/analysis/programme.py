@@ -1,0 +1,713 @@
+"""Programme analytics: cohorts over time, segments, and readiness against outcomes (the brief's "Programme analytics").
+
+``trends`` gives each cohort's figure table (``figures.COLUMNS``) at every month end, computed as of that date;
+``segments`` the same figures per value of a roster attribute, with small-group and complementary suppression;
+both apply the differencing rule (``differencing.hide``) to the sets of people behind the figures;
+``readiness_outcomes`` a person's band at their first complete readiness checklist against their pairs' outcomes.
+The figures are exactly ``figures.cohort_figures``'s; they are computed for all cohorts (and segments) of a date at
+once, because one cohort at a time is far too slow for a store of hundreds of cohorts.
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import functools
+import math
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from scipy import stats as scipy_stats
+
+from mentorkit import instruments as ins
+from mentorkit.analysis import differencing, score, stats
+from mentorkit.analysis import figure_table as figures
+from mentorkit.analysis.figure_table import Figure
+from mentorkit.data import CohortData
+from mentorkit.errors import UsageError
+from mentorkit.settings import DEFAULT, Settings
+
+SEP = "\x1f"  # joins a cohort id to another key: ids never contain it
+
+
+# --- month ends ------------------------------------------------------------------------------
+
+
+def month_ends(first: date, as_of: date) -> list[date]:
+    """Every month end from ``first``'s month to ``as_of``, and ``as_of`` itself last when it is not a month end."""
+    out: list[date] = []
+    year, month = first.year, first.month
+    while True:
+        end = date(year, month, calendar.monthrange(year, month)[1])
+        if end > as_of:
+            break
+        out.append(end)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    if not out or out[-1] != as_of:
+        out.append(as_of)
+    return out
+
+
+# --- every cohort's figures as of one date, at once -----------------------------------------
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The data of some cohorts, keyed so that one pass over all cohorts equals one pass per cohort.
+
+    ``score.cohort_detail`` takes a cohort's submissions by their ``cohort_id`` and its roster by the
+    participant's: responses of a person filed under another cohort, check-ins on a pair of another cohort and
+    goals filed under several cohorts are dropped or kept apart here the same way.
+    """
+
+    people: pd.DataFrame
+    cohorts: list[str]
+    readiness: dict[str, pd.DataFrame]
+    pairs: pd.DataFrame
+    checkins: pd.DataFrame
+    goals: pd.DataFrame
+    updates: pd.DataFrame
+
+
+def _key(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame["cohort_id"].astype("string") + SEP + frame[column].astype("string")
+
+
+def _prepare(data: CohortData) -> _Prepared:
+    people = data.participants
+    readiness = {}
+    for role in ins.ROLES:
+        responses = data.responses[ins.readiness_for(role).id]
+        own = people[people["role"] == role]
+        readiness[role] = responses[score.member(_key(responses, "participant_id"), _key(own, "participant_id"))]
+    checkins = data.responses["checkin"]
+    checkins = checkins[score.member(_pair_key(checkins), _pair_key(data.pairs))]
+    goals, updates = data.responses["goals"], data.responses["goal_updates"]
+    return _Prepared(
+        people=people,
+        cohorts=sorted(people["cohort_id"].unique()),
+        readiness=readiness,
+        pairs=data.pairs,
+        checkins=checkins,
+        goals=goals.assign(goal_id=_key(goals, "goal_id")),
+        updates=updates.assign(goal_id=_key(updates, "goal_id")),
+    )
+
+
+def _groups(frame: pd.DataFrame, column: str) -> dict[str, np.ndarray]:
+    """A float column's values per cohort, in their order."""
+    if frame.empty:
+        return {}
+    values = frame[column].to_numpy(dtype="float64", na_value=np.nan)
+    return {str(k): values[i] for k, i in frame.groupby("cohort_id", sort=False).indices.items()}
+
+
+@functools.cache
+def _t_quantile(n: int) -> float:
+    return float(scipy_stats.t.ppf(0.5 + stats.CONFIDENCE / 2, n - 1))
+
+
+def _mean(figure: str, value: float | None, values: np.ndarray, hidden: bool) -> Figure:
+    """``figures.mean`` over an array, with ``stats.t_interval``'s arithmetic and its t quantile computed once per n."""
+    data = values[~np.isnan(values)]
+    n = len(data)
+    if hidden or value is None:
+        return Figure(figure, None, n, suppressed=hidden)
+    if n < 2:
+        return Figure(figure, value, n)
+    centre = float(data.mean())
+    half = _t_quantile(n) * float(data.std(ddof=1)) / math.sqrt(n)
+    return Figure(figure, value, n, max(stats.SCALE[0], centre - half), min(stats.SCALE[1], centre + half))
+
+
+Pool = dict[frozenset[str], frozenset[str]]  # equal sets of people held once (most figures share a few)
+
+
+def _sets(frame: pd.DataFrame, pool: Pool) -> dict[str, frozenset[str]]:
+    """The set of participant ids of each cohort's rows."""
+    if frame.empty:
+        return {}
+    ids = frame["participant_id"].astype(str).to_numpy()
+    out = {}
+    for cohort, rows in frame.groupby("cohort_id", sort=False).indices.items():
+        found = frozenset(ids[rows])
+        out[str(cohort)] = pool.setdefault(found, found)
+    return out
+
+
+def _on(figure: Figure, people: frozenset[str] | None) -> Figure:
+    """A shown figure with the people whose answers it rests on (the differencing rule compares them)."""
+    if figure.value is None or figure.suppressed or people is None:
+        return figure
+    return dataclasses.replace(figure, people=people)
+
+
+def _num(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+_EMPTY_SUMMARY = {"respondents": 0, "response_rate": None, "mean_score": None, "incomplete": 0, "suppressed": True}
+
+
+def _readiness(
+    prep: _Prepared, role: str, as_of: date, settings: Settings, enrolled: dict[str, int], pool: Pool
+) -> dict[str, list[Figure]]:
+    """``figures.readiness_figures`` of every cohort for one role."""
+    instrument = ins.readiness_for(role)
+    name = figures.READINESS[role]
+    k = settings.min_group_size
+    # per cohort and person: segments copy a person's submissions into one pseudo-cohort per attribute
+    current = score.latest(score.as_of_cut(prep.readiness[role], as_of), ["cohort_id", "participant_id"])
+    scored = score.readiness_scores(current, instrument, settings)
+    people = prep.people[prep.people["role"] == role]
+    capacity = bool(instrument.capacity_items)
+    table = score.readiness_table(scored, people.groupby("cohort_id").size(), settings, capacity=capacity)
+    summaries = table.to_dict("index")
+    values = _groups(scored[scored["complete"]], "score")
+    item_ids = [i.id for i in instrument.scored_items]
+    complete_sets, respondent_sets = _sets(scored[scored["complete"]], pool), _sets(current, pool)
+    item_sets = {item: _sets(current[current[item].notna()], pool) for item in item_ids}
+    by_cohort = current.groupby("cohort_id")[item_ids]
+    answered = by_cohort.count().to_dict("index")
+    yes = by_cohort.sum().to_dict("index")
+    nothing = np.array([], dtype="float64")
+    out: dict[str, list[Figure]] = {}
+    for cohort, n_enrolled in enrolled.items():
+        row = summaries.get(cohort) or _EMPTY_SUMMARY | dict.fromkeys((*score.BANDS, "capacity_risk"))
+        hidden = bool(row["suppressed"])
+        respondents = int(row["respondents"])
+        mine = values.get(cohort, nothing)
+        n_scored = len(mine)
+        complete = complete_sets.get(cohort)
+        rows = [
+            figures.count(f"{name}.respondents", respondents, n_enrolled),
+            figures.count(f"{name}.response_rate", _num(row["response_rate"]), n_enrolled),
+            _on(_mean(f"{name}.mean_score", _num(row["mean_score"]), mine, hidden), complete),
+            *(
+                _on(figures.count(f"{name}.{band}", _num(row[band]), n_scored, hidden), complete)
+                for band in score.BANDS
+            ),
+            figures.count(f"{name}.incomplete", int(row["incomplete"]), respondents),
+        ]
+        if capacity:
+            risk = figures.count(f"{name}.capacity_risk", _num(row["capacity_risk"]), respondents, hidden)
+            rows.append(_on(risk, respondent_sets.get(cohort)))
+        ready = _num(row["ready"])
+        share_ready = figures.share(f"{name}.share_ready", None if ready is None else int(ready), n_scored, hidden)
+        rows.append(_on(share_ready, complete))
+        n_items, yes_items = answered.get(cohort, {}), yes.get(cohort, {})
+        for item in item_ids:
+            n = int(n_items.get(item, 0))
+            small = n < k
+            rate = figures.share(
+                f"{name}.items.{item}.yes_rate", None if small else int(yes_items[item]), n, hidden or small
+            )
+            rows.append(_on(rate, item_sets[item].get(cohort)))
+        out[cohort] = rows
+    return out
+
+
+def _relationship(prep: _Prepared, as_of: date, settings: Settings, pool: Pool) -> dict[str, list[Figure]]:
+    """``figures.relationship_figures`` of every cohort."""
+    k = settings.min_group_size
+    table = score.pair_table(prep.pairs, prep.checkins, as_of, settings)
+    cut = score.as_of_cut(prep.checkins, as_of)
+    cut = cut[score.member(cut["pair_id"], table["pair_id"])]
+    people = cut.groupby("cohort_id")["participant_id"].nunique().to_dict()
+    answered = _sets(cut, pool)
+    health = _groups(table, "health")
+    statuses = table.groupby(["cohort_id", "status"]).size().to_dict()
+    gaps = table.groupby("cohort_id")["perception_gap"].sum().to_dict()
+    nothing = np.array([], dtype="float64")
+    out: dict[str, list[Figure]] = {}
+    for cohort in prep.cohorts:
+        values = health.get(cohort, nothing)
+        pairs = len(values)
+        hidden = int(people.get(cohort, 0)) < k
+        mean = None if hidden else _num(pd.Series(values).mean())
+
+        def counted(status: str, cohort: str = cohort) -> int:
+            return int(statuses.get((cohort, status), 0))
+
+        on_track = None if hidden else counted("on_track")
+        who = answered.get(cohort)
+        out[cohort] = [
+            figures.count("relationship.pairs", pairs, pairs),
+            _on(_mean("relationship.health_index", mean, values, hidden), who),
+            _on(figures.count("relationship.on_track", on_track, pairs, hidden), who),
+            _on(
+                figures.count(
+                    "relationship.needs_checkin", None if hidden else counted("needs_checkin"), pairs, hidden
+                ),
+                who,
+            ),
+            figures.count("relationship.too_early", counted("too_early"), pairs),
+            _on(
+                figures.count(
+                    "relationship.perception_gaps", None if hidden else int(gaps.get(cohort, 0)), pairs, hidden
+                ),
+                who,
+            ),
+            _on(figures.share("relationship.share_on_track", on_track, pairs, hidden), who),
+        ]
+    return out
+
+
+def _goals(prep: _Prepared, as_of: date, settings: Settings) -> dict[str, list[Figure]]:
+    """``figures.goal_figures`` of every cohort."""
+    table = score.goal_table(prep.goals, prep.updates, as_of, settings)
+    g = table.groupby("cohort_id")
+    sums = pd.DataFrame(
+        {"total": g.size(), "mutually_agreed": g["mutually_agreed"].sum(), "stale": g["stale"].sum()}
+    ).to_dict("index")
+    statuses = table.groupby(["cohort_id", "status"]).size().to_dict()
+    out: dict[str, list[Figure]] = {}
+    for cohort in prep.cohorts:
+        counts = dict(sums.get(cohort, {"total": 0, "mutually_agreed": 0, "stale": 0}))
+        counts |= {s: statuses.get((cohort, s), 0) for s in score.GOAL_STATUSES}
+        summary = score.GoalSummary(**{key: int(value) for key, value in counts.items()})
+        total = summary.total
+        rows = [
+            figures.count(f"goals.{key}", getattr(summary, key), total)
+            for key in score.GoalSummary.__dataclass_fields__
+        ]
+        out[cohort] = [*rows, figures.share("goals.share_achieved", summary.achieved, total, False)]
+    return out
+
+
+def _snapshot(
+    prep: _Prepared, as_of: date, settings: Settings, pool: Pool | None = None
+) -> list[tuple[str, list[Figure]]]:
+    """Every cohort's figures as of a date, in ``figures.detail_figures``'s order."""
+    pool = {} if pool is None else pool
+    roles = prep.people.groupby(["cohort_id", "role"]).size().to_dict()
+    enrolled = {role: {c: int(roles.get((c, role), 0)) for c in prep.cohorts} for role in ins.ROLES}
+    readiness = {role: _readiness(prep, role, as_of, settings, enrolled[role], pool) for role in ins.ROLES}
+    relationship = _relationship(prep, as_of, settings, pool)
+    goals = _goals(prep, as_of, settings)
+    out = []
+    for cohort in prep.cohorts:
+        rows = [figures.count(f"enrolled.{r}", enrolled[r][cohort], enrolled[r][cohort]) for r in ins.ROLES]
+        for role in ins.ROLES:
+            rows += readiness[role][cohort]
+        out.append((cohort, rows + relationship[cohort] + goals[cohort]))
+    return out
+
+
+def _frame(snapshots: list[tuple[date, list[tuple[str, list[Figure]]]]]) -> pd.DataFrame:
+    """The tidy table (``figures.COLUMNS``, ``figures.detail_figures``'s dtypes) of several snapshots."""
+    cohort, when, rows = [], [], []
+    for as_of, cohorts in snapshots:
+        stamp = pd.Timestamp(as_of)
+        for c, figs in cohorts:
+            cohort += [c] * len(figs)
+            when += [stamp] * len(figs)
+            rows += figs
+    frame = pd.DataFrame(
+        {
+            "cohort_id": pd.array(cohort, dtype="string"),
+            "as_of": pd.array(when, dtype="datetime64[us]"),
+            "figure": pd.array([f.figure for f in rows], dtype="string"),
+            "value": pd.array([f.value for f in rows], dtype="Float64"),
+            "n": pd.array([f.n for f in rows], dtype="Int64"),
+            "ci_low": pd.array([f.ci_low for f in rows], dtype="Float64"),
+            "ci_high": pd.array([f.ci_high for f in rows], dtype="Float64"),
+            "suppressed": np.array([f.suppressed for f in rows], dtype=bool),
+            "suppressed_reason": pd.array([figures.MIN_GROUP if f.suppressed else None for f in rows], dtype="string"),
+            PEOPLE: pd.Series([f.people for f in rows], dtype=object),
+        }
+    )
+    return frame
+
+
+PEOPLE = "_people"  # the internal column of each figure's set of people (dropped before a table leaves)
+
+
+def _difference(frame: pd.DataFrame, order: list[str], ascending: list[bool], k: int) -> np.ndarray:
+    """The differencing rule over a figure table with its sets: which rows to hide, kept in ``order``'s order."""
+    ranked = frame.sort_values(order, ascending=ascending, kind="stable")
+    groups = list(zip(ranked["cohort_id"], ranked["figure"], strict=True))
+    hidden = differencing.hide(list(ranked[PEOPLE]), groups, k)
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[frame.index.get_indexer(ranked.index[hidden])] = True
+    return mask
+
+
+def _hide_differencing(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """These rows hidden by the differencing rule: no value or interval (n stays, as for any hidden figure)."""
+    out = frame.copy()
+    rows = pd.Series(mask, index=frame.index)
+    for column in ("value", "ci_low", "ci_high"):
+        out[column] = out[column].mask(rows)
+    out["suppressed"] = out["suppressed"] | rows
+    out["suppressed_reason"] = out["suppressed_reason"].mask(rows, differencing.REASON)
+    out[PEOPLE] = out[PEOPLE].mask(rows, None)
+    return out
+
+
+def _subset(data: CohortData, cohorts: list[str] | None) -> CohortData:
+    """The data of these cohorts (all when None); an unknown cohort is a usage error."""
+    if cohorts is None:
+        return data
+    known = set(data.participants["cohort_id"].unique())
+    for cohort in cohorts:
+        if cohort not in known:
+            raise UsageError(f"unknown cohort {cohort!r}")
+    chosen = pd.Series(sorted(set(cohorts)), dtype="string")
+
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[score.member(frame["cohort_id"], chosen)]
+
+    return CohortData(
+        participants=keep(data.participants),
+        pairs=keep(data.pairs),
+        responses={name: keep(frame) for name, frame in data.responses.items()},
+    )
+
+
+def first_date(data: CohortData, as_of: date) -> date:
+    """The earliest ``matched_on`` of the data; before anyone is matched, its earliest submission; else ``as_of``."""
+    matched = data.participants["matched_on"].min()
+    if pd.notna(matched):
+        return min(pd.Timestamp(matched).date(), as_of)
+    submitted = [frame["submitted_at"].min() for frame in data.responses.values() if len(frame)]
+    earliest = min((t for t in submitted if pd.notna(t)), default=None)
+    return as_of if earliest is None else min(pd.Timestamp(earliest).date(), as_of)
+
+
+def trends(
+    data: CohortData,
+    cohorts: list[str] | None,
+    as_of: date,
+    settings: Settings = DEFAULT,
+    only: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """Each cohort's figures (``figures.COLUMNS``) at every month end from the earliest ``matched_on`` to ``as_of``.
+
+    Each date's figures are those ``figures.cohort_figures`` gives as of that date (the whole day, UTC): what
+    was known then. Rows are sorted by cohort, then date, then the figure table's own order. When none of the
+    chosen cohorts has a match date yet, the months start at the earliest submission. ``only`` keeps just these
+    figures (all when None). Each date's figures become a table before the next date is scored, so memory holds
+    one date's figure objects at a time, not every month's.
+    """
+    frame = _trends(_subset(data, cohorts), as_of, settings, only)
+    if frame.empty:
+        return figures.empty()
+    return frame.drop(columns=PEOPLE)
+
+
+def _trends(chosen: CohortData, as_of: date, settings: Settings, only: Collection[str] | None = None) -> pd.DataFrame:
+    """``trends`` with each figure's set of people (``PEOPLE``), the differencing rule applied."""
+    prep = _prepare(chosen)
+    keep = None if only is None else set(only)
+    pool: Pool = {}
+    parts = []
+    for day in month_ends(first_date(chosen, as_of), as_of):
+        snapshot = _snapshot(prep, day, settings, pool)
+        if keep is not None:
+            snapshot = [(c, [f for f in figs if f.figure in keep]) for c, figs in snapshot]
+        parts.append(_frame([(day, snapshot)]))
+    frame = pd.concat(parts, ignore_index=True) if parts else _frame([])
+    if frame.empty:
+        return frame
+    frame = frame.sort_values(["cohort_id", "as_of"], kind="stable", ignore_index=True)
+    # a point over an older set is hidden when a newer one differs from it by 1 to k − 1 people
+    mask = _difference(frame, ["as_of"], [False], settings.min_group_size)
+    return _hide_differencing(frame, mask)
+
+
+def figures_as_of(
+    data: CohortData, cohorts: list[str] | None, as_of: date, settings: Settings = DEFAULT
+) -> pd.DataFrame:
+    """Every chosen cohort's figures as of one date, scored together: equal to ``figures.cohort_figures`` per cohort."""
+    chosen = _subset(data, cohorts)
+    frame = _frame([(as_of, _snapshot(_prepare(chosen), as_of, settings))])
+    if frame.empty:
+        return figures.empty()
+    return frame.sort_values(["cohort_id"], kind="stable", ignore_index=True).drop(columns=PEOPLE)
+
+
+# --- segments ----------------------------------------------------------------------------------
+
+NONE = "(none)"  # the segment of people without a value
+HIDDEN = "(hidden)"  # the one label of a breakdown's segments under k people: their values never appear
+SEGMENT_COLUMNS = (*figures.COLUMNS, "attribute", "segment")
+
+
+def _attributes_frame(participants: pd.DataFrame) -> pd.DataFrame:
+    """The roster attributes (the ``attributes`` JSON column) as string columns, one row per participant."""
+    stored = (
+        participants["attributes"]
+        if "attributes" in participants.columns
+        else pd.Series(None, index=participants.index)
+    )
+    records = [a if isinstance(a, dict) else {} for a in stored]
+    wide = (
+        pd.DataFrame.from_records(records, index=participants.index)
+        if records
+        else pd.DataFrame(index=participants.index)
+    )
+    return wide.astype("string")
+
+
+def identifies(values: pd.Series, settings: Settings = DEFAULT) -> bool:
+    """True when a column's values are nearly all distinct (``segment_identifier_share``): it names people."""
+    held = _labels(values).dropna()
+    return len(held) > 0 and held.nunique() >= settings.segment_identifier_share * len(held)
+
+
+def segment_attributes(participants: pd.DataFrame, settings: Settings = DEFAULT) -> list[str]:
+    """``department``, then the roster columns named in ``segment_attributes`` that hold values and identify no one.
+
+    Only named columns become segments, so an employee number, a manager's name or a private e-mail kept on the
+    roster never reaches an aggregate output; a named column whose values are nearly all distinct is left out too.
+    """
+    wide = _attributes_frame(participants)
+    named = dict.fromkeys(a for a in settings.segment_attributes if a != "department")
+    chosen = [
+        a for a in named if a in wide.columns and _labels(wide[a]).notna().any() and not identifies(wide[a], settings)
+    ]
+    return ["department", *chosen]
+
+
+def _labels(values: pd.Series) -> pd.Series:
+    """Values as segment names: stripped text, blank or missing as ``(none)``."""
+    text = values.astype("string").str.strip()
+    return text.mask(text.isna() | (text == ""), pd.NA)
+
+
+def _pair_key(frame: pd.DataFrame) -> pd.Series:
+    pair = pd.to_numeric(frame["pair_id"]).astype("Int64").astype("string")
+    return frame["cohort_id"].astype("string") + SEP + pair
+
+
+def _segmented(data: CohortData, attribute: str, label: pd.Series) -> CohortData:
+    """The data with each cohort split into one pseudo-cohort per value of an attribute.
+
+    A person counts in their own value's segment; a pair, its check-ins and its goals in its mentee's.
+    """
+    people = data.participants
+    segment = people["cohort_id"].astype("string") + SEP + attribute + SEP + label.fillna(NONE)
+    person = pd.Series(segment.to_numpy(), index=pd.Index(_key(people, "participant_id").to_numpy()))
+    pairs = data.pairs
+    pair_segment = person.reindex(pd.Index(_key(pairs, "mentee_id").to_numpy())).to_numpy()
+    by_pair = pd.Series(pair_segment, index=pd.Index(_pair_key(pairs).to_numpy()))
+
+    def relabel(frame: pd.DataFrame, lookup: pd.Series, keys: pd.Series) -> pd.DataFrame:
+        found = lookup.reindex(pd.Index(keys.to_numpy())).to_numpy()
+        known = pd.notna(found)
+        return frame[known].assign(cohort_id=pd.array(found[known], dtype="string"))
+
+    responses = {}
+    for name, frame in data.responses.items():
+        if name in ("mentor_readiness", "mentee_readiness"):
+            responses[name] = relabel(frame, person, _key(frame, "participant_id"))
+        else:
+            responses[name] = relabel(frame, by_pair, _pair_key(frame))
+    return CohortData(
+        participants=people.assign(cohort_id=pd.array(segment, dtype="string")),
+        pairs=relabel(pairs, by_pair, _pair_key(pairs)),
+        responses=responses,
+    )
+
+
+def segments(
+    data: CohortData,
+    cohorts: list[str] | None,
+    as_of: date,
+    settings: Settings = DEFAULT,
+    attributes: list[str] | None = None,
+    trends_to: date | None = None,
+) -> pd.DataFrame:
+    """Each cohort's figures per value of ``segment_attributes(people, settings)`` (``SEGMENT_COLUMNS``).
+
+    Person-level figures (enrolled, readiness) count each person in their own value's segment; pair-level
+    figures (pairs, check-ins, goals) count a pair in its mentee's. People without a value form the segment
+    ``(none)``. A segment of fewer than ``min_group_size`` people is hidden (no value, n or interval). Then, per
+    cohort, attribute and figure, when exactly one segment is hidden (by that rule or by the figure's own
+    suppression) the visible segment with a value and the smallest n (ties: by name) is hidden too, so no
+    hidden figure can be worked out from the cohort's total. Goals and check-ins of a pair that is no longer
+    current (its mentee has been matched again) belong to no segment. Segments under k people carry no label:
+    per cohort, attribute and figure they are one row ``(hidden)``, so no value fewer than k people hold appears.
+    ``attributes`` chooses some of the segment attributes (all when None); any other column is a usage error.
+
+    The differencing rule holds across every segment attribute (also those not chosen), the cohort's own
+    figures and its trend points up to ``trends_to`` (``as_of`` when None): a segment's figure whose people
+    differ by 1 to k − 1 from those of a cohort figure or of a larger segment is hidden (``suppressed_reason``
+    ``differencing``), before the complementary suppression.
+    """
+    chosen = _subset(data, cohorts)
+    people = chosen.participants
+    wide = _attributes_frame(people)
+    allowed = segment_attributes(people, settings)
+    names = allowed if attributes is None else list(attributes)
+    for attribute in names:
+        if attribute not in allowed:
+            raise UsageError(f"{attribute!r} is not a segment attribute (segments: {', '.join(allowed)})")
+    parts = []
+    for attribute in allowed:
+        label = _labels(people["department"] if attribute == "department" else wide[attribute])
+        parts.append(_segmented(chosen, attribute, label))
+    if not parts or people.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in SEGMENT_COLUMNS})
+    merged = CohortData(
+        participants=pd.concat([p.participants for p in parts], ignore_index=True),
+        pairs=pd.concat([p.pairs for p in parts], ignore_index=True),
+        responses={name: pd.concat([p.responses[name] for p in parts], ignore_index=True) for name in chosen.responses},
+    )
+    prep = _prepare(merged)
+    frame = _frame([(as_of, _snapshot(prep, as_of, settings))])
+    split = frame["cohort_id"].str.split(SEP, n=2, expand=True)
+    size = merged.participants.groupby("cohort_id").size()
+    frame = frame.assign(
+        people=frame["cohort_id"].map(size).astype("int64"),
+        cohort_id=split[0].astype("string"),
+        attribute=split[1].astype("string"),
+        segment=split[2].astype("string"),
+    )
+    k = settings.min_group_size
+    frame = _hide(frame, frame["people"] < k, figures.MIN_GROUP)
+    frame = _difference_segments(frame, _trends(chosen, trends_to or as_of, settings), allowed, k)
+    frame = _complement(frame)
+    frame = _unlabel_small(frame[frame["attribute"].isin(names)], k)
+    rank = {a: n for n, a in enumerate(names)}
+    frame = frame.assign(
+        _attribute=frame["attribute"].map(rank),
+        _last=frame["segment"].map({NONE: 1, HIDDEN: 2}).fillna(0),
+        _figure=frame.groupby(["cohort_id", "attribute", "segment"]).cumcount(),
+    )
+    frame = frame.sort_values(
+        ["cohort_id", "_attribute", "_last", "segment", "_figure"], kind="stable", ignore_index=True
+    )
+    return frame[list(SEGMENT_COLUMNS)]
+
+
+def _unlabel_small(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Segments under k people (all hidden) become one ``(hidden)`` row per cohort, attribute and figure."""
+    small = frame["people"] < k
+    frame = frame.assign(segment=frame["segment"].mask(small, HIDDEN))
+    return frame[~(small & frame.duplicated(["cohort_id", "attribute", "segment", "figure"]))]
+
+
+def _difference_segments(frame: pd.DataFrame, trends: pd.DataFrame, attributes: list[str], k: int) -> pd.DataFrame:
+    """The differencing rule over segments: the cohort's figures (every trend point) kept first, then segments
+    from the largest set of people down (ties: attribute order, then name)."""
+    rank = {a: n for n, a in enumerate(attributes)}
+    mine = frame.assign(_seg=1, _size=frame[PEOPLE].map(lambda p: -1 if p is None else len(p)))
+    mine = mine.assign(_attribute=mine["attribute"].map(rank))
+    theirs = trends.assign(_seg=0, _size=0, _attribute=0, segment=pd.NA) if len(trends) else None
+    pool = pd.concat([theirs, mine], ignore_index=True) if theirs is not None else mine.reset_index(drop=True)
+    order = ["_seg", "as_of", "_size", "_attribute", "segment"]
+    mask = _difference(pool, order, [True, False, False, True, True], k)
+    return _hide_differencing(frame, mask[len(pool) - len(frame) :])
+
+
+def _complement(frame: pd.DataFrame) -> pd.DataFrame:
+    """Complementary suppression per cohort, attribute and figure: one hidden segment hides the next smallest."""
+    group = ["cohort_id", "attribute", "figure"]
+    hidden = frame["suppressed"]
+    count = hidden.astype("int64").groupby([frame[c] for c in group]).transform("sum")
+    candidates = frame[~hidden & (count == 1) & frame["value"].notna()]
+    picked = candidates.sort_values([*group, "n", "segment"], kind="stable").drop_duplicates(group, keep="first")
+    mask = pd.Series(False, index=frame.index)
+    mask[picked.index] = True
+    return _hide(frame, mask, COMPLEMENTARY)
+
+
+COMPLEMENTARY = "complementary"  # the suppressed_reason of a segment hidden so another hidden one stays hidden
+
+
+def _hide(frame: pd.DataFrame, mask: pd.Series, reason: str) -> pd.DataFrame:
+    """These rows hidden: no value, n or interval, suppressed (a figure hidden already keeps its reason)."""
+    out = frame.copy()
+    for column in ("value", "n", "ci_low", "ci_high"):
+        out[column] = out[column].mask(mask)
+    out["suppressed_reason"] = out["suppressed_reason"].mask(mask & ~out["suppressed"], reason)
+    out["suppressed"] = out["suppressed"] | mask
+    out[PEOPLE] = out[PEOPLE].mask(mask, None)
+    return out
+
+
+# --- readiness and outcomes --------------------------------------------------------------------
+
+OUTCOME_COLUMNS = (
+    "role",
+    "band",
+    "people",
+    "goals",
+    "share_achieved",
+    "share_ci_low",
+    "share_ci_high",
+    "pairs",
+    "health",
+    "health_ci_low",
+    "health_ci_high",
+    "suppressed",
+)
+OUTCOME_ROLES = {"mentee": "mentee_id", "mentor": "mentor_id"}  # mentees first, as the report shows them
+
+
+def _first_bands(prep: _Prepared, role: str, as_of: date, settings: Settings) -> pd.DataFrame:
+    """Each person's band at their first complete readiness checklist as of the date (``participant_id, band``)."""
+    scored = score.readiness_scores(score.as_of_cut(prep.readiness[role], as_of), ins.readiness_for(role), settings)
+    complete = scored[scored["complete"]].sort_values(["submitted_at", "submission_id"], kind="stable")
+    return complete.drop_duplicates("participant_id", keep="first")[["participant_id", "band"]]
+
+
+def readiness_outcomes(
+    data: CohortData, cohorts: list[str] | None, as_of: date, settings: Settings = DEFAULT
+) -> pd.DataFrame:
+    """Per role and readiness band at the first complete checklist: their pairs' share of goals achieved and health.
+
+    For mentees and for mentors (``OUTCOME_COLUMNS``), over the chosen cohorts together (all when None): the
+    people whose first complete readiness checklist (as of the date) fell in each band; the goals of their current pairs, with the share achieved and its Wilson
+    interval (n = goals); their pairs, with the mean pair health and its t interval (n = pairs with a health).
+    A cell of fewer than ``min_group_size`` people shows no share, health or interval. This is an association
+    between readiness at the start and later outcomes, not evidence that readiness causes them.
+    """
+    chosen = _subset(data, cohorts)
+    prep = _prepare(chosen)
+    pairs = score.pair_table(prep.pairs, prep.checkins, as_of, settings)
+    pairs = pairs.assign(pair_id=pd.to_numeric(pairs["pair_id"]).astype("Int64"))
+    goals = score.goal_table(prep.goals, prep.updates, as_of, settings)
+    goals = pd.DataFrame(
+        {"pair_id": pd.to_numeric(goals["pair_id"]).astype("Int64"), "achieved": goals["status"] == "achieved"}
+    )
+    k = settings.min_group_size
+    rows = []
+    for role, side in OUTCOME_ROLES.items():
+        bands = _first_bands(prep, role, as_of, settings)
+        theirs = pairs.merge(bands, left_on=side, right_on="participant_id")
+        their_goals = goals.merge(theirs[["pair_id", "band"]], on="pair_id")
+        for band in score.BANDS:
+            people = int((bands["band"] == band).sum())
+            health = theirs.loc[theirs["band"] == band, "health"].dropna().to_numpy(dtype="float64")
+            achieved = their_goals.loc[their_goals["band"] == band, "achieved"]
+            hidden = people < k
+            share = None if hidden or achieved.empty else stats.wilson(int(achieved.sum()), len(achieved))
+            spread = None if hidden else stats.t_interval(health)
+            rows.append(
+                {
+                    "role": role,
+                    "band": band,
+                    "people": people,
+                    "goals": len(achieved),
+                    "share_achieved": None if share is None else float(achieved.mean()),
+                    "share_ci_low": None if share is None else share[0],
+                    "share_ci_high": None if share is None else share[1],
+                    "pairs": len(health),
+                    "health": None if hidden or len(health) == 0 else float(health.mean()),
+                    "health_ci_low": None if spread is None else spread[0],
+                    "health_ci_high": None if spread is None else spread[1],
+                    "suppressed": hidden,
+                }
+            )
+    frame = pd.DataFrame(rows, columns=list(OUTCOME_COLUMNS))
+    floats = [c for c in OUTCOME_COLUMNS if c.startswith(("share", "health"))]
+    return frame.astype(
+        {"role": "string", "band": "string", "people": "int64", "goals": "int64", "pairs": "int64"}
+        | dict.fromkeys(floats, "Float64")
+    )

@@ -1,0 +1,576 @@
+"""Reading files: CSV (UTF-8 with or without BOM, Windows-1252) and XLSX, and the source formats.
+
+A *source* turns the raw cells of a file into the project's template columns (``canonical``
+frame). Sources register themselves in ``SOURCES``; ``detect`` picks the first that claims a
+file. Only this module reads files.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io as _io
+import itertools
+import os
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+from mentorkit import formats as display
+from mentorkit import frames
+from mentorkit.errors import InputFileError, UsageError
+from mentorkit.instruments import Instrument
+from mentorkit.intake import clean
+
+ZIP_MAGIC = b"PK\x03\x04"
+# limits, checked on a file's bytes before anything is built from them
+MAX_COLUMNS = 10_000  # columns of a file: far above any export of the five instruments
+MAX_ROWS = 1_000_000  # lines of a CSV file, rows of a workbook: far above any programme's answers
+MAX_CSV_CELLS = 10_000_000  # lines × columns of a CSV file: the size of the table it becomes
+MAX_XLSX_CELLS = 2_000_000  # rows × columns of a workbook's sheets (a workbook cell costs its reader more)
+MAX_XLSX_BYTES = 200_000_000  # unpacked size of a workbook's parts (its sheets and shared strings)
+MAX_CELL_CHARS = 1_000_000  # characters in one cell: a free-text answer is far shorter
+MAX_MAP_BYTES = 1_000_000  # size of a --map file
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file's cells as text, no header applied (row 0 is the file's first row)."""
+
+    path: Path
+    cells: pd.DataFrame
+    kind: str  # csv or xlsx
+
+
+@dataclass(frozen=True)
+class Canonical:
+    """A file's rows in the template's columns, with the file row number of each (``_row``)."""
+
+    frame: pd.DataFrame
+    source: str
+    raw: pd.DataFrame  # the original cells of each row, same index, original headers
+    flags: dict[str, pd.Series] = field(default_factory=dict)  # data-quality flags per row
+
+
+def read_raw(path: str | os.PathLike[str]) -> RawTable:
+    """A CSV or XLSX file as text cells; one clear error when it is neither.
+
+    Messages do not repeat the file name: the import puts it in front of them.
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError("no such file (check the path)") from None
+    except IsADirectoryError:
+        raise InputFileError("is a folder, not a file") from None
+    except OSError as exc:
+        raise InputFileError(f"cannot read the file: {exc.strerror}") from None
+    if not data.strip():
+        raise InputFileError("the file is empty")
+    if data.startswith(ZIP_MAGIC):
+        return RawTable(p, _read_xlsx(p, data), "xlsx")
+    return RawTable(p, _read_csv(p, data), "csv")
+
+
+NOT_TEXT = "is not a CSV or XLSX file (binary content); save it from your spreadsheet as CSV UTF-8 or XLSX"
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _utf16_order(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when the bytes look like UTF-16 text (a BOM, or NULs at every other byte)."""
+    if data.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16"
+    if data.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    head = data[:512]
+    if len(head) >= 4:
+        odd, even = head[1::2], head[0::2]
+        if odd.count(0) > 0.8 * len(odd) and even.count(0) < 0.2 * len(even):
+            return "utf-16-le"
+        if even.count(0) > 0.8 * len(even) and odd.count(0) < 0.2 * len(odd):
+            return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes of a CSV file as text: UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text") or
+    Windows-1252; one clear error for anything else."""
+    utf16 = _utf16_order(data)
+    text: str | None = None
+    if utf16:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:
+            text = None
+    if text is None and _is_binary(data[:4096].decode("latin-1")):
+        raise InputFileError(NOT_TEXT)
+    if text is None:
+        with contextlib.suppress(UnicodeDecodeError):
+            text = data.decode("utf-8-sig")
+    if text is None:
+        text = _utf8_with_stray_bytes(data)
+    if text is None:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise InputFileError(
+                "is not text in UTF-8, UTF-16 or Windows-1252; save it from your spreadsheet as CSV UTF-8 or XLSX"
+            ) from None
+    text = text.lstrip("\ufeff")
+    if _is_binary(text[:4096]):
+        raise InputFileError(NOT_TEXT)
+    return text
+
+
+def _is_binary(head: str) -> bool:
+    """Control characters in the first line, or more than a few in the first 4 KB (a NUL in a later
+    row is that row's problem: it is quarantined)."""
+    return bool(_CONTROL_CHARS.search(head.split("\n", 1)[0])) or len(_CONTROL_CHARS.findall(head)) > 4
+
+
+# a valid UTF-8 sequence of two to four bytes (RFC 3629: no overlong forms, no surrogates)
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+# a byte that is not valid UTF-8 reads as this private-use character plus its value (0x80–0xFF), so
+# that the rows holding one can be quarantined and the quarantine file can show the byte
+STRAY_BASE = 0x10FF00
+_STRAY = re.compile(f"[{chr(STRAY_BASE + 0x80)}-{chr(STRAY_BASE + 0xFF)}]")
+UNSTORABLE = re.compile(f"[\\x00{chr(STRAY_BASE + 0x80)}-{chr(STRAY_BASE + 0xFF)}]")  # NUL or a stray byte
+
+
+def _stray_bytes(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    return "".join(chr(STRAY_BASE + b) for b in exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error("mentorkit-stray", _stray_bytes)
+
+
+def _utf8_with_stray_bytes(data: bytes) -> str | None:
+    """UTF-8 text with some bytes that are not UTF-8 (a file pasted together from two encodings),
+    each stray byte marked; ``None`` for a Windows-1252 file (its stray bytes outnumber its valid
+    UTF-8 multi-byte sequences, which in Windows-1252 text are rare coincidences)."""
+    sequences = len(_UTF8_SEQUENCE.findall(data))
+    if not sequences:
+        return None
+    text = data.decode("utf-8", errors="mentorkit-stray").removeprefix("\ufeff")
+    return text if sequences >= len(_STRAY.findall(text)) else None
+
+
+def show_match(found: re.Match[str]) -> str:
+    """A NUL or stray byte matched by ``UNSTORABLE``, written as ``\\x00`` / ``\\xe9``."""
+    code = ord(found.group())
+    return f"\\x{code - STRAY_BASE if code >= STRAY_BASE else code:02x}"
+
+
+def show_bytes(text: str) -> str:
+    """Text with its NUL characters and stray bytes written as ``\\x00`` / ``\\xe9``."""
+    return UNSTORABLE.sub(show_match, text)
+
+
+def byte_problems(*frames: pd.DataFrame) -> pd.Series:
+    """Per row, why the store cannot hold it as read: a cell with a NUL or with bytes that are not
+    valid UTF-8, naming the first such column (of the first frame that has one); missing elsewhere.
+
+    The same rule on SQLite and PostgreSQL (which cannot store a NUL in text).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    index = frames[0].index
+    reasons = pd.Series(pd.NA, index=index, dtype="string")
+    for frame in frames:
+        for pos, column in enumerate(frame.columns):
+            values = frame.iloc[:, pos]
+            if not (isinstance(values.dtype, pd.StringDtype) or values.dtype == object):
+                continue
+            cells = pa.array(values.astype("string"), type=pa.large_string())
+            stray_cells = pc.match_substring_regex(cells, _STRAY.pattern)
+            nul_cells = pc.match_substring(cells, "\x00")
+            if not (pc.any(stray_cells).as_py() or pc.any(nul_cells).as_py()):
+                continue
+            stray = pd.Series(stray_cells.fill_null(False).to_numpy(zero_copy_only=False), index=index)
+            nul = pd.Series(nul_cells.fill_null(False).to_numpy(zero_copy_only=False), index=index)
+            name = show_bytes(str(column))
+            why = pd.Series(pd.NA, index=index, dtype="string")
+            why[nul] = f"{name}: a NUL character (\\x00 in the quarantine file); remove it and import the row again"
+            why[stray] = (
+                f"{name}: bytes that are not UTF-8 (\\xNN in the quarantine file); "
+                "save the file as CSV UTF-8 and import the row again"
+            )
+            reasons = reasons.fillna(why)
+    return reasons
+
+
+SEPARATORS = (",", ";", "\t")
+
+
+def sniff_separator(text: str) -> str:
+    """The cell separator of a CSV text: ``,`` ``;`` or tab, whichever splits its first records most
+    consistently into the most cells (a comma when nothing tells them apart)."""
+    sample = text[:65536]
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a huge first cell is still a cell
+    best, best_score = ",", (-1, -1, -1)
+    for sep in SEPARATORS:
+        if sep not in sample:
+            continue
+        try:
+            rows = list(itertools.islice(csv.reader(_io.StringIO(sample), delimiter=sep), 30))
+        except csv.Error:
+            continue
+        if len(sample) < len(text) and len(rows) > 1:
+            rows = rows[:-1]  # the sample may end inside a record
+        widths = [len(r) for r in rows if any(c.strip() for c in r)]
+        if not widths or widths[0] < 2:
+            continue
+        score = (sum(w == widths[0] for w in widths), widths[0], -SEPARATORS.index(sep))
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _too_big(found: int, what: str, limit: int, where: str = "") -> InputFileError:
+    return InputFileError(
+        f"has {found:,} {what}{where}, more than {limit:,}; is it the right file? (split a larger file into parts)"
+    )
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text, each with its newline, without copying the text."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def check_csv_size(text: str, sep: str) -> None:
+    """A CSV text's lines, columns (of its first record) and cells against the limits, before it is parsed."""
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if lines > MAX_ROWS:
+        raise _too_big(lines, "lines", MAX_ROWS)
+    columns = len(next(csv.reader(_lines(text), delimiter=sep), []))
+    if columns > MAX_COLUMNS:
+        raise _too_big(columns, "columns", MAX_COLUMNS)
+    if lines * columns > MAX_CSV_CELLS:
+        raise _too_big(lines * columns, "cells (lines × columns)", MAX_CSV_CELLS)
+    if len(text) <= MAX_CELL_CHARS or max(map(len, text.split("\n"))) <= MAX_CELL_CHARS:
+        return
+    for number, line in enumerate(_lines(text), start=1):
+        if len(line) > MAX_CELL_CHARS:
+            longest = max(len(cell) for cell in line.rstrip("\r\n").split(sep))
+            if longest > MAX_CELL_CHARS:
+                raise _too_big(longest, "characters in a cell", MAX_CELL_CHARS, f" on line {number}")
+
+
+def _read_csv(p: Path, data: bytes) -> pd.DataFrame:
+    text = decode_text(data)
+    sep = sniff_separator(text)
+    check_csv_size(text, sep)
+    try:
+        cells = pd.read_csv(
+            _io.StringIO(text),
+            header=None,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        raise InputFileError("the file has no rows") from None
+    except (pd.errors.ParserError, ValueError, OverflowError) as exc:
+        found = _FIELDS.search(str(exc))
+        if found:
+            want, line, saw = found.groups()
+            raise InputFileError(
+                f"line {line} has {saw} cells but the first line has {want}; "
+                "save the file again from the survey tool or spreadsheet"
+            ) from None
+        first = display.first_line(str(exc)) or "unreadable"
+        raise InputFileError(f"is not a readable CSV file ({first})") from None
+    return cells.astype("string").fillna("")
+
+
+_SHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
+_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _sheet_extent(stream: IO[bytes]) -> tuple[int, int, int]:
+    """A sheet's rows (its last row number, or its row count), columns (its last cell's column) and
+    cells, read from its XML a chunk at a time."""
+    rows = row_count = columns = cells = 0
+    rest = b""
+    while chunk := stream.read(1 << 20):
+        buffer = rest + chunk
+        end = buffer.rfind(b">") + 1  # a tag cut by the chunk's end waits for the next chunk
+        part, rest = buffer[:end], buffer[end:]
+        rows = max([rows, *map(int, _ROW_NUMBER.findall(part))])
+        columns = max([columns, *map(_column_number, set(_CELL_REF.findall(part)))])
+        row_count += len(_ROW.findall(part))
+        cells += len(_CELL.findall(part))
+    return max(rows, row_count), columns, cells
+
+
+def check_xlsx_size(data: bytes) -> None:
+    """A workbook's unpacked size, rows, columns and cells against the limits, before a reader builds it
+    (a reader fills the gaps between a sheet's rows, and its rows out to their longest)."""
+    try:
+        book = zipfile.ZipFile(_io.BytesIO(data))
+        parts = book.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # the reader says what is wrong with it
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_XLSX_BYTES:
+        raise _too_big(unpacked, "bytes unpacked", MAX_XLSX_BYTES)
+    total = 0
+    for part in parts:
+        if not _SHEET.fullmatch(part.filename):
+            continue
+        try:
+            with book.open(part) as stream:
+                rows, columns, cells = _sheet_extent(stream)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+            return
+        if rows > MAX_ROWS:
+            raise _too_big(rows, "rows", MAX_ROWS)
+        if columns > MAX_COLUMNS:
+            raise _too_big(columns, "columns", MAX_COLUMNS)
+        total += max(cells, rows * columns)
+        if total > MAX_XLSX_CELLS:
+            raise _too_big(total, "cells (rows × columns)", MAX_XLSX_CELLS)
+
+
+def _read_xlsx(p: Path, data: bytes) -> pd.DataFrame:
+    import warnings
+
+    check_xlsx_size(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
+            sheets = pd.read_excel(
+                _io.BytesIO(data),
+                header=None,
+                dtype=str,
+                engine="openpyxl",
+                keep_default_na=False,
+                na_filter=False,
+                sheet_name=None,
+            )
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise InputFileError(
+            f"is not a readable XLSX workbook ({type(exc).__name__}); open it in Excel and save it again"
+        ) from None
+    for cells in sheets.values():  # the first sheet with something in it (any sheet name)
+        cells = cells.replace("", pd.NA).dropna(how="all").dropna(axis=1, how="all")
+        if not cells.empty:
+            cells = cells.astype("string").fillna("")
+            longest = int(cells.apply(lambda c: c.str.len().max()).max())
+            if longest > MAX_CELL_CHARS:
+                raise _too_big(longest, "characters in a cell", MAX_CELL_CHARS)
+            return cells
+    raise InputFileError("the workbook has no filled sheet")
+
+
+def with_header(
+    cells: pd.DataFrame,
+    header_row: int = 0,
+    first_data_row: int | None = None,
+) -> tuple[list[str], pd.DataFrame]:
+    """Split cells into header names and data rows; ``_row`` gives 1-based file rows."""
+    if len(cells) <= header_row:
+        raise InputFileError("the file has no header row")
+    if cells.shape[1] > MAX_COLUMNS:
+        raise InputFileError(
+            f"has {cells.shape[1]:,} columns, more than {MAX_COLUMNS:,}; is it the right file? "
+            "(an export holds a column per question)"
+        )
+    header = [str(h).strip() for h in cells.iloc[header_row].tolist()]
+    start = header_row + 1 if first_data_row is None else first_data_row
+    body = cells.iloc[start:].copy()
+    body.columns = range(body.shape[1])
+    if not body.empty:
+        blank = (body.apply(lambda c: c.astype("string").str.strip().fillna("")) == "").all(axis=1)
+        body = body[~blank]
+    rows = pd.Series(body.index + 1, index=body.index, name="_row")
+    body = body.reset_index(drop=True)
+    body.insert(0, "_row", rows.to_numpy())
+    return header, body
+
+
+# --- sources ----------------------------------------------------------------------------------
+
+Detector = Callable[[RawTable], bool]
+Converter = Callable[[RawTable, Instrument | None, dict[str, str], str | None], Canonical]  # … --timezone
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file format mentorkit can import."""
+
+    name: str
+    title: str
+    detect: Detector
+    convert: Converter
+
+
+SOURCES: dict[str, Source] = {}
+
+
+def register(source: Source) -> Source:
+    """Add a source format to the registry."""
+    SOURCES[source.name] = source
+    return source
+
+
+def detect(table: RawTable, forced: str = "auto") -> Source:
+    """The source format of a file (forced, or the first registered one that claims it)."""
+    if forced != "auto":
+        if forced not in SOURCES:
+            raise UsageError(f"unknown source {forced!r}; choose auto or one of: {', '.join(SOURCES)}")
+        return SOURCES[forced]
+    for source in SOURCES.values():
+        if source.name != "mentorkit" and source.detect(table):
+            return source
+    return SOURCES["mentorkit"]
+
+
+def _template_convert(
+    table: RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str | None = None
+) -> Canonical:
+    header, body = with_header(table.cells)
+    names = [mapping.get(clean.normalize_question(h), h.strip().lower()) for h in header]
+    seen: dict[str, int] = {}
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+    repeated = sorted(n for n, c in seen.items() if c > 1 and n)
+    if repeated:
+        raise InputFileError(f"column(s) appear twice: {', '.join(repeated[:5])}; keep one of each")
+    frame = body.copy()
+    frame.columns = ["_row", *names]
+    if tz is not None and instrument is not None:
+        in_zone(frame, tz)
+    raw = body.copy()
+    raw.columns = ["_row", *header]
+    return Canonical(frame=frame, source="mentorkit", raw=raw.drop(columns="_row"))
+
+
+TIME_COLUMNS = ("submitted_at", "reported_at")  # the templates' date-times
+_BARE_TIME = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"  # a time of day, no zone of its own
+
+
+def in_zone(frame: pd.DataFrame, tz: str) -> None:
+    """The templates' times without a zone read as wall-clock times in ``tz`` (``--timezone``), as UTC text.
+
+    A time with its own zone (``Z``, ``+01:00``) and a date without a time stay as they are. A
+    wall-clock time a clock change skips or repeats in ``tz`` is rejected (``_reject``) with why.
+    """
+    from mentorkit.intake.survey_tools import parse_zone_option  # exports registers its sources with this module
+
+    zone = parse_zone_option(tz)
+    for column in TIME_COLUMNS:
+        if column not in frame.columns:
+            continue
+        text = frame[column].astype("string").str.strip()
+        bare = text.str.fullmatch(_BARE_TIME).fillna(False).astype(bool)
+        if not bare.any():
+            continue
+        local = pd.to_datetime(text.where(bare), format="ISO8601", errors="coerce")
+        aware = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+        done = bare & aware.notna()
+        frame[column] = text.mask(done, frames.iso_text(aware, unit="us", suffix="Z"))
+        unclear = bare & local.notna() & aware.isna()
+        if unclear.any():
+            why = clean.explain(unclear, f"{column}: {{!r}} is skipped or repeated by a clock change in {tz}", text)
+            before = frame["_reject"] if "_reject" in frame.columns else pd.Series(pd.NA, index=frame.index)
+            frame["_reject"] = before.astype("string").fillna(why)
+
+
+register(Source("mentorkit", "mentorkit template", lambda t: True, _template_convert))
+
+
+def load_mapping(path: str | os.PathLike[str] | None) -> dict[str, str]:
+    """The question part of a ``--map`` file (question text → item id)."""
+    return load_map(path)[0]
+
+
+def load_map(path: str | os.PathLike[str] | None) -> tuple[dict[str, str], dict[str, str]]:
+    """A ``--map`` file: question text → item id, and answer label → answer (``answers:`` section).
+
+    YAML: a mapping of question texts to item ids, optionally with an ``answers:`` mapping (and
+    then optionally the questions under ``questions:``); or a two-column CSV of questions.
+    """
+    if path is None:
+        return {}, {}
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_MAP_BYTES:
+            raise InputFileError(f"the map file {p.name} is larger than {MAX_MAP_BYTES:,} bytes; is it the right file?")
+        text = p.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InputFileError(f"cannot read the map file {p}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputFileError(f"the map file {p.name} is not UTF-8 text") from None
+    pairs: dict[str, str] = {}
+    answers: dict[str, str] = {}
+    if p.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            if any(getattr(event, "anchor", None) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+                raise InputFileError(
+                    f"the map file {p.name} uses YAML anchors or aliases (& or *); write each entry out in full"
+                )
+            data = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise InputFileError(f"the map file {p.name} is not valid YAML") from None
+        if not isinstance(data, dict):
+            raise InputFileError(f"the map file {p.name} must map question texts to item ids")
+        data = dict(data)
+        given = data.pop("answers", None) or {}
+        if not isinstance(given, dict):
+            raise InputFileError(f"the map file {p.name}: answers must map answer labels to answers")
+        questions = data.pop("questions", None) or {}
+        if not isinstance(questions, dict):
+            raise InputFileError(f"the map file {p.name}: questions must map question texts to item ids")
+        pairs = {str(k): str(v) for k, v in {**data, **questions}.items()}
+        answers = {
+            clean.answer_key(k): ("yes" if v is True else "no" if v is False else str(v).strip())
+            for k, v in given.items()
+            if v is not None
+        }
+    else:
+        try:
+            frame = pd.read_csv(_io.StringIO(text), header=None, dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+            raise InputFileError(f"the map file {p.name} is not a readable CSV file") from None
+        if frame.shape[1] < 2:
+            raise InputFileError(f"the map file {p.name} must have two columns: question text, item id")
+        pairs = dict(zip(frame[0], frame[1], strict=True))
+        pairs.pop("question", None)
+    return {clean.normalize_question(k): v.strip() for k, v in pairs.items()}, answers

@@ -1,0 +1,1 @@
+"""Analysis: scoring, intervals, figure tables, programme analytics, privacy rules, findings."""

@@ -1,0 +1,1 @@
+"""`mentorkit export`: the BI tables."""

@@ -1,0 +1,1 @@
+"""Forms: widgets, rules, the forms server, personal links and outreach."""

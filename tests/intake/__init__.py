@@ -1,0 +1,1 @@
+"""Intake: reading files and survey-tool exports, cleaning values, importing into the store."""

@@ -1,0 +1,1 @@
+"""Reporting: the kits report notebooks call, charts and the explorer."""

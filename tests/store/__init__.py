@@ -1,0 +1,1 @@
+"""The store: schema, migrations, append-only writes and reads, on SQLite and PostgreSQL."""
