@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import ROOT
@@ -58,3 +64,70 @@ def test_the_readme_module_table_names_every_module():
     names |= {f"{p.name}/" for p in package.iterdir() if p.is_dir() and not p.name.startswith("__")}
     missing = sorted(n for n in names if f"`{n}`" not in table and f"`mentorkit/{n}`" not in table)
     assert not missing, f"modules missing from the README's module table: {missing}"
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """``lint-imports`` over the package found at ``root`` (its pyproject's contracts), without a cache."""
+    exe = Path(sys.executable).with_name("lint-imports")
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run([str(exe), "--no-cache"], cwd=root, capture_output=True, text=True, env=env, check=False)
+
+
+def test_the_stage_contracts_hold():
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    assert len(contracts) >= 6
+    out = _lint_imports(ROOT)
+    assert out.returncode == 0, out.stdout[-3000:]
+    assert f"Contracts: {len(contracts)} kept, 0 broken." in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "broken"),
+    [
+        # analysis is pure: the store (and SQLAlchemy with it) is out of its reach
+        ("analysis/stats.py", "import mentorkit.store", "mentorkit.analysis.stats -> mentorkit.store"),
+        ("analysis/stats.py", "import sqlalchemy", "mentorkit.analysis.stats -> sqlalchemy"),
+        # the kernel side never reaches the batch runner
+        ("reporting/charts.py", "import mentorkit.runs.pdf", "mentorkit.reporting.charts -> mentorkit.runs.pdf"),
+        # the forms' rules load no database layer; the forms read no file themselves
+        ("forms/rules.py", "import mentorkit.intake.ingest", "mentorkit.forms.rules -> mentorkit.intake.ingest"),
+        ("forms/who.py", "from mentorkit.intake import files", "mentorkit.forms.who -> mentorkit.intake.files"),
+        # a lower stage never imports a higher one
+        ("store/read.py", "import mentorkit.intake.clean", "mentorkit.store.read -> mentorkit.intake.clean"),
+        ("settings.py", "import mentorkit.export", "mentorkit.settings -> mentorkit.export"),
+    ],
+)
+def test_an_import_across_a_boundary_breaks_a_contract(tmp_path, module, line, broken):
+    shutil.copytree(ROOT / "mentorkit", tmp_path / "mentorkit", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    with (tmp_path / "mentorkit" / module).open("a", encoding="utf-8") as fh:
+        fh.write(f"\n{line}  # noqa\n")
+    out = _lint_imports(tmp_path)
+    assert out.returncode == 1
+    assert broken in out.stdout
+
+
+def test_every_unit_is_within_its_size():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "check_sizes.py")], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stdout
+    assert out.stdout.strip() == "sizes: every unit within its limit"
+
+
+def test_the_size_check_names_what_is_over(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    body = "".join(f"    x{i} = {i}\n" for i in range(79))  # 79 lines of body + the def line: 80, at the limit
+    (pkg / "ok.py").write_text(f"def fits():\n{body}")
+    (pkg / "long.py").write_text(f"@staticmethod\ndef too_long():\n{body}    return x0\n")  # 1 + 1 + 79 + 1 = 82
+    (pkg / "big.py").write_text("x = 1\n" * 601)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "check_sizes.py"), str(pkg)], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 1
+    assert out.stdout.splitlines() == [
+        "pkg/big.py: module of 601 lines (limit 600)",
+        "pkg/long.py:1: function too_long of 82 lines (limit 80)",
+        "sizes: 2 over the limits",
+    ]
