@@ -16,11 +16,51 @@ def one_line_error(capsys, argv: list[str], code: int, text: str) -> None:
     assert err.startswith("mentorkit: error: ") and text in err, err
 
 
+# every command of `mentorkit --help`, as worked out by hand, each with a mistake of its user's:
+# the arguments after the command, the exit code and what the one line says
+USER_ERRORS = {
+    "demo": (["--db", "nonsense://"], 1, "no driver for nonsense"),
+    "import": (["none.csv", "--instrument", "checkin"], 1, "none.csv: no such file"),
+    "score": (["--cohort", "../x"], 2, "not a cohort id: '../x'"),
+    "report": (["--cohort", "x", "--jobs", "0"], 2, "--jobs must be at least 1"),
+    "forms": (["--capacity", "0"], 2, "--capacity must be at least 1"),
+    "invite": (["--cohort", "x"], 2, "invite needs --cohort, --form and --base-url"),
+    "status": (["--cohort", "x", "--as-of", "2026-02-30"], 2, "not a date: '2026-02-30'"),
+    "db": (["upgrade", "--db", "sqlite:////proc/forbidden/x.db"], 1, "cannot upgrade the database"),
+    "forget": (["--email", "nobody@example.org"], 2, "no participant has that e-mail address"),
+    "export": ([], 2, "export needs --out DIR"),
+}
+
+
+def listed_commands(help_text: str) -> list[str]:
+    """The commands the top-level help lists: the indented lines under COMMAND, up to the blank line."""
+    lines = help_text.splitlines()
+    start = lines.index("  COMMAND") + 1
+    end = lines.index("", start)
+    return [line.split()[0] for line in lines[start:end]]
+
+
 def test_help_lists_every_command():
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("demo", "import", "score", "report", "forms", "invite", "status"):
-        assert command in result.stdout
+    listed = listed_commands(result.stdout)
+    assert sorted(listed) == sorted(USER_ERRORS)
+    # and the parser has no command the help leaves out
+    choices = cli.build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert sorted(choices) == sorted(listed)
+
+
+@pytest.mark.parametrize("command", list(USER_ERRORS))
+def test_every_command_gives_a_user_error_one_line(command, tmp_path):
+    """A mistake of the user's, in the real command: one line on standard error, a non-zero exit, no traceback."""
+    args, code, text = USER_ERRORS[command]
+    env = {"MENTORKIT_HOME": str(tmp_path), "MENTORKIT_DB": f"sqlite:///{tmp_path / 'm.db'}"}
+    result = run_cli(command, *args, env=env, cwd=tmp_path)
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"mentorkit: error: {text}"), result.stderr
+    assert result.stdout == ""
 
 
 def test_help_names_db_check_and_the_accepted_years():

@@ -3,7 +3,7 @@
 *Due*, as of a date (the brief's contract): a readiness checklist never sent; a check-in about a
 pair when the person's latest one about it is more than ``checkin_recency_days`` old, or when
 they sent none and the pair is ``too_early_days`` old; a goal update for each stale goal of a
-pair the person is in (``stale_days``, the same rule as ``score.goal_table``).
+pair the person is in (``stale_days``, the same rule as ``goals.goal_table``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from datetime import date
 
 import pandas as pd
 
-from mentorkit.analysis import score
+from mentorkit.analysis import asof
+from mentorkit.analysis.goals import goal_table
 from mentorkit.data import CohortData
 from mentorkit.formats import days_ago
 from mentorkit.settings import DEFAULT, Settings
@@ -50,15 +51,15 @@ def due_items(data: CohortData, cohort_id: str, as_of: date, settings: Settings 
     rows: list[dict[str, object]] = []
 
     for role, form in READINESS.items():
-        sent = score.as_of_cut(data.responses[form], as_of)["participant_id"]
+        sent = asof.as_of_cut(data.responses[form], as_of)["participant_id"]
         for pid in people.loc[(people["role"] == role) & ~people["participant_id"].isin(sent), "participant_id"]:
             rows.append({"participant_id": pid, "due": "readiness", "form": form, "about": "", "detail": "never sent"})
 
     pairs = data.pairs[(data.pairs["cohort_id"] == cohort_id) & (data.pairs["matched_on"] <= day)]
-    checkins = score.as_of_cut(data.responses["checkin"], as_of)
+    checkins = asof.as_of_cut(data.responses["checkin"], as_of)
     last = checkins.groupby(["participant_id", "pair_id"])["submitted_at"].max()
     for pair in pairs.itertuples():
-        age = score.days_before(as_of, pd.Series([pair.matched_on])).iloc[0]
+        age = asof.days_before(as_of, pd.Series([pair.matched_on])).iloc[0]
         for pid, other in ((pair.mentor_id, pair.mentee_id), (pair.mentee_id, pair.mentor_id)):
             when = last.get((pid, pair.pair_id))
             if when is None:
@@ -66,11 +67,11 @@ def due_items(data: CohortData, cohort_id: str, as_of: date, settings: Settings 
                     detail = f"no check-in yet; matched {days_ago(pair.matched_on, age)}"
                     rows.append(_checkin(pid, other, detail))
                 continue
-            since = score.days_before(as_of, pd.Series([when])).iloc[0]
+            since = asof.days_before(as_of, pd.Series([when])).iloc[0]
             if since > settings.checkin_recency_days:
                 rows.append(_checkin(pid, other, f"last check-in {days_ago(when, since)}"))
 
-    goals = score.goal_table(data.responses["goals"], data.responses["goal_updates"], as_of, settings)
+    goals = goal_table(data.responses["goals"], data.responses["goal_updates"], as_of, settings)
     stale = goals[goals["stale"]].merge(pairs[["pair_id", "mentor_id", "mentee_id"]], on="pair_id")
     for goal in stale.itertuples():
         since = goal.last_update if pd.notna(goal.last_update) else goal.start_date

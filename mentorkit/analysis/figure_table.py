@@ -17,6 +17,7 @@ import pandas as pd
 
 from mentorkit import instruments as ins
 from mentorkit.analysis import score, stats
+from mentorkit.analysis.goals import GoalSummary
 from mentorkit.data import CohortData
 from mentorkit.settings import DEFAULT, Settings
 
@@ -114,7 +115,7 @@ def relationship_figures(detail: score.CohortDetail) -> list[Figure]:
 def goal_figures(detail: score.CohortDetail) -> list[Figure]:
     """Goal counts by status and the share achieved (goals are never suppressed)."""
     g = detail.score.goals
-    counts = [count(f"goals.{key}", getattr(g, key), g.total) for key in score.GoalSummary.__dataclass_fields__]
+    counts = [count(f"goals.{key}", getattr(g, key), g.total) for key in GoalSummary.__dataclass_fields__]
     return [*counts, share("goals.share_achieved", g.achieved, g.total, False)]
 
 

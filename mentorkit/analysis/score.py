@@ -1,7 +1,9 @@
 """The brief's scoring rules, one small pure function each, over pandas DataFrames.
 
 Nothing here reads the database or files: ``score_cohort`` takes a ``CohortData`` (``mentorkit.data``) and an
-as-of date and returns a frozen ``CohortScore``. Thresholds come from ``Settings``.
+as-of date and returns a frozen ``CohortScore``. Thresholds come from ``Settings``. Here: readiness and
+relationships, and the cohort's score that gathers them with the goals (``goals``) and the reliability and
+data quality (``quality``), over the submissions that count as of the date (``asof``).
 """
 
 from __future__ import annotations
@@ -9,12 +11,26 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
-from typing import TypedDict, overload
+from typing import overload
 
 import numpy as np
 import pandas as pd
 
 from mentorkit import instruments as ins
+
+# the imports `name as name` are re-exported for these callers: analysis/programme.py (score.as_of_cut,
+# score.latest, score.goal_table, score.GoalSummary, score.GOAL_STATUSES), reporting/cohort.py
+# (score.reliability, score.RELIABILITY_METHODS, score.GOAL_STATUSES) and forms/directory.py (score.latest)
+from mentorkit.analysis.asof import as_of_cut as as_of_cut
+from mentorkit.analysis.asof import days_before
+from mentorkit.analysis.asof import latest as latest
+from mentorkit.analysis.goals import GOAL_STATUSES as GOAL_STATUSES
+from mentorkit.analysis.goals import GoalSummary as GoalSummary
+from mentorkit.analysis.goals import goal_summary, goal_table_cut
+from mentorkit.analysis.goals import goal_table as goal_table
+from mentorkit.analysis.quality import RELIABILITY_METHODS as RELIABILITY_METHODS
+from mentorkit.analysis.quality import data_quality, reliability_items
+from mentorkit.analysis.quality import reliability as reliability
 from mentorkit.data import CohortData
 from mentorkit.errors import UsageError
 from mentorkit.settings import DEFAULT
@@ -22,7 +38,6 @@ from mentorkit.settings import Settings as Settings  # re-exported: callers use 
 
 BANDS = ("ready", "developing", "not_yet")
 PAIR_STATUSES = ("on_track", "needs_checkin", "too_early")
-GOAL_STATUSES = ("achieved", "dropped", "overdue", "on_track", "at_risk")
 
 
 def parse_as_of(text: str | date | None) -> date:
@@ -42,37 +57,10 @@ def parse_as_of(text: str | date | None) -> date:
 # --- shared rules ------------------------------------------------------------------------------
 
 
-def as_of_cut(frame: pd.DataFrame, as_of: date, column: str = "submitted_at") -> pd.DataFrame:
-    """Rows submitted on or before the as-of date (the whole day, UTC)."""
-    end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
-    return frame[frame[column] < end]
-
-
-def latest(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The latest submission per key (ties: the one stored last), in the frame's order."""
-    if frame.empty:
-        return frame
-    codes = [pd.factorize(frame[key], use_na_sentinel=False)[0] for key in keys]  # a missing key is a key too
-    # sorted by key, time, then submission id: each key's last row is its newest, ties to the highest id
-    when = frame["submitted_at"].to_numpy().astype("datetime64[us]").view("i8")
-    order = np.lexsort((frame["submission_id"].to_numpy(), when, *reversed(codes)))
-    change = np.zeros(len(order) - 1, dtype=bool)
-    for code in codes:
-        ordered = code[order]
-        change |= ordered[1:] != ordered[:-1]
-    last = order[np.r_[change, True]]
-    return frame.iloc[np.sort(last)]
-
-
 def member(values: pd.Series, allowed: pd.Series) -> np.ndarray:
     """``values.isin(allowed)`` through an index lookup (far faster on string columns)."""
     found: np.ndarray = pd.Index(allowed.unique()).get_indexer(values) >= 0
     return found
-
-
-def days_before(as_of: date, when: pd.Series) -> pd.Series:
-    """Whole days from each date-time's day to the as-of date."""
-    return (pd.Timestamp(as_of) - when.dt.normalize()).dt.days
 
 
 @overload
@@ -432,184 +420,6 @@ def checkin_comments(current: pd.DataFrame, settings: Settings = DEFAULT) -> Com
     return Comments(people, tuple(str(c) for c in last.sort_values("submitted_at")["comment"]), False)
 
 
-# --- goals -------------------------------------------------------------------------------------
-
-
-def expected_progress(start: pd.Series, target: pd.Series, as_of: date) -> pd.Series:
-    """100 × elapsed share of start → target, clamped to 0–100."""
-    day = pd.Timestamp(as_of)
-    span = (target - start).dt.days.astype("float64")
-    elapsed = (day - start).dt.days.astype("float64")
-    share = (elapsed / span.where(span > 0)).clip(0, 1)
-    instant = pd.Series(np.where(day >= target, 1.0, 0.0), index=start.index)
-    return 100 * share.fillna(instant)
-
-
-def goal_table(
-    definitions: pd.DataFrame, updates: pd.DataFrame, as_of: date, settings: Settings = DEFAULT
-) -> pd.DataFrame:
-    """Per goal (latest definition as of the date): agreement, progress, expected, status, stale."""
-    return _goal_table(as_of_cut(definitions, as_of), as_of_cut(updates, as_of), as_of, settings)
-
-
-def _goal_table(definitions: pd.DataFrame, updates: pd.DataFrame, as_of: date, settings: Settings) -> pd.DataFrame:
-    """``goal_table`` over definitions and updates already cut to the as-of date."""
-    goals = latest(definitions, ["goal_id"]).set_index("goal_id")
-    ups = latest(updates, ["goal_id"]).set_index("goal_id")
-    out = goals[
-        ["cohort_id", "pair_id", "title", "start_date", "target_date", "agreed_by_mentor", "agreed_by_mentee"]
-    ].copy()
-    out["mutually_agreed"] = (out["agreed_by_mentor"] == 1) & (out["agreed_by_mentee"] == 1)
-    out["progress"] = ups["progress_pct"].reindex(out.index).fillna(0.0)
-    out["reported_status"] = ups["status"].reindex(out.index).fillna("not_started")
-    out["last_update"] = ups["submitted_at"].reindex(out.index)
-    out["expected"] = expected_progress(out["start_date"], out["target_date"], as_of)
-    out["status"] = goal_status(out, as_of, settings)
-    since = out["last_update"].dt.normalize().fillna(out["start_date"])
-    out["days_since_update"] = days_before(as_of, since)
-    out["stale"] = ~out["status"].isin(["achieved", "dropped"]) & (out["days_since_update"] > settings.stale_days)
-    return out.reset_index()
-
-
-def goal_status(goals: pd.DataFrame, as_of: date, settings: Settings = DEFAULT) -> pd.Series:
-    """achieved, dropped, overdue, on_track or at_risk, a partition of goals."""
-    reported = goals["reported_status"]
-    overdue = goals["target_date"] < pd.Timestamp(as_of)
-    on_track = goals["progress"] >= goals["expected"] - settings.goal_tolerance
-    status = np.select(
-        [reported == "achieved", reported == "dropped", overdue, on_track],
-        ["achieved", "dropped", "overdue", "on_track"],
-        default="at_risk",
-    )
-    return pd.Series(status, index=goals.index, dtype="string")
-
-
-@dataclass(frozen=True)
-class GoalSummary:
-    """A cohort's goal figures (never suppressed: they are not survey answers)."""
-
-    total: int
-    mutually_agreed: int
-    achieved: int
-    dropped: int
-    overdue: int
-    on_track: int
-    at_risk: int
-    stale: int
-
-
-def goal_summary(table: pd.DataFrame) -> GoalSummary:
-    """Goal counts by status."""
-    counts = table["status"].value_counts()
-    return GoalSummary(
-        total=len(table),
-        mutually_agreed=int(table["mutually_agreed"].sum()),
-        stale=int(table["stale"].sum()),
-        **{s: int(counts.get(s, 0)) for s in GOAL_STATUSES},
-    )
-
-
-# --- reliability -------------------------------------------------------------------------------
-
-
-def kr20(items: pd.DataFrame) -> float | None:
-    """Kuder–Richardson 20 over complete 0/1 answers (None when not computable)."""
-    data = items.dropna().astype("float64")
-    k = data.shape[1]
-    if k < 2 or len(data) < 2:
-        return None
-    p = data.mean()
-    var = data.sum(axis=1).var(ddof=0)
-    if var == 0:
-        return None
-    return float(k / (k - 1) * (1 - (p * (1 - p)).sum() / var))
-
-
-def cronbach_alpha(items: pd.DataFrame) -> float | None:
-    """Cronbach's alpha over complete rows (None when not computable)."""
-    data = items.dropna().astype("float64")
-    k = data.shape[1]
-    if k < 2 or len(data) < 2:
-        return None
-    var = data.sum(axis=1).var(ddof=1)
-    if var == 0:
-        return None
-    return float(k / (k - 1) * (1 - data.var(ddof=1).sum() / var))
-
-
-class Reliability(TypedDict):
-    """A reliability coefficient (missing below the minimum n or without variation), its n and its reading."""
-
-    method: str
-    n: int
-    value: float | None
-    reference: float
-    reading: str  # too_few, not_computable, acceptable (at or above the reference) or below
-
-
-def reliability(items: pd.DataFrame, method: str, settings: Settings = DEFAULT) -> Reliability:
-    """A reliability coefficient with its n, reported only from ``reliability_min_n`` complete responses."""
-    n = len(items.dropna())
-    too_few = n < settings.reliability_min_n
-    value = None if too_few else (kr20 if method == "kr20" else cronbach_alpha)(items)
-    ref = settings.reliability_reference
-    if value is None:
-        reading = "too_few" if too_few else "not_computable"
-    else:
-        reading = "acceptable" if value >= ref else "below"
-    return {"method": method, "n": n, "value": value, "reference": ref, "reading": reading}
-
-
-RELIABILITY_METHODS = {"mentor": "kr20", "mentee": "kr20", "checkin": "alpha"}  # yes/no checklists, 1-5 scale
-
-
-def reliability_items(
-    scored: dict[str, pd.DataFrame], readiness: dict[str, pd.DataFrame], checkins: pd.DataFrame
-) -> dict[str, pd.DataFrame]:
-    """The answers each reliability coefficient is computed over, by scale (mentor, mentee, checkin).
-
-    A checklist's latest scored submission per person (``scored`` by role, ``readiness`` the responses by
-    instrument); the check-in scale's latest submission per person and pair. All already cut to the as-of date.
-    """
-    out = {}
-    for role in ins.ROLES:
-        inst = ins.readiness_for(role)
-        answers = readiness[inst.id]
-        out[role] = answers[answers["submission_id"].isin(scored[role]["submission_id"])][
-            [i.id for i in inst.scored_items]
-        ]
-    out["checkin"] = latest(checkins, ["participant_id", "pair_id"])[list(ins.CHECKIN_ELEMENTS)]
-    return out
-
-
-# --- data quality ------------------------------------------------------------------------------
-
-QUALITY_INSTRUMENTS = ("mentor_readiness", "mentee_readiness", "checkin")  # the instruments flagged at import
-
-
-def data_quality(responses: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per instrument: submissions and how many were flagged at import (straight-lining: check-ins only).
-
-    ``responses`` by instrument id, already cut to the as-of date; flagged answers still count.
-    """
-    rows = []
-    for inst_id in QUALITY_INSTRUMENTS:
-        frame = responses[inst_id]
-        flags = frame["flags"].fillna("") if "flags" in frame.columns else pd.Series("", index=frame.index)
-        rows.append(
-            {
-                "instrument": inst_id,
-                "submissions": len(frame),
-                "speeders": int(flags.str.contains("speeder").sum()),
-                "partial": int(flags.str.contains("partial").sum()),
-                "straight_lining": int(flags.str.contains("straight_lining").sum()) if inst_id == "checkin" else None,
-            }
-        )
-    table = pd.DataFrame(rows).set_index("instrument")
-    table["straight_lining"] = table["straight_lining"].astype("Int64")
-    return table
-
-
 # --- the cohort --------------------------------------------------------------------------------
 
 
@@ -666,7 +476,7 @@ def cohort_detail(data: CohortData, cohort_id: str, as_of: date, settings: Setti
     pairs = matched_pairs(data.pairs[data.pairs["cohort_id"] == cohort_id], as_of)
     current = pair_checkins(pairs, resp["checkin"])
     ptable = _pair_table(pairs, current, as_of, settings)
-    gtable = _goal_table(resp["goals"], resp["goal_updates"], as_of, settings)
+    gtable = goal_table_cut(resp["goals"], resp["goal_updates"], as_of, settings)
     score = CohortScore(
         cohort=cohort_id,
         as_of=as_of,

@@ -1,0 +1,250 @@
+"""The ``mentorkit`` command's argument parser: one small function per command adds its subcommand."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from mentorkit import __version__
+from mentorkit.instruments import instruments
+from mentorkit.settings import DEFAULT
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+class _SourceChoices:
+    """``--source``'s choices: ``auto`` and the io source registry, read only when argparse looks (help stays light)."""
+
+    def _names(self) -> list[str]:
+        from mentorkit.intake import files
+        from mentorkit.intake import survey_tools as exports  # noqa: F401  (registers the survey-tool sources)
+
+        return ["auto", *files.SOURCES]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+def _db_parent() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="SQLAlchemy database URL (env MENTORKIT_DB; default: SQLite data/mentorkit.db in the workspace)",
+    )
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    db = _db_parent()
+    parser = argparse.ArgumentParser(
+        prog="mentorkit", description="Collect, import, score and report on mentoring programmes (Zachary's model)."
+    )
+    parser.add_argument("--version", action="version", version=f"mentorkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in (
+        _add_demo,
+        _add_import,
+        _add_score,
+        _add_report,
+        _add_db,
+        _add_forget,
+        _add_forms,
+        _add_invite,
+        _add_status,
+        _add_export,
+    ):
+        add(sub, db)
+    return parser
+
+
+def _add_demo(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``demo``: load the bundled sample programme."""
+    sub.add_parser("demo", parents=[db], help="load the bundled sample programme (idempotent)")
+
+
+def _add_import(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``import FILE --instrument KIND``: a roster or answers."""
+    kinds = ("roster", *instruments())
+    imp = sub.add_parser("import", parents=[db], help="import a roster or answers (CSV or XLSX)")
+    imp.add_argument("file", metavar="FILE", help="CSV or XLSX file")
+    imp.add_argument("--instrument", required=True, choices=kinds, help="what the file holds")
+    imp.add_argument(
+        "--source",
+        default="auto",
+        choices=_SourceChoices(),
+        metavar="SOURCE",  # argparse would read the choices to build a metavar when the parser is built
+        help="file format: %(choices)s (default: auto, detected)",
+    )
+    imp.add_argument(
+        "--map", metavar="FILE", default=None, help="YAML or CSV mapping other question wordings to item ids"
+    )
+    imp.add_argument(
+        "--timezone",
+        metavar="TZ",
+        default=None,
+        help="time zone of times without one, in exports and the templates (submitted_at, reported_at): "
+        "Europe/Berlin, UTC, +01:00; it wins over the zone a Qualtrics export names; times with their own "
+        f"offset keep it (default: the file's zone, else UTC). Dates outside {DEFAULT.earliest_year}–"
+        f"{DEFAULT.latest_year} are quarantined",
+    )
+
+
+def _add_score(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``score --cohort ID``: a cohort's figures."""
+    sc = sub.add_parser("score", parents=[db], help="a cohort's figures as of a date")
+    sc.add_argument("--cohort", required=True, metavar="ID")
+    sc.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
+    sc.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _add_report(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``report``: the per-cohort HTML reports."""
+    rep = sub.add_parser("report", parents=[db], help="render per-cohort HTML reports with papermill")
+    who = rep.add_mutually_exclusive_group(required=True)
+    who.add_argument("--cohort", action="append", metavar="ID", help="a cohort (repeatable)")
+    who.add_argument("--all", action="store_true", help="every cohort in the store")
+    who.add_argument(
+        "--index",
+        action="store_true",
+        help="only rebuild index.html, manifest.json and the changes digest from the reports in --out",
+    )
+    rep.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
+    rep.add_argument("--jobs", type=int, default=None, metavar="N", help="parallel kernels (default: CPU count)")
+    rep.add_argument("--out", metavar="DIR", default=None, help="output folder (default reports/<as-of>/)")
+    rep.add_argument("--identify", action="store_true", help="name people instead of pseudonymous ids")
+    rep.add_argument(
+        "--timeout", type=int, default=300, metavar="S", help="seconds one notebook cell may run (default 300)"
+    )
+    rep.add_argument(
+        "--notebooks",
+        metavar="DIR",
+        default=None,
+        help="folder with readiness.ipynb and goal_progress.ipynb (default: the bundled ones)",
+    )
+    rep.add_argument(
+        "--shard",
+        metavar="I/N",
+        default=None,
+        help="with --all: only shard I of N (cohorts sorted by id, dealt round-robin); join the shards with --index",
+    )
+    rep.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print every report and the index to PDF beside its HTML (Chromium: /usr/bin/chromium or "
+        "$MENTORKIT_CHROMIUM)",
+    )
+    rep.add_argument(
+        "--since",
+        metavar="DIR",
+        default=None,
+        help="the earlier run that OUT/changes.{md,html} compares with "
+        "(default: the newest earlier reports/<as-of>/ folder beside OUT)",
+    )
+
+
+def _add_db(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``db upgrade|status|check``: the store's schema and values."""
+    dbp = sub.add_parser("db", help="database maintenance: upgrade, status, check")
+    dbsub = dbp.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    dbsub.add_parser("upgrade", parents=[db], help="bring the store's schema up to date (Alembic)")
+    dbsub.add_parser("status", parents=[db], help="show the store's schema revision")
+    dbsub.add_parser(
+        "check",
+        parents=[db],
+        help=f"find stored dates that cannot be read back (or lie outside {DEFAULT.earliest_year}–"
+        f"{DEFAULT.latest_year}) and set them aside, so reads skip their rows; nothing is deleted or changed "
+        "(exit 0: clean, 1: values set aside)",
+    )
+
+
+def _add_forget(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``forget --email``: erase a person's personal data."""
+    fg = sub.add_parser("forget", parents=[db], help="erase a person's personal data (right to erasure)")
+    fg.add_argument("--email", required=True, help="the person's e-mail address")
+
+
+def _add_forms(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``forms``: serve the collection forms."""
+    fm = sub.add_parser("forms", parents=[db], help="serve the collection forms to participants (Solara's server)")
+    fm.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on (default 127.0.0.1)")
+    fm.add_argument("--port", type=int, default=8866, metavar="N")
+    fm.add_argument("--base-url", default="/", metavar="PATH", help="URL path behind a reverse proxy, e.g. /mentoring/")
+    fm.add_argument(
+        "--capacity",
+        type=int,
+        default=60,
+        metavar="N",
+        help="open forms (sessions with a valid link) before the busy page (60)",
+    )
+    fm.add_argument(
+        "--session-timeout", type=int, default=600, metavar="S", help="free a form its page left silently (600 s)"
+    )
+    fm.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate (PEM)")
+    fm.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
+    fm.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    fm.add_argument(
+        "--allow-email-login",
+        action="store_true",
+        help="let participants identify by typing their e-mail (a workshop on a trusted network; off by default)",
+    )
+
+
+def _add_invite(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``invite``: personal links for mail merge."""
+    forms = tuple(instruments())
+    inv = sub.add_parser("invite", parents=[db], help="personal links for a form, as CSV for mail merge")
+    inv.add_argument("--cohort", metavar="ID")
+    inv.add_argument("--form", choices=forms)
+    inv.add_argument("--base-url", metavar="URL", help="the forms' public address, e.g. https://host/mentoring/")
+    inv.add_argument(
+        "--expires-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"days the links stay valid (default {DEFAULT.link_expiry_days})",
+    )
+    inv.add_argument("--rotate", action="store_true", help="void every link made so far (new secret)")
+    inv.add_argument("--out", metavar="FILE", default=None, help="CSV file (default: standard output)")
+
+
+def _add_status(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``status --cohort ID``: who still has to answer what."""
+    st = sub.add_parser("status", parents=[db], help="who still has to answer what (personal data)")
+    st.add_argument("--cohort", required=True, metavar="ID")
+    st.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
+    st.add_argument("--base-url", metavar="URL", default=None, help="add each due item's personal link")
+    st.add_argument("--out", metavar="FILE", default=None, help="CSV file (default: a list on standard output)")
+
+
+def _add_export(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``export --out DIR``: the BI tables."""
+    ex = sub.add_parser("export", parents=[db], help="tidy tables for BI tools, with a Frictionless datapackage.json")
+    ex.add_argument("--out", metavar="DIR", default=None, help="the export folder (required; replaced as a whole)")
+    ex.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
+    ex.add_argument("--format", default="csv", metavar="FORMAT", help="csv (default) or parquet")
+    ex.add_argument(
+        "--level",
+        default="aggregate",
+        metavar="LEVEL",
+        help="aggregate (default: figures, suppressed as in the reports) or responses "
+        "(adds pseudonymous participants, answers, pairs, goals and goal updates)",
+    )
+    ex.add_argument(
+        "--segment-by",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="a roster column to break segment_figures down by, besides department (repeatable; a column "
+        "identifying people is left out)",
+    )

@@ -1,0 +1,112 @@
+"""``mentorkit report``: the per-cohort HTML reports rendered with papermill, with progress on standard error."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mentorkit.errors import UsageError
+
+if TYPE_CHECKING:
+    from mentorkit.runs.batch import Outcome
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``mentorkit report``: exit 0 when all succeeded, 1 when any failed, 2 on bad usage."""
+    from mentorkit import store
+    from mentorkit.analysis import score
+    from mentorkit.runs import batch as report
+    from mentorkit.runs import digest as changes
+    from mentorkit.runs import shards
+
+    as_of = score.parse_as_of(args.as_of)
+    out = Path(args.out) if args.out else report.default_out(as_of)
+    shard = shards.parse_shard(args.shard, with_all=args.all)
+    since = changes.check_since(args.since, out, sharded=shard is not None)
+    if args.index:
+        from mentorkit.runs import programme as programmerun
+
+        notebooks = Path(args.notebooks) if args.notebooks else report.notebooks_dir()
+        ran = programmerun.run_for_folder(out, args.db or store.default_url(), notebooks, args.timeout)
+        if ran is not None:
+            print(report.progress_line(ran), file=sys.stderr)
+        digest = report.finish(out, since)
+        print(f"rebuilt {out / report.INDEX} and {out / report.MANIFEST}")
+        print(changes.after_run(out, digest))
+        return 1 if ran is not None and ran.status != "ok" else 0
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    report.check_out(out)
+    options = report.RunOptions(
+        as_of=as_of,
+        out=out,
+        db_url=args.db or store.default_url(),
+        jobs=args.jobs or os.cpu_count() or 1,
+        identify=args.identify,
+        timeout=args.timeout,
+        notebooks=Path(args.notebooks) if args.notebooks else report.notebooks_dir(),
+        shard=shard,
+        since=since,
+        pdf=args.pdf,
+    )
+    start = time.perf_counter()
+    with _ReportProgress(bar=sys.stderr.isatty()) as progress:
+        result = report.run(options, None if args.all else args.cohort, on_done=progress.done, on_start=progress.start)
+    failed = result.failed
+    print(
+        f"{len(result.outcomes)} reports in {time.perf_counter() - start:.1f} s: "
+        f"{len(result.outcomes) - len(failed)} ok, {len(failed)} failed → {out / report.INDEX}"
+    )
+    print(changes.after_run(out, result.digest))
+    if result.pdfs:
+        print(f"{len(result.pdfs)} PDF(s) beside the HTML reports")
+    return 1 if failed else 0
+
+
+class _ReportProgress(logging.Handler):
+    """``mentorkit report``'s progress on standard error: a bar on a terminal, else one plain line per report.
+
+    Also shows the report runner's warnings (``mentorkit`` logger) without breaking the bar.
+    """
+
+    def __init__(self, bar: bool) -> None:
+        super().__init__(logging.WARNING)
+        self.show_bar = bar
+        self.bar: Any = None  # a tqdm bar once the run says how many reports it renders
+
+    def __enter__(self) -> _ReportProgress:
+        logging.getLogger("mentorkit").addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("mentorkit").removeHandler(self)
+        if self.bar is not None:
+            self.bar.close()
+
+    def start(self, total: int) -> None:
+        if self.show_bar:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="report", desc="reports", file=sys.stderr)
+
+    def done(self, outcome: Outcome) -> None:
+        from mentorkit.runs.batch import progress_line
+
+        if self.bar is None:
+            print(progress_line(outcome), file=sys.stderr, flush=True)
+            return
+        self.bar.update(1)
+        if outcome.status != "ok":
+            self.bar.write(f"{outcome.cohort}/{outcome.report}: failed: {outcome.error}", file=sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = self.format(record)
+        if self.bar is not None:
+            self.bar.write(text, file=sys.stderr)
+        else:
+            print(text, file=sys.stderr, flush=True)
