@@ -52,7 +52,7 @@ MAX_WAITING = 256  # connections still sending their request at once; past it th
 PASS_COOKIE = "mentorkit-pass"  # given with a counted page view; its WebSocket skips the waiting queue
 KERNEL_SOCKET = re.compile(r"/jupyter/api/kernels/([A-Za-z0-9-]{1,64})/[a-z]+")  # a page's WebSocket
 STOP_DEADLINE = 8.0  # seconds after SIGTERM/SIGINT before the process exits whatever is left
-PAGE = "mentorkit.forms.app"
+PAGE = "mentorkit.forms.solara_app"
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
