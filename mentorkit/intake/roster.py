@@ -132,8 +132,8 @@ def _roster_store_checks(out: pd.DataFrame, reasons: pd.Series, stored: pd.DataF
     """Reasons found against the store (cohort, e-mail owner) and for mentors, for rows the file checks passed."""
     st = stored.set_index("participant_id")
     other_cohort = out["participant_id"].map(st["cohort_id"]).astype("string")
-    moved = other_cohort.notna() & (other_cohort != out["cohort_id"])
-    reasons = reasons.fillna(clean.explain(moved, "participant already enrolled in cohort {}", other_cohort))
+    elsewhere = other_cohort.notna() & (other_cohort != out["cohort_id"])
+    reasons = reasons.fillna(clean.explain(elsewhere, "participant already enrolled in cohort {}", other_cohort))
     mail_owner = out["email"].map(stored.dropna(subset=["email"]).set_index("email")["participant_id"]).astype("string")
     reasons = reasons.fillna(
         clean.explain(
