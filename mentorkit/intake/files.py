@@ -27,7 +27,7 @@ from mentorkit import formats as display
 from mentorkit import frames
 from mentorkit.errors import InputFileError, UsageError
 from mentorkit.instruments import Instrument
-from mentorkit.intake import clean
+from mentorkit.intake import clean, times
 
 ZIP_MAGIC = b"PK\x03\x04"
 # limits, checked on a file's bytes before anything is built from them
@@ -490,9 +490,7 @@ def in_zone(frame: pd.DataFrame, tz: str) -> None:
     A time with its own zone (``Z``, ``+01:00``) and a date without a time stay as they are. A
     wall-clock time a clock change skips or repeats in ``tz`` is rejected (``_reject``) with why.
     """
-    from mentorkit.intake.survey_tools import parse_zone_option  # exports registers its sources with this module
-
-    zone = parse_zone_option(tz)
+    zone = times.parse_zone_option(tz)
     for column in TIME_COLUMNS:
         if column not in frame.columns:
             continue

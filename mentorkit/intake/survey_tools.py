@@ -1,25 +1,23 @@
 """Survey-tool exports: Qualtrics (CSV), Google Forms (CSV) and Microsoft Forms (XLSX).
 
-Each source turns an export, unedited, into the project's template columns; ``io.detect``
+Each source turns an export, unedited, into the project's template columns; ``files.detect``
 picks the format. Questions are matched to item ids by their text (robust to numbering, quotes,
-case, spacing and a lost "?"), or through a ``--map`` file.
+case, spacing and a lost "?"), or through a ``--map`` file; ``times`` reads their time stamps.
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
 import json
 import re
-from datetime import UTC, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from dataclasses import dataclass
+from datetime import tzinfo
 
 import pandas as pd
 
-from mentorkit import frames
 from mentorkit.errors import InputFileError, UsageError
 from mentorkit.instruments import CHECKIN_ELEMENTS, Instrument
-from mentorkit.intake import clean, files
+from mentorkit.intake import clean, files, times
 
 EMAIL_WORDS = re.compile(r"\be-?mail\b")
 ABOUT_WORDS = re.compile(r"(which|who).*(mentee|mentor|pair|relationship).*(about|for)|^about$")
@@ -124,107 +122,15 @@ def match_questions(
     return found
 
 
-_OFFSET = re.compile(r"^(?:[+-]\d{1,2}(?::?\d{2})?)$")
-
-
-def parse_zone(text: str) -> tzinfo:
-    """A time zone as export files spell it: an IANA name, ``Z``, ``UTC``/``GMT`` (with an offset),
-    or an offset such as ``+01:00``/``-0500``; ValueError for anything else."""
-    spelled = text.strip()
-    upper = spelled.upper()
-    if upper in ("Z", "UTC", "GMT", "UT", "ZULU"):
-        return UTC
-    rest = re.sub(r"^(UTC|GMT)\s*", "", upper)
-    if rest != upper or _OFFSET.match(rest):
-        if _OFFSET.match(rest):
-            return timezone(_offset(rest))
-        raise ValueError(spelled)
-    try:
-        return ZoneInfo(spelled)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(spelled) from None
-
-
-def _offset(text: str) -> timedelta:
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("+-").replace(":", "")
-    hours, minutes = (digits[:-2], digits[-2:]) if len(digits) > 2 else (digits, "0")
-    delta = timedelta(hours=int(hours), minutes=int(minutes))
-    if delta >= timedelta(hours=24):
-        raise ValueError(text)
-    return sign * delta
-
-
-def parse_zone_option(tz: str) -> tzinfo:
-    """The ``--timezone`` option as a zone; a usage error naming it when unknown."""
-    return _zone(tz)
-
-
-def _zone(tz: str) -> tzinfo:
-    try:
-        return parse_zone(tz)
-    except ValueError:
-        raise UsageError(f"unknown time zone {tz!r} (use a name such as Europe/Berlin, or UTC, or +01:00)") from None
-
-
-OWN_OFFSET = re.compile(
-    r"^(?P<local>.*?(?:\d|[AP]M))\s*(?P<zone>Z|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2})$"
-)
-
-
-ZONE_AT_END = r"(?:Z|UTC|GMT|[+-]\d{1,2}(?::?\d{2})?)\s*$"
-
-
-def split_offsets(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Times that carry their own zone (``… GMT-8``, ``…+01:00``, ``…Z``): the local part, and the
-    offset from UTC in minutes (missing for a bare local time)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    minutes = pd.Series(pd.NA, index=text.index, dtype="Float64")
-    # most exports carry no zone: find the few rows that do in Arrow (RE2) before any per-row work
-    cells = pa.array(text.astype("string").fillna(""), type=pa.large_string())
-    maybe = pc.match_substring_regex(cells, ZONE_AT_END, ignore_case=True).to_numpy(zero_copy_only=False)
-    if not maybe.any():
-        return text, minutes
-    parts = text[maybe].str.extract(OWN_OFFSET.pattern, flags=re.IGNORECASE)
-    has = pd.Series(False, index=text.index)
-    has[parts.index] = parts["zone"].notna()
-    parts = parts[parts["zone"].notna()]
-    offsets: dict[str, float] = {}
-    for z in parts["zone"].unique():
-        with contextlib.suppress(ValueError):
-            off = parse_zone(str(z)).utcoffset(None)
-            offsets[str(z)] = off.total_seconds() / 60 if off is not None else 0.0
-    minutes[parts.index] = parts["zone"].map(offsets).astype("Float64")
-    local = text.copy()
-    local[parts.index] = parts["local"]
-    return local, minutes
-
-
-def to_utc_iso(local: pd.Series, tz: str | tzinfo, offsets: pd.Series | None = None) -> pd.Series:
-    """Local wall-clock times (parsed) in zone ``tz`` → ISO UTC strings; unparsed stay missing.
-
-    ``offsets`` (minutes east of UTC, per row) win over ``tz`` where given.
-    """
-    zone = _zone(tz) if isinstance(tz, str) else tz
-    aware = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
-    if offsets is not None and offsets.notna().any():
-        own = offsets.notna()
-        shifted = local[own] - pd.to_timedelta(offsets[own].astype("float64"), unit="min")
-        aware = aware.copy()
-        aware[own] = shifted.dt.tz_localize("UTC")
-    return frames.iso_text(aware, suffix="Z")
-
-
 def _canonical(
     body: pd.DataFrame,
     columns: dict[int, str],
     extra: dict[str, pd.Series],
     headers: list[str],
     source: str,
-    flags: dict[str, pd.Series],
+    instrument: Instrument,
 ) -> files.Canonical:
+    """An export's rows in the template's columns, its raw cells under their headers, and the quality flags."""
     frame = pd.DataFrame({"_row": body["_row"]})
     for pos, item in columns.items():
         frame[item] = body[pos]
@@ -233,7 +139,12 @@ def _canonical(
     raw = body.drop(columns="_row").copy()
     raw.columns = [h or f"column {i + 1}" for i, h in enumerate(headers)][: raw.shape[1]]
     raw = raw.loc[:, ~raw.columns.duplicated()]
-    return files.Canonical(frame=frame, source=source, raw=raw, flags=flags)
+    return files.Canonical(frame=frame, source=source, raw=raw, flags=_quality_flags(frame, instrument))
+
+
+def _email_question(headers: list[str], columns: dict[int, str]) -> int | None:
+    """The first column, not matched to an item, whose header asks for an e-mail address."""
+    return next((i for i, h in enumerate(headers) if h and EMAIL_WORDS.search(h.lower()) and i not in columns), None)
 
 
 def _quality_flags(frame: pd.DataFrame, instrument: Instrument) -> dict[str, pd.Series]:
@@ -318,12 +229,35 @@ def _import_id(cell: str) -> dict[str, object] | None:
     return None
 
 
-def _qualtrics(
-    table: files.RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str | None = None
-) -> files.Canonical:
-    instrument = _for_answers(instrument, "Qualtrics")
-    cells = table.cells
-    name = table.path.name
+@dataclass(frozen=True)
+class _QualtricsHeader:
+    """The header rows of a Qualtrics export, one entry a column."""
+
+    tags: list[str]  # row 1: export tags (the legacy layout: V1…V10 over the metadata)
+    texts: list[str]  # row 2: question texts (the legacy layout: also the metadata's names)
+    names: list[str]  # the field id of each column: ResponseId, EndDate, QID1, …
+    skip: frozenset[int]  # metadata and text-entry columns: never a question
+    zones: dict[str, str]  # field id → the time zone its third-row cell names
+    rows: int  # header rows above the answers (2, or 3 with the ImportId row)
+
+    @property
+    def position(self) -> dict[str, int]:
+        """Field id → its first column."""
+        return {fid: i for i, fid in reversed(list(enumerate(self.names)))}
+
+    @property
+    def questions(self) -> list[str]:
+        """The question text of each column that can be a question; "" for the rest."""
+        return [t if i not in self.skip else "" for i, t in enumerate(self.texts)]
+
+    @property
+    def fallback_tags(self) -> list[str]:
+        """The export tag of each column that can be a question; "" for the rest."""
+        return [g if i not in self.skip else "" for i, g in enumerate(self.tags)]
+
+
+def _qualtrics_header(table: files.RawTable) -> _QualtricsHeader:
+    """The export tags, question texts, field ids and third-row time zones of a Qualtrics export."""
     legacy = _is_legacy_qualtrics(table)
     tags = _first_cells(table, 0)
     texts = _first_cells(table, 1) or tags
@@ -334,14 +268,18 @@ def _qualtrics(
         names = tags
         meta = {i for i, g in enumerate(tags) if g.lower() in QUALTRICS_META}
     third = [_import_id(c) for c in _first_cells(table, 2)] if not legacy else []
-    three_rows = any(v is not None for v in third)
-    zones: dict[str, str] = {}
-    for fid, info in zip(names, third, strict=False):
-        if info is not None and isinstance(info.get("timeZone"), str):
-            zones[fid] = str(info["timeZone"])
-    _, body = files.with_header(cells, 0, 3 if three_rows else 2)
-    pos = {fid: i for i, fid in reversed(list(enumerate(names)))}
-    # a text-entry column shares its question's text: only the question itself can match
+    zones = {
+        fid: str(info["timeZone"])
+        for fid, info in zip(names, third, strict=False)
+        if info is not None and isinstance(info.get("timeZone"), str)
+    }
+    rows = 3 if any(v is not None for v in third) else 2
+    skip = frozenset(meta | _text_entry_columns(tags, texts, meta))
+    return _QualtricsHeader(tags=tags, texts=texts, names=names, skip=skip, zones=zones, rows=rows)
+
+
+def _text_entry_columns(tags: list[str], texts: list[str], meta: set[int]) -> set[int]:
+    """The text-entry columns (``…_TEXT``) that share their question's text: only the question itself can match."""
     seen_text: set[str] = set()
     companion = set()
     for i, (tag, text) in enumerate(zip(tags, texts, strict=True)):
@@ -350,51 +288,70 @@ def _qualtrics(
         if text in seen_text and re.search(r"(_|-)TEXT$", tag, re.IGNORECASE):
             companion.add(i)
         seen_text.add(text)
-    skip = meta | companion
-    question_headers = [t if i not in skip else "" for i, t in enumerate(texts)]
-    fallback_tags = [g if i not in skip else "" for i, g in enumerate(tags)]
-    columns = match_questions(question_headers, instrument, mapping, name, fallbacks=fallback_tags)
+    return companion
+
+
+def _qualtrics_zone(zones: dict[str, str], when_col: str, tz: str | None, name: str) -> str | tzinfo:
+    """The zone of the export's times: ``--timezone``, else the one the file names for the column, else UTC."""
+    if tz is not None:
+        return tz  # --timezone wins over the file
+    if not zones.get(when_col):
+        return "UTC"
+    try:
+        return times.parse_zone(zones[when_col])
+    except ValueError:
+        raise InputFileError(
+            f"{name}: the export's time zone {zones[when_col]!r} is unknown; give one with --timezone"
+        ) from None
+
+
+def _qualtrics_times(body: pd.DataFrame, head: _QualtricsHeader, tz: str | None, name: str) -> pd.Series:
+    """When each response was given (EndDate, else RecordedDate, else StartDate) as ISO UTC text."""
+    pos = head.position
     when_col = next((c for c in ("EndDate", "RecordedDate", "StartDate") if c in pos), None)
     if when_col is None:
         raise InputFileError(f"{name}: no EndDate, RecordedDate or StartDate column; export the survey's metadata too")
-    if tz is not None:
-        zone: str | tzinfo = tz  # --timezone wins over the file
-    elif zones.get(when_col):
-        try:
-            zone = parse_zone(zones[when_col])
-        except ValueError:
-            raise InputFileError(
-                f"{name}: the export's time zone {zones[when_col]!r} is unknown; give one with --timezone"
-            ) from None
-    else:
-        zone = "UTC"
+    zone = _qualtrics_zone(head.zones, when_col, tz, name)
     raw_when = body[pos[when_col]].str.strip()
-    local_text, offsets = split_offsets(raw_when)
+    local_text, offsets = times.split_offsets(raw_when)
     local = pd.to_datetime(local_text, format="ISO8601", errors="coerce")
-    submitted = to_utc_iso(local, zone, offsets).fillna(body[pos[when_col]])
-    extra: dict[str, pd.Series] = {"submitted_at": submitted}
-    email = None
+    return times.to_utc_iso(local, zone, offsets).fillna(body[pos[when_col]])
+
+
+def _qualtrics_email(
+    body: pd.DataFrame, pos: dict[str, int], questions: list[str], columns: dict[int, str], name: str
+) -> pd.Series | None:
+    """The column that names the person: the contact list's e-mail, else a question asking for one.
+
+    None when neither exists but a matched question gives the participant_id or e-mail; a file error otherwise.
+    """
     for mail_col in ("RecipientEmail", "EmailAddress"):
         if mail_col in pos and body[pos[mail_col]].str.strip().ne("").any():
-            email = body[pos[mail_col]]
-            break
-    if email is None:
-        asks = [i for i, t in enumerate(question_headers) if t and EMAIL_WORDS.search(t.lower()) and i not in columns]
-        if asks:
-            email = body[asks[0]]
-    if email is None and "participant_id" not in columns.values() and "email" not in columns.values():
+            return body[pos[mail_col]]
+    asks = _email_question(questions, columns)
+    if asks is not None:
+        return body[asks]
+    if "participant_id" not in columns.values() and "email" not in columns.values():
         raise InputFileError(
             f"{name}: no RecipientEmail column and no question asking for an e-mail address "
             "(send the survey through a contact list, or ask for the e-mail)"
         )
-    if email is not None and "email" not in columns.values():
-        extra["email"] = email
+    return None
+
+
+def _qualtrics_response_ids(body: pd.DataFrame, pos: dict[str, int]) -> pd.Series | None:
+    """``qualtrics:<ResponseId>`` of each row (missing where blank); None without the column."""
     rid = next((c for c in ("ResponseId", "ResponseID") if c in pos), None)
-    if rid is not None:
-        extra["response_id"] = ("qualtrics:" + body[pos[rid]].str.strip()).mask(body[pos[rid]].str.strip() == "")
-    flags: dict[str, pd.Series] = {}
-    canon = _canonical(body, columns, extra, texts, "qualtrics", flags)
-    flags.update(_quality_flags(canon.frame, instrument))
+    if rid is None:
+        return None
+    ids = body[pos[rid]].str.strip()
+    return ("qualtrics:" + ids).mask(ids == "")
+
+
+def _qualtrics_flags(body: pd.DataFrame, pos: dict[str, int], quality: dict[str, pd.Series]) -> dict[str, pd.Series]:
+    """The quality flags with Qualtrics' own: an unfinished response is partial; a speeder took
+    under a third of the median duration (with five durations or more)."""
+    flags = dict(quality)
     if "Finished" in pos:
         finished = body[pos["Finished"]].str.strip().str.lower()
         flags["partial"] = flags.get("partial", pd.Series(False, index=body.index)) | finished.isin(["false", "0"])
@@ -404,52 +361,50 @@ def _qualtrics(
         flags["speeder"] = (
             (duration < median / 3).fillna(False) if duration.notna().sum() >= 5 else pd.Series(False, index=body.index)
         )
-    if "Status" in pos:
-        status = body[pos["Status"]].str.strip().str.lower()
-        canon.frame["_reject"] = pd.Series(pd.NA, index=body.index, dtype="string").mask(
-            status.isin(["survey preview", "1", "survey test", "2", "spam", "8"]),
-            "a survey preview, test or spam response, not a participant's answer",
-        )
+    return flags
+
+
+def _qualtrics_rejects(body: pd.DataFrame, pos: dict[str, int]) -> pd.Series | None:
+    """Per row, why it is no participant's answer (a survey preview, test or spam); None without a Status column."""
+    if "Status" not in pos:
+        return None
+    status = body[pos["Status"]].str.strip().str.lower()
+    return pd.Series(pd.NA, index=body.index, dtype="string").mask(
+        status.isin(["survey preview", "1", "survey test", "2", "spam", "8"]),
+        "a survey preview, test or spam response, not a participant's answer",
+    )
+
+
+def _qualtrics(
+    table: files.RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str | None = None
+) -> files.Canonical:
+    instrument = _for_answers(instrument, "Qualtrics")
+    name = table.path.name
+    head = _qualtrics_header(table)
+    _, body = files.with_header(table.cells, 0, head.rows)
+    pos = head.position
+    questions = head.questions
+    columns = match_questions(questions, instrument, mapping, name, fallbacks=head.fallback_tags)
+    extra: dict[str, pd.Series] = {"submitted_at": _qualtrics_times(body, head, tz, name)}
+    email = _qualtrics_email(body, pos, questions, columns, name)
+    if email is not None and "email" not in columns.values():
+        extra["email"] = email
+    response_ids = _qualtrics_response_ids(body, pos)
+    if response_ids is not None:
+        extra["response_id"] = response_ids
+    canon = _canonical(body, columns, extra, head.texts, "qualtrics", instrument)
+    canon.flags.update(_qualtrics_flags(body, pos, canon.flags))
+    rejects = _qualtrics_rejects(body, pos)
+    if rejects is not None:
+        canon.frame["_reject"] = rejects
     return canon
 
 
 # --- Google Forms ------------------------------------------------------------------------------
 
 
-OVER_12 = r"0*(?:1[3-9]|[2-9]\d|[1-9]\d\d+)"  # a whole number above 12, as the start of a string
-
-
 def _is_google(table: files.RawTable) -> bool:
     return not table.cells.empty and str(table.cells.iloc[0, 0]).strip() == "Timestamp"  # CSV or XLSX download
-
-
-def parse_local_times(text: pd.Series) -> tuple[pd.Series, str]:
-    """Google Forms timestamps in the sheet's locale: M/D/YYYY or D/M/YYYY (decided from the file).
-
-    Day first when some first number is above 12 and no second number is.
-    """
-    clean_text = text.astype("string").str.strip()
-    first_over_12 = clean_text.str.match(OVER_12 + "/").fillna(False).any()
-    second_over_12 = clean_text.str.match(r"\d+/" + OVER_12 + "/").fillna(False).any()
-    order = "DMY" if first_over_12 and not second_over_12 else "MDY"
-    day_month = "%d/%m/%Y" if order == "DMY" else "%m/%d/%Y"
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    for fmt in (
-        f"{day_month} %H:%M:%S",
-        f"{day_month} %H:%M",
-        f"{day_month} %I:%M:%S %p",
-        f"{day_month} %I:%M %p",
-        "%Y/%m/%d %H:%M:%S",
-        "%Y/%m/%d %I:%M:%S %p",
-        f"{day_month[:-1]}y %H:%M:%S",  # Excel's m/d/yy h:mm:ss
-        f"{day_month[:-1]}y %H:%M",
-    ):
-        missing = parsed.isna() & clean_text.notna()
-        if not missing.any():
-            break
-        parsed[missing] = pd.to_datetime(clean_text[missing], format=fmt, errors="coerce")
-    iso = pd.to_datetime(clean_text.where(parsed.isna()), format="ISO8601", errors="coerce")
-    return parsed.fillna(iso), order
 
 
 def _for_answers(instrument: Instrument | None, tool: str) -> Instrument:
@@ -469,31 +424,21 @@ def _one_header_row(
     return headers, body, lower, match_questions(questions, instrument, mapping, table.path.name)
 
 
-def form_times(text: pd.Series, tz: str | None) -> pd.Series:
-    """Google/Microsoft Forms times → ISO UTC text: a time with its own offset (``… GMT-8``,
-    ``+01:00``, ``Z``) keeps it; a bare local time is in ``tz`` (UTC when not given)."""
-    local_text, offsets = split_offsets(text.astype("string").str.strip())
-    local, _order = parse_local_times(local_text)
-    return to_utc_iso(local, tz or "UTC", offsets).fillna(text)
-
-
 def _google(
     table: files.RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str | None = None
 ) -> files.Canonical:
     instrument = _for_answers(instrument, "Google Forms")
     headers, body, lower, columns = _one_header_row(table, instrument, mapping, ("timestamp", "email address", "score"))
     name = table.path.name
-    extra = {"submitted_at": form_times(body[0], tz)}
+    extra = {"submitted_at": times.form_times(body[0], tz)}
     if "email address" in lower:
         extra["email"] = body[lower.index("email address")]
     elif "email" not in columns.values() and "participant_id" not in columns.values():
-        asks = [i for i, h in enumerate(lower) if EMAIL_WORDS.search(h) and i not in columns]
-        if not asks:
+        asks = _email_question(lower, columns)
+        if asks is None:
             raise InputFileError(f"{name}: no 'Email address' column (turn on “Collect email addresses” in the form)")
-        extra["email"] = body[asks[0]]
-    canon = _canonical(body, columns, extra, headers, "googleforms", {})
-    canon.flags.update(_quality_flags(canon.frame, instrument))
-    return canon
+        extra["email"] = body[asks]
+    return _canonical(body, columns, extra, headers, "googleforms", instrument)
 
 
 # --- Microsoft Forms ---------------------------------------------------------------------------
@@ -508,23 +453,6 @@ def _is_msforms(table: files.RawTable) -> bool:
     return head == ["id", "start time", "completion time"]
 
 
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with its 1900 leap-year quirk)
-SERIAL = re.compile(r"^\d{4,6}(\.\d+)?$")  # a date-time kept as an Excel serial number (days)
-
-
-def excel_times(text: pd.Series, tz: str | None) -> pd.Series:
-    """Workbook times → ISO UTC text: cells openpyxl read as dates ("2026-03-14 09:05:00"), Excel
-    serial numbers (45293.5, when the cell lost its date format) or text in M/D/YY(YY)."""
-    stripped = text.astype("string").str.strip()
-    serial = stripped.str.fullmatch(SERIAL.pattern).fillna(False)
-    out = form_times(text.where(~serial, ""), tz)
-    if serial.any():
-        days = pd.to_numeric(stripped[serial], errors="coerce")
-        local = EXCEL_EPOCH + pd.to_timedelta((days * 86400).round(), unit="s")
-        out[serial] = to_utc_iso(local, tz or "UTC")
-    return out.mask(serial & out.isna(), text)
-
-
 def _msforms(
     table: files.RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str | None = None
 ) -> files.Canonical:
@@ -536,7 +464,7 @@ def _msforms(
             f"{table.path.name}: no {' or '.join(repr(h.title()) for h in missing)} column of a Microsoft Forms export"
         )
     completion = body[lower.index("completion time")]
-    extra = {"submitted_at": excel_times(completion, tz)}
+    extra = {"submitted_at": times.excel_times(completion, tz)}
     if "email" in lower:
         mail = body[lower.index("email")].str.strip().str.replace(r"^mailto:", "", regex=True, case=False)
         extra["email"] = mail.mask(mail.str.lower() == "anonymous", "")
@@ -550,9 +478,7 @@ def _msforms(
         + ":"
         + extra["submitted_at"].fillna("")
     )
-    canon = _canonical(body, columns, extra, headers, "msforms", {})
-    canon.flags.update(_quality_flags(canon.frame, instrument))
-    return canon
+    return _canonical(body, columns, extra, headers, "msforms", instrument)
 
 
 files.register(files.Source("qualtrics", "Qualtrics CSV", _is_qualtrics, _qualtrics))

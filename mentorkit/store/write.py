@@ -158,6 +158,21 @@ def finish_import(conn: Connection, import_id: int, **counts: int) -> None:
 
 
 CHANNELS = ("link", "email", "workshop", "import")  # how a submission came in
+SUBMISSION_COLUMNS = (
+    "instrument",
+    "cohort_id",
+    "participant_id",
+    "pair_id",
+    "goal_id",
+    "submitted_at",
+    "source",
+    "dedupe_key",
+    "import_id",
+    "received_at",
+    "raw",
+    "flags",
+    "channel",
+)  # the columns an import writes, in the order of ``_submission_rows``' values
 
 
 def append_submissions(
@@ -180,59 +195,65 @@ def append_submissions(
     if frame.empty:
         return pd.Series([], dtype="Int64")
     pg = conn.dialect.name == "postgresql"
+    data = _submission_rows(frame, instrument, source, import_id, channel, pg)
+    # ids handed out from here on are above every id that exists now (sequence / rowid order),
+    # so a range scan on the primary key finds this import's rows in a store of any size
+    before = conn.execute(sa.select(sa.func.max(submissions.c.submission_id))).scalar() or 0
+    _insert_submissions(conn, data, pg)
+    new_ids = _new_ids(conn, frame, before, import_id)
+    _insert_answers(conn, _answer_rows(frame, instrument, new_ids), pg)
+    return new_ids
+
+
+def _submission_rows(
+    frame: pd.DataFrame, instrument: ins.Instrument, source: str, import_id: int, channel: str, pg: bool
+) -> list[tuple[object, ...]]:
+    """The submissions' rows as driver values, one tuple per row in ``SUBMISSION_COLUMNS``' order
+    (times as datetimes on PostgreSQL, as text on SQLite)."""
     received = now()
     submitted = pd.to_datetime(frame["submitted_at"])
     when = submitted.dt.to_pydatetime().tolist() if pg else _cells(frames.iso_text(submitted, unit="us", sep=" "))
     pair = frame["pair_id"].astype("Float64").astype("Int64")
-    columns = [
-        "instrument",
-        "cohort_id",
-        "participant_id",
-        "pair_id",
-        "goal_id",
-        "submitted_at",
-        "source",
-        "dedupe_key",
-        "import_id",
-        "received_at",
-        "raw",
-        "flags",
-        "channel",
-    ]
-    data = list(
+    n = len(frame)
+    return list(
         zip(
-            [instrument.id] * len(frame),
+            [instrument.id] * n,
             _cells(frame["cohort_id"]),
             _cells(frame["participant_id"]),
             [None if pd.isna(v) else int(v) for v in pair],
             _cells(frame["goal_id"]),
             when,
-            [source] * len(frame),
+            [source] * n,
             _cells(frame["dedupe_key"]),
-            [import_id] * len(frame),
-            [received if pg else received.strftime("%Y-%m-%d %H:%M:%S.%f")] * len(frame),
+            [import_id] * n,
+            [received if pg else received.strftime("%Y-%m-%d %H:%M:%S.%f")] * n,
             _cells(frame["raw"]),
-            _cells(frame["flags"]) if "flags" in frame.columns else [None] * len(frame),
-            [channel] * len(frame),
+            _cells(frame["flags"]) if "flags" in frame.columns else [None] * n,
+            [channel] * n,
             strict=True,
         )
     )
-    mark = "%s" if pg else "?"
-    # column names are this module's constants; every value is a bound parameter
-    insert = f"INSERT INTO submissions ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608
-    # ids handed out from here on are above every id that exists now (sequence / rowid order),
-    # so a range scan on the primary key finds this import's rows in a store of any size
-    before = conn.execute(sa.select(sa.func.max(submissions.c.submission_id))).scalar() or 0
+
+
+def _insert_submissions(conn: Connection, data: list[tuple[object, ...]], pg: bool) -> None:
+    """The rows inserted, skipping those whose dedupe key is stored (ON CONFLICT DO NOTHING)."""
+    listed = ", ".join(SUBMISSION_COLUMNS)
     if pg:  # COPY into a staging table, then one INSERT … SELECT that skips stored keys
-        listed = ", ".join(columns)
         stage = f"CREATE TEMP TABLE mk_incoming ON COMMIT DROP AS SELECT {listed} FROM submissions WITH NO DATA"  # noqa: S608
         move = f"INSERT INTO submissions ({listed}) SELECT {listed} FROM mk_incoming ON CONFLICT DO NOTHING"  # noqa: S608
         conn.exec_driver_sql("DROP TABLE IF EXISTS mk_incoming")
         conn.exec_driver_sql(stage)
-        _copy_rows(conn, "mk_incoming", columns, data)
+        _copy_rows(conn, "mk_incoming", list(SUBMISSION_COLUMNS), data)
         conn.exec_driver_sql(move)
-    else:
-        conn.exec_driver_sql(insert + " ON CONFLICT DO NOTHING", data)
+        return
+    # column names are this module's constants; every value is a bound parameter
+    marks = ", ".join(["?"] * len(SUBMISSION_COLUMNS))
+    insert = f"INSERT INTO submissions ({listed}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+    conn.exec_driver_sql(insert, data)
+
+
+def _new_ids(conn: Connection, frame: pd.DataFrame, before: int, import_id: int) -> pd.Series:
+    """Per row of ``frame``, the id of the submission this import stored for its dedupe key (missing: none)."""
     found = conn.execute(
         sa.select(submissions.c.dedupe_key, submissions.c.submission_id)
         .where(submissions.c.submission_id > before)
@@ -240,15 +261,17 @@ def append_submissions(
     ).all()
     keys = pd.Index([k for k, _ in found], dtype="string")
     at = keys.get_indexer(pd.Index(frame["dedupe_key"], dtype="string"))
-    new_ids = pd.Series(pd.array([found[i][1] if i >= 0 else None for i in at], dtype="Int64"), index=frame.index)
-    rows = _answer_rows(frame, instrument, new_ids)
+    return pd.Series(pd.array([found[i][1] if i >= 0 else None for i in at], dtype="Int64"), index=frame.index)
+
+
+def _insert_answers(conn: Connection, rows: list[tuple[object, ...]], pg: bool) -> None:
+    """The new submissions' answers written (COPY on PostgreSQL, executemany on SQLite)."""
     if pg:
         _copy_rows(conn, "answers", ["submission_id", "item_id", "value_num", "value_text"], rows)
     elif rows:
         conn.exec_driver_sql(
             "INSERT INTO answers (submission_id, item_id, value_num, value_text) VALUES (?, ?, ?, ?)", rows
         )
-    return new_ids
 
 
 def _answer_rows(frame: pd.DataFrame, instrument: ins.Instrument, new_ids: pd.Series) -> list[tuple[object, ...]]:

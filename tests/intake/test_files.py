@@ -10,8 +10,12 @@ import sqlalchemy as sa
 
 from mentorkit import instruments, store
 from mentorkit.errors import InputFileError
-from mentorkit.intake import files, ingest
-from mentorkit.intake import survey_tools as exports
+from mentorkit.intake import (
+    files,
+    ingest,
+    survey_tools,  # noqa: F401  (registers the survey-tool sources)
+    times,
+)
 from tests.intake.test_survey_tools import programme  # noqa: F401  (fixture: the 8-person roster)
 
 ME = instruments.get("mentee_readiness")
@@ -51,22 +55,22 @@ def test_bytes_in_no_encoding_are_one_clear_error():
     [("Z", 0), ("UTC", 0), ("GMT", 0), ("GMT-8", -8), ("UTC+05:30", 5.5), ("+01:00", 1), ("-0500", -5)],
 )
 def test_zone_spellings(spelled, offset_hours):
-    assert exports.parse_zone(spelled).utcoffset(None) == timedelta(hours=offset_hours)
+    assert times.parse_zone(spelled).utcoffset(None) == timedelta(hours=offset_hours)
 
 
 def test_iana_zone_and_unknown_zone():
-    berlin = exports.parse_zone("Europe/Berlin")
+    berlin = times.parse_zone("Europe/Berlin")
     assert datetime(2026, 7, 1, tzinfo=berlin).utcoffset() == timedelta(hours=2)  # CEST
     with pytest.raises(ValueError):
-        exports.parse_zone("Mars/Olympus")
-    assert exports.parse_zone("utc") is UTC or exports.parse_zone("utc") == UTC
+        times.parse_zone("Mars/Olympus")
+    assert times.parse_zone("utc") is UTC or times.parse_zone("utc") == UTC
 
 
 def test_form_times_keep_their_own_offset():
     text = pd.Series(
         ["3/14/2026 9:05:00 GMT-8", "3/14/2026 9:05:00", "2026-03-14T09:05:00+01:00", "2026/03/14 9:05:00 AM Z"]
     )
-    got = exports.form_times(text, "Europe/Berlin").tolist()
+    got = times.form_times(text, "Europe/Berlin").tolist()
     # GMT-8: 17:05 UTC; bare: Berlin (CET, UTC+1 in March) → 08:05; +01:00 → 08:05; Z → 09:05
     assert got == ["2026-03-14T17:05:00Z", "2026-03-14T08:05:00Z", "2026-03-14T08:05:00Z", "2026-03-14T09:05:00Z"]
 

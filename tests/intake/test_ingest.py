@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from mentorkit import store
 from mentorkit.errors import InputFileError, MentorkitError, UsageError
 from mentorkit.intake import form_rows as formrows
-from mentorkit.intake import ingest
+from mentorkit.intake import ingest, resolve
 from tests.builders import (
     CHECKIN_HEADER,
     GOAL_UPDATES_HEADER,
@@ -230,7 +230,7 @@ def test_small_and_large_file_roster_reads_agree(tmp_path, monkeypatch):
     from tests.conftest import SAMPLE
 
     def load(name: str, lookup_rows: int) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-        monkeypatch.setattr(ingest, "ROSTER_LOOKUP_ROWS", lookup_rows)
+        monkeypatch.setattr(resolve, "ROSTER_LOOKUP_ROWS", lookup_rows)
         engine = store.connect(f"sqlite:///{tmp_path / name}")
         outcomes = []
         for kind in SAMPLE_ORDER:
