@@ -123,7 +123,10 @@ def test_the_size_check_names_what_is_over(tmp_path):
     (pkg / "long.py").write_text(f"@staticmethod\ndef too_long():\n{body}    return x0\n")  # 1 + 1 + 79 + 1 = 82
     (pkg / "big.py").write_text("x = 1\n" * 601)
     out = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "check_sizes.py"), str(pkg)], capture_output=True, text=True, check=False
+        [sys.executable, str(ROOT / "scripts" / "check_sizes.py"), str(pkg)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert out.returncode == 1
     assert out.stdout.splitlines() == [
