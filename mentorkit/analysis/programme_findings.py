@@ -232,7 +232,7 @@ def _health_drop(cohort: str, mine: pd.DataFrame, settings: Settings) -> list[_C
 
 
 def _at_most(found: list[_Change], limit: int) -> list[Finding]:
-    """At most ``limit`` trend findings of each kind, the largest changes first, and a line for the rest."""
+    """At most ``limit`` trend findings of each kind, the largest changes first, and a line (of that kind) for the rest."""
     out: list[Finding] = []
     for kind, (level, what, step) in TREND_MORE.items():
         mine = sorted((x for x in found if x.finding.kind is kind), key=lambda x: (-x.size, x.cohort))
