@@ -96,7 +96,7 @@ def report(name: str, r: dict[str, float], target: float, compare: int) -> None:
         f"{'met' if r['fresh'] <= target else 'MISSED'}); the same choice again (cached) {r['cached']:.3f} s"
     )
     if "breakdown" in r:
-        print(f"  redraw, break the chosen cohorts down by department (programme.segments) {r['breakdown']:.3f} s")
+        print(f"  redraw, break the chosen cohorts down by department (segments.segments) {r['breakdown']:.3f} s")
     if "as_of" in r:
         print(f"  redraw, new as-of date (every shown cohort scored anew) {r['as_of']:.3f} s")
     if "as_of_breakdown" in r:

@@ -1,96 +1,164 @@
-"""Findings for the programme lead, each with a suggested next step (rules over a CohortDetail)."""
+"""Findings for the programme lead, each with a suggested next step (rules over a CohortDetail).
+
+A ``Finding`` is data: its ``kind`` says what it is about, its ``level`` how urgent it is (``Level``'s order,
+most urgent first, is the order findings are listed in), and ``text`` and ``next_step`` are what a report shows.
+"""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from mentorkit.analysis import score
+from mentorkit.formats import figure
 from mentorkit.settings import DEFAULT, Settings
+
+
+class Level(enum.Enum):
+    """How urgent a finding is; the members' order is the order findings are listed in."""
+
+    ACTION = "action"
+    WATCH = "watch"
+    GOOD = "good"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most urgent level."""
+        return list(Level).index(self)
+
+
+class Kind(enum.Enum):
+    """What a finding is about."""
+
+    # a cohort's readiness
+    READINESS_HIDDEN = "readiness_hidden"
+    LOW_RESPONSE = "low_response"
+    INCOMPLETE = "incomplete"
+    NOT_YET_READY = "not_yet_ready"
+    CAPACITY_RISK = "capacity_risk"
+    READY = "ready"
+    WEAK_ITEM = "weak_item"
+    # a cohort's goals and relationships
+    NO_GOALS = "no_goals"
+    OVERDUE = "overdue"
+    AT_RISK = "at_risk"
+    STALE = "stale"
+    UNAGREED = "unagreed"
+    RELATIONSHIP_HIDDEN = "relationship_hidden"
+    NEEDS_CHECKIN = "needs_checkin"
+    PERCEPTION_GAP = "perception_gap"
+    HEALTHY = "healthy"
+    TOO_EARLY = "too_early"
+    ACHIEVED = "achieved"
+    # the programme: cohorts side by side, over time, and readiness against outcomes
+    LAGS = "lags"
+    NO_LAG = "no_lag"
+    HIDDEN_COHORTS = "hidden_cohorts"
+    LOW_RESPONSE_COHORTS = "low_response_cohorts"
+    ROSE = "rose"
+    FELL = "fell"
+    HEALTH_DROPPED = "health_dropped"
+    OUTCOME = "outcome"
 
 
 @dataclass(frozen=True)
 class Finding:
     """One thing the data says, and what to do about it."""
 
-    level: str  # "action", "watch" or "good"
+    kind: Kind
+    level: Level
     text: str
     next_step: str
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f} %"
+def most_urgent_first(found: Iterable[Finding]) -> list[Finding]:
+    """The findings by ``Level`` (most urgent first), in their own order within a level."""
+    return sorted(found, key=lambda f: f.level.rank)
+
+
+Rule = tuple[object, Kind, Level, str, str]  # (holds, kind, level, text, next step): a finding when it holds
+
+
+def _holding(rules: Iterable[Rule]) -> list[Finding]:
+    """The findings of the rules that hold, in the rules' order."""
+    return [Finding(kind, level, text, step) for holds, kind, level, text, step in rules if holds]
 
 
 def readiness_findings(detail: score.CohortDetail, settings: Settings) -> list[Finding]:
     """What the readiness figures say, most urgent first."""
     out: list[Finding] = []
     s = detail.score
-    k = settings.min_group_size
     for role, summary in (("mentor", s.mentor_readiness), ("mentee", s.mentee_readiness)):
-        enrolled = s.enrolled[role]
-        missing = enrolled - summary.respondents
-        if summary.suppressed:
-            out.append(
-                Finding(
-                    "watch",
-                    f"{role.title()} readiness figures are hidden: {summary.respondents} of "
-                    f"{enrolled} {role}s answered, fewer than {k}.",
-                    f"Collect at least {k - summary.respondents} more {role} answer(s), or report this "
-                    "cohort together with others.",
-                )
-            )
-        if enrolled and missing > 0 and (summary.response_rate or 0) < settings.response_rate_low:
-            out.append(
-                Finding(
-                    "action",
-                    f"Only {summary.respondents} of {enrolled} {role}s "
-                    f"({_pct(summary.response_rate or 0)}) answered the readiness checklist.",
-                    f"Send a reminder to the {missing} {role}(s) who have not answered yet.",
-                )
-            )
-        if summary.incomplete:
-            out.append(
-                Finding(
-                    "action",
-                    f"{summary.incomplete} {role} checklist(s) are incomplete and not scored.",
-                    "Ask those people to answer the remaining questions.",
-                )
-            )
-        if summary.not_yet:
-            out.append(
-                Finding(
-                    "action",
-                    f"{summary.not_yet} {role}(s) score below {settings.band_developing:g} (not yet ready).",
-                    "Offer them an orientation conversation about what the programme asks before they start."
-                    if role == "mentor"
-                    else "Talk with them about what they want to learn before matching them.",
-                )
-            )
-        if role == "mentee" and summary.capacity_risk:
-            out.append(
-                Finding(
-                    "action",
-                    f"{summary.capacity_risk} mentee(s) doubt they have the time, or fear "
-                    "mentoring will affect their other responsibilities.",
-                    "Discuss workload with them and their managers before the first meeting.",
-                )
-            )
-        if (
-            not summary.suppressed
-            and summary.mean_score is not None
-            and summary.mean_score >= settings.band_ready
-            and not summary.not_yet
-        ):
-            out.append(
-                Finding(
-                    "good",
-                    f"{role.title()}s are ready: mean score {summary.mean_score:.0f}.",
-                    "Proceed with matching; ask again after three months.",
-                )
-            )
-    return sorted(out, key=lambda f: ("action", "watch", "good").index(f.level))
+        out += _holding(_answers(role, summary, s.enrolled[role], settings))
+        out += _holding(_scores(role, summary, settings))
+    return most_urgent_first(out)
+
+
+def _answers(role: str, summary: score.ReadinessSummary, enrolled: int, settings: Settings) -> list[Rule]:
+    """One role's answers: figures hidden, too few answers, incomplete checklists."""
+    k = settings.min_group_size
+    missing = enrolled - summary.respondents
+    rate = summary.response_rate or 0
+    return [
+        (
+            summary.suppressed,
+            Kind.READINESS_HIDDEN,
+            Level.WATCH,
+            f"{role.title()} readiness figures are hidden: {summary.respondents} of "
+            f"{enrolled} {role}s answered, fewer than {k}.",
+            f"Collect at least {k - summary.respondents} more {role} answer(s), or report this "
+            "cohort together with others.",
+        ),
+        (
+            enrolled and missing > 0 and rate < settings.response_rate_low,
+            Kind.LOW_RESPONSE,
+            Level.ACTION,
+            f"Only {summary.respondents} of {enrolled} {role}s ({figure(rate, 'pct')}) answered the readiness checklist.",
+            f"Send a reminder to the {missing} {role}(s) who have not answered yet.",
+        ),
+        (
+            summary.incomplete,
+            Kind.INCOMPLETE,
+            Level.ACTION,
+            f"{summary.incomplete} {role} checklist(s) are incomplete and not scored.",
+            "Ask those people to answer the remaining questions.",
+        ),
+    ]
+
+
+def _scores(role: str, summary: score.ReadinessSummary, settings: Settings) -> list[Rule]:
+    """One role's scores: not yet ready, capacity risks (mentees), ready."""
+    mean = summary.mean_score
+    ready = not summary.suppressed and mean is not None and mean >= settings.band_ready and not summary.not_yet
+    return [
+        (
+            summary.not_yet,
+            Kind.NOT_YET_READY,
+            Level.ACTION,
+            f"{summary.not_yet} {role}(s) score below {settings.band_developing:g} (not yet ready).",
+            "Offer them an orientation conversation about what the programme asks before they start."
+            if role == "mentor"
+            else "Talk with them about what they want to learn before matching them.",
+        ),
+        (
+            role == "mentee" and summary.capacity_risk,
+            Kind.CAPACITY_RISK,
+            Level.ACTION,
+            f"{summary.capacity_risk} mentee(s) doubt they have the time, or fear "
+            "mentoring will affect their other responsibilities.",
+            "Discuss workload with them and their managers before the first meeting.",
+        ),
+        (
+            ready,
+            Kind.READY,
+            Level.GOOD,
+            f"{role.title()}s are ready: mean score {mean:.0f}." if ready and mean is not None else "",
+            "Proceed with matching; ask again after three months.",
+        ),
+    ]
 
 
 def weakest_item(table: pd.DataFrame, settings: Settings = DEFAULT) -> Finding | None:
@@ -100,99 +168,115 @@ def weakest_item(table: pd.DataFrame, settings: Settings = DEFAULT) -> Finding |
         return None
     row = shown.iloc[0]
     return Finding(
-        "watch",
-        f"Weakest item: “{row['question']}” ({_pct(row['yes_rate'])} yes).",
+        Kind.WEAK_ITEM,
+        Level.WATCH,
+        f"Weakest item: “{row['question']}” ({figure(row['yes_rate'], 'pct')} yes).",
         "Cover this topic in the programme kickoff.",
     )
 
 
 def goal_findings(detail: score.CohortDetail, settings: Settings) -> list[Finding]:
     """What the goal and relationship figures say, most urgent first."""
-    out: list[Finding] = []
     g, r = detail.score.goals, detail.score.relationship
-    if g.total == 0:
-        out.append(
-            Finding(
-                "action",
-                "No mentoring-agreement goals have been recorded yet.",
-                "Ask every pair to agree two or three goals in their first month.",
-            )
+    rules = _goal_gaps(g, settings) + _relationships(r, settings)
+    rules.append(
+        (
+            g.achieved,
+            Kind.ACHIEVED,
+            Level.GOOD,
+            f"{g.achieved} goal(s) achieved.",
+            "Celebrate them in the programme newsletter.",
         )
-    if g.overdue:
-        out.append(
-            Finding(
-                "action",
-                f"{g.overdue} goal(s) are past their target date and not achieved.",
-                "Review them at the next check-in: set a new date, or drop the goal.",
-            )
-        )
-    if g.at_risk:
-        out.append(
-            Finding(
-                "action",
-                f"{g.at_risk} goal(s) are behind the expected pace by more than {settings.goal_tolerance:.0f} points.",
-                "Ask those pairs what support they need.",
-            )
-        )
-    if g.stale:
-        out.append(
-            Finding(
-                "watch",
-                f"{g.stale} goal(s) have had no update for more than {settings.stale_days} days.",
-                "Ask the pairs for a progress update.",
-            )
-        )
+    )
+    return most_urgent_first(_holding(rules))
+
+
+def _goal_gaps(g: score.GoalSummary, settings: Settings) -> list[Rule]:
+    """Goals missing, overdue, behind pace, without an update, or not agreed by both sides."""
     unagreed = g.total - g.mutually_agreed
-    if unagreed:
-        out.append(
-            Finding(
-                "watch",
-                f"{unagreed} goal(s) are not yet agreed by both mentor and mentee.",
-                "Have both sides confirm them: goals that are not mutually defined lose focus.",
-            )
-        )
-    if r.suppressed:
-        out.append(
-            Finding(
-                "watch",
-                f"Relationship figures are hidden: fewer than {settings.min_group_size} people have sent a check-in.",
-                "Send the check-in form to every pair.",
-            )
-        )
-    else:
-        if r.needs_checkin:
-            out.append(
-                Finding(
-                    "action",
-                    f"{r.needs_checkin} of {r.pairs} pairs need a check-in.",
-                    "Nudge these pairs to hold a check-in conversation this month.",
-                )
-            )
-        if r.perception_gaps:
-            out.append(
-                Finding(
-                    "watch",
-                    f"{r.perception_gaps} pair(s) see their relationship differently "
-                    f"(a gap of {settings.perception_gap}+ points on an element).",
-                    "Suggest a conversation where both compare their answers.",
-                )
-            )
-        if r.health_index is not None and r.health_index >= settings.healthy_index and not r.needs_checkin:
-            out.append(
-                Finding(
-                    "good",
-                    f"Relationships are healthy: index {r.health_index:.0f} of 100.",
-                    "Keep the current check-in rhythm.",
-                )
-            )
-    if r.too_early:
-        out.append(
-            Finding(
-                "watch",
-                f"{r.too_early} pair(s) were matched less than {settings.too_early_days} days ago.",
-                "Send them the check-in form after their first month.",
-            )
-        )
-    if g.achieved:
-        out.append(Finding("good", f"{g.achieved} goal(s) achieved.", "Celebrate them in the programme newsletter."))
-    return sorted(out, key=lambda f: ("action", "watch", "good").index(f.level))
+    return [
+        (
+            g.total == 0,
+            Kind.NO_GOALS,
+            Level.ACTION,
+            "No mentoring-agreement goals have been recorded yet.",
+            "Ask every pair to agree two or three goals in their first month.",
+        ),
+        (
+            g.overdue,
+            Kind.OVERDUE,
+            Level.ACTION,
+            f"{g.overdue} goal(s) are past their target date and not achieved.",
+            "Review them at the next check-in: set a new date, or drop the goal.",
+        ),
+        (
+            g.at_risk,
+            Kind.AT_RISK,
+            Level.ACTION,
+            f"{g.at_risk} goal(s) are behind the expected pace by more than {settings.goal_tolerance:.0f} points.",
+            "Ask those pairs what support they need.",
+        ),
+        (
+            g.stale,
+            Kind.STALE,
+            Level.WATCH,
+            f"{g.stale} goal(s) have had no update for more than {settings.stale_days} days.",
+            "Ask the pairs for a progress update.",
+        ),
+        (
+            unagreed,
+            Kind.UNAGREED,
+            Level.WATCH,
+            f"{unagreed} goal(s) are not yet agreed by both mentor and mentee.",
+            "Have both sides confirm them: goals that are not mutually defined lose focus.",
+        ),
+    ]
+
+
+def _relationships(r: score.RelationshipSummary, settings: Settings) -> list[Rule]:
+    """The pairs' check-ins: hidden, or what the shown figures say; then pairs matched too recently."""
+    hidden: Rule = (
+        r.suppressed,
+        Kind.RELATIONSHIP_HIDDEN,
+        Level.WATCH,
+        f"Relationship figures are hidden: fewer than {settings.min_group_size} people have sent a check-in.",
+        "Send the check-in form to every pair.",
+    )
+    too_early: Rule = (
+        r.too_early,
+        Kind.TOO_EARLY,
+        Level.WATCH,
+        f"{r.too_early} pair(s) were matched less than {settings.too_early_days} days ago.",
+        "Send them the check-in form after their first month.",
+    )
+    return [hidden, *([] if r.suppressed else _relationships_shown(r, settings)), too_early]
+
+
+def _relationships_shown(r: score.RelationshipSummary, settings: Settings) -> list[Rule]:
+    """Shown relationship figures: pairs needing a check-in, perception gaps, healthy relationships."""
+    health = r.health_index
+    healthy = health is not None and health >= settings.healthy_index and not r.needs_checkin
+    return [
+        (
+            r.needs_checkin,
+            Kind.NEEDS_CHECKIN,
+            Level.ACTION,
+            f"{r.needs_checkin} of {r.pairs} pairs need a check-in.",
+            "Nudge these pairs to hold a check-in conversation this month.",
+        ),
+        (
+            r.perception_gaps,
+            Kind.PERCEPTION_GAP,
+            Level.WATCH,
+            f"{r.perception_gaps} pair(s) see their relationship differently "
+            f"(a gap of {settings.perception_gap}+ points on an element).",
+            "Suggest a conversation where both compare their answers.",
+        ),
+        (
+            healthy,
+            Kind.HEALTHY,
+            Level.GOOD,
+            f"Relationships are healthy: index {health:.0f} of 100." if healthy and health is not None else "",
+            "Keep the current check-in rhythm.",
+        ),
+    ]

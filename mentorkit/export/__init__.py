@@ -3,7 +3,7 @@
 Two levels. ``aggregate`` (the default) holds figures only, suppressed as in the reports: ``cohort_trends``
 (``programme.trends``: every cohort's figure table of ``figures.py`` at each month end, exactly ``score``'s
 values with n and 95 % intervals), ``cohort_figures`` (its rows at the export's date) and ``segment_figures``
-(``programme.segments``: per department and named roster attribute, with complementary suppression); no two
+(``segments.segments``: per department and named roster attribute, with complementary suppression); no two
 figures rest on sets of people 1 to k − 1 apart (``differencing``), and ``suppressed_reason`` says why a figure
 is hidden. ``responses``
 adds one row per person, answer, pair, goal and goal update, under pseudonyms: no name, e-mail or free

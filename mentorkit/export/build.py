@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from mentorkit import instruments as ins
-from mentorkit.analysis import asof, goals, programme, score
+from mentorkit.analysis import asof, goals, programme, score, segments
 from mentorkit.data import CohortData
 from mentorkit.export.pseudonyms import Pseudonyms
 from mentorkit.export.tables import (
@@ -78,7 +78,7 @@ def participants_table(data: CohortData, names: Pseudonyms) -> pd.DataFrame:
 def participant_attributes_table(data: CohortData, names: Pseudonyms, settings: Settings = DEFAULT) -> pd.DataFrame:
     """The segmenting roster attributes of each person (long), under pseudonyms."""
     p = data.participants
-    wanted = [a for a in programme.segment_attributes(p, settings) if a != "department"]
+    wanted = [a for a in segments.segment_attributes(p, settings) if a != "department"]
     stored = p["attributes"] if "attributes" in p.columns else pd.Series(None, index=p.index, dtype=object)
     rows = [
         (pid, attribute, str(attrs[attribute]).strip())
@@ -176,8 +176,8 @@ def build_tables(
         "cohort_trends": (COHORT_TRENDS, trends),
     }
     say("segments")
-    segments = programme.segments(data, None, as_of, settings)
-    tables["segment_figures"] = (SEGMENT_FIGURES, _shape(segments, SEGMENT_FIGURES))
+    by_segment = segments.segments(data, None, as_of, settings)
+    tables["segment_figures"] = (SEGMENT_FIGURES, _shape(by_segment, SEGMENT_FIGURES))
     if level == "responses":
         say("pseudonymous responses: participants, answers, pairs, goals, goal updates")
         names = names or Pseudonyms.load()

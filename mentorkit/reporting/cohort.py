@@ -252,7 +252,7 @@ def findings(found: list[insights.Finding]) -> HTML:
     if not found:
         return note("Nothing needs attention.")
     rows = "".join(
-        f"<li class='mk-f mk-f-{esc(f.level)}'><strong>{esc(f.text)}</strong>"
+        f"<li class='mk-f mk-f-{esc(f.level.value)}'><strong>{esc(f.text)}</strong>"
         f"<br><span class='mk-next'>Next step: {esc(f.next_step)}</span></li>"
         for f in found
     )

@@ -19,7 +19,7 @@ from IPython.display import HTML
 
 from mentorkit import outputs, store
 from mentorkit.analysis import figure_table as figures
-from mentorkit.analysis import programme
+from mentorkit.analysis import programme, segments
 from mentorkit.data import CohortData
 from mentorkit.reporting import STYLESHEET, charts
 from mentorkit.reporting import cohort as rk
@@ -326,7 +326,7 @@ class Explorer:
         self.attribute = widgets.Dropdown(
             options=[
                 ("nothing", ""),
-                *((a, a) for a in programme.segment_attributes(self.data.participants, settings)),
+                *((a, a) for a in segments.segment_attributes(self.data.participants, settings)),
             ],
             value="",
             description="Break down by",
@@ -403,7 +403,7 @@ class Explorer:
         return pd.concat([self._figures[(c, day)] for c in cohorts], ignore_index=True)
 
     def segment_figures(self, cohorts: list[str], attribute: str) -> pd.DataFrame:
-        """The cohorts' figures per segment of an attribute (``programme.segments``, suppression included), cached.
+        """The cohorts' figures per segment of an attribute (``segments.segments``, suppression included), cached.
 
         The cohorts not seen before at this date are scored together in one call; segments never mix cohorts,
         so each cohort's rows are the same as when it is scored alone.
@@ -411,7 +411,7 @@ class Explorer:
         day = self.as_of.value
         missing = [c for c in cohorts if (c, day, attribute) not in self._segments]
         if missing:
-            found = programme.segments(self.data, missing, day, self.settings, [attribute], trends_to=self.day)
+            found = segments.segments(self.data, missing, day, self.settings, [attribute], trends_to=self.day)
             for cohort in missing:
                 rows = found[found["cohort_id"] == cohort].reset_index(drop=True)
                 self._segments[(cohort, day, attribute)] = rows

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from mentorkit import store
+from mentorkit.analysis import figure_table as figures
 from mentorkit.analysis import findings as insights
-from mentorkit.analysis import score
+from mentorkit.analysis import programme_findings, score
 from mentorkit.settings import DEFAULT
 from tests.conftest import SAMPLE_AS_OF
 
@@ -22,7 +25,8 @@ def test_readiness_findings_for_the_engineering_cohort(sample_db):
     assert any(t.startswith("2 mentee(s) doubt they have the time") for t in texts)
     assert not any("answered the readiness checklist" in t for t in texts)  # 83 % is not below 80 %
     assert all(f.next_step for f in found)
-    assert [f.level for f in found] == sorted((f.level for f in found), key=("action", "watch", "good").index)
+    ranks = [f.level.rank for f in found]
+    assert ranks == sorted(ranks)
 
 
 def test_goal_findings_for_the_engineering_cohort(sample_db):
@@ -42,3 +46,53 @@ def test_small_cohort_findings_say_what_is_hidden(sample_db):
     goal_texts = [f.text for f in insights.goal_findings(detail(sample_db, "2026-pilot-legal"), DEFAULT)]
     assert any(t.startswith("Relationship figures are hidden") for t in goal_texts)
     assert not any("pairs need a check-in" in t for t in goal_texts)
+
+
+def test_levels_are_listed_most_urgent_first_and_keep_their_order_within_a_level():
+    assert [level.value for level in insights.Level] == ["action", "watch", "good"]
+    assert [level.rank for level in insights.Level] == [0, 1, 2]
+    good = insights.Finding(insights.Kind.ACHIEVED, insights.Level.GOOD, "g", "-")
+    first = insights.Finding(insights.Kind.STALE, insights.Level.WATCH, "w1", "-")
+    second = insights.Finding(insights.Kind.UNAGREED, insights.Level.WATCH, "w2", "-")
+    act = insights.Finding(insights.Kind.OVERDUE, insights.Level.ACTION, "a", "-")
+    assert [f.text for f in insights.most_urgent_first([good, first, act, second])] == ["a", "w1", "w2", "g"]
+
+
+def _programme_table(rows: list[tuple[str, str, float, int, float | None, float | None]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["cohort_id", "figure", "value", "n", "ci_low", "ci_high"])
+    return frame.assign(suppressed=False, suppressed_reason=None, as_of=pd.Timestamp(SAMPLE_AS_OF))[
+        list(figures.COLUMNS)
+    ]
+
+
+def test_a_cohort_that_lags_is_one_finding_of_kind_lags_and_level_action():
+    # mentees ready: a 2 of 20 (Wilson 2.785–30.105 %), b 18 of 20 (69.895–97.215 %): 30.1 < 69.9, apart.
+    # Both answered 19 of 20 (95 %, not below 80 %) and nothing is hidden: the lag is the only finding.
+    table = _programme_table(
+        [
+            ("a", "mentee_readiness.share_ready", 0.1, 20, 0.02785, 0.30105),
+            ("b", "mentee_readiness.share_ready", 0.9, 20, 0.69895, 0.97215),
+            ("a", "mentee_readiness.response_rate", 0.95, 20, None, None),
+            ("b", "mentee_readiness.response_rate", 0.95, 20, None, None),
+        ]
+    )
+    found = programme_findings.programme_findings(table, ["a", "b"], DEFAULT)
+    assert found == [
+        insights.Finding(
+            insights.Kind.LAGS,
+            insights.Level.ACTION,
+            "a lags b on the share of mentees ready: 10 (3–30) against 90 (70–97); the 95 % intervals do not overlap.",
+            "Hold an orientation session on what the programme asks, and ask again in a month.",
+        )
+    ]
+
+
+def test_a_cohort_named_like_a_lag_is_no_lag():
+    # "flags" answered 1 of 2 (50 %): a low response rate (action) whose text holds "lags"; nothing compares
+    table = _programme_table([("flags", "mentor_readiness.response_rate", 0.5, 2, None, None)])
+    found = programme_findings.programme_findings(table, ["flags"], DEFAULT)
+    assert [(f.kind, f.level) for f in found] == [
+        (insights.Kind.LOW_RESPONSE_COHORTS, insights.Level.ACTION),
+        (insights.Kind.NO_LAG, insights.Level.GOOD),
+    ]
+    assert found[0].text == "Fewer than 80 % of mentors answered the readiness checklist in flags (50 %)."

@@ -9,7 +9,7 @@ import pytest
 
 from mentorkit import store
 from mentorkit.analysis import figure_table as figures
-from mentorkit.analysis import programme
+from mentorkit.analysis import programme, segments
 from mentorkit.errors import UsageError
 from mentorkit.settings import Settings
 from tests.builders import (
@@ -197,28 +197,28 @@ BY_SITE_BADGE = Settings(segment_attributes=("site", "badge"))
 
 def test_segments_come_from_department_and_the_named_columns_only(departments):
     # nothing named: department alone, however few values site has
-    assert programme.segment_attributes(departments.participants) == ["department"]
+    assert segments.segment_attributes(departments.participants) == ["department"]
     # site: Berlin, Paris (and blank) → a breakdown; badge: 17 values for 17 people identifies them → never one
-    assert programme.segment_attributes(departments.participants, BY_SITE_BADGE) == ["department", "site"]
+    assert segments.segment_attributes(departments.participants, BY_SITE_BADGE) == ["department", "site"]
     assert departments.participants.set_index("participant_id").at["e1", "attributes"] == {
         "site": "Berlin",
         "badge": "B-e1",
     }
     with pytest.raises(UsageError, match="'badge' is not a segment attribute"):
-        programme.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE, ["badge"])
+        segments.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE, ["badge"])
 
 
 def test_an_identifier_is_a_column_of_nearly_all_distinct_values():
     # 5 people: 4 distinct of 5 = 0.8 ≥ 0.8 identifies; 3 of 5 = 0.6 does not; blanks are not values
-    assert programme.identifies(pd.Series(["a", "b", "c", "d", "d"]))
-    assert not programme.identifies(pd.Series(["a", "b", "c", "c", "c"]))
-    assert programme.identifies(pd.Series(["a", "b", "", None, " "]))  # 2 of 2
-    assert not programme.identifies(pd.Series(["", None], dtype="string"))
+    assert segments.identifies(pd.Series(["a", "b", "c", "d", "d"]))
+    assert not segments.identifies(pd.Series(["a", "b", "c", "c", "c"]))
+    assert segments.identifies(pd.Series(["a", "b", "", None, " "]))  # 2 of 2
+    assert not segments.identifies(pd.Series(["", None], dtype="string"))
 
 
 def test_one_hidden_segment_hides_the_next_smallest_too(departments):
-    table = programme.segments(departments, None, SEGMENT_AS_OF, attributes=["department"])
-    assert list(table.columns) == list(programme.SEGMENT_COLUMNS)
+    table = segments.segments(departments, None, SEGMENT_AS_OF, attributes=["department"])
+    assert list(table.columns) == list(segments.SEGMENT_COLUMNS)
     # Ops has 3 people (< k = 5): its name never appears; it is the row (hidden), last
     assert list(table["segment"].unique()) == ["Eng", "Sales", "(hidden)"]
     assert "Ops" not in set(table["segment"])
@@ -243,7 +243,7 @@ def test_one_hidden_segment_hides_the_next_smallest_too(departments):
 
 
 def test_two_hidden_segments_need_no_third(departments):
-    table = programme.segments(departments, None, SEGMENT_AS_OF, attributes=["department"])
+    table = segments.segments(departments, None, SEGMENT_AS_OF, attributes=["department"])
     # mean readiness: Ops hidden by size, Sales by its own rule (3 respondents < 5) → two hidden, Eng shown
     eng = value(table, "mentee_readiness.mean_score", segment="Eng")
     assert (eng["value"], eng["n"], eng["suppressed"]) == (100, 7, False)
@@ -255,7 +255,7 @@ def test_two_hidden_segments_need_no_third(departments):
 
 
 def test_people_without_a_value_form_a_segment_that_takes_part(departments):
-    table = programme.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE, ["site"])
+    table = segments.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE, ["site"])
     # (none) = the three Ops people → hidden, under the one label (hidden); Paris (5 mentees) hidden with it
     assert list(table["segment"].unique()) == ["Berlin", "Paris", "(hidden)"]
     assert value(table, "enrolled.mentee", segment="(hidden)")["suppressed"]
@@ -264,7 +264,7 @@ def test_people_without_a_value_form_a_segment_that_takes_part(departments):
 
 
 def test_no_hidden_figure_can_be_rebuilt_from_the_total(departments):
-    table = programme.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE)
+    table = segments.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE)
     total = figures.cohort_figures(departments, "s1", SEGMENT_AS_OF).set_index("figure")["value"]
     for (attribute, figure), rows in table.groupby(["attribute", "figure"]):
         hidden = rows[rows["suppressed"]]
@@ -278,7 +278,7 @@ def test_no_hidden_figure_can_be_rebuilt_from_the_total(departments):
 def test_a_segment_holding_a_whole_cohort_has_the_cohorts_figures(sample_db):
     data = store.load(store.connect(sample_db, create=False))
     as_of = date.fromisoformat(SAMPLE_AS_OF)
-    table = programme.segments(data, ["2026-spring-eng"], as_of)
+    table = segments.segments(data, ["2026-spring-eng"], as_of)
     # every one of the 19 people is in Engineering: the one segment is the cohort
     assert list(table["segment"].unique()) == ["Engineering"]
     expected = figures.cohort_figures(data, "2026-spring-eng", as_of)
@@ -314,7 +314,7 @@ BY_SITE_GRADE = Settings(segment_attributes=("site", "grade"))
 
 
 def test_segments_are_right_with_three_attributes(three_attributes):
-    table = programme.segments(three_attributes, None, SEGMENT_AS_OF, BY_SITE_GRADE, THREE)
+    table = segments.segments(three_attributes, None, SEGMENT_AS_OF, BY_SITE_GRADE, THREE)
     # hand values: respondents and mean score of each segment (a1..a5 score 100, a6..a10 50, a11..a15 0)
     expected = {
         ("department", "A"): (5, 100.0),
@@ -337,10 +337,10 @@ def test_segments_are_right_with_three_attributes(three_attributes):
 
 
 def test_each_attributes_segments_equal_the_attribute_computed_alone(three_attributes):
-    together = programme.segments(three_attributes, None, SEGMENT_AS_OF, BY_SITE_GRADE, THREE)
+    together = segments.segments(three_attributes, None, SEGMENT_AS_OF, BY_SITE_GRADE, THREE)
     for attribute in THREE:
         only = Settings(segment_attributes=() if attribute == "department" else (attribute,))
-        alone = programme.segments(three_attributes, None, SEGMENT_AS_OF, only, [attribute])
+        alone = segments.segments(three_attributes, None, SEGMENT_AS_OF, only, [attribute])
         mine = together[together["attribute"] == attribute].reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, alone, check_exact=True)
 
@@ -370,7 +370,7 @@ def test_a_month_end_one_person_short_of_the_next_is_hidden(engine, tmp_path):
 
 def test_segments_of_two_attributes_one_person_apart_are_hidden(engine, tmp_path):
     one_apart(engine, tmp_path)
-    table = programme.segments(store.load(engine), None, SEGMENT_AS_OF, BY_SITE)
+    table = segments.segments(store.load(engine), None, SEGMENT_AS_OF, BY_SITE)
     # cohort 12 people (mean 1100 ÷ 12), site Y 7, department A 6 and B 6, site X 5. Kept from the largest:
     # Y (5 from the cohort); A (11 from Y). B is a6 away from Y and X is a6 away from A: both hidden by
     # differencing (A's 500 ÷ 6 less X's 100 would give a6's 0). Then each breakdown has one hidden segment, so
@@ -495,4 +495,4 @@ def test_read_participants_gives_the_roster_attributes(engine, tmp_path):
     assert people.at["m1", "attributes"] == {"site": "Berlin"}
     assert people.at["e1", "attributes"] is None
     # site: one value for the one person holding one, all distinct → it identifies, and is no segment
-    assert programme.segment_attributes(people.reset_index(), BY_SITE_BADGE) == ["department"]
+    assert segments.segment_attributes(people.reset_index(), BY_SITE_BADGE) == ["department"]

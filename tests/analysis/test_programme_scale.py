@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from mentorkit import store
+from mentorkit.analysis import compared, programme_findings
 from mentorkit.analysis import figure_table as figures
-from mentorkit.reporting import charts
+from mentorkit.analysis.findings import Level
+from mentorkit.reporting import charts, programme_data
 from mentorkit.reporting import programme as programmekit
 from mentorkit.settings import DEFAULT, Settings
 from tests.conftest import SAMPLE_AS_OF
@@ -52,31 +54,31 @@ def nine(tmp_path):
     table = _table(rows)
     cohorts = sorted(c for c, *_ in HEALTH)
     settings = Settings(programme_max_cohorts=8)
-    return programmekit.ProgrammeContext(
+    return programme_data.ProgrammeContext(
         cohorts, AS_OF, settings, None, table, "-", datetime(2026, 11, 15, 6, 0), folder=tmp_path
     )
 
 
 def test_the_setting_and_its_quarter():
-    assert DEFAULT.programme_max_cohorts == 20 and programmekit.shown_per_end(DEFAULT) == 5  # 5 + 5 by default
-    assert programmekit.shown_per_end(Settings(programme_max_cohorts=8)) == 2
-    assert programmekit.shown_per_end(Settings(programme_max_cohorts=3)) == 1  # never none
+    assert DEFAULT.programme_max_cohorts == 20 and programme_data.shown_per_end(DEFAULT) == 5  # 5 + 5 by default
+    assert programme_data.shown_per_end(Settings(programme_max_cohorts=8)) == 2
+    assert programme_data.shown_per_end(Settings(programme_max_cohorts=3)) == 1  # never none
 
 
 def test_a_figure_ranks_its_shown_cohorts_only(nine):
-    ranking = next(r for r in programmekit.rankings(nine) if r.figure == "relationship.health_index")
+    ranking = next(r for r in programme_data.rankings(nine) if r.figure == "relationship.health_index")
     assert [(rank, c) for rank, c, _ in ranking.top] == [(1, "c3"), (2, ODD)]
     assert [(rank, c) for rank, c, _ in ranking.bottom] == [(6, "c5"), (7, "c7")]
     assert (ranking.ranked, ranking.hidden, ranking.undefined) == (7, 1, 1)
     # a figure every cohort lacks ranks none and leaves all nine undefined
-    achieved = next(r for r in programmekit.rankings(nine) if r.figure == "goals.share_achieved")
+    achieved = next(r for r in programme_data.rankings(nine) if r.figure == "goals.share_achieved")
     assert (achieved.top, achieved.bottom, achieved.ranked, achieved.undefined) == ([], [], 0, 9)
-    assert programmekit.shown_cohorts(nine) == sorted(["c3", ODD, "c5", "c7"])
+    assert programme_data.shown_cohorts(nine) == sorted(["c3", ODD, "c5", "c7"])
 
 
 def test_few_ranked_cohorts_are_all_shown_once():
-    cells = programmekit.cells_of(_table([(c, "f", v, 9, None, None, False) for c, v in (("a", 1.0), ("b", 3.0))]))
-    top, bottom, ranked, hidden = programmekit.rank_figure(cells, ["a", "b", "z"], "f", 2)
+    cells = compared.cells_of(_table([(c, "f", v, 9, None, None, False) for c, v in (("a", 1.0), ("b", 3.0))]))
+    top, bottom, ranked, hidden = programme_data.rank_figure(cells, ["a", "b", "z"], "f", 2)
     assert [c for _, c, _ in top] == ["b", "a"] and bottom == [] and (ranked, hidden) == (2, 0)
 
 
@@ -137,11 +139,11 @@ def test_findings_name_at_most_the_limit_lowest_rates_first():
         [(c, "mentor_readiness.mean_score", None, 2, None, None, True) for c in cohorts]
         + [(c, "mentee_readiness.response_rate", r, 10, None, None, False) for c, r in rates.items()]
     )
-    unlimited = [f.text for f in programmekit.programme_findings(table, cohorts, DEFAULT)]
+    unlimited = [f.text for f in programme_findings.programme_findings(table, cohorts, DEFAULT)]
     assert "5 of 5 cohort(s) have figures hidden because fewer than 5 people answered: a, b, c, d, e." in unlimited
     # under 80 %: a, b, c, e, listed in cohort order below the threshold
     assert "answered the readiness checklist in a (50 %), b (70 %), c (30 %), e (60 %)." in unlimited[0]
-    limited = [f.text for f in programmekit.programme_findings(table, cohorts, DEFAULT, limit=2)]
+    limited = [f.text for f in programme_findings.programme_findings(table, cohorts, DEFAULT, limit=2)]
     assert (
         "5 of 5 cohort(s) have figures hidden because fewer than 5 people answered: a, b and 3 more "
         "(all in programme-cohorts.csv)." in limited
@@ -167,15 +169,15 @@ def _trends() -> pd.DataFrame:
 
 
 def test_trend_findings_keep_the_largest_changes_and_count_the_rest():
-    every = programmekit.trend_findings(_trends(), ["p", "q", "r", "s"], DEFAULT)
+    every = programme_findings.trend_findings(_trends(), ["p", "q", "r", "s"], DEFAULT)
     assert [f.text.split(":")[0] for f in every] == ["p", "q", "r"]  # cohort order, as below the threshold
-    few = programmekit.trend_findings(_trends(), ["p", "q", "r", "s"], DEFAULT, limit=2)
+    few = programme_findings.trend_findings(_trends(), ["p", "q", "r", "s"], DEFAULT, limit=2)
     assert [f.text.split(":")[0] for f in few[:2]] == ["q", "p"]  # +70, then +40
     assert few[0].text == (
         "q: share of goals achieved rose from 10 % (5–20) on 2026-09-30 to 80 % (70–90) on 2026-10-31; "
         "the intervals do not overlap."
     )
-    assert len(few) == 3 and few[2].level == "good"
+    assert len(few) == 3 and few[2].level is Level.GOOD
     assert few[2].text.startswith("… and 1 more clear rise(s) like these, not listed here")
 
 
@@ -191,18 +193,18 @@ def test_the_sample_ranked_keeps_suppression_and_covers_the_shown_cohorts(sample
     # ops (4) and the others hide. Mentees ready: eng 9 ranks; sales 5 < 6 hides. So the report shows eng, sales
     # and legal, and never ops.
     settings = Settings(min_group_size=6, programme_max_cohorts=3)
-    ctx = programmekit.programme_context(
+    ctx = programme_data.programme_context(
         sample_data, SAMPLE, date.fromisoformat(SAMPLE_AS_OF), settings, folder=tmp_path
     )
     assert ctx.ranked and ctx.per_end == 1
-    achieved = next(r for r in programmekit.rankings(ctx) if r.figure == "goals.share_achieved")
+    achieved = next(r for r in programme_data.rankings(ctx) if r.figure == "goals.share_achieved")
     assert [(rank, c) for rank, c, _ in achieved.top] == [(1, "2026-spring-sales")]
     assert [(rank, c) for rank, c, _ in achieved.bottom] == [(4, "2026-pilot-legal")]
-    mentors = next(r for r in programmekit.rankings(ctx) if r.figure == "mentor_readiness.share_ready")
+    mentors = next(r for r in programme_data.rankings(ctx) if r.figure == "mentor_readiness.share_ready")
     assert [c for _, c, _ in mentors.top] == ["2026-spring-eng"] and mentors.hidden == 3
-    assert programmekit.shown_cohorts(ctx) == ["2026-pilot-legal", "2026-spring-eng", "2026-spring-sales"]
-    segments = programmekit.segment_table(ctx)
-    assert sorted(segments["cohort_id"].unique()) == programmekit.shown_cohorts(ctx)
+    assert programme_data.shown_cohorts(ctx) == ["2026-pilot-legal", "2026-spring-eng", "2026-spring-sales"]
+    segments = programme_data.segment_table(ctx)
+    assert sorted(segments["cohort_id"].unique()) == programme_data.shown_cohorts(ctx)
     assert "the breakdowns cover the 3 shown above" in programmekit.explain_segments(ctx).data
     # trends: goals achieved follows sales (solid) and legal (dotted) only
     line = programmekit.trend(ctx, "goals.share_achieved")
@@ -213,15 +215,15 @@ def test_the_sample_ranked_keeps_suppression_and_covers_the_shown_cohorts(sample
     # every section renders, and the full table has every cohort
     for section in (programmekit.title, programmekit.key_findings, programmekit.side_by_side, programmekit.footer):
         assert section(ctx).data
-    for key in programmekit.BY_KEY:
+    for key in compared.BY_KEY:
         programmekit.comparison(ctx, key)
     with (tmp_path / "programme-cohorts.csv").open(encoding="utf-8") as f:
         assert sorted(r["cohort"] for r in csv.DictReader(f)) == SAMPLE
 
 
 def test_below_the_setting_nothing_is_ranked_or_written(sample_data, tmp_path):
-    ctx = programmekit.programme_context(sample_data, SAMPLE, date.fromisoformat(SAMPLE_AS_OF), folder=tmp_path)
-    assert not ctx.ranked and programmekit.shown_cohorts(ctx) == SAMPLE
+    ctx = programme_data.programme_context(sample_data, SAMPLE, date.fromisoformat(SAMPLE_AS_OF), folder=tmp_path)
+    assert not ctx.ranked and programme_data.shown_cohorts(ctx) == SAMPLE
     page = programmekit.side_by_side(ctx).data
     assert page.count("<tr>") == 1 + len(SAMPLE) and "programme-cohorts.csv" not in page
     assert not (tmp_path / "programme-cohorts.csv").exists()
@@ -254,7 +256,7 @@ def test_a_run_below_the_setting_leaves_no_earlier_full_table(sample_db, tmp_pat
 
 def test_a_programme_read_in_parts_is_the_programme_read_at_once(sample_db, sample_data):
     engine = store.connect(sample_db, create=False)
-    parts = programmekit.load_in_chunks(engine, SAMPLE, size=1)  # four reads of one cohort each
+    parts = programme_data.load_in_chunks(engine, SAMPLE, size=1)  # four reads of one cohort each
     assert len(parts.participants) == len(sample_data.participants)
     for name, frame in sample_data.responses.items():
         assert sorted(parts.responses[name].columns) == sorted(frame.columns) and len(parts.responses[name]) == len(

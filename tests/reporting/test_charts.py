@@ -10,8 +10,7 @@ import plotly.io as pio
 import pytest
 
 from mentorkit.formats import chart_text
-from mentorkit.reporting import charts, explore
-from mentorkit.reporting import programme as programmekit
+from mentorkit.reporting import charts, explore, programme_charts
 from tests.formserver import ARGS, CHROMIUM
 
 # a goal title, a cohort id or an attribute value as a hostile participant or analyst writes it
@@ -101,7 +100,7 @@ def bar_rows(cohort: str, series: str) -> pd.DataFrame:
 
 
 def test_programme_bars_escape_cohorts_and_the_hover_label():
-    chart = programmekit.interval_bars(bar_rows(HOSTILE, HOSTILE), "Mean score", "score")
+    chart = programme_charts.interval_bars(bar_rows(HOSTILE, HOSTILE), "Mean score", "score")
     trace = chart.data[0]
     assert trace["x"] == [ESCAPED]
     assert trace["name"] == ESCAPED
@@ -121,7 +120,7 @@ def test_programme_trend_lines_escape_the_cohort():
             "n": [6, 7],
         }
     )
-    chart = programmekit.trend_lines(points, [HOSTILE], "Mean score", "score")
+    chart = programme_charts.trend_lines(points, [HOSTILE], "Mean score", "score")
     assert chart.data[0]["name"] == ESCAPED
     assert chart.data[0]["hovertemplate"].endswith(f"<extra>{ESCAPED}</extra>")
 
@@ -144,7 +143,7 @@ def test_hostile_text_renders_as_plain_text_in_chromium(tmp_path):
     figures = [
         charts.progress_vs_expected(goals(HOSTILE), 15.0),
         explore.comparison_chart(comparison(HOSTILE), "mentor_readiness.mean_score"),
-        programmekit.interval_bars(bar_rows(HOSTILE, "Mentors"), "Mean score", "score"),
+        programme_charts.interval_bars(bar_rows(HOSTILE, "Mentors"), "Mean score", "score"),
     ]
     divs = "".join(pio.to_html(c.to_dict(), full_html=False, include_plotlyjs=False, validate=False) for c in figures)
     # plotly's own plotly.js, as the reports ship it

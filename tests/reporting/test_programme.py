@@ -8,9 +8,12 @@ import pandas as pd
 import pytest
 
 from mentorkit import store
+from mentorkit.analysis import compared, programme_findings
 from mentorkit.analysis import figure_table as figures
+from mentorkit.analysis.findings import Finding, Kind, Level
 from mentorkit.errors import UsageError
-from mentorkit.reporting import charts
+from mentorkit.reporting import charts, programme_data, programme_tables
+from mentorkit.reporting import cohort as reportkit
 from mentorkit.reporting import programme as programmekit
 from mentorkit.settings import DEFAULT
 from tests.conftest import SAMPLE_AS_OF
@@ -21,22 +24,22 @@ COHORTS = ["2026-fall-ops", "2026-pilot-legal", "2026-spring-eng", "2026-spring-
 @pytest.fixture(scope="module")
 def programme(sample_db):
     data = store.load(store.connect(sample_db, create=False))
-    return programmekit.programme_context(data, COHORTS, date(2026, 11, 15))
+    return programme_data.programme_context(data, COHORTS, date(2026, 11, 15))
 
 
 def test_cohorts_are_all_by_default_or_the_ones_asked_for():
     known = ["b", "a", "c"]
-    assert programmekit.choose_cohorts(known, None) == ["a", "b", "c"]
-    assert programmekit.choose_cohorts(known, ["c", "a", "c"]) == ["a", "c"]
-    assert programmekit.choose_cohorts(known, "b") == ["b"]
+    assert programme_data.choose_cohorts(known, None) == ["a", "b", "c"]
+    assert programme_data.choose_cohorts(known, ["c", "a", "c"]) == ["a", "c"]
+    assert programme_data.choose_cohorts(known, "b") == ["b"]
     with pytest.raises(UsageError, match=r"unknown cohort.*'x'"):
-        programmekit.choose_cohorts(known, ["a", "x"])
+        programme_data.choose_cohorts(known, ["a", "x"])
     with pytest.raises(UsageError, match="no cohort"):
-        programmekit.choose_cohorts(known, [])
+        programme_data.choose_cohorts(known, [])
 
 
 def test_side_by_side_shows_hand_worked_intervals(programme):
-    rows = programmekit.comparison_rows(programme.figures, programme.cohorts).set_index("cohort")
+    rows = programme_tables.comparison_rows(programme.figures, programme.cohorts).set_index("cohort")
     eng, sales, ops, legal = (
         rows.loc[c] for c in ("2026-spring-eng", "2026-spring-sales", "2026-fall-ops", "2026-pilot-legal")
     )
@@ -89,7 +92,7 @@ def test_comparison_charts_draw_intervals_as_error_bars(programme):
 
 def test_a_comparison_with_nothing_to_show_says_so(sample_db):
     data = store.load(store.connect(sample_db, create=False), ["2026-pilot-legal"])
-    ctx = programmekit.programme_context(data, ["2026-pilot-legal"], date(2026, 11, 15))
+    ctx = programme_data.programme_context(data, ["2026-pilot-legal"], date(2026, 11, 15))
     out = programmekit.comparison(ctx, "health")
     assert not isinstance(out, charts.Chart) and "no cohort has a figure to show" in out.data
 
@@ -112,12 +115,12 @@ def test_a_cohort_whose_interval_lies_below_anothers_is_a_finding():
             ("b", "mentee_readiness.response_rate", 1.0, 20, None, None, False),
         ]
     )
-    found = programmekit.programme_findings(table, ["a", "b", "c"], DEFAULT)
+    found = programme_findings.programme_findings(table, ["a", "b", "c"], DEFAULT)
     texts = [f.text for f in found]
     assert texts[0] == (
         "a lags b on the share of mentors ready: 10 (3–30) against 90 (70–97); the 95 % intervals do not overlap."
     )
-    assert found[0].level == "action" and found[0].next_step
+    assert found[0].level is Level.ACTION and found[0].next_step
     assert "Fewer than 80 % of mentees answered the readiness checklist in a (50 %)." in texts
     assert "1 of 3 cohort(s) have figures hidden because fewer than 5 people answered: c." in texts
     assert not any("No cohort clearly lags" in t for t in texts)
@@ -131,8 +134,8 @@ def test_overlapping_intervals_are_not_called_a_difference():
             ("b", "goals.share_achieved", 0.6, 10, 0.312674, 0.831820, False),
         ]
     )
-    found = programmekit.programme_findings(table, ["a", "b"], DEFAULT)
-    assert [f.level for f in found] == ["good"] and "No cohort clearly lags another" in found[0].text
+    found = programme_findings.programme_findings(table, ["a", "b"], DEFAULT)
+    assert [f.level for f in found] == [Level.GOOD] and "No cohort clearly lags another" in found[0].text
 
 
 def test_the_report_context_loads_the_chosen_cohorts(sample_db, monkeypatch):
@@ -144,7 +147,7 @@ def test_the_report_context_loads_the_chosen_cohorts(sample_db, monkeypatch):
     small = programmekit.open_programme(SAMPLE_AS_OF, sample_db, 3, None)
     assert small.cohorts == COHORTS and small.settings.min_group_size == 3
     # with k = 3 the sales mentors (3 answered) are no longer hidden
-    assert programmekit.cell(small.figures, "2026-spring-sales", "mentor_readiness.share_ready").suppressed is False
+    assert compared.cell(small.figures, "2026-spring-sales", "mentor_readiness.share_ready").suppressed is False
     assert "hidden: fewer than 3 respondents" in programmekit.side_by_side(small).data
 
 
@@ -168,7 +171,7 @@ def test_trend_points_leave_out_hidden_month_ends_and_scale_shares():
             [("2026-05-31", None, None, None, True), ("2026-06-30", 0.25, 0.1, 0.5, False)],
         )
     )
-    points = programmekit.trend_points(table, "goals.share_achieved", percent=True)
+    points = compared.trend_points(table, "goals.share_achieved", percent=True)
     assert points.to_dict("records") == [
         {"cohort": "a", "as_of": date(2026, 6, 30), "value": 25.0, "low": 10.0, "high": 50.0, "n": 10}
     ]
@@ -190,10 +193,10 @@ def test_trend_findings_name_clear_rises_and_falls_and_a_sharp_health_drop():
         "relationship.share_on_track",
         [("2026-06-30", 0.9, 0.7, 0.97, False), ("2026-07-31", 0.1, 0.03, 0.3, False)],
     )
-    found = programmekit.trend_findings(_trend_table(rows), ["a", "b"], DEFAULT)
-    texts = {f.level: [] for f in found}
+    found = programme_findings.trend_findings(_trend_table(rows), ["a", "b"], DEFAULT)
+    texts: dict[str, list[str]] = {f.level.value: [] for f in found}
     for f in found:
-        texts[f.level].append(f.text)
+        texts[f.level.value].append(f.text)
     assert texts["good"] == [
         "a: pair health index rose from 45.0 (37.0–53.0) on 2026-06-30 to 75.0 (67.0–83.0) on 2026-07-31; "
         "the intervals do not overlap."
@@ -203,6 +206,16 @@ def test_trend_findings_name_clear_rises_and_falls_and_a_sharp_health_drop():
         "b: share of pairs on track fell from 90 % (70–97) on 2026-06-30 to 10 % (3–30) on 2026-07-31; "
         "the intervals do not overlap."
     ]
+    kinds = {f.text.split(":")[0] + " " + f.level.value: f.kind for f in found}
+    assert kinds == {"a good": Kind.ROSE, "b watch": Kind.HEALTH_DROPPED, "b action": Kind.FELL}
+
+
+def test_a_finding_renders_its_level_as_the_class_and_its_text_escaped():
+    found = [Finding(Kind.LAGS, Level.ACTION, "x <lags> y", "Ask & see")]
+    assert reportkit.findings(found).data == (
+        "<ul class='mk-findings'><li class='mk-f mk-f-action'><strong>x &lt;lags&gt; y</strong>"
+        "<br><span class='mk-next'>Next step: Ask &amp; see</span></li></ul>"
+    )
 
 
 def test_the_sample_trend_charts_start_when_a_figure_can_be_shown(programme):
@@ -214,7 +227,7 @@ def test_the_sample_trend_charts_start_when_a_figure_can_be_shown(programme):
     assert list(lines) == ["2026-spring-eng"]
     eng = lines["2026-spring-eng"]
     assert eng.x[0] == "2026-07-31" and eng.x[-1] == "2026-11-15"
-    table = programmekit.trend_table(programme)
+    table = programme_data.trend_table(programme)
     eng_health = table[(table["cohort_id"] == "2026-spring-eng") & (table["figure"] == "relationship.health_index")]
     june = eng_health.set_index("as_of").loc[pd.Timestamp(2026, 6, 30)]
     assert june["suppressed_reason"] == "differencing"
@@ -237,8 +250,8 @@ def test_segment_tables_hide_small_segments_and_their_complement_and_escape_name
     import_csv(
         engine, "mentee_readiness", header("mentee_readiness", "participant_id", "submitted_at"), answers, tmp_path
     )
-    ctx = programmekit.programme_context(store.load(engine), ["c1"], date(2026, 11, 15))
-    rows = programmekit.segment_rows(programmekit.segment_table(ctx), "department").set_index("segment")
+    ctx = programme_data.programme_context(store.load(engine), ["c1"], date(2026, 11, 15))
+    rows = programme_tables.segment_rows(programme_data.segment_table(ctx), "department").set_index("segment")
     # A: 6 of 6 ready. Wilson: centre (1 + 0.320122)/1.640243 = 0.804834, half 1.194922 × sqrt(0 + 0.026677)
     # = 0.195166 → 61.0–100 %
     assert rows.loc["A", "Mentees ready (%)"] == "100 (61–100)" and rows.loc["A", "Mentees ready (%) n"] == 6
@@ -269,7 +282,7 @@ def test_readiness_and_outcomes_show_n_intervals_and_hide_small_bands():
             ("mentee", "not_yet", 1, 0, None, None, None, 1, None, None, None, True),
         ]
     )
-    rows = programmekit.outcome_rows(table, DEFAULT).to_dict("records")
+    rows = programme_tables.outcome_rows(table, DEFAULT).to_dict("records")
     assert rows[0] == {
         "role": "Mentees",
         "band at the first complete checklist": "Ready (≥ 75)",
@@ -289,7 +302,7 @@ def test_a_clear_gap_between_bands_is_stated_as_an_association_not_a_cause():
             ("mentor", "developing", 8, 20, 0.1, 0.02785, 0.30105, 8, 65.0, 55.0, 75.0, False),
         ]
     )
-    found = programmekit.outcome_findings(table, DEFAULT)
+    found = programme_findings.outcome_findings(table)
     assert [f.text for f in found] == [
         "Mentors who started ready: 90 % (70–97) of their pairs' goals achieved, against 10 % (3–30) for those "
         "who started developing. An association, not cause."
@@ -308,8 +321,8 @@ def test_the_programme_report_shows_no_month_end_one_person_short_of_the_next(sq
 
     engine = store.connect(sqlite_url)
     late_sixth(engine, tmp_path)
-    ctx = programmekit.programme_context(store.load(engine), ["d1"], date(2026, 7, 31))
-    points = programmekit.trend_points(programmekit.trend_table(ctx), "mentee_readiness.share_ready", percent=True)
+    ctx = programme_data.programme_context(store.load(engine), ["d1"], date(2026, 7, 31))
+    points = compared.trend_points(programme_data.trend_table(ctx), "mentee_readiness.share_ready", percent=True)
     # 30 June: 5 of 5 ready; 31 July: 5 of 6 (e6 all no). June's point would say e6 is not ready: left out
     assert list(points["as_of"]) == [date(2026, 7, 31)]
     assert points["value"].iloc[0] == pytest.approx(500 / 6) and points["n"].iloc[0] == 6
