@@ -112,8 +112,8 @@ META_MIME = "application/vnd.mentorkit.meta+json"  # the output reportkit.report
 # meta.json needs and then empties the namespace for the next report. Only a report that stopped
 # early (its END never ran) has BEGIN run before the next one. Both cells are removed from the
 # notebook again. (Charts go without JupyterLab's JSON copy: the page draws the HTML div.)
-BEGIN_CELL = "__import__('mentorkit.reporting.cohort').reportkit.begin_report(lab_json=False)"
-END_CELL = f"__import__('mentorkit.reporting.cohort').reportkit.report_meta()\n{BEGIN_CELL}"
+BEGIN_CELL = "__import__('mentorkit.reporting.cohort').reporting.cohort.begin_report(lab_json=False)"
+END_CELL = f"__import__('mentorkit.reporting.cohort').reporting.cohort.report_meta()\n{BEGIN_CELL}"
 PLOTLY_MIME = "application/vnd.plotly.v1+json"  # JupyterLab's copy of a chart; the HTML page uses text/html
 
 
