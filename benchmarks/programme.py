@@ -20,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mentorkit.runs import programme as programmerun
-from mentorkit.runs.batch import RunOptions
+from mentorkit.runs.folder import PROGRAMME_HTML
+from mentorkit.runs.options import RunOptions
 from reports import TreeSampler
 
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - start
     sampler.stop()
     self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    html = out / programmerun.HTML
+    html = out / PROGRAMME_HTML
     csv = out / programmerun.FULL_TABLE
     print(f"programme report: {outcome.status} {outcome.error or ''}".rstrip())
     print(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from mentorkit.errors import UsageError
 
 if TYPE_CHECKING:
-    from mentorkit.runs.batch import Outcome
+    from mentorkit.runs.options import Outcome
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -22,45 +22,45 @@ def cmd_report(args: argparse.Namespace) -> int:
     from mentorkit.analysis import score
     from mentorkit.runs import batch as report
     from mentorkit.runs import digest as changes
-    from mentorkit.runs import shards
+    from mentorkit.runs import folder, options, shards
 
     as_of = score.parse_as_of(args.as_of)
-    out = Path(args.out) if args.out else report.default_out(as_of)
+    out = Path(args.out) if args.out else folder.default_out(as_of)
     shard = shards.parse_shard(args.shard, with_all=args.all)
     since = changes.check_since(args.since, out, sharded=shard is not None)
     if args.index:
         from mentorkit.runs import programme as programmerun
 
-        notebooks = Path(args.notebooks) if args.notebooks else report.notebooks_dir()
+        notebooks = Path(args.notebooks) if args.notebooks else options.notebooks_dir()
         ran = programmerun.run_for_folder(out, args.db or store.default_url(), notebooks, args.timeout)
         if ran is not None:
             print(report.progress_line(ran), file=sys.stderr)
         digest = report.finish(out, since)
-        print(f"rebuilt {out / report.INDEX} and {out / report.MANIFEST}")
+        print(f"rebuilt {out / folder.INDEX} and {out / folder.MANIFEST}")
         print(changes.after_run(out, digest))
         return 1 if ran is not None and ran.status != "ok" else 0
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    report.check_out(out)
-    options = report.RunOptions(
+    folder.check_out(out)
+    run_options = options.RunOptions(
         as_of=as_of,
         out=out,
         db_url=args.db or store.default_url(),
         jobs=args.jobs or os.cpu_count() or 1,
         identify=args.identify,
         timeout=args.timeout,
-        notebooks=Path(args.notebooks) if args.notebooks else report.notebooks_dir(),
+        notebooks=Path(args.notebooks) if args.notebooks else options.notebooks_dir(),
         shard=shard,
         since=since,
         pdf=args.pdf,
     )
     start = time.perf_counter()
     with _ReportProgress(bar=sys.stderr.isatty()) as progress:
-        result = report.run(options, None if args.all else args.cohort, on_done=progress.done, on_start=progress.start)
+        result = report.run(run_options, None if args.all else args.cohort, on_done=progress.done, on_start=progress.start)
     failed = result.failed
     print(
         f"{len(result.outcomes)} reports in {time.perf_counter() - start:.1f} s: "
-        f"{len(result.outcomes) - len(failed)} ok, {len(failed)} failed → {out / report.INDEX}"
+        f"{len(result.outcomes) - len(failed)} ok, {len(failed)} failed → {out / folder.INDEX}"
     )
     print(changes.after_run(out, result.digest))
     if result.pdfs:

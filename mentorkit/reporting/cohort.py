@@ -128,7 +128,7 @@ def report_meta() -> None:
     """
     from IPython.display import display
 
-    from mentorkit.runs.batch import cohort_facts
+    from mentorkit.analysis.snapshot import cohort_facts
 
     ctx = _opened
     payload: dict[str, object] = {}

@@ -1,32 +1,31 @@
-"""What changed since the last run: a snapshot per cohort in meta.json, their diff, and the digest.
+"""What changed since the last run: two runs' cohort snapshots compared, and the digest of it.
 
-``cohort_snapshot`` records what ``score`` decided (each goal's status and staleness, the pairs
-needing a check-in, response rates, the pair health index), suppressed exactly as the reports
-are. ``diff`` compares two runs' snapshots and is pure; ``write_digest`` finds the earlier run,
-writes ``changes.md`` and ``changes.html`` into the report folder and returns what to print.
+Each cohort's ``meta.json`` holds its snapshot (``mentorkit.analysis.snapshot``: what ``score``
+decided, suppressed as the reports are). ``diff`` compares two runs' snapshots, one function per
+section of the digest, and is pure; ``write_digest`` finds the earlier run, writes ``changes.md``
+and ``changes.html`` into the report folder and returns what to print.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import pandas as pd
-
 from mentorkit import outputs
 from mentorkit.analysis import score
-from mentorkit.data import CohortData
 from mentorkit.errors import UsageError
 from mentorkit.formats import md, plain
+from mentorkit.runs.folder import MANIFEST, JsonObject, read_metas, read_programme
+from mentorkit.runs.options import REPORT_TITLES
+from mentorkit.runs.templating import render
 from mentorkit.settings import DEFAULT, Settings
 
-SNAPSHOT_VERSION = 1
 FILES = ("changes.md", "changes.html")
 SECTIONS = (
     ("pair_needs_checkin", "Pairs newly needing a check-in"),
@@ -36,57 +35,10 @@ SECTIONS = (
     ("fell", "Cohorts whose response rate or pair health fell"),
     ("report_failed", "Reports that failed"),
 )
-REPORT_TITLES = {"readiness": "Readiness", "goal_progress": "Goal progress"}
 _DATE_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 Snapshot = Mapping[str, Any]
 _EPS = 1e-9  # "fell by more than": 0.8 → 0.7 is a fall of exactly 0.10, not 0.10000000000000009
-
-
-# --- the snapshot (written into each cohort's meta.json) ---------------------------------------
-
-
-def cohort_snapshot(
-    detail: score.CohortDetail, data: CohortData, settings: Settings = DEFAULT, identify: bool = False
-) -> dict[str, Any]:
-    """What the digest compares, as ``score`` decided it; pairs only where the reports show them."""
-    s = detail.score
-    pair_of = {
-        int(p): (str(m), str(e)) for p, m, e in data.pairs[["pair_id", "mentor_id", "mentee_id"]].itertuples(False)
-    }
-    pair_of.update(
-        {int(p): (str(m), str(e)) for p, m, e in detail.pairs[["pair_id", "mentor_id", "mentee_id"]].itertuples(False)}
-    )
-    needing = None
-    if not s.relationship.suppressed:  # below k people with a check-in the reports list no pair
-        need = detail.pairs[detail.pairs["status"] == "needs_checkin"]
-        needing = sorted([str(m), str(e)] for m, e in zip(need["mentor_id"], need["mentee_id"], strict=True))
-    goals: list[dict[str, Any]] = []
-    for gid, pair, status, stale in detail.goals[["goal_id", "pair_id", "status", "stale"]].itertuples(False):
-        mentor, mentee = (None, None) if pd.isna(pair) else pair_of.get(int(pair), (None, None))
-        goals.append(
-            {"goal_id": str(gid), "status": str(status), "stale": bool(stale), "mentor_id": mentor, "mentee_id": mentee}
-        )
-    goals.sort(key=lambda g: g["goal_id"])
-    snapshot: dict[str, Any] = {
-        "version": SNAPSHOT_VERSION,
-        "min_group_size": settings.min_group_size,
-        "response_rate": {"mentor": s.mentor_readiness.response_rate, "mentee": s.mentee_readiness.response_rate},
-        "health_index": s.relationship.health_index,
-        "pairs_needing_checkin": needing,
-        "goals": goals,
-        "names": {},
-    }
-    if identify:
-        people = {p for pair in needing or [] for p in pair}
-        people |= {g[k] for g in goals for k in ("mentor_id", "mentee_id") if g[k] is not None}
-        named = data.participants[data.participants["participant_id"].isin(sorted(people))]
-        snapshot["names"] = {
-            str(p): str(n)
-            for p, n in zip(named["participant_id"], named["name"], strict=True)
-            if isinstance(n, str) and n
-        }
-    return snapshot
 
 
 # --- the diff (pure) ----------------------------------------------------------------------------
@@ -123,6 +75,112 @@ def _status(value: str) -> str:
     return value.replace("_", " ")
 
 
+@dataclass(frozen=True)
+class Compared:
+    """One cohort's snapshots in two runs, as each section of the digest compares them."""
+
+    cohort: str
+    now: Snapshot
+    then: Snapshot | None  # None: the earlier run had no snapshot of it
+    unseen: str  # why everything needing a look is listed ("" when the earlier run has a snapshot)
+    settings: Settings
+
+    @property
+    def names(self) -> Mapping[str, str]:
+        """The names this run may show, by participant id (empty without ``--identify``)."""
+        return self.now.get("names") or {}
+
+
+def compared(cohort: str, before: Mapping[str, Snapshot | None], now: Snapshot, settings: Settings) -> Compared:
+    """A cohort of this run beside its snapshot of the earlier run (``before``: cohort id → snapshot)."""
+    then = before.get(cohort)
+    unseen = ""
+    if then is None:
+        unseen = "the earlier run kept no snapshot of it" if cohort in before else "cohort new since the earlier run"
+    return Compared(cohort, now, then, unseen, settings)
+
+
+def new_pairs_needing_checkin(c: Compared) -> list[Item]:
+    """Pairs needing a check-in now and not before: only where the reports list pairs (k people with a check-in)."""
+    needing = c.now.get("pairs_needing_checkin")
+    if needing is None:
+        return []
+    earlier = None if c.then is None else c.then.get("pairs_needing_checkin")
+    hidden = c.then is not None and earlier is None
+    known = {tuple(p) for p in earlier or []}
+    why = c.unseen or ("the earlier run hid this cohort's pair statuses" if hidden else "")
+    return [
+        Item("pair_needs_checkin", c.cohort, "goal_progress", _pair(mentor, mentee, c.names), why)
+        for mentor, mentee in needing
+        if (mentor, mentee) not in known
+    ]
+
+
+GoalRule = Callable[[Mapping[str, Any], Mapping[str, Any] | None], bool]  # (goal now, goal before) → listed
+
+
+def _goals_that(c: Compared, kind: str, became: GoalRule) -> list[Item]:
+    """The goals (never suppressed: not survey answers) for which ``became`` holds, as items of ``kind``."""
+    old_goals = {g["goal_id"]: g for g in (c.then or {}).get("goals", [])}
+    items = []
+    for goal in c.now.get("goals", []):
+        old = old_goals.get(goal["goal_id"])
+        if became(goal, old):
+            subject = f"{goal['goal_id']} ({_pair(goal['mentor_id'], goal['mentee_id'], c.names)})"
+            was = c.unseen or (f"was {_status(old['status'])}" if old is not None else "new goal since the earlier run")
+            items.append(Item(kind, c.cohort, "goal_progress", subject, was))
+    return items
+
+
+def goals_newly_overdue(c: Compared) -> list[Item]:
+    """Goals overdue now and not before."""
+    return _goals_that(c, "goal_overdue", lambda g, old: _newly(g, old, "status", "overdue"))
+
+
+def goals_newly_stale(c: Compared) -> list[Item]:
+    """Goals stale now and not before."""
+    return _goals_that(c, "goal_stale", lambda g, old: _newly(g, old, "stale", True))
+
+
+def goals_newly_achieved(c: Compared) -> list[Item]:
+    """Goals achieved now and not before."""
+    return _goals_that(c, "goal_achieved", lambda g, old: _newly(g, old, "status", "achieved"))
+
+
+def _newly(goal: Mapping[str, Any], old: Mapping[str, Any] | None, field: str, value: object) -> bool:
+    """Whether a goal's ``field`` holds ``value`` now and did not in the earlier run (or the goal is new)."""
+    return bool(goal[field] == value and (old is None or old[field] != value))
+
+
+def figures_that_fell(c: Compared) -> list[Item]:
+    """Response rates and the pair health index that fell by more than the settings allow.
+
+    Both runs must show a figure (a suppressed one is None and never compared).
+    """
+    if c.then is None:
+        return []
+    items = []
+    for role in ("mentor", "mentee"):
+        r0, r1 = (c.then.get("response_rate") or {}).get(role), (c.now.get("response_rate") or {}).get(role)
+        if r0 is not None and r1 is not None and r0 - r1 > c.settings.digest_response_rate_drop + _EPS:
+            text = f"{100 * r0:.0f} % → {100 * r1:.0f} %"
+            items.append(Item("fell", c.cohort, "readiness", f"{role} response rate", text))
+    h0, h1 = c.then.get("health_index"), c.now.get("health_index")
+    if h0 is not None and h1 is not None and h0 - h1 > c.settings.digest_health_drop + _EPS:
+        items.append(Item("fell", c.cohort, "goal_progress", "pair health index", f"{h0:.0f} → {h1:.0f}"))
+    return items
+
+
+# what diff lists of each cohort, one function per section (failed reports come from the outcomes, not the snapshots)
+SECTION_DIFFS: tuple[Callable[[Compared], list[Item]], ...] = (
+    new_pairs_needing_checkin,
+    goals_newly_overdue,
+    goals_newly_stale,
+    goals_newly_achieved,
+    figures_that_fell,
+)
+
+
 def diff(
     before: Mapping[str, Snapshot | None] | None, after: Mapping[str, Snapshot], settings: Settings = DEFAULT
 ) -> list[Item]:
@@ -133,55 +191,15 @@ def diff(
     """
     items: list[Item] = []
     for cohort in sorted(after):
-        now = after[cohort]
-        then = (before or {}).get(cohort)
-        names = now.get("names") or {}
-        unseen = ""
-        if then is None:
-            unseen = (
-                "the earlier run kept no snapshot of it"
-                if cohort in (before or {})
-                else "cohort new since the earlier run"
-            )
-        # pairs: only where the current reports list them (k people with a check-in)
-        needing = now.get("pairs_needing_checkin")
-        if needing is not None:
-            earlier = None if then is None else then.get("pairs_needing_checkin")
-            hidden = then is not None and earlier is None
-            known = {tuple(p) for p in earlier or []}
-            for mentor, mentee in needing:
-                if (mentor, mentee) not in known:
-                    why = unseen or ("the earlier run hid this cohort's pair statuses" if hidden else "")
-                    items.append(Item("pair_needs_checkin", cohort, "goal_progress", _pair(mentor, mentee, names), why))
-        # goals: never suppressed (not survey answers)
-        old_goals = {g["goal_id"]: g for g in (then or {}).get("goals", [])}
-        for goal in now.get("goals", []):
-            old = old_goals.get(goal["goal_id"])
-            subject = f"{goal['goal_id']} ({_pair(goal['mentor_id'], goal['mentee_id'], names)})"
-            was = unseen or (f"was {_status(old['status'])}" if old is not None else "new goal since the earlier run")
-            if goal["status"] == "overdue" and (old is None or old["status"] != "overdue"):
-                items.append(Item("goal_overdue", cohort, "goal_progress", subject, was))
-            if goal["stale"] and (old is None or not old["stale"]):
-                items.append(Item("goal_stale", cohort, "goal_progress", subject, was))
-            if goal["status"] == "achieved" and (old is None or old["status"] != "achieved"):
-                items.append(Item("goal_achieved", cohort, "goal_progress", subject, was))
-        if then is None:
-            continue
-        # figures: both runs must show them (a suppressed figure is None and never compared)
-        for role in ("mentor", "mentee"):
-            r0, r1 = (then.get("response_rate") or {}).get(role), (now.get("response_rate") or {}).get(role)
-            if r0 is not None and r1 is not None and r0 - r1 > settings.digest_response_rate_drop + _EPS:
-                text = f"{100 * r0:.0f} % → {100 * r1:.0f} %"
-                items.append(Item("fell", cohort, "readiness", f"{role} response rate", text))
-        h0, h1 = then.get("health_index"), now.get("health_index")
-        if h0 is not None and h1 is not None and h0 - h1 > settings.digest_health_drop + _EPS:
-            items.append(Item("fell", cohort, "goal_progress", "pair health index", f"{h0:.0f} → {h1:.0f}"))
+        c = compared(cohort, before or {}, after[cohort], settings)
+        for section in SECTION_DIFFS:
+            items += section(c)
     order = {kind: n for n, (kind, _) in enumerate(SECTIONS)}
     items.sort(key=lambda i: (order[i.kind], i.cohort))  # stable: pairs and goals keep their sorted order
     return items
 
 
-def failed_reports(metas: list[dict[str, Any]]) -> list[Item]:
+def failed_reports(metas: list[JsonObject]) -> list[Item]:
     """The reports of a run folder that failed, each linked to its executed notebook when kept."""
     items = []
     for meta in metas:
@@ -240,8 +258,8 @@ def _line(item: Item) -> str:
 
 
 def build(
-    metas: list[dict[str, Any]],
-    earlier_metas: list[dict[str, Any]] | None,
+    metas: list[JsonObject],
+    earlier_metas: list[JsonObject] | None,
     earlier: str | None = None,
     settings: Settings = DEFAULT,
     programme: Mapping[str, Any] | None = None,
@@ -314,8 +332,6 @@ def to_markdown(d: Digest) -> str:
 
 def to_html(d: Digest) -> str:
     """The digest as a page beside index.html (``templates/changes.html.j2``, autoescaped; offline: the run's own stylesheet)."""
-    from mentorkit.runs.templating import render  # jinja2 loads only when a digest is written
-
     sections = [
         (title, [{"href": quote(i.href), "cohort": i.cohort, "subject": i.subject, "text": i.text} for i in found])
         for title, found in _shown(d)
@@ -342,7 +358,7 @@ def find_earlier_run(out: Path, as_of: str | date) -> Path | None:
             when = date.fromisoformat(folder.name)
         except ValueError:
             continue
-        if when < day and (folder / "manifest.json").is_file():
+        if when < day and (folder / MANIFEST).is_file():
             found.append((when, folder))
     return max(found)[1] if found else None
 
@@ -356,7 +372,7 @@ def check_since(since: str | os.PathLike[str] | None, out: Path, sharded: bool =
             "--since goes with the run that writes the digest: `report --index --since DIR` after the shards"
         )
     path = Path(since)
-    if not (path / "manifest.json").is_file():
+    if not (path / MANIFEST).is_file():
         raise UsageError(f"--since {since}: not a report run (no manifest.json in it)")
     if path.resolve() == out.resolve():
         raise UsageError("--since names the run's own --out folder; give the earlier run's folder")
@@ -365,16 +381,12 @@ def check_since(since: str | os.PathLike[str] | None, out: Path, sharded: bool =
 
 def write_digest(out: Path, since: Path | None = None, settings: Settings = DEFAULT) -> Digest:
     """Compare ``out`` with ``since`` (default: the earlier run beside it); write changes.md and .html."""
-    from mentorkit.runs.batch import read_metas  # report imports this module
-
     metas = read_metas(out)
     as_of = max((m["as_of"] for m in metas), default=None)
     earlier = since if since is not None else (find_earlier_run(out, as_of) if as_of else None)
     earlier_metas = read_metas(earlier) if earlier is not None else None
     shown = os.path.relpath(earlier.resolve(), out.resolve()) if earlier is not None else None
-    from mentorkit.runs.programme import read_outcome
-
-    digest = build(metas, earlier_metas, shown, settings, programme=read_outcome(out))
+    digest = build(metas, earlier_metas, shown, settings, programme=read_programme(out))
     outputs.write_text_atomic(out / "changes.md", to_markdown(digest))
     outputs.write_text_atomic(out / "changes.html", to_html(digest))
     return digest

@@ -13,40 +13,32 @@ import json
 import logging
 import multiprocessing
 import os
-import re
 import subprocess
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
 
 from mentorkit import __version__, outputs, store
+from mentorkit.analysis.score import parse_as_of
+from mentorkit.formats import one_line
 from mentorkit.reporting.programme import FULL_TABLE
 from mentorkit.runs import pdf
+from mentorkit.runs.folder import INDEX, PROGRAMME_HTML, PROGRAMME_META, PROGRAMME_NOTEBOOK, read_metas
+from mentorkit.runs.kernels import for_html, html_exporter
+from mentorkit.runs.options import Outcome, RunOptions
+from mentorkit.settings import DEFAULT
 
 log = logging.getLogger("mentorkit.runs.batch")
-NOTEBOOK = "programme.ipynb"
-HTML = "programme.html"
-META = "programme.json"  # the programme report's outcome, read back into the manifest
 PARAMETERS = ("as_of", "db_url", "min_group_size", "cohorts", "out")
 
 
-def _one_line(text: str) -> str:
-    plain = re.sub(r"\x1b\[[0-9;]*m", "", str(text))  # the traceback's colours
-    lines = [line for line in plain.strip().splitlines() if line.strip()]
-    return lines[-1][:300] if lines else ""
-
-
-def run_programme_apart(options: Any, cohorts: list[str] | None) -> Any:
+def run_programme_apart(options: RunOptions, cohorts: list[str] | None) -> Outcome | None:
     """``run_programme`` in a child process of its own, so the runner's memory does not grow with the programme.
 
     The programme notebook's outputs (every cohort's trends and segments) grow with the store; executing and
     exporting them here would raise the runner's peak RSS from about 210 to 410 MB at 1,000 cohorts.
     """
-    from concurrent.futures import ProcessPoolExecutor
-
-    from mentorkit.runs.batch import Outcome
-
     try:
         public, password = store.split_password(options.db_url)
         with ProcessPoolExecutor(
@@ -58,7 +50,7 @@ def run_programme_apart(options: Any, cohorts: list[str] | None) -> Any:
             return pool.submit(run_programme, replace(options, db_url=public), cohorts).result()
     except Exception as exc:  # the child itself died (memory, a signal): the cohorts' reports stand
         outcome = Outcome("", "programme")
-        outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {_one_line(str(exc))}"
+        outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {one_line(str(exc))}"
         return outcome
 
 
@@ -68,17 +60,14 @@ def _take_password(password: str | None) -> None:
         os.environ[store.PASSWORD_ENV] = password
 
 
-def run_programme(options: Any, cohorts: list[str] | None) -> Any:
+def run_programme(options: RunOptions, cohorts: list[str] | None) -> Outcome | None:
     """Execute the programme notebook for these cohorts (all when None) into ``options.out``; its Outcome.
 
-    ``options`` is the run's ``report.RunOptions``. None when the run's notebook folder has no
-    programme notebook (a folder of your own notebooks).
+    None when the run's notebook folder has no programme notebook (a folder of your own notebooks).
     """
-    from mentorkit.runs.batch import TEMPLATES, Outcome, _for_html
-
-    source = Path(options.notebooks) / NOTEBOOK
+    source = Path(options.notebooks) / PROGRAMME_NOTEBOOK
     if not source.is_file():
-        log.info("programme report skipped: no %s in %s", NOTEBOOK, options.notebooks)
+        log.info("programme report skipped: no %s in %s", PROGRAMME_NOTEBOOK, options.notebooks)
         return None
     import nbformat
     from jupyter_client.manager import KernelManager
@@ -102,7 +91,7 @@ def run_programme(options: Any, cohorts: list[str] | None) -> Any:
     nb.metadata["mentorkit"] = {"version": __version__, "parameters": params}
     km = KernelManager(kernel_name="python3")
     try:
-        # the kernel's own stderr is noise here (cell errors reach us through the protocol), as in report.Runner
+        # the kernel's own stderr is noise here (cell errors reach us through the protocol), as in kernels.Runner
         km.start_kernel(
             extra_arguments=["--HistoryManager.enabled=False"],
             stderr=subprocess.DEVNULL,
@@ -114,56 +103,43 @@ def run_programme(options: Any, cohorts: list[str] | None) -> Any:
         client.execute()
         outcome.status = "ok"
     except Exception as exc:  # a cell's error, a timeout, a kernel that died or would not start
-        outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {_one_line(str(exc))}"
+        outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {one_line(str(exc))}"
     finally:
         with contextlib.suppress(Exception):  # a kernel that is already gone is fine
             km.shutdown_kernel(now=True)
-    outputs.write_text_atomic(out / NOTEBOOK, json.dumps(nb, sort_keys=True, ensure_ascii=False))
-    outcome.ipynb = NOTEBOOK
+    outputs.write_text_atomic(out / PROGRAMME_NOTEBOOK, json.dumps(nb, sort_keys=True, ensure_ascii=False))
+    outcome.ipynb = PROGRAMME_NOTEBOOK
     if outcome.status == "ok":
         try:
-            exporter = HTMLExporter(
-                template_name="mentorkit_report",
-                extra_template_basedirs=[str(TEMPLATES)],
-                exclude_input=True,
-                exclude_input_prompt=True,
-                exclude_output_prompt=True,
+            body, _ = html_exporter(HTMLExporter).from_notebook_node(
+                for_html(nbformat.from_dict(nb)),
+                resources={"mentorkit_assets": "assets", "mentorkit_index": INDEX},
             )
-            body, _ = exporter.from_notebook_node(
-                _for_html(nbformat.from_dict(nb)),
-                resources={"mentorkit_assets": "assets", "mentorkit_index": "index.html"},
-            )
-            outputs.write_text_atomic(out / HTML, body)
-            outcome.html = HTML
+            outputs.write_text_atomic(out / PROGRAMME_HTML, body)
+            outcome.html = PROGRAMME_HTML
         except Exception as exc:  # a broken template or output
-            outcome.status, outcome.error = "failed", f"HTML export: {_one_line(str(exc))}"
+            outcome.status, outcome.error = "failed", f"HTML export: {one_line(str(exc))}"
     if outcome.status != "ok":
-        (out / HTML).unlink(missing_ok=True)  # an older run's page would pass for this run's
+        (out / PROGRAMME_HTML).unlink(missing_ok=True)  # an older run's page would pass for this run's
     outcome.seconds = round(time.perf_counter() - start, 3)
-    outputs.write_text_atomic(out / META, json.dumps(asdict(outcome), indent=2))
+    outputs.write_text_atomic(out / PROGRAMME_META, json.dumps(asdict(outcome), indent=2))
     return outcome
 
 
-def run_for_folder(out: Path, db_url: str, notebooks: Path, timeout: int) -> Any:
+def run_for_folder(out: Path, db_url: str, notebooks: Path, timeout: int) -> Outcome | None:
     """``report --index``: the programme report over the cohorts found in ``out`` (after shards), their as-of.
 
     None, with one line logged, when the folder has no cohort or the store cannot be reached (the
     previous programme report, if any, stays).
     """
-    from mentorkit import store
-    from mentorkit.runs.batch import RunOptions, read_metas
-
     metas = read_metas(out)
     if not metas:
         return None
     try:
         store.connect(db_url, create=False).dispose()
     except Exception as exc:  # StoreError: a store that is not there or not a mentorkit store
-        log.warning("programme report not rebuilt: %s", _one_line(getattr(exc, "message", str(exc))))
+        log.warning("programme report not rebuilt: %s", one_line(getattr(exc, "message", str(exc))))
         return None
-    from mentorkit.analysis.score import parse_as_of
-    from mentorkit.settings import DEFAULT
-
     last = metas[-1]
     options = RunOptions(
         as_of=parse_as_of(last["as_of"]),
@@ -176,23 +152,14 @@ def run_for_folder(out: Path, db_url: str, notebooks: Path, timeout: int) -> Any
     return run_programme_apart(options, sorted(m["cohort"] for m in metas))
 
 
-def read_outcome(out: Path) -> dict[str, Any] | None:
-    """The programme report's recorded outcome in a report folder (None when there is none)."""
-    try:
-        found = json.loads((out / META).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return found if isinstance(found, dict) else None
-
-
-def run_htmls(out: Path, outcomes: list[Any]) -> list[Path]:
+def run_htmls(out: Path, outcomes: list[Outcome]) -> list[Path]:
     """Every HTML page of a run to print: each report that succeeded, the programme report, the index."""
     pages = [out / o.html for o in outcomes if o.status == "ok" and o.html]
-    index = out / "index.html"
+    index = out / INDEX
     return [p for p in dict.fromkeys([*pages, index]) if p.is_file()]
 
 
-def print_pdfs(out: Path, outcomes: list[Any], executable: str | None = None) -> list[Path]:
+def print_pdfs(out: Path, outcomes: list[Outcome], executable: str | None = None) -> list[Path]:
     """``--pdf``: print the run's pages beside their HTML; one warning line when Chromium is missing."""
     try:
         written, failed = pdf.print_reports(run_htmls(out, outcomes), executable)

@@ -242,7 +242,8 @@ def test_trends_of_some_figures_are_those_rows_of_every_figure(sample_data):
 @pytest.mark.kernel
 def test_a_run_below_the_setting_leaves_no_earlier_full_table(sample_db, tmp_path):
     from mentorkit.runs import programme as programmerun
-    from mentorkit.runs.batch import RunOptions
+    from mentorkit.runs.folder import PROGRAMME_HTML
+    from mentorkit.runs.options import RunOptions
 
     stale = tmp_path / programmekit.FULL_TABLE
     stale.write_text("cohort\nfrom an earlier run\n", encoding="utf-8")
@@ -250,7 +251,7 @@ def test_a_run_below_the_setting_leaves_no_earlier_full_table(sample_db, tmp_pat
     outcome = programmerun.run_programme(options, None)
     assert outcome.status == "ok", outcome.error
     assert not stale.exists()  # 4 cohorts, under 20: the page lists them all and links no table
-    page = (tmp_path / programmerun.HTML).read_text("utf-8")
+    page = (tmp_path / PROGRAMME_HTML).read_text("utf-8")
     assert "Programme: 4 cohorts side by side" in page and "programme-cohorts.csv" not in page
 
 

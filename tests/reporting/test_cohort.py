@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from mentorkit import store
+from mentorkit.analysis import snapshot
 from mentorkit.reporting import charts
 from mentorkit.reporting import cohort as reportkit
-from mentorkit.runs import batch as report
+from mentorkit.runs import kernels, options
 from tests.conftest import SAMPLE_AS_OF, SAMPLE_DAY
 
 
@@ -88,8 +89,8 @@ def test_report_meta_gives_the_cohort_facts_and_begin_report_empties_the_namespa
     assert facts["figures"]["enrolled"] == {"mentor": 2, "mentee": 2}
     assert facts["figures"]["mentor_readiness"]["mean_score"] is None
     assert facts["data_fingerprint"] == ctx.fingerprint and len(ctx.fingerprint) == 16
-    assert facts == report.cohort_facts(ctx.detail, ctx.data, ctx.settings, ctx.identify, ctx.fingerprint)
-    assert report.META_MIME == reportkit.META_MIME
+    assert facts == snapshot.cohort_facts(ctx.detail, ctx.data, ctx.settings, ctx.identify, ctx.fingerprint)
+    assert kernels.META_MIME == reportkit.META_MIME
     # the cohort's next report (same kernel, same data) reuses the facts worked out for the first
     again = reportkit.open_report("2026-pilot-legal", SAMPLE_AS_OF, db_url=sample_db)
     with capture_output() as second:
@@ -111,17 +112,17 @@ def test_the_chart_template_holds_no_arrays_to_convert():
 
 
 def test_job_queue_keeps_a_cohorts_reports_on_one_kernel():
-    jobs = [report.Job(c, r, report.notebooks_dir() / f"{r}.ipynb") for c in ("a", "b") for r in report.REPORTS]
-    queue = report.JobQueue(jobs)
+    jobs = [options.Job(c, r, options.notebooks_dir() / f"{r}.ipynb") for c in ("a", "b") for r in options.REPORTS]
+    queue = kernels.JobQueue(jobs)
     # two kernels: each starts a different cohort, then finishes its own
     k1 = queue.next(None)
     k2 = queue.next(None)
     assert (k1.cohort, k1.report, k2.cohort, k2.report) == ("a", "readiness", "b", "readiness")  # type: ignore[union-attr]
-    assert queue.next("b") == report.Job("b", "goal_progress", jobs[3].notebook)
-    assert queue.next("a") == report.Job("a", "goal_progress", jobs[1].notebook)
+    assert queue.next("b") == options.Job("b", "goal_progress", jobs[3].notebook)
+    assert queue.next("a") == options.Job("a", "goal_progress", jobs[1].notebook)
     assert queue.next("a") is None
     # one cohort on two kernels still runs in parallel: the second kernel takes its other report
-    single = report.JobQueue(jobs[:2])
+    single = kernels.JobQueue(jobs[:2])
     assert [single.next(None).report, single.next(None).report, single.next(None)] == [
         "readiness",
         "goal_progress",

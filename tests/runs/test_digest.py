@@ -12,6 +12,7 @@ import pytest
 
 from mentorkit import store
 from mentorkit.analysis import score
+from mentorkit.analysis.snapshot import cohort_snapshot
 from mentorkit.errors import UsageError
 from mentorkit.runs import digest as changes
 from mentorkit.settings import Settings
@@ -122,6 +123,42 @@ def test_suppressed_pairs_and_health_never_appear():
     # a health index hidden in either run is never compared
     assert changes.diff({"c1": snap(health=None)}, {"c1": snap(health=10.0)}) == []
     assert changes.diff({"c1": snap(health=90.0)}, {"c1": snap(health=None)}) == []
+
+
+def test_each_section_of_the_diff_is_one_function_listing_its_own_kind():
+    before = {"c1": snap(pairs=[], goals=[("G1", "on_track", False)], rates=(0.9, 0.9), health=80.0)}
+    now = snap(pairs=[["M1", "E1"]], goals=[("G1", "overdue", True)], rates=(0.5, 0.9), health=80.0)
+    c = changes.compared("c1", before, now, Settings())
+    assert (c.then, c.unseen) == (before["c1"], "")
+    found = {section.__name__: lines(section(c)) for section in changes.SECTION_DIFFS}
+    assert found == {
+        "new_pairs_needing_checkin": [("pair_needs_checkin", "c1", "M1–E1", "")],
+        "goals_newly_overdue": [("goal_overdue", "c1", "G1 (M1–E1)", "was on track")],
+        "goals_newly_stale": [("goal_stale", "c1", "G1 (M1–E1)", "was on track")],
+        "goals_newly_achieved": [],
+        "figures_that_fell": [("fell", "c1", "mentor response rate", "90 % → 50 %")],
+    }
+    # the sections come in the digest's order (failed reports come from the outcomes, not from diff)
+    kinds = [section(c)[0].kind for section in changes.SECTION_DIFFS if section(c)]
+    assert kinds == ["pair_needs_checkin", "goal_overdue", "goal_stale", "fell"]
+    # a cohort new since the earlier run: nothing can have fallen, and it says why everything is listed
+    new = changes.compared("c9", before, now, Settings())
+    assert (new.then, new.unseen) == (None, "cohort new since the earlier run")
+    assert changes.figures_that_fell(new) == []
+    assert changes.compared("c1", {"c1": None}, now, Settings()).unseen == "the earlier run kept no snapshot of it"
+
+
+def test_diff_lists_section_by_section_then_cohort_by_cohort():
+    after = {
+        "b": snap(pairs=[["M2", "E2"]], goals=[("G2", "overdue", False)]),
+        "a": snap(pairs=[["M1", "E1"]], goals=[("G1", "overdue", False)]),
+    }
+    assert [(i.kind, i.cohort) for i in changes.diff({}, after)] == [
+        ("pair_needs_checkin", "a"),
+        ("pair_needs_checkin", "b"),
+        ("goal_overdue", "a"),
+        ("goal_overdue", "b"),
+    ]
 
 
 def test_new_cohorts_and_people_named_only_with_identify():
@@ -299,7 +336,7 @@ def test_since_must_name_another_run(tmp_path):
 def test_snapshot_of_the_sample_is_what_score_decided(sample_db):
     data = store.load(store.connect(sample_db, create=False))
     day = date(2026, 11, 15)
-    eng = changes.cohort_snapshot(score.cohort_detail(data, "2026-spring-eng", day), data)
+    eng = cohort_snapshot(score.cohort_detail(data, "2026-spring-eng", day), data)
     # hand-worked in test_sample.py: the four pairs needing a check-in as of 2026-11-15 are
     # M2–E3 (rc_goals 2), M2–E4 (last check-in 77 days ago), M3–E5 (health 50), M4–E7 (none at all)
     assert eng["pairs_needing_checkin"] == [
@@ -324,11 +361,11 @@ def test_snapshot_of_the_sample_is_what_score_decided(sample_db):
     assert eng["response_rate"] == {"mentor": 1.0, "mentee": 10 / 12}
     assert eng["health_index"] == pytest.approx((675 + 975 / 14) / 10) and eng["names"] == {}
     # 2026-spring-sales: 4 people with a check-in, fewer than 5: neither pairs nor health
-    sales = changes.cohort_snapshot(score.cohort_detail(data, "2026-spring-sales", day), data)
+    sales = cohort_snapshot(score.cohort_detail(data, "2026-spring-sales", day), data)
     assert sales["pairs_needing_checkin"] is None and sales["health_index"] is None
     assert [g["goal_id"] for g in sales["goals"]] == ["G-SAL-01", "G-SAL-02", "G-SAL-03"]
     # --identify: names of the people the digest may list, and no one else's
-    named = changes.cohort_snapshot(score.cohort_detail(data, "2026-spring-sales", day), data, identify=True)
+    named = cohort_snapshot(score.cohort_detail(data, "2026-spring-sales", day), data, identify=True)
     assert named["names"] == {
         "M-SAL-01": "Sami Okafor",
         "E-SAL-01": "Viktor Patel",

@@ -1,0 +1,72 @@
+"""A report folder: the names of the files a run writes there, and reading back the records it left.
+
+Each cohort has ``<cohort>/meta.json``; the programme report has ``programme.{ipynb,html,json}``;
+the run's ``index.html`` and ``manifest.json`` are rebuilt from those records. A folder may hold
+cohorts written by several machines (shards): everything is read back from the files.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mentorkit import store
+from mentorkit.errors import UsageError
+from mentorkit.intake import clean
+
+INDEX, MANIFEST = "index.html", "manifest.json"
+META = "meta.json"  # in each cohort's folder
+PROGRAMME_NOTEBOOK = "programme.ipynb"  # the programme report's executed notebook, its page and its outcome
+PROGRAMME_HTML = "programme.html"
+PROGRAMME_META = "programme.json"
+
+JsonObject = dict[str, Any]  # a record as read back from a JSON file (its values are whatever JSON holds)
+
+
+def default_out(as_of: date) -> Path:
+    """reports/<as-of>/ in the workspace."""
+    return store.workspace() / "reports" / as_of.isoformat()
+
+
+def check_out(out: Path) -> None:
+    """Refuse an ``--out`` that is not a report folder: a file, or a folder holding other things.
+
+    A report folder is new, empty, or one an earlier run wrote: it has ``manifest.json``, or the
+    ``assets/report.css`` every run writes first (a shard still running). Nothing else is written into.
+    """
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file; --out names the reports' folder")
+    earlier = (out / MANIFEST).is_file() or (out / "assets" / "report.css").is_file()
+    if out.is_dir() and not earlier and any(out.iterdir()):
+        raise UsageError(f"{out} holds other files (not an earlier report run); choose a new or empty folder")
+
+
+def clear_temp_files(folder: Path) -> None:
+    """Remove temporary files a killed run left behind (never at a final name)."""
+    if folder.is_dir():
+        for tmp in folder.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
+def read_metas(out: Path) -> list[JsonObject]:
+    """Every cohort's meta.json under a report folder (reports may come from several machines)."""
+    metas = []
+    for path in sorted(out.glob(f"*/{META}")):
+        if not clean.is_safe_id(path.parent.name):
+            continue
+        try:
+            metas.append(json.loads(path.read_text("utf-8")))
+        except (OSError, ValueError):
+            continue
+    return metas
+
+
+def read_programme(out: Path) -> JsonObject | None:
+    """The programme report's recorded outcome in a report folder (None when there is none)."""
+    try:
+        found = json.loads((out / PROGRAMME_META).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
