@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from mentorkit.analysis import goals as goal_rules
 from mentorkit.analysis import score
 from mentorkit.formats import figure
 from mentorkit.settings import DEFAULT, Settings
@@ -191,7 +192,7 @@ def goal_findings(detail: score.CohortDetail, settings: Settings) -> list[Findin
     return most_urgent_first(_holding(rules))
 
 
-def _goal_gaps(g: score.GoalSummary, settings: Settings) -> list[Rule]:
+def _goal_gaps(g: goal_rules.GoalSummary, settings: Settings) -> list[Rule]:
     """Goals missing, overdue, behind pace, without an update, or not agreed by both sides."""
     unagreed = g.total - g.mutually_agreed
     return [

@@ -23,8 +23,9 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from mentorkit import instruments as ins
-from mentorkit.analysis import differencing, score, stats
+from mentorkit.analysis import asof, differencing, score, stats
 from mentorkit.analysis import figure_table as figures
+from mentorkit.analysis import goals as goal_rules
 from mentorkit.analysis.compared import number
 from mentorkit.analysis.figure_table import Figure
 from mentorkit.data import CohortData
@@ -162,7 +163,7 @@ def _readiness(
     name = figures.READINESS[role]
     k = settings.min_group_size
     # per cohort and person: segments copy a person's submissions into one pseudo-cohort per attribute
-    current = score.latest(score.as_of_cut(prep.readiness[role], as_of), ["cohort_id", "participant_id"])
+    current = asof.latest(asof.as_of_cut(prep.readiness[role], as_of), ["cohort_id", "participant_id"])
     scored = score.readiness_scores(current, instrument, settings)
     people = prep.people[prep.people["role"] == role]
     capacity = bool(instrument.capacity_items)
@@ -216,7 +217,7 @@ def _relationship(prep: _Prepared, as_of: date, settings: Settings, pool: Pool) 
     """``figures.relationship_figures`` of every cohort."""
     k = settings.min_group_size
     table = score.pair_table(prep.pairs, prep.checkins, as_of, settings)
-    cut = score.as_of_cut(prep.checkins, as_of)
+    cut = asof.as_of_cut(prep.checkins, as_of)
     cut = cut[score.member(cut["pair_id"], table["pair_id"])]
     people = cut.groupby("cohort_id")["participant_id"].nunique().to_dict()
     answered = _sets(cut, pool)
@@ -260,7 +261,7 @@ def _relationship(prep: _Prepared, as_of: date, settings: Settings, pool: Pool) 
 
 def _goals(prep: _Prepared, as_of: date, settings: Settings) -> dict[str, list[Figure]]:
     """``figures.goal_figures`` of every cohort."""
-    table = score.goal_table(prep.goals, prep.updates, as_of, settings)
+    table = goal_rules.goal_table(prep.goals, prep.updates, as_of, settings)
     g = table.groupby("cohort_id")
     sums = pd.DataFrame(
         {"total": g.size(), "mutually_agreed": g["mutually_agreed"].sum(), "stale": g["stale"].sum()}
@@ -269,12 +270,12 @@ def _goals(prep: _Prepared, as_of: date, settings: Settings) -> dict[str, list[F
     out: dict[str, list[Figure]] = {}
     for cohort in prep.cohorts:
         counts = dict(sums.get(cohort, {"total": 0, "mutually_agreed": 0, "stale": 0}))
-        counts |= {s: statuses.get((cohort, s), 0) for s in score.GOAL_STATUSES}
-        summary = score.GoalSummary(**{key: int(value) for key, value in counts.items()})
+        counts |= {s: statuses.get((cohort, s), 0) for s in goal_rules.GOAL_STATUSES}
+        summary = goal_rules.GoalSummary(**{key: int(value) for key, value in counts.items()})
         total = summary.total
         rows = [
             figures.count(f"goals.{key}", getattr(summary, key), total)
-            for key in score.GoalSummary.__dataclass_fields__
+            for key in goal_rules.GoalSummary.__dataclass_fields__
         ]
         out[cohort] = [*rows, figures.share("goals.share_achieved", summary.achieved, total, False)]
     return out
@@ -453,7 +454,7 @@ OUTCOME_ROLES = {"mentee": "mentee_id", "mentor": "mentor_id"}  # mentees first,
 
 def _first_bands(prep: _Prepared, role: str, as_of: date, settings: Settings) -> pd.DataFrame:
     """Each person's band at their first complete readiness checklist as of the date (``participant_id, band``)."""
-    scored = score.readiness_scores(score.as_of_cut(prep.readiness[role], as_of), ins.readiness_for(role), settings)
+    scored = score.readiness_scores(asof.as_of_cut(prep.readiness[role], as_of), ins.readiness_for(role), settings)
     complete = scored[scored["complete"]].sort_values(["submitted_at", "submission_id"], kind="stable")
     return complete.drop_duplicates("participant_id", keep="first")[["participant_id", "band"]]
 
@@ -473,7 +474,7 @@ def readiness_outcomes(
     prep = _prepare(chosen)
     pairs = score.pair_table(prep.pairs, prep.checkins, as_of, settings)
     pairs = pairs.assign(pair_id=pd.to_numeric(pairs["pair_id"]).astype("Int64"))
-    goals = score.goal_table(prep.goals, prep.updates, as_of, settings)
+    goals = goal_rules.goal_table(prep.goals, prep.updates, as_of, settings)
     goals = pd.DataFrame(
         {"pair_id": pd.to_numeric(goals["pair_id"]).astype("Int64"), "achieved": goals["status"] == "achieved"}
     )

@@ -17,20 +17,9 @@ import numpy as np
 import pandas as pd
 
 from mentorkit import instruments as ins
-
-# the imports `name as name` are re-exported for these callers: analysis/programme.py (score.as_of_cut,
-# score.latest, score.goal_table, score.GoalSummary, score.GOAL_STATUSES), reporting/cohort.py
-# (score.reliability, score.RELIABILITY_METHODS, score.GOAL_STATUSES) and forms/directory.py (score.latest)
-from mentorkit.analysis.asof import as_of_cut as as_of_cut
-from mentorkit.analysis.asof import days_before
-from mentorkit.analysis.asof import latest as latest
-from mentorkit.analysis.goals import GOAL_STATUSES as GOAL_STATUSES
-from mentorkit.analysis.goals import GoalSummary as GoalSummary
-from mentorkit.analysis.goals import goal_summary, goal_table_cut
-from mentorkit.analysis.goals import goal_table as goal_table
-from mentorkit.analysis.quality import RELIABILITY_METHODS as RELIABILITY_METHODS
+from mentorkit.analysis.asof import as_of_cut, days_before, latest
+from mentorkit.analysis.goals import GoalSummary, goal_summary, goal_table_cut
 from mentorkit.analysis.quality import data_quality, reliability_items
-from mentorkit.analysis.quality import reliability as reliability
 from mentorkit.data import CohortData
 from mentorkit.errors import UsageError
 from mentorkit.settings import DEFAULT

@@ -56,7 +56,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     start = time.perf_counter()
     with _ReportProgress(bar=sys.stderr.isatty()) as progress:
-        result = report.run(run_options, None if args.all else args.cohort, on_done=progress.done, on_start=progress.start)
+        result = report.run(
+            run_options, None if args.all else args.cohort, on_done=progress.done, on_start=progress.start
+        )
     failed = result.failed
     print(
         f"{len(result.outcomes)} reports in {time.perf_counter() - start:.1f} s: "

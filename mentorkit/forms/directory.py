@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 
 from mentorkit import instruments as ins
 from mentorkit import store
-from mentorkit.analysis import score
+from mentorkit.analysis import asof
 
 
 class Directory:
@@ -31,4 +31,4 @@ class Directory:
         with self.engine.connect() as conn:
             defs = store.read_responses(conn, ins.get("goals"))
         defs = defs[defs["pair_id"].isin(pair_ids)]
-        return score.latest(defs, ["goal_id"]) if not defs.empty else defs
+        return asof.latest(defs, ["goal_id"]) if not defs.empty else defs

@@ -17,7 +17,8 @@ from IPython.display import HTML
 from mentorkit import __version__, store
 from mentorkit import instruments as ins
 from mentorkit.analysis import findings as insights
-from mentorkit.analysis import score
+from mentorkit.analysis import goals as goal_rules
+from mentorkit.analysis import quality, score
 from mentorkit.data import CohortData
 from mentorkit.reporting import charts
 from mentorkit.settings import DEFAULT, Settings
@@ -399,7 +400,7 @@ def reliability(ctx: ReportContext) -> HTML:
         "below": "below the {ref:.2f} reference",
     }
     for scale, items in ctx.detail.reliability_items.items():
-        r = score.reliability(items, score.RELIABILITY_METHODS[scale], ctx.settings)
+        r = quality.reliability(items, quality.RELIABILITY_METHODS[scale], ctx.settings)
         verdict = readings[r["reading"]].format(n=r["n"], min_n=ctx.settings.reliability_min_n, ref=ref)
         shown = "—" if r["value"] is None else f"{r['value']:.2f}"
         out.append(
@@ -434,7 +435,7 @@ def goal_status(ctx: ReportContext) -> charts.Chart | HTML:
     g = ctx.detail.score.goals
     if g.total == 0:
         return note("No goals recorded yet.")
-    counts = {s: getattr(g, s) for s in score.GOAL_STATUSES}
+    counts = {s: getattr(g, s) for s in goal_rules.GOAL_STATUSES}
     return charts.status_bars(counts, charts.GOAL_COLOURS, charts.GOAL_LABELS, "Goals by status", "Goals")
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from mentorkit import instruments as ins
 from mentorkit import store
-from mentorkit.analysis import score
+from mentorkit.analysis import asof, quality, score
 from mentorkit.data import CohortData
 from mentorkit.settings import Settings
 from tests.builders import CHECKIN_HEADER, ROSTER_HEADER, checkin_row, header, import_csv, response_row
@@ -115,7 +115,7 @@ def test_as_of_cut_counts_the_whole_day_utc():
             ("p2", "2026-11-16 00:00:00", [1.0] * 6),
         ],
     )
-    kept = score.as_of_cut(frame, AS_OF)
+    kept = asof.as_of_cut(frame, AS_OF)
     assert kept["participant_id"].tolist() == ["p1"]
 
 
@@ -332,7 +332,7 @@ def test_relationship_suppressed_below_k_people():
         ]
     )
     p = pairs({1: "2026-05-01", 2: "2026-05-01", 3: "2026-11-01"})
-    four = score.relationship_summary(pair_table(p, frame), score.as_of_cut(frame, AS_OF))
+    four = score.relationship_summary(pair_table(p, frame), asof.as_of_cut(frame, AS_OF))
     assert four.suppressed and four.health_index is None and four.on_track is None
     assert four.pairs == 3 and four.too_early == 1
     frame5 = checkins(
@@ -346,7 +346,7 @@ def test_relationship_suppressed_below_k_people():
             (3, "e3", "2026-11-02", [2] * 7),
         ]
     )
-    five = score.relationship_summary(pair_table(p, frame5), score.as_of_cut(frame5, AS_OF))
+    five = score.relationship_summary(pair_table(p, frame5), asof.as_of_cut(frame5, AS_OF))
     # pairs 1, 2 at 75; pair 3 at 25 (all 2) → mean 58.33; 2 on track, 1 needs
     assert not five.suppressed
     assert five.health_index == pytest.approx((75 + 75 + 25) / 3)
@@ -496,7 +496,7 @@ def test_reliability_items_are_the_latest_answers_as_of(cohort):
     assert sorted(items["checkin"]["rc_reciprocity"]) == [2, 2, 3, 4, 5, 5]
     assert sorted(items["checkin"]["rc_development"]) == [2, 2, 3, 3, 5, 5]
     # too few for a coefficient: 6 complete responses, 10 needed
-    assert score.reliability(items["checkin"], "alpha")["reading"] == "too_few"
+    assert quality.reliability(items["checkin"], "alpha")["reading"] == "too_few"
 
 
 def test_data_quality_counts_submissions_and_flags_as_of(cohort):
