@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -55,15 +56,34 @@ def test_generated_files_are_ignored_and_folders_exist():
         assert (ROOT / folder).is_dir()
 
 
-def test_the_readme_module_table_names_every_module():
+def _stage_map() -> dict[str, str]:
+    """The README's map of the stages: folder → its row's list of modules."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("| module | job |")
-    table = readme[start : readme.index("\n\n", start)]
+    start = readme.index("| stage | folder | modules |")
+    rows = readme[start : readme.index("\n\n", start)].splitlines()[2:]
+    return {row.split(" | ")[1].strip("` "): row.split(" | ")[2] for row in rows}
+
+
+def test_the_readme_map_names_every_stage_and_module():
+    stages = _stage_map()
     package = ROOT / "mentorkit"
-    names = {p.name for p in package.glob("*.py") if p.name != "__init__.py"}
-    names |= {f"{p.name}/" for p in package.iterdir() if p.is_dir() and not p.name.startswith("__")}
-    missing = sorted(n for n in names if f"`{n}`" not in table and f"`mentorkit/{n}`" not in table)
-    assert not missing, f"modules missing from the README's module table: {missing}"
+    folders = {f"mentorkit/{p.name}/" for p in package.iterdir() if p.is_dir() and any(p.glob("*.py"))}
+    assert set(stages) == folders | {"mentorkit/"}
+    for folder, row in stages.items():
+        where = ROOT / folder
+        names = {p.stem for p in where.glob("*.py") if p.stem not in ("__init__", "__main__")}
+        names |= {
+            f"{p.name}/" for p in where.iterdir() if p.is_dir() and folder != "mentorkit/" and p.name != "__pycache__"
+        }
+        missing = sorted(n for n in names if f"`{n}`" not in row and f"`{n} " not in row)
+        assert not missing, f"{folder}: not in the README's map: {missing}"
+
+
+def test_each_stage_says_its_job():
+    for folder in _stage_map():
+        if folder != "mentorkit/":
+            doc = ast.get_docstring(ast.parse((ROOT / folder / "__init__.py").read_text(encoding="utf-8")))
+            assert doc and len(doc.split()) >= 8, folder
 
 
 def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
