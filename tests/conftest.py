@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from filelock import FileLock
 
 from mentorkit import store
 
@@ -80,6 +82,31 @@ def sample_db(tmp_path_factory) -> str:
     result = run_cli("demo", "--db", url, env={"MENTORKIT_HOME": str(folder)})
     assert result.returncode == 0, result.stderr
     return url
+
+
+@pytest.fixture(scope="session")
+def sample_reports(sample_db, tmp_path_factory, worker_id) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The sample's ``mentorkit report --all --as-of SAMPLE_AS_OF``, run once for the whole session.
+
+    Shared by every xdist worker (the first to ask runs it under a file lock, the others wait and
+    read it): tests only read the folder; a test that changes a run makes its own.
+    """
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    folder = shared / "sample-reports"
+    out, record = folder / SAMPLE_AS_OF, folder / "result.json"
+    with FileLock(str(shared / "sample-reports.lock")):
+        if not record.is_file():
+            folder.mkdir(exist_ok=True)
+            ran = run_cli(
+                "report", "--all", "--as-of", SAMPLE_AS_OF, "--db", sample_db, "--out", str(out), "--jobs", "2"
+            )
+            record.write_text(json.dumps({"returncode": ran.returncode, "stdout": ran.stdout, "stderr": ran.stderr}))
+    said = json.loads(record.read_text())
+    result = subprocess.CompletedProcess(
+        ["mentorkit", "report", "--all"], said["returncode"], said["stdout"], said["stderr"]
+    )
+    assert result.returncode == 0, result.stderr
+    return out, result
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:

@@ -34,13 +34,27 @@ def check_out(out: Path) -> None:
     """Refuse an ``--out`` that is not a report folder: a file, or a folder holding other things.
 
     A report folder is new, empty, or one an earlier run wrote: it has ``manifest.json``, or the
-    ``assets/report.css`` every run writes first (a shard still running). Nothing else is written into.
+    ``assets/`` every run writes first, holding only a run's assets or their temporary files (a
+    shard still running, perhaps still writing them). Nothing else is written into.
     """
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; --out names the reports' folder")
-    earlier = (out / MANIFEST).is_file() or (out / "assets" / "report.css").is_file()
+    earlier = (out / MANIFEST).is_file() or _run_assets(out / "assets")
     if out.is_dir() and not earlier and any(out.iterdir()):
         raise UsageError(f"{out} holds other files (not an earlier report run); choose a new or empty folder")
+
+
+ASSETS = ("plotly.min.js", "report.css")  # what every run writes into OUT/assets/ before anything else
+
+
+def _run_assets(folder: Path) -> bool:
+    """True when ``folder`` is a run's ``assets/``: a folder of its assets (or their temporary files) and nothing else."""
+    if not folder.is_dir():
+        return False
+    names = [p.name for p in folder.iterdir()]
+    return bool(names) and all(
+        n in ASSETS or any(n.startswith(f".{a}.") and n.endswith(".tmp") for a in ASSETS) for n in names
+    )
 
 
 def clear_temp_files(folder: Path) -> None:

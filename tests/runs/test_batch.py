@@ -22,12 +22,10 @@ pytestmark = pytest.mark.kernel
 COHORTS = ["2026-fall-ops", "2026-pilot-legal", "2026-spring-eng", "2026-spring-sales"]
 
 
-@pytest.fixture(scope="module")
-def sample_run(sample_db, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports") / "run"
-    result = run_cli("report", "--all", "--as-of", SAMPLE_AS_OF, "--db", sample_db, "--out", str(out), "--jobs", "2")
-    assert result.returncode == 0, result.stderr
-    return out, result
+@pytest.fixture
+def sample_run(sample_reports):
+    """The session's shared run of the sample (read only)."""
+    return sample_reports
 
 
 def test_output_structure_and_manifest(sample_run):

@@ -72,9 +72,14 @@ def test_check_out_takes_a_new_empty_or_earlier_run_folder_only(tmp_path):
     folder.check_out(tmp_path / "empty")
     write(tmp_path / "shard" / "assets" / "report.css", "")  # a shard still running
     folder.check_out(tmp_path / "shard")
+    write(tmp_path / "starting" / "assets" / ".plotly.min.js.k2x9.tmp", "")  # a shard writing its first file
+    folder.check_out(tmp_path / "starting")
     write(tmp_path / "photos" / "cat.jpg", "")
     with pytest.raises(UsageError, match="holds other files"):
         folder.check_out(tmp_path / "photos")
+    write(tmp_path / "site" / "assets" / "logo.png", "")  # someone's own assets folder is not a run's
+    with pytest.raises(UsageError, match="holds other files"):
+        folder.check_out(tmp_path / "site")
     write(tmp_path / "file", "")
     with pytest.raises(UsageError, match="is a file"):
         folder.check_out(tmp_path / "file")
