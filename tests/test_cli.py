@@ -51,6 +51,7 @@ def test_help_lists_every_command():
 
 
 @pytest.mark.parametrize("command", list(USER_ERRORS))
+@pytest.mark.slow
 def test_every_command_gives_a_user_error_one_line(command, tmp_path):
     """A mistake of the user's, in the real command: one line on standard error, a non-zero exit, no traceback."""
     args, code, text = USER_ERRORS[command]
@@ -63,6 +64,7 @@ def test_every_command_gives_a_user_error_one_line(command, tmp_path):
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 def test_help_names_db_check_and_the_accepted_years():
     assert "upgrade, status, check" in run_cli("--help").stdout
     db = " ".join(run_cli("db", "--help").stdout.split())
@@ -98,6 +100,7 @@ def test_bad_usage_exits_2():
     assert info.value.code == 2
 
 
+@pytest.mark.slow
 def test_score_table_shows_suppression(sample_db):
     result = run_cli("score", "--cohort", "2026-pilot-legal", "--as-of", SAMPLE_AS_OF, "--db", sample_db)
     assert result.returncode == 0
@@ -105,6 +108,7 @@ def test_score_table_shows_suppression(sample_db):
     assert "fewer than 5 responses" in result.stdout
 
 
+@pytest.mark.slow
 def test_import_prints_the_summary_and_quarantine_file(tmp_path):
     db = f"sqlite:///{tmp_path / 'x.db'}"
     assert run_cli("import", str(SAMPLE / "roster.csv"), "--instrument", "roster", "--db", db).returncode == 0

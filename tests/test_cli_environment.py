@@ -27,6 +27,7 @@ def one_line(capsys, argv: list[str], text: str) -> str:
     return err
 
 
+@pytest.mark.slow
 def test_a_store_locked_by_another_process_waits_then_says_so(capsys, sample_copy):
     path = sa.make_url(sample_copy).database
     holder = sqlite3.connect(path, isolation_level=None)  # another writer, holding the write lock

@@ -117,6 +117,7 @@ def test_the_stage_contracts_hold():
         ("settings.py", "import mentorkit.export", "mentorkit.settings -> mentorkit.export"),
     ],
 )
+@pytest.mark.slow
 def test_an_import_across_a_boundary_breaks_a_contract(tmp_path, module, line, broken):
     shutil.copytree(ROOT / "mentorkit", tmp_path / "mentorkit", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)

@@ -110,6 +110,7 @@ def test_unusual_settings_every_field_differs_from_the_default():
         assert getattr(UNUSUAL, f.name) != getattr(DEFAULT, f.name), f.name
 
 
+@pytest.mark.slow
 def test_the_reports_say_the_settings_numbers_and_none_of_the_defaults(sample_db):
     data = store.load(store.connect(sample_db))
     usual, unusual = report_texts(data, DEFAULT), report_texts(data, UNUSUAL)

@@ -86,6 +86,7 @@ PILOT_LEGAL = [("M-LEG-02", "checkin", "E-LEG-02"), ("E-LEG-02", "checkin", "M-L
         ("2026-pilot-legal", PILOT_LEGAL, "2 people, 0 readiness due, 2 check-ins due, 0 goal updates due"),
     ],
 )
+@pytest.mark.slow
 def test_due_on_the_sample(data, cohort, expected, summary):
     assert items(data, cohort) == expected
     line = due.summary_line(cohort, AS_OF, due.due_items(data, cohort, AS_OF))

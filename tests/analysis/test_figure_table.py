@@ -62,6 +62,7 @@ def by_name(frame: pd.DataFrame) -> dict[str, dict[str, object]]:
     return {row["figure"]: row for row in frame.to_dict("records")}
 
 
+@pytest.mark.slow
 def test_shares_and_means_carry_hand_worked_intervals(cohort):
     got = by_name(figures.cohort_figures(cohort, "c1", AS_OF))
     # mentee scores 100, 100, 50, 83.33, 33.33, 66.67: mean 72.22; in units of 100/6 the deviations
@@ -94,6 +95,7 @@ def test_shares_and_means_carry_hand_worked_intervals(cohort):
     assert achieved["ci_low"] == pytest.approx(0.094531, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_counts_and_population_rates_get_no_interval_and_suppressed_figures_neither(cohort):
     got = by_name(figures.cohort_figures(cohort, "c1", AS_OF))
     rate = got["mentee_readiness.response_rate"]
@@ -108,6 +110,7 @@ def test_counts_and_population_rates_get_no_interval_and_suppressed_figures_neit
     assert got["mentor_readiness.response_rate"]["value"] == 0 and not got["mentor_readiness.respondents"]["suppressed"]
 
 
+@pytest.mark.slow
 def test_the_table_holds_every_score_json_figure_with_the_same_value(cohort):
     from mentorkit.analysis import score
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from mentorkit import store
 from mentorkit.analysis import figure_table as figures
@@ -39,6 +40,7 @@ def test_goal_findings_for_the_engineering_cohort(sample_db):
     assert "1 goal(s) achieved." in texts
 
 
+@pytest.mark.slow
 def test_small_cohort_findings_say_what_is_hidden(sample_db):
     found = insights.readiness_findings(detail(sample_db, "2026-pilot-legal"), DEFAULT)
     hidden = [f for f in found if "hidden" in f.text]

@@ -84,6 +84,7 @@ def timed(sqlite_url, tmp_path):
     return store.load(engine)
 
 
+@pytest.mark.slow
 def test_trends_count_a_submission_only_from_the_month_end_of_its_utc_day(timed):
     table = programme.trends(timed, None, date(2026, 8, 10))
     assert list(table.columns) == list(figures.COLUMNS)
@@ -111,6 +112,7 @@ def test_trends_count_a_submission_only_from_the_month_end_of_its_utc_day(timed)
     assert [at(d, "goals.achieved")["value"] for d in days] == [0, 0, 1]
 
 
+@pytest.mark.slow
 def test_trends_equal_cohort_figures_at_every_month_end(sample_db):
     data = store.load(store.connect(sample_db, create=False))
     as_of = date.fromisoformat(SAMPLE_AS_OF)
@@ -140,6 +142,7 @@ def test_figures_as_of_equal_cohort_figures_for_the_chosen_cohorts(sample_db):
     pd.testing.assert_frame_equal(table, expected, check_exact=True)
 
 
+@pytest.mark.slow
 def test_trends_of_chosen_cohorts_start_at_their_own_first_match(sample_db):
     data = store.load(store.connect(sample_db, create=False))
     table = programme.trends(data, ["2026-fall-ops"], date(2026, 11, 15))
@@ -150,6 +153,7 @@ def test_trends_of_chosen_cohorts_start_at_their_own_first_match(sample_db):
         programme.trends(data, ["nope"], date(2026, 11, 15))
 
 
+@pytest.mark.slow
 def test_before_anyone_is_matched_the_months_start_at_the_first_submission(sqlite_url, tmp_path):
     engine = store.connect(sqlite_url)
     roster = [["u1", f"m{i}", "mentor", f"M{i}", f"m{i}@x.org", "", "", ""] for i in (1, 2)]
@@ -195,6 +199,7 @@ def departments(sqlite_url, tmp_path):
 BY_SITE_BADGE = Settings(segment_attributes=("site", "badge"))
 
 
+@pytest.mark.slow
 def test_segments_come_from_department_and_the_named_columns_only(departments):
     # nothing named: department alone, however few values site has
     assert segments.segment_attributes(departments.participants) == ["department"]
@@ -216,6 +221,7 @@ def test_an_identifier_is_a_column_of_nearly_all_distinct_values():
     assert not segments.identifies(pd.Series(["", None], dtype="string"))
 
 
+@pytest.mark.slow
 def test_one_hidden_segment_hides_the_next_smallest_too(departments):
     table = segments.segments(departments, None, SEGMENT_AS_OF, attributes=["department"])
     assert list(table.columns) == list(segments.SEGMENT_COLUMNS)
@@ -242,6 +248,7 @@ def test_one_hidden_segment_hides_the_next_smallest_too(departments):
     assert row("relationship.pairs", "Eng")["value"] == 7 and row("relationship.pairs", "Sales")["suppressed"]
 
 
+@pytest.mark.slow
 def test_two_hidden_segments_need_no_third(departments):
     table = segments.segments(departments, None, SEGMENT_AS_OF, attributes=["department"])
     # mean readiness: Ops hidden by size, Sales by its own rule (3 respondents < 5) → two hidden, Eng shown
@@ -254,6 +261,7 @@ def test_two_hidden_segments_need_no_third(departments):
     assert value(table, "mentee_readiness.respondents", segment="Sales")["suppressed"]
 
 
+@pytest.mark.slow
 def test_people_without_a_value_form_a_segment_that_takes_part(departments):
     table = segments.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE, ["site"])
     # (none) = the three Ops people → hidden, under the one label (hidden); Paris (5 mentees) hidden with it
@@ -263,6 +271,7 @@ def test_people_without_a_value_form_a_segment_that_takes_part(departments):
     assert value(table, "enrolled.mentee", segment="Berlin")["value"] == 7
 
 
+@pytest.mark.slow
 def test_no_hidden_figure_can_be_rebuilt_from_the_total(departments):
     table = segments.segments(departments, None, SEGMENT_AS_OF, BY_SITE_BADGE)
     total = figures.cohort_figures(departments, "s1", SEGMENT_AS_OF).set_index("figure")["value"]
@@ -275,6 +284,7 @@ def test_no_hidden_figure_can_be_rebuilt_from_the_total(departments):
             assert len(hidden) >= 2 and rest > 0, (attribute, figure)
 
 
+@pytest.mark.slow
 def test_a_segment_holding_a_whole_cohort_has_the_cohorts_figures(sample_db):
     data = store.load(store.connect(sample_db, create=False))
     as_of = date.fromisoformat(SAMPLE_AS_OF)
@@ -313,6 +323,7 @@ THREE = ["department", "site", "grade"]
 BY_SITE_GRADE = Settings(segment_attributes=("site", "grade"))
 
 
+@pytest.mark.slow
 def test_segments_are_right_with_three_attributes(three_attributes):
     table = segments.segments(three_attributes, None, SEGMENT_AS_OF, BY_SITE_GRADE, THREE)
     # hand values: respondents and mean score of each segment (a1..a5 score 100, a6..a10 50, a11..a15 0)
@@ -336,6 +347,7 @@ def test_segments_are_right_with_three_attributes(three_attributes):
     assert value(table, "mentee_readiness.share_ready", attribute="site", segment="Y")["value"] == 0.0
 
 
+@pytest.mark.slow
 def test_each_attributes_segments_equal_the_attribute_computed_alone(three_attributes):
     together = segments.segments(three_attributes, None, SEGMENT_AS_OF, BY_SITE_GRADE, THREE)
     for attribute in THREE:
@@ -351,6 +363,7 @@ BY_SITE = Settings(segment_attributes=("site",))
 MEAN = "mentee_readiness.mean_score"
 
 
+@pytest.mark.slow
 def test_a_month_end_one_person_short_of_the_next_is_hidden(engine, tmp_path):
     late_sixth(engine, tmp_path)
     table = programme.trends(store.load(engine), None, date(2026, 7, 31))
@@ -368,6 +381,7 @@ def test_a_month_end_one_person_short_of_the_next_is_hidden(engine, tmp_path):
     assert value(table, "mentee_readiness.respondents", as_of=june)["value"] == 5
 
 
+@pytest.mark.slow
 def test_segments_of_two_attributes_one_person_apart_are_hidden(engine, tmp_path):
     one_apart(engine, tmp_path)
     table = segments.segments(store.load(engine), None, SEGMENT_AS_OF, BY_SITE)
@@ -439,6 +453,7 @@ def outcomes(sqlite_url, tmp_path):
     return store.load(engine)
 
 
+@pytest.mark.slow
 def test_readiness_outcomes_by_band_at_the_first_complete_checklist(outcomes):
     table = programme.readiness_outcomes(outcomes, None, SEGMENT_AS_OF, Settings(min_group_size=3))
     assert list(table.columns) == list(programme.OUTCOME_COLUMNS)

@@ -186,6 +186,7 @@ def sample_data(sample_db):
     return store.load(store.connect(sample_db, create=False))
 
 
+@pytest.mark.slow
 def test_the_sample_ranked_keeps_suppression_and_covers_the_shown_cohorts(sample_data, tmp_path):
     # k = 6 and programme_max_cohorts 3: 4 cohorts rank, 3 // 4 → 1 per end.
     # Goals achieved (never suppressed): sales 1 of 3 (33 %), eng 1 of 8 (12 %), ops 0 of 2, legal 0 of 1: the tie at
@@ -221,6 +222,7 @@ def test_the_sample_ranked_keeps_suppression_and_covers_the_shown_cohorts(sample
         assert sorted(r["cohort"] for r in csv.DictReader(f)) == SAMPLE
 
 
+@pytest.mark.slow
 def test_below_the_setting_nothing_is_ranked_or_written(sample_data, tmp_path):
     ctx = programme_data.programme_context(sample_data, SAMPLE, date.fromisoformat(SAMPLE_AS_OF), folder=tmp_path)
     assert not ctx.ranked and programme_data.shown_cohorts(ctx) == SAMPLE
@@ -229,6 +231,7 @@ def test_below_the_setting_nothing_is_ranked_or_written(sample_data, tmp_path):
     assert not (tmp_path / "programme-cohorts.csv").exists()
 
 
+@pytest.mark.slow
 def test_trends_of_some_figures_are_those_rows_of_every_figure(sample_data):
     from mentorkit.analysis import programme
 
@@ -255,6 +258,7 @@ def test_a_run_below_the_setting_leaves_no_earlier_full_table(sample_db, tmp_pat
     assert "Programme: 4 cohorts side by side" in page and "programme-cohorts.csv" not in page
 
 
+@pytest.mark.slow
 def test_a_programme_read_in_parts_is_the_programme_read_at_once(sample_db, sample_data):
     engine = store.connect(sample_db, create=False)
     parts = programme_data.load_in_chunks(engine, SAMPLE, size=1)  # four reads of one cohort each

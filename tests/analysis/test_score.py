@@ -436,6 +436,7 @@ def cohort(sqlite_url, tmp_path) -> CohortData:
 SMALL = Settings(min_group_size=2, min_comment_group=6)  # small enough for this cohort to show
 
 
+@pytest.mark.slow
 def test_health_by_month_keeps_months_of_k_people(cohort):
     # k = 2. September: #1 m1 4s, #2 e1 5s, #3 m2 3s, #7 e5 2s → 4 people, every element (4+5+3+2)/4 = 3.5
     # October: #4 e3 alone → 1 person, left out. November: #5 m1 5s, #6 e2 → 2 people:
@@ -450,6 +451,7 @@ def test_health_by_month_keeps_months_of_k_people(cohort):
     assert not default.score.relationship.suppressed and default.health_by_month.empty
 
 
+@pytest.mark.slow
 def test_comments_latest_per_person_and_pair_oldest_first_or_suppressed(cohort):
     # people with a check-in as of AS_OF: m1, e1, m2, e3, e2, e5 = 6. Latest per person and pair:
     # e5 #7 (09-01), m2 #3 (09-07), e3 #4 (10-10), m1 #5 (11-02); e1's #2 and e2's #6 have none;
@@ -462,6 +464,7 @@ def test_comments_latest_per_person_and_pair_oldest_first_or_suppressed(cohort):
     assert hidden == score.Comments(people=6, texts=None, suppressed=True)  # 6 < 7: the count stays
 
 
+@pytest.mark.slow
 def test_pair_reasons_sit_next_to_the_status(cohort):
     # P1: 100 & 100, last 11-02 → on track. P2: e2 has a 2 (≤ 2) → needs.
     # P3: m2 3s → 50; e3 mean 15/7 → (15/7 − 1) / 4 × 100 = 28.57; pair 39.29 < 60, and a 2 → needs.
@@ -486,6 +489,7 @@ def test_pair_reasons_sit_next_to_the_status(cohort):
     assert other.loc["e3", "reasons"] == "health 39"
 
 
+@pytest.mark.slow
 def test_reliability_items_are_the_latest_answers_as_of(cohort):
     # checklists: m1's May answers (the Nov 20 ones come later) and m2's; e1 and e2 (e3 answered in December)
     # check-in scale: the latest per person and pair, #2 e1, #3 m2, #4 e3, #5 m1, #6 e2, #7 e5
@@ -499,6 +503,7 @@ def test_reliability_items_are_the_latest_answers_as_of(cohort):
     assert quality.reliability(items["checkin"], "alpha")["reading"] == "too_few"
 
 
+@pytest.mark.slow
 def test_data_quality_counts_submissions_and_flags_as_of(cohort):
     # the export readers set flags at import (tests/intake/test_survey_tools.py); the templates set none, so set some here:
     # check-ins #1 straight-lining, #3 speeder and straight-lining, #8 straight-lining (after AS_OF: not counted);
@@ -525,6 +530,7 @@ def test_data_quality_counts_submissions_and_flags_as_of(cohort):
     }
 
 
+@pytest.mark.slow
 def test_scoring_imports_neither_store_nor_sqlalchemy():
     code = "import sys, mentorkit.analysis.score; print(sorted({'mentorkit.store', 'sqlalchemy'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -208,6 +208,7 @@ LEGAL = {
 
 
 @pytest.mark.parametrize("expected", [ENG, SALES, OPS, LEGAL], ids=lambda e: e["cohort"])
+@pytest.mark.slow
 def test_sample_cohort_scores_match_hand_worked_figures(sample_db, expected):
     result = run_cli("score", "--cohort", expected["cohort"], "--as-of", SAMPLE_AS_OF, "--json", "--db", sample_db)
     assert result.returncode == 0, result.stderr
@@ -227,6 +228,7 @@ def _approx_equal(got: dict, expected: dict) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_demo_twice_changes_nothing(tmp_path):
     url = f"sqlite:///{tmp_path / 'm.db'}"
     first = run_cli("demo", "--db", url)

@@ -88,6 +88,7 @@ def dotted(doc: dict) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.slow
 def test_cohort_figures_are_the_hand_worked_sample_figures(exports, fmt):
     table = read(exports[(fmt, "aggregate")], "cohort_figures")
     assert sorted(table["cohort_id"].unique()) == list(SAMPLE_COHORTS) == sorted(HAND_WORKED)
@@ -123,6 +124,7 @@ def test_cohort_figures_are_the_hand_worked_sample_figures(exports, fmt):
     assert eng.loc["goals.share_achieved", "value"] == pytest.approx(1 / 8)
 
 
+@pytest.mark.slow
 def test_trends_are_score_as_of_each_month_end(exports, sample_db):
     trends = read(exports[("csv", "aggregate")], "cohort_trends")
     figures = read(exports[("csv", "aggregate")], "cohort_figures")
@@ -138,6 +140,7 @@ def test_trends_are_score_as_of_each_month_end(exports, sample_db):
             assert pd.isna(values[path]) if expected is None else values[path] == expected, (cohort, day, path)
 
 
+@pytest.mark.slow  # the module's exports of the sample (four runs of the command)
 def test_pairs_and_goals_add_up_to_the_cohort_figures(exports):
     folder = exports[("csv", "responses")]
     figures = read(folder, "cohort_figures").set_index(["cohort_id", "figure"])["value"]
@@ -156,6 +159,7 @@ def test_pairs_and_goals_add_up_to_the_cohort_figures(exports):
         assert theirs["mutually_agreed"].sum() == figures[(cohort, "goals.mutually_agreed")]
 
 
+@pytest.mark.slow  # the module's exports of the sample (four runs of the command)
 def test_suppressed_figures_are_empty_cells_marked_true(exports):
     # 2026-fall-ops has 4 mentee respondents (k = 5): its mentee mean score is hidden
     text = (exports[("csv", "aggregate")] / "cohort_figures.csv").read_text("utf-8").splitlines()
@@ -168,6 +172,7 @@ def test_suppressed_figures_are_empty_cells_marked_true(exports):
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 @pytest.mark.parametrize("level", ["aggregate", "responses"])
+@pytest.mark.slow
 def test_every_table_reads_back_with_pandas_and_duckdb_as_described(exports, fmt, level):
     folder = exports[(fmt, level)]
     desc = package(folder)
@@ -195,6 +200,7 @@ def test_every_table_reads_back_with_pandas_and_duckdb_as_described(exports, fmt
             assert duck_type == DUCKDB_TYPES[field["type"]], (res["name"], name, duck_type)
 
 
+@pytest.mark.slow  # the module's exports of the sample (four runs of the command)
 def test_pseudonyms_join_across_tables_in_duckdb(exports):
     folder = exports[("parquet", "responses")]
     con = duckdb.connect()
@@ -222,6 +228,7 @@ def test_pseudonyms_join_across_tables_in_duckdb(exports):
 # --- the data package ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_csv_data_package_validates_with_frictionless(exports):
     for level in ("aggregate", "responses"):
         folder = exports[("csv", level)]
@@ -229,6 +236,7 @@ def test_csv_data_package_validates_with_frictionless(exports):
         assert report.valid, report.flatten(["type", "note"])[:10]
 
 
+@pytest.mark.slow  # the module's exports of the sample (four runs of the command)
 def test_parquet_data_package_descriptor_is_valid_and_matches_the_files(exports):
     folder = exports[("parquet", "responses")]
     assert frictionless.Package.validate_descriptor(str(folder / "datapackage.json")).valid
@@ -242,6 +250,7 @@ def test_parquet_data_package_descriptor_is_valid_and_matches_the_files(exports)
             assert str(schema.field(field["name"]).type) == want, (res["name"], field["name"])
 
 
+@pytest.mark.slow  # the module's exports of the sample (four runs of the command)
 def test_the_data_package_describes_every_column(exports):
     desc = package(exports[("csv", "responses")])
     assert desc["profile"] == "tabular-data-package"
@@ -280,6 +289,7 @@ def personal_texts() -> list[str]:
     return sorted({t.strip().lower() for t in texts if isinstance(t, str) and t.strip()})
 
 
+@pytest.mark.slow  # the module's exports of the sample (four runs of the command)
 def test_a_responses_export_holds_no_name_email_roster_id_or_free_text(exports):
     texts = personal_texts()
     assert len(texts) > 100 and "great conversations about moving into architecture." in texts
@@ -294,6 +304,7 @@ def test_a_responses_export_holds_no_name_email_roster_id_or_free_text(exports):
         assert found == [], found
 
 
+@pytest.mark.slow  # the module's exports of the sample (four runs of the command)
 def test_pseudonyms_are_keyed_hashes_stable_across_exports(exports, tmp_path):
     participants = read(exports[("csv", "responses")], "participants")
     again = read(exports[("parquet", "responses")], "participants")
@@ -340,6 +351,7 @@ def small(sqlite_url, tmp_path):
     return sqlite_url
 
 
+@pytest.mark.slow
 def test_csv_cells_are_guarded_against_formulas_and_parquet_keeps_the_text(small, tmp_path):
     for fmt in ("csv", "parquet"):
         out = tmp_path / fmt
@@ -359,6 +371,7 @@ def test_csv_cells_are_guarded_against_formulas_and_parquet_keeps_the_text(small
     assert labels == {("department", "Sales"), ("department", "(hidden)"), ("site", "Berlin"), ("site", "(hidden)")}
 
 
+@pytest.mark.slow
 def test_segment_figures_hide_small_segments_as_empty_cells(small, tmp_path):
     out = tmp_path / "out"
     assert cli.main(["export", "--db", small, "--out", str(out), "--as-of", "2026-11-15", "--segment-by", "site"]) == 0
@@ -377,6 +390,7 @@ def test_segment_figures_hide_small_segments_as_empty_cells(small, tmp_path):
     assert set(enrolled.index.get_level_values("segment")) == {"Sales", "Berlin", "(hidden)"}
 
 
+@pytest.mark.slow
 def test_the_aggregate_export_names_no_one(sqlite_url, tmp_path):
     engine = store.connect(sqlite_url)
     # 2 mentors and 8 mentees; extra roster columns: an employee number and a private e-mail (10 distinct values
@@ -408,6 +422,7 @@ def test_the_aggregate_export_names_no_one(sqlite_url, tmp_path):
     }  # fmt: skip
 
 
+@pytest.mark.slow
 def test_answers_are_long_cut_at_the_date_with_the_counting_submission_marked(small, tmp_path):
     out = tmp_path / "out"
     assert cli.main(["export", "--db", small, "--out", str(out), "--level", "responses", "--as-of", "2026-11-15"]) == 0
@@ -460,6 +475,7 @@ def test_a_folder_of_other_files_is_refused_and_kept(capsys, tmp_path, sample_db
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_a_new_export_replaces_the_earlier_one_whole(tmp_path, sample_db):
     out = tmp_path / "bi"
     assert cli.main(["export", "--db", sample_db, "--out", str(out), "--level", "responses"]) == 0
@@ -474,6 +490,7 @@ def test_a_new_export_replaces_the_earlier_one_whole(tmp_path, sample_db):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary folder left
 
 
+@pytest.mark.slow
 def test_a_failure_while_writing_leaves_the_earlier_export_as_it_was(capsys, tmp_path, sample_db, monkeypatch):
     out = tmp_path / "exports" / "bi"
     assert cli.main(["export", "--db", sample_db, "--out", str(out), "--as-of", SAMPLE_AS_OF]) == 0
@@ -516,6 +533,7 @@ def test_help_lists_export_with_its_options():
         assert option in sub
 
 
+@pytest.mark.slow
 def test_on_a_terminal_the_stages_show_with_the_time_so_far(sample_db, tmp_path):
     import os
     import pty
@@ -547,6 +565,7 @@ def test_descriptions_state_the_settings_in_force(tmp_path):
     assert "by 3 or more points" in pairs["perception_gap"] and "rated 1 or lower" in pairs["low_element"]
 
 
+@pytest.mark.slow
 def test_export_reads_either_store(db_url, tmp_path):
     engine = store.connect(db_url)
     roster = [["c1", f"m{i}", "mentor", f"Mentor {i}", f"m{i}@x.org", "", "", "Ops", "Lyon"] for i in range(1, 4)]
@@ -563,6 +582,7 @@ def test_export_reads_either_store(db_url, tmp_path):
     assert figures["enrolled.mentor"] == 3 and figures["relationship.pairs"] == 3
 
 
+@pytest.mark.slow
 def test_the_export_gives_no_ones_answers_away_by_subtraction(sqlite_url, tmp_path):
     from tests.builders import late_sixth, one_apart
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from mentorkit import forms, store
@@ -111,6 +112,7 @@ def _pick_pair(form, other: str) -> None:
     form.pair_picker.value = next(v for label, v in form.pair_picker.options if label.endswith(f"({other})"))
 
 
+@pytest.mark.slow
 def test_goal_is_mutual_only_when_both_sides_confirm(sample_copy):
     mentor = forms.InstrumentForm("goals", sample_copy, clock=CLOCK)
     mentor.cohort.value = "2026-fall-ops"

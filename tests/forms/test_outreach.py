@@ -55,6 +55,7 @@ def test_invite_rows_per_form_on_the_sample(sample_db, form, expected):
         assert linked_form == form and links.read_token(token, form, NOW) == pid
 
 
+@pytest.mark.slow
 def test_unmatched_people_get_readiness_links_only(sample_copy, tmp_path):
     # a new mentor with no mentee yet and a new mentee with no mentor; the mentor's name is a
     # spreadsheet formula, which the CSV must defuse
@@ -87,6 +88,7 @@ def test_unmatched_people_get_readiness_links_only(sample_copy, tmp_path):
     assert mentees["participant_id"].tolist() == ["E-LEG-01", "E-LEG-02", "E-LEG-03"]
 
 
+@pytest.mark.slow
 def test_invite_rotate_voids_the_links_it_gave(sample_db, tmp_path):
     home = {"MENTORKIT_HOME": str(tmp_path)}
     args = ["invite", "--cohort", "2026-pilot-legal", "--form", "checkin", "--base-url", BASE, "--db", sample_db]
@@ -123,6 +125,7 @@ def test_invite_and_status_user_errors(capsys, sample_db):
     error(["status", "--cohort", "2026-fall-ops", "--as-of", "tomorrow", *db], "not a date")
 
 
+@pytest.mark.slow
 def test_status_lists_the_due_with_links_and_ends_with_the_summary(sample_db, tmp_path):
     home = {"MENTORKIT_HOME": str(tmp_path)}
     args = ["status", "--cohort", "2026-pilot-legal", "--as-of", "2026-11-15", "--db", sample_db]
@@ -149,6 +152,7 @@ def test_status_lists_the_due_with_links_and_ends_with_the_summary(sample_db, tm
     assert bare.returncode == 0 and {r["link"] for r in _rows(out.read_text())} == {""}
 
 
+@pytest.mark.slow
 def test_answering_through_the_link_takes_the_item_off_the_status_list(sample_copy):
     engine = store.connect(sample_copy)
     today = datetime.now(UTC).date()

@@ -328,6 +328,7 @@ def test_a_failed_save_says_why_and_keeps_the_answers():
     assert "(OperationalError)" in rules.save_failed(type("OperationalError", (Exception,), {})())
 
 
+@pytest.mark.slow
 def test_the_forms_package_loads_no_database_layer_until_a_form_is_built():
     # the package imports its parts lazily (importlib, unseen by the import contracts, which check
     # mentorkit.forms.rules and intake.form_rows in tests/test_packaging.py): importing it loads neither

@@ -54,6 +54,7 @@ def test_busy_page_retries_by_itself():
     assert "Mentoring programme" in page
 
 
+@pytest.mark.slow
 def test_the_assets_fetched_are_those_solaras_page_loads():
     # Solara's page template names its front-end packages as {{cdn}}/<package>@<version>/…; for
     # vue 3 (ipyvue 3) and ipywidgets 8 they must be exactly the packages the fetch script gets
@@ -70,6 +71,7 @@ def test_the_assets_fetched_are_those_solaras_page_loads():
     assert serve.missing_assets(Path("/nonexistent")) == list(serve.ASSET_FILES)
 
 
+@pytest.mark.slow
 def test_missing_assets_are_one_line_saying_how_to_get_them(sample_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("MENTORKIT_FORMS_ASSETS", str(tmp_path / "empty"))
     done = subprocess.run(
@@ -84,6 +86,7 @@ def test_missing_assets_are_one_line_saying_how_to_get_them(sample_copy, tmp_pat
     ]
 
 
+@pytest.mark.slow
 def test_non_loopback_address_prints_the_warning(sample_copy):
     need_assets()
     # 192.0.2.1 is TEST-NET-1: no machine has it, so the warning is printed and then binding fails;

@@ -42,6 +42,7 @@ def small_server(sample_copy):
     stop(proc)
 
 
+@pytest.mark.slow
 def test_bare_websocket_cycles_lock_nobody_out(small_server):
     url = small_server
 
@@ -60,6 +61,7 @@ def test_bare_websocket_cycles_lock_nobody_out(small_server):
     assert status_of(url + "?" + link_query()) == 200
 
 
+@pytest.mark.slow
 def test_websockets_past_capacity_are_refused_and_unproven_ones_closed(small_server):
     url = small_server
 
@@ -91,6 +93,7 @@ def test_websockets_past_capacity_are_refused_and_unproven_ones_closed(small_ser
     assert status_of(url + "?" + link_query()) == 200
 
 
+@pytest.mark.slow
 def test_half_open_and_slow_requests_are_timed_out(small_server):
     url = small_server
     host, port = urllib.parse.urlsplit(url).hostname, urllib.parse.urlsplit(url).port

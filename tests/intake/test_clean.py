@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,6 +121,7 @@ def test_formula_injection_guard():
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(st.text(), st.none()), min_size=1, max_size=20))
+@pytest.mark.slow
 def test_any_text_is_mapped_or_rejected_never_raises(values):
     raw = pd.Series(values, dtype="object")
     cleaners = [
@@ -153,6 +155,7 @@ def test_any_text_is_mapped_or_rejected_never_raises(values):
     ),
     st.text(min_size=1),
 )
+@pytest.mark.slow
 def test_raw_rows_as_json_decode_to_the_cells(rows, name):
     # every character a file can hold (quotes, backslashes, control characters, "},{") survives
     import json

@@ -97,6 +97,7 @@ def test_semicolon_utf16_export_with_german_answers(programme, tmp_path):  # noq
     assert got == {"me01": 1.0, "me02": 1.0, "me03": 0.0, "me04": 1.0, "me05": 1.0, "me06": 0.0}
 
 
+@pytest.mark.slow
 def test_likert_labels_in_french(programme, tmp_path):  # noqa: F811
     statements = [i.text for i in instruments.get("checkin").items if i.id.startswith("rc_")]
     labels = ["Tout à fait d'accord", "D'accord", "Ni d'accord ni pas d'accord", "Pas d'accord", "Pas du tout d'accord"]

@@ -175,6 +175,7 @@ FUZZ = settings(
 
 @FUZZ
 @given(data=table_files(), kind=st.sampled_from(KINDS), source=st.sampled_from(SOURCES))
+@pytest.mark.slow
 def test_any_file_any_instrument_any_source(fuzz_store, data, kind, source):
     folder, url = fuzz_store
     suffix, content = data
@@ -192,6 +193,7 @@ def test_any_file_any_instrument_any_source(fuzz_store, data, kind, source):
     picks=st.data(),
     zone=st.sampled_from([None, "UTC", "Europe/Berlin", "+05:30", "Mars/Olympus"]),
 )
+@pytest.mark.slow
 def test_tool_shaped_exports_with_random_cells(fuzz_store, kind, tool, picks, zone):
     """Files shaped like each tool's export (its header rows and fixed columns), questions in a random
     order and subset, random cells."""
@@ -271,6 +273,7 @@ FIRST, LAST = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31 23:59:59.9999
     zone=st.sampled_from([None, "UTC", "Europe/Berlin", "+05:30"]),
     salt=st.integers(0, 10**6),
 )
+@pytest.mark.slow
 def test_every_dated_row_reads_back_or_is_quarantined_with_a_reason(fuzz_store, kind, dates, zone, salt):
     folder, url = fuzz_store
     engine = store.connect(url)
@@ -317,6 +320,7 @@ def check_hostile(name: str, code: int, out: str, err: str) -> None:
 
 
 @pytest.mark.parametrize(("name", "kind"), [(n, k) for n in HOSTILE for k in ("roster", "mentee_readiness")])
+@pytest.mark.slow
 def test_hostile_files(tmp_path, name, kind):
     path = tmp_path / name
     path.write_bytes(HOSTILE[name])
@@ -325,6 +329,7 @@ def test_hostile_files(tmp_path, name, kind):
 
 
 @pytest.mark.parametrize("name", ["random.bin", "no-person.csv", "wide.csv", "million-columns.csv", "long.csv"])
+@pytest.mark.slow
 def test_hostile_files_through_the_real_command(tmp_path, name):
     path = tmp_path / name
     path.write_bytes(HOSTILE[name])

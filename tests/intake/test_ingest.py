@@ -178,6 +178,7 @@ def test_quarantine_csv_guards_formulas(roster, tmp_path):
     assert cells["reason"].startswith("participant_id: ")  # a reason never starts a formula
 
 
+@pytest.mark.slow
 def test_goals_and_updates(roster, tmp_path):
     goals = [
         ["g1", "m1", "e1", "Lead a review", "done", "2026-06-01", "2026-12-01", "yes", "yes"],
@@ -223,6 +224,7 @@ def test_submissions_are_append_only(roster, tmp_path):
     assert [r["me01"] for r in raw.values()] == ["no", "yes"]
 
 
+@pytest.mark.slow
 def test_small_and_large_file_roster_reads_agree(tmp_path, monkeypatch):
     # forms and small files read only the roster rows they name; large files read the whole
     # roster. Both must account for the messy sample programme identically.
@@ -356,6 +358,7 @@ def test_the_builders_headers_are_the_templates():
     assert checkin_row("m1", "2026-06-01", 4, about="e1", comment="ok") == ["m1", "2026-06-01", "e1", *[4] * 7, "ok"]
 
 
+@pytest.mark.slow
 def test_a_date_outside_the_years_is_quarantined_in_every_date_column(roster, tmp_path):
     # 1900–2100 (Settings.earliest_year, latest_year): 0999 once became '999-06-01' in the store,
     # which nothing could read back; 1900-01-01 and 2100-12-31 are the first and last days allowed
@@ -402,6 +405,7 @@ def test_a_date_outside_the_years_is_quarantined_in_every_date_column(roster, tm
     assert sorted(data.participants["matched_on"].dropna().astype(str)) == ["2026-05-01"] * 3 + ["2100-12-31"]
 
 
+@pytest.mark.slow
 def test_the_timezone_option_applies_to_template_times_without_a_zone(roster, tmp_path):
     # Europe/Berlin: CEST (UTC+2) in June, CET (UTC+1) in January; 2026-03-29 02:00–03:00 does not exist there
     rows = [
@@ -452,6 +456,7 @@ def test_unwritable_quarantine_folder_stores_nothing_and_says_so(roster, tmp_pat
     assert (count(roster, store.imports), count(roster, store.submissions)) == before  # rolled back
 
 
+@pytest.mark.slow
 def test_quarantine_file_that_cannot_be_named_after_the_commit_says_what_was_stored(roster, tmp_path):
     path = write_csv(tmp_path / "m.csv", MENTEE, TWO_ROWS)
     # the same file into a store elsewhere gives the quarantine file's name (it is named by content)
@@ -497,6 +502,7 @@ def test_mixed_encoding_and_nul_rows_are_quarantined_on_every_database(engine, t
     assert q["department"].tolist() == ["", "Ops\\x00"]
 
 
+@pytest.mark.slow
 def test_nul_in_an_answer_row_is_quarantined_on_every_database(roster, tmp_path):
     padding = [["e2", "", f"2026-05-0{d}T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"] for d in range(1, 10)]
     rows = [*padding * 12, ["e1\x00", "", "2026-05-02T10:00:00Z", "yes", "yes", "yes", "yes", "yes", "yes"]]

@@ -125,6 +125,7 @@ def yes_no(n_yes: int, total: int) -> list[str]:
 # --- Qualtrics ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_qualtrics_api_export_numeric_german_labels(programme, tmp_path):
     """ropensci/qualtRics sample.csv: three header rows, German row 2, numeric coding, no timeZone."""
     layout = read_layout(real_file("ropensci-qualtRics/sample.csv"))
@@ -174,6 +175,7 @@ def test_qualtrics_api_export_numeric_german_labels(programme, tmp_path):
     assert (again.accepted, again.duplicates) == (0, 3)  # keyed on ResponseId
 
 
+@pytest.mark.slow
 def test_qualtrics_api_export_timezone_option_wins(programme, tmp_path):
     """The same layout with "timeZone":"Z" (an API export): Z is UTC; --timezone overrides it."""
     layout = read_layout(real_file("ropensci-qualtRics/sample.csv"))
@@ -199,6 +201,7 @@ def test_qualtrics_api_export_timezone_option_wins(programme, tmp_path):
     assert times == [datetime(2017, 7, 18, 6, 28, 48), datetime(2017, 7, 18, 8, 28, 48)]
 
 
+@pytest.mark.slow
 def test_qualtrics_legacy_layout(programme, tmp_path):
     """qualtRics sample_legacy.csv: BOM, row 1 V1…V10 + tags, row 2 names + texts, trailing commas."""
     layout = read_layout(real_file("ropensci-qualtRics/sample_legacy.csv"))
@@ -237,6 +240,7 @@ def test_qualtrics_legacy_layout(programme, tmp_path):
         assert sum(v for v in got["e3"][1].values()) == 3.0  # type: ignore[misc]
 
 
+@pytest.mark.slow
 def test_qualtrics_custom_export_tags_and_new_york_time(programme, tmp_path):
     """labordynamicsinstitute tutorial export: custom tags, timeZone America/New_York, CRLF, previews."""
     layout = read_layout(
@@ -392,6 +396,7 @@ def test_google_forms_grid_rows_bom_and_los_angeles(programme, tmp_path):
     assert got["e1"][1]["rc_learning"] == 4.0  # the "[Learning ]" row
 
 
+@pytest.mark.slow
 def test_google_forms_email_question_crlf_multiline(programme, tmp_path):
     """Jupyter 2016 survey sheet: no BOM, CRLF between records and LF inside answers, no e-mail column."""
     layout = read_layout(real_file("jupyter-surveys/2016-05-education-survey-responses.head15.csv"))
@@ -487,6 +492,7 @@ def msforms_book(tmp_path: Path, times: str, sheet_name: str | None = None) -> P
 
 
 @pytest.mark.parametrize(("times", "sheet_name"), [("dates", None), ("serials", "Form1"), ("text", "Responses")])
+@pytest.mark.slow
 def test_microsoft_forms_workbook_as_exported_and_resaved(programme, tmp_path, times, sheet_name):
     path = msforms_book(tmp_path, times, sheet_name)
     result = ingest.import_file(programme, path, "mentee_readiness", timezone="America/New_York")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from mentorkit import store
@@ -65,6 +66,7 @@ def _pairs(data) -> list[tuple[str, str, str]]:
     ]
 
 
+@pytest.mark.slow
 def test_scoring_as_of_a_day_uses_the_roster_in_force_at_its_end(engine, tmp_path):
     _import(engine, tmp_path, ROSTER_HEADER, ROSTER)
     # e3 moves from m2 to m1 and Ed Po's department changes, recorded on 2026-07-01 at 09:00
@@ -96,6 +98,7 @@ def test_scoring_as_of_a_day_uses_the_roster_in_force_at_its_end(engine, tmp_pat
     assert (july.at["e3", "mentor_id"], int(july.at["e3", "days_matched"])) == ("m1", 0)
 
 
+@pytest.mark.slow
 def test_forget_erases_the_personal_fields_of_every_version(db_url, tmp_path):
     engine = store.connect(db_url)
     _import(engine, tmp_path, [*ROSTER_HEADER, "site"], [[*r, "Berlin"] for r in ROSTER])

@@ -167,6 +167,7 @@ def write_rows(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Pa
     return path
 
 
+@pytest.mark.slow
 def test_qualtrics_three_row_export(programme, tmp_path):
     path = write_rows(tmp_path / "Mentor+readiness_March+14,+2026_10.05.csv", qualtrics_rows())
     result = ingest.import_file(programme, path, "mentor_readiness")
@@ -214,6 +215,7 @@ def google_rows() -> list[list[str]]:
     return rows
 
 
+@pytest.mark.slow
 def test_google_forms_export_windows_1252(programme, tmp_path):
     rows = google_rows()
     rows[1][1] = "cy@example.com"
@@ -231,6 +233,7 @@ def test_google_forms_export_windows_1252(programme, tmp_path):
     assert ingest.import_file(programme, path, "mentee_readiness", timezone="Europe/Berlin").duplicates == 3
 
 
+@pytest.mark.slow
 def test_google_forms_day_first_dates(programme, tmp_path):
     rows = [
         ["Timestamp", "Email Address", *[i.text for i in ME.items]],
@@ -252,6 +255,7 @@ def write_msforms(path: Path, header: list[str], rows: list[list[object]]) -> Pa
     return path
 
 
+@pytest.mark.slow
 def test_microsoft_forms_checkin_xlsx(programme, tmp_path):
     checkin = instruments.get("checkin")
     statements = [i.text for i in checkin.items if i.id.startswith("rc_")]
@@ -323,6 +327,7 @@ def test_missing_or_doubled_questions_are_file_errors(programme, tmp_path):
         assert conn.execute(sa.select(sa.func.count()).select_from(store.submissions)).scalar() == 0
 
 
+@pytest.mark.slow
 def test_map_file_for_other_wordings(programme, tmp_path):
     german = [
         "Habe ich ein aufrichtiges Interesse am Lernen?",
@@ -341,6 +346,7 @@ def test_map_file_for_other_wordings(programme, tmp_path):
     assert ingest.import_file(programme, path, "mentee_readiness", mapping=mapping).accepted == 1
 
 
+@pytest.mark.slow
 def test_exports_score_like_the_templates(tmp_path):
     """The Done-when check: a Qualtrics mentor export and a Google mentee export give the same figures."""
     urls = [f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"]
@@ -433,6 +439,7 @@ def test_qualtrics_tag_is_a_fallback_and_map_can_name_tags(programme, tmp_path):
         ("Z", "America/Denver", datetime(2026, 3, 14, 15, 0)),  # MDT, UTC−6
     ],
 )
+@pytest.mark.slow
 def test_qualtrics_zone_spellings_and_the_option(programme, tmp_path, zone, option, expected):
     rows = qualtrics_rows()
     rows[2] = [c.replace("America/Denver", zone) for c in rows[2]]

@@ -27,6 +27,7 @@ def cell(explorer: Explorer, cohort: str, column: str, segment: str | None = Non
     return str(rows.iloc[0][column])
 
 
+@pytest.mark.slow
 def test_choosing_cohorts_changes_what_the_table_holds(sample_db):
     explorer = Explorer(sample_db, SAMPLE_AS_OF)
     # the sample's four cohorts are all compared when the dashboard opens
@@ -64,6 +65,7 @@ def test_choosing_cohorts_changes_what_the_table_holds(sample_db):
     assert "Choose one or more cohorts" in explorer.view.outputs[0]["data"]["text/html"]
 
 
+@pytest.mark.slow
 def test_the_as_of_slider_runs_over_month_ends_and_shows_what_was_known_then(sample_db):
     explorer = Explorer(sample_db, SAMPLE_AS_OF)
     # the earliest match is 2026-05-18 (spring-eng): month ends May to October, then the as-of date itself
@@ -89,6 +91,7 @@ def test_the_as_of_slider_runs_over_month_ends_and_shows_what_was_known_then(sam
     assert set(explorer.shown["as_of"]) == {pd.Timestamp("2026-10-31")}
 
 
+@pytest.mark.slow
 def test_figures_redraw_in_place(sample_db):
     explorer = Explorer(sample_db, SAMPLE_AS_OF)
     counts = (len(explorer.view.outputs), len(explorer.drill.outputs))
@@ -100,6 +103,7 @@ def test_figures_redraw_in_place(sample_db):
     assert explorer.last_redraw_seconds > 0
 
 
+@pytest.mark.slow
 def test_drill_down_follows_the_choice_and_shows_pairs_and_goals_by_pseudonymous_id(sample_db):
     explorer = Explorer(sample_db, SAMPLE_AS_OF)
     assert explorer.cohort.value == "2026-fall-ops"
@@ -141,6 +145,7 @@ def departments(tmp_path):
     return url
 
 
+@pytest.mark.slow
 def test_a_breakdown_hides_small_segments_and_their_complement(departments):
     explorer = Explorer(departments, "2026-03-31")
     assert explorer.attribute.options == (("nothing", ""), ("department", "department"))
@@ -166,6 +171,7 @@ def test_a_breakdown_hides_small_segments_and_their_complement(departments):
     assert "<b>" not in html and '=HYPERLINK("http://evil.example","&lt;b&gt;x&lt;/b&gt;")' in html
 
 
+@pytest.mark.slow
 def test_export_writes_the_table_on_screen_guarded_against_formulas(departments, tmp_path):
     explorer = Explorer(departments, "2026-03-31")
     explorer.attribute.value = "department"
@@ -216,6 +222,7 @@ main { max-width: 9px; }
     assert ".mk-kpi {" in body.replace(f".{SCOPE} ", "") and ".jp-" not in body
 
 
+@pytest.mark.slow
 def test_neither_the_slider_nor_two_breakdowns_give_one_persons_answers_away(tmp_path):
     from mentorkit.settings import Settings
     from tests.builders import late_sixth, one_apart

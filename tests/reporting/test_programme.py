@@ -38,6 +38,7 @@ def test_cohorts_are_all_by_default_or_the_ones_asked_for():
         programme_data.choose_cohorts(known, [])
 
 
+@pytest.mark.slow
 def test_side_by_side_shows_hand_worked_intervals(programme):
     rows = programme_tables.comparison_rows(programme.figures, programme.cohorts).set_index("cohort")
     eng, sales, ops, legal = (
@@ -138,6 +139,7 @@ def test_overlapping_intervals_are_not_called_a_difference():
     assert [f.level for f in found] == [Level.GOOD] and "No cohort clearly lags another" in found[0].text
 
 
+@pytest.mark.slow
 def test_the_report_context_loads_the_chosen_cohorts(sample_db, monkeypatch):
     monkeypatch.setenv("MENTORKIT_AS_OF", SAMPLE_AS_OF)
     ctx = programmekit.open_programme(None, sample_db, None, ["2026-spring-sales", "2026-spring-eng"])
@@ -218,6 +220,7 @@ def test_a_finding_renders_its_level_as_the_class_and_its_text_escaped():
     )
 
 
+@pytest.mark.slow
 def test_the_sample_trend_charts_start_when_a_figure_can_be_shown(programme):
     chart = programmekit.trend(programme, "relationship.health_index")
     assert isinstance(chart, charts.Chart)
@@ -234,6 +237,7 @@ def test_the_sample_trend_charts_start_when_a_figure_can_be_shown(programme):
     assert eng.y[-1] == pytest.approx((675 + 975 / 14) / 10)  # the health index of test_sample.py
 
 
+@pytest.mark.slow
 def test_segment_tables_hide_small_segments_and_their_complement_and_escape_names(sqlite_url, tmp_path):
     from tests.builders import ROSTER_HEADER, header, import_csv, response_row
 
@@ -316,6 +320,7 @@ def test_the_sample_outcome_view_says_association_not_cause(programme):
     assert isinstance(programmekit.outcome_chart(programme, "share"), charts.Chart)
 
 
+@pytest.mark.slow
 def test_the_programme_report_shows_no_month_end_one_person_short_of_the_next(sqlite_url, tmp_path):
     from tests.builders import late_sixth
 

@@ -333,6 +333,7 @@ def test_since_must_name_another_run(tmp_path):
 # --- the snapshot comes from score -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_snapshot_of_the_sample_is_what_score_decided(sample_db):
     data = store.load(store.connect(sample_db, create=False))
     day = date(2026, 11, 15)

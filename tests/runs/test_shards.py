@@ -41,6 +41,7 @@ def test_select_is_sorted_round_robin_and_covers_every_cohort_once():
     assert shards.select(SAMPLE_COHORTS, shards.Shard(5, 5)) == []  # more shards than cohorts
 
 
+@pytest.mark.slow
 def test_bad_shards_are_one_line_usage_errors(sample_db, tmp_path):
     out = tmp_path / "out"
     for args in (

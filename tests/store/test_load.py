@@ -99,6 +99,7 @@ def _items(kind: str) -> list[str]:
 HEAD = ["submission_id", "cohort_id", "participant_id", "pair_id", "goal_id", "submitted_at", "source", "flags"]
 
 
+@pytest.mark.slow
 def test_load_of_a_small_cohort_worked_by_hand(engine):
     _small_store(engine)
     data = store.load(engine, ["c1"])
@@ -190,6 +191,7 @@ def _scopes(url: str) -> list[list[str] | None]:
     return [[c] for c in cohorts] + [cohorts[:2], cohorts[::-1], cohorts, None, ["nobody"]]
 
 
+@pytest.mark.slow
 def test_load_gives_the_per_instrument_frames_on_the_sample(sample_db):
     engine = store.connect(sample_db, create=False)
     for scope in _scopes(sample_db):

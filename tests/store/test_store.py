@@ -49,6 +49,7 @@ def _store_at(db_url: str, revision: str, *statements: str) -> None:
     raw.dispose()
 
 
+@pytest.mark.slow
 def test_older_store_is_refused_then_upgraded_keeping_its_data(db_url, tmp_path):
     _store_at(db_url, "0001", "INSERT INTO cohorts (cohort_id, created_at) VALUES ('old', '2026-01-01 00:00:00')")
     with pytest.raises(StoreError, match=r"older than this mentorkit.*mentorkit db upgrade"):
@@ -61,6 +62,7 @@ def test_older_store_is_refused_then_upgraded_keeping_its_data(db_url, tmp_path)
         assert "flags" in {c["name"] for c in sa.inspect(conn).get_columns("submissions")}
 
 
+@pytest.mark.slow
 def test_raw_rows_stored_before_and_after_0004_read_back_alike(db_url, tmp_path):
     # a store at 0003 kept each raw row as a JSON object; from 0004 a row keeps its cells as an
     # array and its import the column names once
@@ -109,6 +111,7 @@ def test_raw_rows_stored_before_and_after_0004_read_back_alike(db_url, tmp_path)
     assert rows[old_id] == {"email": "eve@example.com", "me01": "yes"}
 
 
+@pytest.mark.slow
 def test_0005_gives_every_stored_submission_a_channel(db_url):
     # a store at 0004 with one file import and one form answer (the forms' source is "form");
     # after the upgrade the file row is `import` and the form row `email` (0004 cannot tell a
@@ -158,6 +161,7 @@ def test_0005_downgrade_refuses_to_lose_link_and_workshop_channels(sqlite_url):
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_0007_makes_the_stored_roster_each_persons_first_version(db_url, tmp_path):
     # a store at 0005 with a mentor and a mentee (matched 1 May) and one roster import; after the
     # upgrade each of the two has one version, in force from the start, and the import 0 updates
@@ -255,6 +259,7 @@ def test_reading_one_cohort_uses_the_cohort_index(sample_db):
     assert "USING INDEX ix_submissions_cohort" in plan or "USING COVERING INDEX ix_submissions_cohort" in plan
 
 
+@pytest.mark.slow
 def test_forget_erases_personal_data_and_keeps_an_audit_record(sample_copy):
     engine = store.connect(sample_copy)
     before = run_cli("score", "--cohort", "2026-spring-eng", "--as-of", SAMPLE_AS_OF, "--json", "--db", sample_copy)
@@ -296,6 +301,7 @@ WORKER = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("processes", [8])
+@pytest.mark.slow
 def test_eight_processes_lose_nothing_and_duplicate_nothing(db_url, tmp_path, processes):
     from tests.intake.test_ingest import MENTEE, ROSTER
 
@@ -320,6 +326,7 @@ def test_eight_processes_lose_nothing_and_duplicate_nothing(db_url, tmp_path, pr
     assert answers == 6 * count
 
 
+@pytest.mark.slow
 def test_import_killed_halfway_leaves_the_store_as_before(sample_copy, tmp_path):
     """A big import is killed while it writes: nothing of it is in the store afterwards."""
     engine = store.connect(sample_copy)
@@ -412,6 +419,7 @@ def test_the_workspace_is_still_the_checkout(monkeypatch, tmp_path):
     assert store.workspace() == Path(__file__).resolve().parents[2]  # tests/store/ sits in the checkout
 
 
+@pytest.mark.slow
 def test_scoring_does_not_import_the_database_layer():
     code = "import sys, mentorkit.analysis.score, mentorkit.data; print('sqlalchemy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -60,6 +60,7 @@ def older_store(db_url, tmp_path):
     return engine, _older_rows(engine)
 
 
+@pytest.mark.slow
 def test_a_read_meeting_an_unreadable_date_names_its_row_and_db_check(older_store, db_url):
     engine, (goal_sid, _checkin_sid) = older_store
     with pytest.raises(UnreadableValueError) as found:
@@ -73,6 +74,7 @@ def test_a_read_meeting_an_unreadable_date_names_its_row_and_db_check(older_stor
     assert result.stderr.strip().splitlines() == [f"mentorkit: error: {found.value}"]  # one line, no "internal error"
 
 
+@pytest.mark.slow
 def test_db_check_sets_unreadable_values_aside_and_changes_nothing_else(older_store, db_url):
     engine, (goal_sid, checkin_sid) = older_store
     before = _counts(engine)
@@ -116,6 +118,7 @@ def _as_stored(engine, sid: int) -> str:
         ).scalar_one()
 
 
+@pytest.mark.slow
 def test_a_clean_store_passes_db_check(db_url, tmp_path):
     engine = store.connect(db_url)
     import_csv(engine, "roster", ROSTER_HEADER, ROSTER, tmp_path)
@@ -123,6 +126,7 @@ def test_a_clean_store_passes_db_check(db_url, tmp_path):
     assert result.returncode == 0 and result.stdout.strip().endswith("every stored date can be read")
 
 
+@pytest.mark.slow
 def test_a_roster_date_set_aside_hides_the_row_until_it_is_imported_again(sqlite_url, tmp_path):
     # SQLite keeps a date as text: an older mentorkit's '999-05-18' cannot be read back
     engine = store.connect(sqlite_url)
