@@ -26,7 +26,12 @@ PG_ADMIN = os.environ.get("MENTORKIT_TEST_PG_URL")  # e.g. postgresql+psycopg://
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    """Every test gets its own workspace; nothing touches data/ of the checkout."""
+    """Every test gets its own workspace, and works in it; nothing touches data/ of the checkout.
+
+    The checkout's own mentorkit.toml would win over MENTORKIT_HOME (the nearest workspace upwards comes
+    first), so the test runs in its temporary folder, which has none.
+    """
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MENTORKIT_HOME", str(tmp_path))
     monkeypatch.delenv("MENTORKIT_DB", raising=False)
     yield

@@ -19,6 +19,7 @@ def one_line_error(capsys, argv: list[str], code: int, text: str) -> None:
 # every command of `mentorkit --help`, as worked out by hand, each with a mistake of its user's:
 # the arguments after the command, the exit code and what the one line says
 USER_ERRORS = {
+    "init": (["/proc/forbidden/ws"], 1, "cannot write /proc/forbidden/ws"),
     "demo": (["--db", "nonsense://"], 1, "no driver for nonsense"),
     "import": (["none.csv", "--instrument", "checkin"], 1, "none.csv: no such file"),
     "score": (["--cohort", "../x"], 2, "not a cohort id: '../x'"),

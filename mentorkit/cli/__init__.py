@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mentorkit.cli.common import shown_store
-from mentorkit.cli.data import SAMPLE_ORDER, cmd_db, cmd_demo, cmd_forget, cmd_import
+from mentorkit.cli.data import SAMPLE_ORDER, cmd_db, cmd_demo, cmd_forget, cmd_import, cmd_init
 from mentorkit.cli.figures import cmd_export, cmd_score, format_score
 from mentorkit.cli.outreach import cmd_forms, cmd_invite, cmd_status
 from mentorkit.cli.parser import build_parser
@@ -24,6 +24,7 @@ from mentorkit.formats import first_line
 from mentorkit.settings import DEFAULT
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": cmd_init,
     "demo": cmd_demo,
     "db": cmd_db,
     "forget": cmd_forget,

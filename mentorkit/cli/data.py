@@ -12,14 +12,23 @@ from mentorkit.instruments import instruments
 SAMPLE_ORDER = ("roster", *instruments())  # the roster first, then the instruments of instruments.yaml
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from mentorkit import scaffold
+
+    written = scaffold.init(args.dir)
+    where = Path(args.dir)
+    print(f"workspace created in {where.resolve()}: {len(written)} files (mentorkit.toml, notebooks/, data/, reports/)")
+    print(f"next: cd {where} && mentorkit demo   (or mentorkit import FILE --instrument roster)")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from mentorkit import store
+    from mentorkit import bundled
     from mentorkit.intake import ingest
 
-    checkout = Path(__file__).resolve().parents[2] / "data" / "sample"
-    folder = checkout if checkout.is_dir() else store.workspace() / "data" / "sample"
-    if not folder.is_dir():
-        raise UsageError(f"the sample programme is not in {folder}; run from a mentorkit checkout")
+    folder = bundled.sample()
+    if not folder.is_dir():  # a broken install: the wheel always carries it
+        raise UsageError(f"the sample programme is not in {folder}; reinstall mentorkit")
     connected = engine(args)
     for kind in SAMPLE_ORDER:
         path = folder / f"{kind}.csv"

@@ -7,6 +7,7 @@ import dataclasses
 import json
 from typing import Any
 
+from mentorkit import workspace
 from mentorkit.cli.common import engine, terminal_progress
 from mentorkit.errors import UsageError
 from mentorkit.formats import fmt_text
@@ -22,11 +23,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise UsageError(f"not a cohort id: {args.cohort!r}")
     as_of = score.parse_as_of(args.as_of)
     data = store.load(engine(args), [args.cohort], as_of)
-    result = score.score_cohort(data, args.cohort, as_of)
+    settings = workspace.settings()  # mentorkit.toml and the environment over the defaults
+    result = score.score_cohort(data, args.cohort, as_of, settings)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
-        print(format_score(result.to_dict()))
+        print(format_score(result.to_dict(), settings.min_group_size))
     return 0
 
 
@@ -80,7 +82,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     bi.check_request(args.out, args.format, args.level)  # before the store is touched: bad usage writes nothing
     as_of = score.parse_as_of(args.as_of)
     progress = terminal_progress()  # on a terminal only
-    settings = dataclasses.replace(DEFAULT, segment_attributes=tuple(args.segment_by))
+    settings = workspace.settings()
+    if args.segment_by:  # the flag wins over [settings] segment_attributes
+        settings = dataclasses.replace(settings, segment_attributes=tuple(args.segment_by))
     result = bi.export(engine(args), args.out, as_of, args.format, args.level, settings, progress)
     print(result.summary())
     return 0

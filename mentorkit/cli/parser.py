@@ -39,7 +39,8 @@ def _db_parent() -> argparse.ArgumentParser:
         "--db",
         metavar="URL",
         default=None,
-        help="SQLAlchemy database URL (env MENTORKIT_DB; default: SQLite data/mentorkit.db in the workspace)",
+        help="SQLAlchemy database URL (env MENTORKIT_DB; then [store] url of mentorkit.toml; default: SQLite "
+        "data/mentorkit.db in the workspace)",
     )
     return parent
 
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mentorkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add in (
+        _add_init,
         _add_demo,
         _add_import,
         _add_score,
@@ -66,6 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         add(sub, db)
     return parser
+
+
+def _add_init(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``init [DIR]``: a programme's workspace."""
+    ini = sub.add_parser(
+        "init",
+        help="create a programme's workspace (mentorkit.toml, notebooks, data)",
+    )
+    ini.add_argument("dir", metavar="DIR", nargs="?", default=".", help="the workspace folder (default: this one)")
 
 
 def _add_demo(sub: Subparsers, db: argparse.ArgumentParser) -> None:
@@ -179,7 +190,12 @@ def _add_forms(sub: Subparsers, db: argparse.ArgumentParser) -> None:
     fm = sub.add_parser("forms", parents=[db], help="serve the collection forms to participants (Solara's server)")
     fm.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on (default 127.0.0.1)")
     fm.add_argument("--port", type=int, default=8866, metavar="N")
-    fm.add_argument("--base-url", default="/", metavar="PATH", help="URL path behind a reverse proxy, e.g. /mentoring/")
+    fm.add_argument(
+        "--base-url",
+        default=None,
+        metavar="PATH",
+        help="URL path behind a reverse proxy, e.g. /mentoring/ (default: the path of [forms] base_url, else /)",
+    )
     fm.add_argument(
         "--capacity",
         type=int,

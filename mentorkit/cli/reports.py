@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``mentorkit report``: exit 0 when all succeeded, 1 when any failed, 2 on bad usage."""
-    from mentorkit import store
+    from mentorkit import store, workspace
     from mentorkit.analysis import score
     from mentorkit.runs import batch as report
     from mentorkit.runs import digest as changes
@@ -31,7 +31,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.index:
         from mentorkit.runs import programme as programmerun
 
-        notebooks = Path(args.notebooks) if args.notebooks else options.notebooks_dir()
+        notebooks = Path(args.notebooks) if args.notebooks else None
         ran = programmerun.run_for_folder(out, args.db or store.default_url(), notebooks, args.timeout)
         if ran is not None:
             print(report.progress_line(ran), file=sys.stderr)
@@ -42,6 +42,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     folder.check_out(out)
+    in_force = workspace.settings()  # mentorkit.toml and the environment over the defaults
     run_options = options.RunOptions(
         as_of=as_of,
         out=out,
@@ -49,7 +50,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         jobs=args.jobs or os.cpu_count() or 1,
         identify=args.identify,
         timeout=args.timeout,
-        notebooks=Path(args.notebooks) if args.notebooks else options.notebooks_dir(),
+        notebooks=Path(args.notebooks) if args.notebooks else None,  # None: the workspace's, else the packaged
+        min_group_size=in_force.min_group_size,
+        settings=in_force,
         shard=shard,
         since=since,
         pdf=args.pdf,

@@ -14,7 +14,7 @@ from datetime import date, datetime
 import pandas as pd
 from IPython.display import HTML
 
-from mentorkit import __version__, store
+from mentorkit import __version__, store, workspace
 from mentorkit import instruments as ins
 from mentorkit.analysis import findings as insights
 from mentorkit.analysis import goals as goal_rules
@@ -68,10 +68,14 @@ def open_report(
     cohort_id: str,
     as_of: str | date | None,
     db_url: str | None = None,
-    min_group_size: int | None = DEFAULT.min_group_size,
+    min_group_size: int | None = None,
     identify: bool = False,
+    settings: dict[str, object] | None = None,
 ) -> ReportContext:
     """Load and score one cohort for a report; sets up the chart renderer.
+
+    ``settings``: the settings that differ from the defaults (what ``mentorkit report`` passes); None: the
+    workspace's (its ``mentorkit.toml`` and the environment). ``min_group_size``, when given, overrides k.
 
     A kernel that runs a cohort's reports one after another loads and scores the cohort once:
     the next report reuses the context while the cohort's data fingerprint is unchanged.
@@ -81,15 +85,15 @@ def open_report(
     engine = store.connect(db_url, create=False)
     with engine.connect() as conn:
         fp = store.fingerprint(conn, [cohort_id])
-    settings = settings_for(DEFAULT.min_group_size if min_group_size is None else min_group_size)
+    chosen = settings_for(min_group_size, settings)
     day = notebook_as_of(as_of)
-    key = (cohort_id, day, db_url, settings, bool(identify), fp)
+    key = (cohort_id, day, db_url, chosen, bool(identify), fp)
     if _cached is not None and _cached[0] == key:
         ctx = replace(_cached[1], generated_at=store.now())
     else:
         _cached = None  # one cohort in memory at a time
         data = store.load(engine, [cohort_id], day)
-        ctx = context(data, cohort_id, day, settings, identify, fp)
+        ctx = context(data, cohort_id, day, chosen, identify, fp)
         _cached = (key, ctx)
     _opened = ctx
     return ctx
@@ -147,10 +151,16 @@ def report_meta() -> None:
     display({META_MIME: payload}, raw=True)
 
 
-def settings_for(min_group_size: int) -> Settings:
-    """Settings with another minimum group size (the comment threshold never drops below it)."""
+def settings_for(min_group_size: int | None, overrides: dict[str, object] | None = None) -> Settings:
+    """A report's settings: ``overrides`` over the defaults (None: the workspace's), then k when given.
+
+    The comment threshold never drops below k.
+    """
+    base = workspace.settings() if overrides is None else workspace.from_overrides(overrides)
+    if min_group_size is None or int(min_group_size) == base.min_group_size:
+        return base
     k = int(min_group_size)
-    return Settings(min_group_size=k, min_comment_group=max(DEFAULT.min_comment_group, k))
+    return replace(base, min_group_size=k, min_comment_group=max(base.min_comment_group, k))
 
 
 def context(

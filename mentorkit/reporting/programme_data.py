@@ -91,20 +91,22 @@ def open_programme(
     min_group_size: int | None = None,
     cohorts: list[str] | str | None = None,
     out: str | Path | None = None,
+    settings: dict[str, object] | None = None,
 ) -> ProgrammeContext:
     """Load and score the programme's cohorts (all when ``cohorts`` is None) for the programme report.
 
     ``out`` is the report's folder, where a ranked report writes its full per-cohort table (None: the working one).
+    ``settings`` and ``min_group_size`` as for :func:`mentorkit.reporting.cohort.open_report`.
     """
     charts.use_report_renderer()
     engine = store.connect(db_url, create=False)
     with engine.connect() as conn:
         chosen = choose_cohorts(store.list_cohorts(conn), cohorts)
         fp = store.fingerprint(conn, chosen)
-    settings = settings_for(DEFAULT.min_group_size if min_group_size is None else min_group_size)
+    in_force = settings_for(min_group_size, settings)
     day = notebook_as_of(as_of)
     data = load_in_chunks(engine, chosen, as_of=day)
-    return programme_context(data, chosen, day, settings, fp, None if out is None else Path(out))
+    return programme_context(data, chosen, day, in_force, fp, None if out is None else Path(out))
 
 
 LOAD_CHUNK = 100  # cohorts read from the store at a time (a read's size, not a threshold)

@@ -32,7 +32,6 @@ from mentorkit.runs.folder import META, PROGRAMME_NOTEBOOK, clear_temp_files
 from mentorkit.runs.index import cohort_meta, failed_meta, rebuild_index
 from mentorkit.runs.kernels import Runner
 from mentorkit.runs.options import REPORTS, Job, Outcome, RunOptions
-from mentorkit.settings import DEFAULT, Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -100,17 +99,17 @@ def run(
     if not chosen:  # a shard with no cohort (more shards than cohorts) has nothing to do
         return RunResult([], None)
     for name in REPORTS:
-        if not (options.notebooks / f"{name}.ipynb").is_file():
-            raise UsageError(f"no report notebook {name}.ipynb in {options.notebooks}")
+        if not options.notebook(f"{name}.ipynb").is_file():
+            raise UsageError(f"no report notebook {name}.ipynb in {options.notebook(f'{name}.ipynb').parent}")
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     write_assets(out)
     for cohort in chosen:
         clear_temp_files(out / cohort)
-    jobs = [Job(c, r, options.notebooks / f"{r}.ipynb") for c in chosen for r in REPORTS]
+    jobs = [Job(c, r, options.notebook(f"{r}.ipynb")) for c in chosen for r in REPORTS]
     outcomes: list[Outcome] = []
     # the programme report compares the chosen cohorts; a shard sees only some of them, so it writes none
-    programme = options.shard is None and (options.notebooks / PROGRAMME_NOTEBOOK).is_file()
+    programme = options.shard is None and options.notebook(PROGRAMME_NOTEBOOK).is_file()
     if on_start is not None:
         on_start(len(jobs) + programme)
 
@@ -181,7 +180,6 @@ def facts_in_parent(options: RunOptions, cohort: str) -> dict[str, object]:
     with engine.connect() as conn:
         fingerprint = store.fingerprint(conn, [cohort])
     data = store.load(engine, [cohort], options.as_of)
-    k = options.min_group_size
-    settings = Settings(min_group_size=k, min_comment_group=max(DEFAULT.min_comment_group, k))
+    settings = options.settings_in_force()
     detail = score.cohort_detail(data, cohort, options.as_of, settings)
     return cohort_facts(detail, data, settings, options.identify, fingerprint)

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from mentorkit import __version__, outputs, store
+from mentorkit import __version__, outputs, store, workspace
 from mentorkit.errors import UsageError
 from mentorkit.formats import fmt
 from mentorkit.runs import templating
@@ -64,6 +64,7 @@ def public_parameters(options: RunOptions) -> dict[str, object]:
         "as_of": options.as_of.isoformat(),
         "db": sa.make_url(options.db_url).render_as_string(hide_password=True),
         "min_group_size": options.min_group_size,
+        "settings": workspace.overrides(options.settings_in_force()),
         "identify": options.identify,
         "jobs": options.jobs,
         "timeout": options.timeout,

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mentorkit import __version__, outputs, store
+from mentorkit import __version__, outputs, store, workspace
 from mentorkit._imports import skip_iri_grammar
 from mentorkit.errors import ReportError
 from mentorkit.formats import one_line
@@ -281,6 +281,7 @@ class Runner:
             "db_url": store.split_password(opts.db_url)[0],  # the password reaches the kernel in its environment
             "min_group_size": opts.min_group_size,
             "identify": opts.identify,
+            "settings": workspace.overrides(opts.settings_in_force()),  # the settings in force, beyond the defaults
         }
 
     async def _execute(

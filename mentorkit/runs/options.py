@@ -7,13 +7,14 @@ cohort reports a run renders (``REPORTS``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from mentorkit import bundled, workspace
 from mentorkit.runs.shards import Shard
-from mentorkit.settings import DEFAULT
+from mentorkit.settings import DEFAULT, Settings
 
 REPORTS = ("readiness", "goal_progress")
 REPORT_TITLES = {"readiness": "Readiness", "goal_progress": "Goal progress"}
@@ -21,8 +22,21 @@ Status = Literal["pending", "ok", "failed"]
 
 
 def notebooks_dir() -> Path:
-    """The bundled report notebooks (notebooks/reports of the checkout)."""
-    return Path(__file__).resolve().parents[2] / "notebooks" / "reports"
+    """The packaged report notebooks (``notebooks/reports`` of the checkout, or the wheel's copy)."""
+    return bundled.report_notebooks()
+
+
+def workspace_notebooks() -> Path:
+    """The workspace's own report notebooks (``notebooks/reports`` beside its ``mentorkit.toml``)."""
+    return workspace.current().root / "notebooks" / "reports"
+
+
+def find_notebook(name: str, folder: Path | None = None) -> Path:
+    """A report notebook: from ``folder`` when given (``--notebooks``), else the workspace's, else the packaged one."""
+    if folder is not None:
+        return Path(folder) / name
+    own = workspace_notebooks() / name
+    return own if own.is_file() else notebooks_dir() / name
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,19 @@ class RunOptions:
     identify: bool = False
     min_group_size: int = DEFAULT.min_group_size
     timeout: int = 300
-    notebooks: Path = field(default_factory=notebooks_dir)
+    notebooks: Path | None = None  # --notebooks; None: each report's from the workspace, else the packaged one
     shard: Shard | None = None  # None: every chosen cohort, and the run writes the changes digest
     since: Path | None = None  # the earlier run the digest compares with (None: the newest one beside ``out``)
     pdf: bool = False  # also print every report and the index to PDF (mentorkit.runs.pdf)
+    settings: Settings = DEFAULT  # the settings in force (mentorkit.toml, the environment); k is min_group_size
+
+    def notebook(self, name: str) -> Path:
+        """Where this run reads a report notebook from (see :func:`find_notebook`)."""
+        return find_notebook(name, self.notebooks)
+
+    def settings_in_force(self) -> Settings:
+        """The run's settings with its minimum group size (the comment threshold never drops below it)."""
+        k = self.min_group_size
+        if k == self.settings.min_group_size:
+            return self.settings
+        return replace(self.settings, min_group_size=k, min_comment_group=max(self.settings.min_comment_group, k))

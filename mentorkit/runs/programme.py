@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from mentorkit import __version__, outputs, store
+from mentorkit import __version__, outputs, store, workspace
 from mentorkit.analysis.score import parse_as_of
 from mentorkit.formats import one_line
 from mentorkit.reporting.programme import FULL_TABLE
@@ -65,9 +65,9 @@ def run_programme(options: RunOptions, cohorts: list[str] | None) -> Outcome | N
 
     None when the run's notebook folder has no programme notebook (a folder of your own notebooks).
     """
-    source = Path(options.notebooks) / PROGRAMME_NOTEBOOK
+    source = options.notebook(PROGRAMME_NOTEBOOK)
     if not source.is_file():
-        log.info("programme report skipped: no %s in %s", PROGRAMME_NOTEBOOK, options.notebooks)
+        log.info("programme report skipped: no %s in %s", PROGRAMME_NOTEBOOK, source.parent)
         return None
     import nbformat
     from jupyter_client.manager import KernelManager
@@ -83,6 +83,7 @@ def run_programme(options: RunOptions, cohorts: list[str] | None) -> Outcome | N
         "as_of": options.as_of.isoformat(),
         "db_url": store.split_password(options.db_url)[0],  # the password reaches the kernel in its environment
         "min_group_size": options.min_group_size,
+        "settings": workspace.overrides(options.settings_in_force()),  # the settings in force, beyond the defaults
         "cohorts": None if cohorts is None else list(cohorts),
         "out": str(out.resolve()),  # where a ranked report writes its full per-cohort table
     }
@@ -126,7 +127,7 @@ def run_programme(options: RunOptions, cohorts: list[str] | None) -> Outcome | N
     return outcome
 
 
-def run_for_folder(out: Path, db_url: str, notebooks: Path, timeout: int) -> Outcome | None:
+def run_for_folder(out: Path, db_url: str, notebooks: Path | None, timeout: int) -> Outcome | None:
     """``report --index``: the programme report over the cohorts found in ``out`` (after shards), their as-of.
 
     None, with one line logged, when the folder has no cohort or the store cannot be reached (the
@@ -141,13 +142,15 @@ def run_for_folder(out: Path, db_url: str, notebooks: Path, timeout: int) -> Out
         log.warning("programme report not rebuilt: %s", one_line(getattr(exc, "message", str(exc))))
         return None
     last = metas[-1]
+    recorded = last.get("parameters", {})
     options = RunOptions(
         as_of=parse_as_of(last["as_of"]),
         out=out,
         db_url=db_url,
-        min_group_size=int(last.get("parameters", {}).get("min_group_size", DEFAULT.min_group_size)),
+        min_group_size=int(recorded.get("min_group_size", DEFAULT.min_group_size)),
         timeout=timeout,
         notebooks=notebooks,
+        settings=workspace.from_overrides(recorded.get("settings")),  # the settings the shards ran with
     )
     return run_programme_apart(options, sorted(m["cohort"] for m in metas))
 

@@ -18,6 +18,7 @@ from mentorkit import formats as display
 from mentorkit.errors import StoreError
 from mentorkit.settings import DEFAULT
 from mentorkit.store.schema import SCHEMA_REVISION
+from mentorkit.workspace import current as current_workspace
 
 DEFAULT_DB_NAME = "mentorkit.db"
 
@@ -26,22 +27,14 @@ DEFAULT_DB_NAME = "mentorkit.db"
 
 
 def workspace() -> Path:
-    """The workspace folder: ``MENTORKIT_HOME``, else the source checkout, else the cwd."""
-    env = os.environ.get("MENTORKIT_HOME")
-    if env:
-        return Path(env)
-    checkout = Path(__file__).resolve().parents[2]  # mentorkit/store/engine.py
-    if (checkout / "pyproject.toml").is_file() and (checkout / "data").is_dir():
-        return checkout
-    return Path.cwd()
+    """The workspace folder: the nearest with a ``mentorkit.toml`` upwards, else ``MENTORKIT_HOME``, else the cwd."""
+    return current_workspace().root
 
 
 def default_url() -> str:
-    """``MENTORKIT_DB`` or the SQLite file ``data/mentorkit.db`` in the workspace."""
-    env = os.environ.get("MENTORKIT_DB")
-    if env:
-        return env
-    return f"sqlite:///{workspace() / 'data' / DEFAULT_DB_NAME}"
+    """``MENTORKIT_DB``, else ``[store] url`` of ``mentorkit.toml``, else the SQLite file ``data/mentorkit.db`` there."""
+    found = current_workspace()
+    return found.store_url or f"sqlite:///{found.root / 'data' / DEFAULT_DB_NAME}"
 
 
 def data_dir(engine: Engine) -> Path:

@@ -135,6 +135,7 @@ def test_failed_meta_lists_a_cohort_with_no_report_as_one_failed_report(tmp_path
         "as_of": "2026-11-15",
         "db": "sqlite:///x.db",
         "min_group_size": 5,
+        "settings": {},  # nothing differs from the defaults
         "identify": False,
         "jobs": 1,
         "timeout": 300,

@@ -413,12 +413,6 @@ def test_retrying_commits_rolls_back_and_retries_a_locked_begin(tmp_path):
     fresh.dispose()
 
 
-def test_the_workspace_is_still_the_checkout(monkeypatch, tmp_path):
-    monkeypatch.delenv("MENTORKIT_HOME", raising=False)
-    monkeypatch.chdir(tmp_path)
-    assert store.workspace() == Path(__file__).resolve().parents[2]  # tests/store/ sits in the checkout
-
-
 @pytest.mark.slow
 def test_scoring_does_not_import_the_database_layer():
     code = "import sys, mentorkit.analysis.score, mentorkit.data; print('sqlalchemy' in sys.modules)"
