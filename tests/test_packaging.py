@@ -24,14 +24,18 @@ def _name(requirement: str) -> str:
 def test_environment_yml_is_in_step_with_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = {_name(r): r for r in project["dependencies"]}
-    for extra in ("test", "bench", "postgres"):
-        wanted |= {_name(r): r for r in project["optional-dependencies"][extra]}
+    extras = project["optional-dependencies"]
+    assert {"forms", "voila", "postgres", "pdf", "test", "bench", "dev"} <= set(extras)
+    for requirements in extras.values():  # every extra: the conda environment is the developer's, with all of them
+        wanted |= {_name(r): r for r in requirements if _name(r) != "mentorkit"}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["channels"] == ["conda-forge"]
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
     have = {_name(d): d for d in conda}
     missing = sorted(set(wanted) - set(have))
     assert not missing, f"in pyproject.toml but not environment.yml: {missing}"
+    extra = sorted(set(have) - set(wanted) - {"python", "pip"})
+    assert not extra, f"in environment.yml but not pyproject.toml: {extra}"
     for name, req in wanted.items():  # same lower bounds
         low = re.search(r">=\s*([\d.]+)", req)
         if low:

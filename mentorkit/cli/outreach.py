@@ -69,7 +69,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.out:
         outputs.check_output_file(args.out, outreach.STATUS_COLUMNS, "status")
     base_url = args.base_url or workspace.current().forms_base_url
-    table = outreach.status(engine(args), args.cohort, as_of, base_url=base_url)
+    table = outreach.status(engine(args), args.cohort, as_of, base_url=base_url, settings=workspace.settings())
     if args.out:
         write_table(table, args.out, "status")
         print(due.summary_line(args.cohort, as_of, table))

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from mentorkit import instruments as ins
-from mentorkit import store
+from mentorkit import store, workspace
 from mentorkit.forms import links, rules
 from mentorkit.forms.about import AboutPart, about_part
 from mentorkit.forms.directory import Directory
@@ -18,7 +18,6 @@ from mentorkit.forms.items import ItemsPart
 from mentorkit.forms.style import style
 from mentorkit.forms.who import WhoPart
 from mentorkit.intake import ingest
-from mentorkit.settings import DEFAULT as SETTINGS
 
 
 class InstrumentForm:
@@ -54,7 +53,7 @@ class InstrumentForm:
         self.last_result: ingest.ImportResult | None = None
 
         self.title = widgets.HTML(
-            f"<p class='mk-programme'>{rules.esc(SETTINGS.programme_name)}</p>"
+            f"<p class='mk-programme'>{rules.esc(workspace.settings().programme_name)}</p>"
             f"<h1>{rules.esc(self.instrument.title)}</h1><p>{rules.esc(self.instrument.description)}</p>"
         )
         self.items = ItemsPart(self.instrument, self.rules)

@@ -9,11 +9,11 @@ from collections.abc import Callable
 import ipywidgets as widgets
 
 from mentorkit import instruments as ins
+from mentorkit import workspace
 from mentorkit.forms import links
 from mentorkit.forms.form import InstrumentForm
 from mentorkit.forms.rules import INVALID_LINK, esc
 from mentorkit.forms.style import style
-from mentorkit.settings import DEFAULT as SETTINGS
 
 FORM_ORDER = tuple(ins.instruments())  # the order of instruments.yaml
 USE_YOUR_LINK = (
@@ -34,7 +34,7 @@ def landing() -> widgets.VBox:
         [
             style(),
             widgets.HTML(
-                f"<h1>{esc(SETTINGS.programme_name)}</h1><p>Choose a form:</p><ul class='mk-forms'>{items}</ul>"
+                f"<h1>{esc(workspace.settings().programme_name)}</h1><p>Choose a form:</p><ul class='mk-forms'>{items}</ul>"
             ),
         ]
     )
@@ -50,7 +50,10 @@ def email_login_allowed() -> bool:
 def notice(text: str) -> widgets.VBox:
     """A plain page with one message and nothing else."""
     page = widgets.VBox(
-        [style(), widgets.HTML(f"<h1>{esc(SETTINGS.programme_name)}</h1><p class='mk-notice'>{esc(text)}</p>")]
+        [
+            style(),
+            widgets.HTML(f"<h1>{esc(workspace.settings().programme_name)}</h1><p class='mk-notice'>{esc(text)}</p>"),
+        ]
     )
     page.add_class("mk-plain")
     page.add_class("mk-page")

@@ -15,9 +15,9 @@ import pandas as pd
 
 from mentorkit import formats as display
 from mentorkit import instruments as ins
+from mentorkit import workspace
 from mentorkit.errors import MentorkitError, UsageError
 from mentorkit.intake import form_rows as formrows
-from mentorkit.settings import DEFAULT as SETTINGS
 
 if TYPE_CHECKING:  # ingest loads the database layer; the rules only name its result type
     from mentorkit.intake.ingest import ImportResult
@@ -214,8 +214,9 @@ def _agreement_row(a: Answer) -> dict[str, str]:
 def date_problem(value: object) -> str | None:
     """Why a date control's value cannot be stored (its year outside the settings' years), or None."""
     year = getattr(value, "year", None)
-    if isinstance(year, int) and not SETTINGS.earliest_year <= year <= SETTINGS.latest_year:
-        return f"Please give a date in the years {SETTINGS.earliest_year}–{SETTINGS.latest_year}."
+    years = workspace.settings()  # the workspace's earliest_year and latest_year
+    if isinstance(year, int) and not years.earliest_year <= year <= years.latest_year:
+        return f"Please give a date in the years {years.earliest_year}–{years.latest_year}."
     return None
 
 

@@ -16,8 +16,8 @@ from typing import TypeAlias
 import numpy as np
 import pandas as pd
 
+from mentorkit import workspace
 from mentorkit.instruments import Item, likert_labels
-from mentorkit.settings import DEFAULT
 
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -206,13 +206,15 @@ def clean_text(raw: pd.Series, column: Column = "value") -> Cleaned:
 
 def year_range() -> str:
     """The years a stored date may have, as the reasons and forms say them (``1900–2100``)."""
-    return f"{DEFAULT.earliest_year}–{DEFAULT.latest_year}"
+    chosen = workspace.settings()
+    return f"{chosen.earliest_year}–{chosen.latest_year}"
 
 
 def in_year_range(times: pd.Series) -> pd.Series:
     """True where a (naive) date-time's year is within the settings' years; missing stays False."""
     years = times.dt.year
-    return ((years >= DEFAULT.earliest_year) & (years <= DEFAULT.latest_year)).fillna(False).astype(bool)
+    chosen = workspace.settings()
+    return ((years >= chosen.earliest_year) & (years <= chosen.latest_year)).fillna(False).astype(bool)
 
 
 def _out_of_range(text: pd.Series, parsed: pd.Series, column: Column) -> Cleaned:

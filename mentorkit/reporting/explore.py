@@ -17,13 +17,13 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import HTML
 
-from mentorkit import outputs, store
+from mentorkit import outputs, store, workspace
 from mentorkit.analysis import figure_table as figures
 from mentorkit.analysis import programme, segments
 from mentorkit.data import CohortData
 from mentorkit.reporting import STYLESHEET, charts
 from mentorkit.reporting import cohort as rk
-from mentorkit.settings import DEFAULT, Settings
+from mentorkit.settings import Settings
 
 SCOPE = "mk-explore"  # the class of the dashboard's root element; every style rule sits under it
 
@@ -302,10 +302,10 @@ class Explorer:
     """Cohorts to compare, a breakdown and an as-of date over a comparison table and chart, and a drill-down."""
 
     def __init__(
-        self, db_url: str | None = None, as_of: str | date | None = None, settings: Settings = DEFAULT
+        self, db_url: str | None = None, as_of: str | date | None = None, settings: Settings | None = None
     ) -> None:
         charts.use_report_renderer()
-        self.settings = settings
+        self.settings = workspace.settings() if settings is None else settings  # None: the workspace's
         engine = store.connect(db_url, create=False)
         self.data = store.load(engine)
         self.parts = split_by_cohort(self.data)
@@ -326,7 +326,7 @@ class Explorer:
         self.attribute = widgets.Dropdown(
             options=[
                 ("nothing", ""),
-                *((a, a) for a in segments.segment_attributes(self.data.participants, settings)),
+                *((a, a) for a in segments.segment_attributes(self.data.participants, self.settings)),
             ],
             value="",
             description="Break down by",

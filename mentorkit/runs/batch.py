@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mentorkit import outputs, store
+from mentorkit import outputs, store, workspace
 from mentorkit.analysis import score
 from mentorkit.analysis.snapshot import cohort_facts
 from mentorkit.errors import UsageError
@@ -28,10 +28,11 @@ from mentorkit.reporting import STYLESHEET
 from mentorkit.runs import digest as changes
 from mentorkit.runs import programme as programmerun
 from mentorkit.runs import shards
-from mentorkit.runs.folder import META, PROGRAMME_NOTEBOOK, clear_temp_files
+from mentorkit.runs.folder import META, PROGRAMME_NOTEBOOK, clear_temp_files, read_metas
 from mentorkit.runs.index import cohort_meta, failed_meta, rebuild_index
 from mentorkit.runs.kernels import Runner
 from mentorkit.runs.options import REPORTS, Job, Outcome, RunOptions
+from mentorkit.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -122,7 +123,7 @@ def run(
     Runner(options, done, CohortWriter(options)).run(jobs)
     if programme and (ran := programmerun.run_programme_apart(options, cohorts)) is not None:
         done(ran)  # None: its notebook went away meanwhile
-    digest = finish(out, options.since, digest=options.shard is None)
+    digest = finish(out, options.since, digest=options.shard is None, settings=options.settings_in_force())
     pdfs = programmerun.print_pdfs(out, outcomes) if options.pdf else []
     return RunResult(outcomes, digest, pdfs)
 
@@ -161,15 +162,21 @@ def progress_line(outcome: Outcome) -> str:
     return f"{name} {outcome.status} {outcome.seconds:.1f}s{tail}"
 
 
-def finish(out: Path, since: Path | None = None, digest: bool = True) -> changes.Digest | None:
+def finish(
+    out: Path, since: Path | None = None, digest: bool = True, settings: Settings | None = None
+) -> changes.Digest | None:
     """After the reports: the changes digest (unless ``digest`` is False, as for a shard), then the index.
 
     The index links the digest when this call wrote one. ``since`` is the earlier run to compare
-    with (None: the newest one beside ``out``).
+    with (None: the newest one beside ``out``). ``settings``: the run's (None: those its reports recorded).
     """
     if not out.is_dir():
         raise UsageError(f"no report folder at {out}")
-    written = changes.write_digest(out, since) if digest else None
+    if settings is None:
+        metas = read_metas(out)
+        recorded = metas[-1].get("parameters", {}).get("settings") if metas else None
+        settings = workspace.from_overrides(recorded)
+    written = changes.write_digest(out, since, settings) if digest else None
     rebuild_index(out, changes_page=written is not None)
     return written
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from mentorkit import instruments as ins
-from mentorkit.settings import DEFAULT
+from mentorkit import workspace
 from mentorkit.store.engine import now, retrying
 from mentorkit.store.read import _unprocessed, as_text, readings
 from mentorkit.store.schema import answers, pairs, participants, submissions, value_exclusions
@@ -84,7 +84,8 @@ def _query(key: sa.ColumnElement, column: sa.ColumnElement) -> sa.Select:
 def find_unreadable(conn: Connection) -> list[SetAside]:
     """Every stored date that a read cannot parse, or whose year is outside the settings' years."""
     found: list[SetAside] = []
-    span = f"{DEFAULT.earliest_year}–{DEFAULT.latest_year}"
+    chosen = workspace.settings()
+    span = f"{chosen.earliest_year}–{chosen.latest_year}"
     for table, kind, column, query in _checked(conn):
         rows = conn.execute(query).all()
         if not rows:
@@ -92,7 +93,7 @@ def find_unreadable(conn: Connection) -> list[SetAside]:
         ids, values, texts = (np.array(c, dtype=object) for c in zip(*rows, strict=True))
         parsed, bad = readings(values, kind, conn)
         years = pd.DatetimeIndex(parsed).year
-        outside = ~bad & ((years < DEFAULT.earliest_year) | (years > DEFAULT.latest_year))
+        outside = ~bad & ((years < chosen.earliest_year) | (years > chosen.latest_year))
         for n in np.flatnonzero(bad | outside):
             why = "cannot be read as a date" if bad[n] else f"is outside the years {span}"
             found.append(SetAside(table, str(ids[n]), column, None if texts[n] is None else str(texts[n]), why))
