@@ -71,8 +71,15 @@ def engine(db_url):
 def run_cli(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: int = 600
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real ``mentorkit`` command in a subprocess."""
+    """Run the real ``mentorkit`` command in a subprocess.
+
+    It runs in ``cwd``, else in the ``MENTORKIT_HOME`` it is given, else here: a session or module fixture
+    runs before any test's own folder is entered, and the checkout's mentorkit.toml would win over
+    ``MENTORKIT_HOME`` there.
+    """
     full_env = {**os.environ, **(env or {})}
+    if cwd is None and env and "MENTORKIT_HOME" in env:
+        cwd = Path(env["MENTORKIT_HOME"])
     exe = shutil.which("mentorkit", path=str(Path(sys.executable).parent)) or "mentorkit"
     return subprocess.run(
         [exe, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout, check=False

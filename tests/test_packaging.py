@@ -31,17 +31,22 @@ def test_environment_yml_is_in_step_with_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["channels"] == ["conda-forge"]
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
-    have = {_name(d): d for d in conda}
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert any(line.startswith("-e .") for line in pip)
+    # what conda-forge does not carry comes from PyPI in the pip section
+    have = {_name(d): d for d in [*conda, *(line for line in pip if not line.startswith("-"))]}
     missing = sorted(set(wanted) - set(have))
     assert not missing, f"in pyproject.toml but not environment.yml: {missing}"
     extra = sorted(set(have) - set(wanted) - {"python", "pip"})
     assert not extra, f"in environment.yml but not pyproject.toml: {extra}"
-    for name, req in wanted.items():  # same lower bounds
+    for name, req in wanted.items():  # same lower bounds, same exact pins
         low = re.search(r">=\s*([\d.]+)", req)
         if low:
             assert f">={low.group(1)}" in have[name].replace(" ", ""), (name, req, have[name])
-    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert any(line.startswith("-e .") for line in pip)
+        pin = re.search(r"==\s*([\d.]+)", req)
+        if pin:
+            exact = rf"(?<![<>!=])==?{re.escape(pin.group(1))}$"
+            assert re.search(exact, have[name].replace(" ", "")), (name, req, have[name])
 
 
 def test_readme_quick_start_has_exactly_two_commands():

@@ -5,7 +5,8 @@ MB and ~0.15 s of CPU each, freed when the page closes or, for a page that went 
 saying so, after ``session_timeout``. Past ``capacity`` open forms a participant gets a small
 "busy, retrying…" page that reloads by itself. SIGTERM and SIGINT stop the server within
 seconds; nothing else is started. The page's front-end (Solara's app, Font Awesome, RequireJS)
-is served from a local folder that ``scripts/fetch-form-assets`` fills from npm.
+is served from the folder the ``solara-assets`` package installs (``<venv>/share/solara/cdn``),
+so the page needs no internet and the install needs no npm.
 """
 
 from __future__ import annotations
@@ -30,21 +31,21 @@ from pathlib import Path
 from typing import Any
 
 from mentorkit import formats as display
-from mentorkit import store
+from mentorkit import store, workspace
 from mentorkit.errors import MentorkitError, UsageError
-from mentorkit.settings import DEFAULT as SETTINGS
 
-# the npm packages the installed Solara's page loads (vue 3, ipywidgets 8); a test checks that
+# the front-end packages the installed Solara's page loads (vue 3, ipywidgets 8), from solara-assets; a test checks that
 # Solara's page template names exactly these, so a Solara upgrade cannot silently go online
-ASSET_PACKAGES = ("@widgetti/solara-vuetify3-app@5.2.0", "font-awesome@4.5.0", "requirejs@2.3.6")
+ASSET_PACKAGES = ("@widgetti/solara-vuetify3-app@5.1.1", "font-awesome@4.5.0", "requirejs@2.3.6")
 ASSET_FILES = (
-    "@widgetti/solara-vuetify3-app@5.2.0/dist/solara-vuetify-app8.min.js",
-    "@widgetti/solara-vuetify3-app@5.2.0/dist/main8.css",
-    "@widgetti/solara-vuetify3-app@5.2.0/dist/fonts.css",
+    "@widgetti/solara-vuetify3-app@5.1.1/dist/solara-vuetify-app8.min.js",
+    "@widgetti/solara-vuetify3-app@5.1.1/dist/main8.css",
+    "@widgetti/solara-vuetify3-app@5.1.1/dist/fonts.css",
     "font-awesome@4.5.0/css/font-awesome.min.css",
     "requirejs@2.3.6/require.js",
 )
-FETCH_HINT = "scripts/fetch-form-assets (needs npm)"
+SOLARA_ASSETS = "solara-assets==1.58.2"  # Solara's front-end for offline use, the same release as solara
+INSTALL_HINT = "pip install 'mentorkit[forms]'"
 ADMIT_WINDOW = 15.0  # seconds a page view with a valid link counts against capacity before its form connects
 PROVE_WINDOW = 5.0  # seconds a WebSocket has to show a valid link (or an allowed e-mail login) before it is closed
 HEAD_TIMEOUT = 10.0  # seconds a connection has to send a whole request (head and body) before it is closed
@@ -59,9 +60,9 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitab
 
 
 def assets_dir() -> Path:
-    """Where the page's front-end files are served from (``MENTORKIT_FORMS_ASSETS`` or the venv)."""
+    """Where the page's front-end files are served from: ``MENTORKIT_FORMS_ASSETS``, else solara-assets' folder."""
     env = os.environ.get("MENTORKIT_FORMS_ASSETS")
-    return Path(env) if env else Path(sys.prefix) / "share" / "mentorkit" / "web-assets"
+    return Path(env) if env else Path(sys.prefix) / "share" / "solara" / "cdn"
 
 
 def missing_assets(folder: Path | None = None) -> list[str]:
@@ -101,7 +102,7 @@ def proxy_warning(host: str, tls: bool) -> str | None:
 
 def plain_page(text: str) -> str:
     """A page with one message and nothing else, served without the form app (no WebSocket, no place)."""
-    name = display.esc(SETTINGS.programme_name)
+    name = display.esc(workspace.settings().programme_name)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -113,7 +114,7 @@ color:#1f2933;line-height:1.5}}h1{{font-size:1.4rem}}</style></head>
 
 def busy_page(retry_seconds: int = 5) -> str:
     """The friendly page shown past capacity: it retries by itself."""
-    name = display.esc(SETTINGS.programme_name)
+    name = display.esc(workspace.settings().programme_name)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -386,7 +387,7 @@ def _solara_env(root: str, session_timeout: int) -> dict[str, str]:
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         "SOLARA_THEME_LOADER": "plain",
         "SOLARA_THEME_SHOW_BANNER": "False",
-        "SOLARA_THEME_TITLE": SETTINGS.programme_name,
+        "SOLARA_THEME_TITLE": workspace.settings().programme_name,
         "SOLARA_THEME_VARIANT": "light",
         "SOLARA_KERNEL_CULL_TIMEOUT": f"{session_timeout}s",
         "SOLARA_SERVER_HTTP_GZIP": "True",
@@ -426,7 +427,9 @@ def serve(
     root = root_path(base_url)
     missing = missing_assets()
     if missing:
-        raise UsageError(f"the forms' web assets are missing from {assets_dir()}: run {FETCH_HINT}")
+        raise UsageError(
+            f"the forms' web assets ({SOLARA_ASSETS}) are missing from {assets_dir()}: {INSTALL_HINT} brings them"
+        )
     url = db or store.default_url()
     store.connect(url, create=False)  # one clear error now if the store is unreachable
     warning = proxy_warning(host, bool(tls_cert))
@@ -476,15 +479,28 @@ def serve(
     return 0
 
 
+# Solara closes a page's virtual kernel (and so frees its place) on beforeunload, which Chromium does
+# not fire when a tab is closed without a prompt; pagehide always comes, so it is passed on, once.
+CLOSE_ON_PAGEHIDE = """<script>
+window.addEventListener('beforeunload', function () { window.mkUnloading = true; });
+window.addEventListener('pagehide', function () {
+  if (!window.mkUnloading) { window.mkUnloading = true; window.dispatchEvent(new Event('beforeunload')); }
+});
+</script>
+</head>"""
+
+
 def _page_template() -> None:
-    """Solara's page template with zoom allowed and the language set (axe: meta-viewport, html-has-lang)."""
+    """Solara's page template with zoom allowed, the language set (axe: meta-viewport, html-has-lang), and
+    the page's kernel closed when its tab is (``CLOSE_ON_PAGEHIDE``)."""
     import jinja2
     from solara.server import server as solara_server
 
     folder = Path(solara_server.__file__).parent / "templates"
     text = (folder / "solara.html.j2").read_text(encoding="utf-8")
     fixed = text.replace(", maximum-scale=1, user-scalable=no, minimal-ui", "").replace("<html>", '<html lang="en">', 1)
-    if fixed.count('lang="en"') != 1 or "user-scalable=no" in fixed:
+    fixed = fixed.replace("</head>", CLOSE_ON_PAGEHIDE, 1)
+    if fixed.count('lang="en"') != 1 or "user-scalable=no" in fixed or "mkUnloading" not in fixed:
         raise UsageError("this Solara's page template is not the one mentorkit knows: reinstall mentorkit's solara")
     loader = jinja2.ChoiceLoader([jinja2.DictLoader({"solara.html.j2": fixed}), jinja2.FileSystemLoader(str(folder))])
     env = jinja2.Environment(loader=loader, autoescape=True)
@@ -568,20 +584,3 @@ class _Server:
 
     def run(self) -> None:
         self.server.run()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m mentorkit.forms.server assets-dir|asset-packages``: what the fetch script needs."""
-    what = (argv if argv is not None else sys.argv[1:]) or [""]
-    if what[0] == "assets-dir":
-        print(assets_dir())
-    elif what[0] == "asset-packages":
-        print("\n".join(ASSET_PACKAGES))
-    else:
-        print("usage: python -m mentorkit.forms.server assets-dir|asset-packages", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

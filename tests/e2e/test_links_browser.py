@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.kernel]
 
 @pytest.fixture
 def server(sample_copy):
-    need_browser()  # Chromium, playwright and the forms' front-end (scripts/fetch-form-assets)
+    need_browser()  # Chromium, playwright and the forms' front-end (solara-assets)
     proc, url = start_forms(sample_copy)  # the test's MENTORKIT_HOME is the server's: one link secret
     yield url, sample_copy
     stop(proc)

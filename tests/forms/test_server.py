@@ -82,7 +82,8 @@ def test_missing_assets_are_one_line_saying_how_to_get_them(sample_copy, tmp_pat
     )
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [
-        f"mentorkit: error: the forms' web assets are missing from {tmp_path / 'empty'}: run {serve.FETCH_HINT}"
+        f"mentorkit: error: the forms' web assets (solara-assets==1.58.2) are missing from {tmp_path / 'empty'}: "
+        "pip install 'mentorkit[forms]' brings them"
     ]
 
 
