@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.cookies
+import importlib.metadata
 import ipaddress
 import os
 import re
@@ -44,7 +45,6 @@ ASSET_FILES = (
     "font-awesome@4.5.0/css/font-awesome.min.css",
     "requirejs@2.3.6/require.js",
 )
-SOLARA_ASSETS = "solara-assets==1.58.2"  # Solara's front-end for offline use, the same release as solara
 INSTALL_HINT = "pip install 'mentorkit[forms]'"
 ADMIT_WINDOW = 15.0  # seconds a page view with a valid link counts against capacity before its form connects
 PROVE_WINDOW = 5.0  # seconds a WebSocket has to show a valid link (or an allowed e-mail login) before it is closed
@@ -427,8 +427,11 @@ def serve(
     root = root_path(base_url)
     missing = missing_assets()
     if missing:
+        assets = (
+            f"solara-assets=={importlib.metadata.version('solara')}"  # the same release as Solara (pyproject pins both)
+        )
         raise UsageError(
-            f"the forms' web assets ({SOLARA_ASSETS}) are missing from {assets_dir()}: {INSTALL_HINT} brings them"
+            f"the forms' web assets ({assets}) are missing from {assets_dir()}: {INSTALL_HINT} brings them"
         )
     url = db or store.default_url()
     store.connect(url, create=False)  # one clear error now if the store is unreachable
