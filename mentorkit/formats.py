@@ -63,6 +63,20 @@ def figure(value: object, kind: Kind = "num", digits: int = 1) -> str:
     return str(value)
 
 
+def hiding_rule(k: int) -> str:
+    """The sentence of every caption that explains hiding: k people's answers, and goal figures never hidden."""
+    return (
+        f"a figure with fewer than {k} people's answers behind it is hidden for confidentiality; goal figures are "
+        "the programme's own records and are never hidden"
+    )
+
+
+def hiding_note(k: int) -> str:
+    """``hiding_rule`` as a sentence of its own."""
+    rule = hiding_rule(k)
+    return f"{rule[0].upper()}{rule[1:]}."
+
+
 def hidden_marker(text: str = HIDDEN) -> str:
     """The HTML marker shown instead of a suppressed figure (escaped)."""
     return f'<span class="{HIDDEN_CLASS}">{esc(text)}</span>'

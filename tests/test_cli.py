@@ -106,7 +106,8 @@ def test_score_table_shows_suppression(sample_db):
     result = run_cli("score", "--cohort", "2026-pilot-legal", "--as-of", SAMPLE_AS_OF, "--db", sample_db)
     assert result.returncode == 0
     assert "mean score       suppressed" in result.stdout
-    assert "fewer than 5 responses" in result.stdout
+    assert "fewer than 5 people's answers behind it is hidden" in result.stdout
+    assert "goal figures are the programme's own records and are never hidden" in result.stdout
 
 
 @pytest.mark.slow

@@ -90,9 +90,7 @@ def readiness_figures(detail: score.CohortDetail, data: CohortData, role: str, s
         answered = int(row.answered)
         rate = row.yes_rate
         yes = None if rate is None or pd.isna(rate) else round(float(rate) * answered)
-        out.append(
-            share(f"{name}.items.{row.item_id}.yes_rate", yes, answered, hidden or answered < settings.min_group_size)
-        )
+        out.append(share(f"{name}.items.{row.item_id}.yes_rate", yes, answered, answered < settings.min_group_size))
     return out
 
 

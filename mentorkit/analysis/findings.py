@@ -108,10 +108,8 @@ def _answers(role: str, summary: score.ReadinessSummary, enrolled: int, settings
             summary.suppressed,
             Kind.READINESS_HIDDEN,
             Level.WATCH,
-            f"{role.title()} readiness figures are hidden: {summary.respondents} of "
-            f"{enrolled} {role}s answered, fewer than {k}.",
-            f"Collect at least {k - summary.respondents} more {role} answer(s), or report this "
-            "cohort together with others.",
+            _hidden_text(role, summary, enrolled, k),
+            _hidden_advice(role, summary, enrolled, k),
         ),
         (
             enrolled and missing > 0 and rate < settings.response_rate_low,
@@ -128,6 +126,35 @@ def _answers(role: str, summary: score.ReadinessSummary, enrolled: int, settings
             "Ask those people to answer the remaining questions.",
         ),
     ]
+
+
+def _hidden_text(role: str, summary: score.ReadinessSummary, enrolled: int, k: int) -> str:
+    """Why a role's readiness figures are hidden: fewer than k complete checklists behind them."""
+    complete = summary.respondents - summary.incomplete
+    of = f"{complete} complete checklist{'' if complete == 1 else 's'}"
+    if summary.incomplete:
+        of += f" ({summary.respondents} of {enrolled} {role}s answered, {summary.incomplete} incompletely)"
+    else:
+        of += f" ({summary.respondents} of {enrolled} {role}s answered)"
+    return f"{role.title()} readiness figures are hidden: {of}, fewer than {k}."
+
+
+def _hidden_advice(role: str, summary: score.ReadinessSummary, enrolled: int, k: int) -> str:
+    """A next step the cohort can take: more complete checklists only when it has enough people."""
+    if enrolled < k:
+        return (
+            f"This cohort has {enrolled} {role}{'' if enrolled == 1 else 's'}, fewer than {k}, so its {role} "
+            "readiness scores stay hidden however many answer. Use its response counts and goal figures, "
+            f"which are shown, and plan the next intake with at least {k} {role}s."
+        )
+    need = k - (summary.respondents - summary.incomplete)
+    who = []
+    if summary.incomplete:
+        who.append(f"the {summary.incomplete} who left theirs incomplete")
+    if enrolled > summary.respondents:
+        who.append(f"the {enrolled - summary.respondents} who have not answered")
+    ask = f" from {' or '.join(who)}" if who else ""
+    return f"Ask for {need} more complete {role} checklist{'' if need == 1 else 's'}{ask}, or report this cohort together with others."
 
 
 def _scores(role: str, summary: score.ReadinessSummary, settings: Settings) -> list[Rule]:

@@ -205,9 +205,7 @@ def _readiness(
         for item in item_ids:
             n = int(n_items.get(item, 0))
             small = n < k
-            rate = figures.share(
-                f"{name}.items.{item}.yes_rate", None if small else int(yes_items[item]), n, hidden or small
-            )
+            rate = figures.share(f"{name}.items.{item}.yes_rate", None if small else int(yes_items[item]), n, small)
             rows.append(_on(rate, item_sets[item].get(cohort)))
         out[cohort] = rows
     return out

@@ -109,7 +109,9 @@ class ReadinessSummary:
 def readiness_table(
     scored: pd.DataFrame, enrolled: pd.Series, settings: Settings = DEFAULT, capacity: bool = False
 ) -> pd.DataFrame:
-    """Per cohort: respondents, response rate, mean score, band counts, incomplete, suppression.
+    """Per cohort: respondents, response rate, mean score, band counts, complete, incomplete, suppression.
+
+    The score figures are hidden (``suppressed``) when fewer than k complete checklists are behind them.
 
     ``scored`` is the latest scored submission per respondent (any number of cohorts);
     ``enrolled`` counts enrolled participants of the role per cohort.
@@ -120,6 +122,7 @@ def readiness_table(
             "respondents": g.size(),
             "mean_score": g["score"].mean(),
             "incomplete": (~scored["complete"]).groupby(scored["cohort_id"]).sum(),
+            "complete": scored["complete"].groupby(scored["cohort_id"]).sum(),
             "capacity_risk": g["capacity_risk"].sum(),
         }
     )
@@ -128,10 +131,12 @@ def readiness_table(
     table = table.reindex(enrolled.index.union(table.index))
     table["respondents"] = table["respondents"].fillna(0).astype(int)
     table["incomplete"] = table["incomplete"].fillna(0).astype(int)
+    table["complete"] = table["complete"].fillna(0).astype(int)
     table[["capacity_risk", *BANDS]] = table[["capacity_risk", *BANDS]].fillna(0).astype(int)
     table["enrolled"] = enrolled.reindex(table.index).fillna(0).astype(int)
     table["response_rate"] = (table["respondents"] / table["enrolled"]).where(table["enrolled"] > 0)
-    table["suppressed"] = table["respondents"] < settings.min_group_size
+    # the people behind a score, band or share are the complete checklists, not every respondent
+    table["suppressed"] = table["complete"] < settings.min_group_size
     hidden = ["mean_score", *BANDS, "capacity_risk"]
     table[hidden] = table[hidden].astype("object").where(~table["suppressed"], None)
     if not capacity:
@@ -182,7 +187,7 @@ def _readiness_summary(
     if people.empty:  # nobody of this role enrolled
         return ReadinessSummary(0, None, None, None, None, None, 0, True, None), scored
     respondents, enrolled = len(scored), len(people)
-    suppressed = respondents < settings.min_group_size
+    suppressed = int(scored["complete"].sum()) < settings.min_group_size  # the people behind the score figures
     bands = scored["band"].value_counts()
     capacity = int(scored["capacity_risk"].sum()) if instrument.capacity_items else None
     # the mean as readiness_table's groupby takes it (the same summation, so the same last digit)

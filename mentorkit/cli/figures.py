@@ -10,7 +10,7 @@ from typing import Any
 from mentorkit import workspace
 from mentorkit.cli.common import engine, terminal_progress
 from mentorkit.errors import UsageError
-from mentorkit.formats import fmt_text
+from mentorkit.formats import fmt_text, hiding_rule
 from mentorkit.settings import DEFAULT
 
 
@@ -69,7 +69,7 @@ def format_score(d: dict[str, Any], k: int = DEFAULT.min_group_size) -> str:
         f"overdue {g['overdue']}, dropped {g['dropped']}; stale {g['stale']}"
     )
     if any(d[k].get("suppressed") for k in ("mentor_readiness", "mentee_readiness", "relationship")):
-        lines.append(f"\n'suppressed': fewer than {k} responses — hidden for confidentiality")
+        lines.append(f"\n'suppressed': {hiding_rule(k)}")
     return "\n".join(lines)
 
 

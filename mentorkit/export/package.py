@@ -64,8 +64,9 @@ def datapackage(
         "title": f"mentorkit export: {level} tables as of {as_of.isoformat()}",
         "description": (
             f"Mentoring programme figures as of {as_of.isoformat()} (only submissions on or before that day, UTC, "
-            f"count; the latest per person, pair or goal wins). Figures over fewer than {settings.min_group_size} "
-            "people are suppressed: an empty value with suppressed = true. So is a figure whose people differ by "
+            f"count; the latest per person, pair or goal wins). Figures with fewer than {settings.min_group_size} "
+            "people's answers behind them are suppressed: an empty value with suppressed = true (goal figures "
+            "are the programme's own records and are never suppressed). So is a figure whose people differ by "
             f"1 to {settings.min_group_size - 1} from those of another figure shown (an older trend point, a "
             "smaller segment), which subtraction would otherwise give away (suppressed_reason = differencing). "
             + (

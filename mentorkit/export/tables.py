@@ -56,8 +56,8 @@ FIGURE_FIELDS = (
     Field(
         "n",
         "integer",
-        "what the figure is over: enrolled people for counts of respondents and response rates, scored "
-        "respondents for readiness means, bands and shares, people answering the item for yes rates, "
+        "what the figure is over: enrolled people for counts of respondents and response rates, complete "
+        "checklists for readiness means, bands and shares, people answering the item for yes rates, "
         "pairs (with a health, for the health index) for relationship figures, goals for goal figures",
     ),
     Field(

@@ -20,6 +20,7 @@ from mentorkit.analysis import findings as insights
 from mentorkit.analysis import goals as goal_rules
 from mentorkit.analysis import quality, score
 from mentorkit.data import CohortData
+from mentorkit.formats import hiding_rule
 from mentorkit.reporting import charts
 from mentorkit.settings import DEFAULT, Settings
 
@@ -51,7 +52,7 @@ class ReportContext:
 
     @property
     def hidden(self) -> str:
-        return f"fewer than {self.settings.min_group_size} responses — hidden for confidentiality"
+        return f"fewer than {self.settings.min_group_size} people's answers behind it — hidden for confidentiality"
 
 
 AS_OF_ENV = "MENTORKIT_AS_OF"  # the date a notebook run without an as_of parameter reports (default: today)
@@ -277,8 +278,8 @@ def footer(ctx: ReportContext) -> HTML:
         f"Cohort {esc(ctx.cohort_id)} · as of {esc(ctx.as_of.isoformat())} · generated "
         f"{esc(ctx.generated_at.strftime('%Y-%m-%d %H:%M'))} UTC · mentorkit {esc(__version__)} · "
         f"data fingerprint {esc(ctx.fingerprint)} · people are shown "
-        f"{'by name' if ctx.identify else 'by pseudonymous id'}; groups under "
-        f"{ctx.settings.min_group_size} are hidden</footer>"
+        f"{'by name' if ctx.identify else 'by pseudonymous id'}; "
+        f"{esc(hiding_rule(ctx.settings.min_group_size))}</footer>"
     )
 
 

@@ -21,6 +21,7 @@ from mentorkit import outputs, store, workspace
 from mentorkit.analysis import figure_table as figures
 from mentorkit.analysis import programme, segments
 from mentorkit.data import CohortData
+from mentorkit.formats import hiding_rule
 from mentorkit.reporting import STYLESHEET, charts
 from mentorkit.reporting import cohort as rk
 from mentorkit.settings import Settings
@@ -467,7 +468,7 @@ class Explorer:
         self.figures["compare"] = chart
         caption = (
             f"As of {self.as_of.value.isoformat()}: value (95 % interval) · n. Shares and response rates in %, "
-            f"scores and health on 0–100; groups under {self.settings.min_group_size} are hidden."
+            f"scores and health on 0–100; {hiding_rule(self.settings.min_group_size)}."
         )
         if self.attribute.value:
             caption += (

@@ -23,6 +23,7 @@ from mentorkit import __version__
 from mentorkit.analysis.compared import FULL_TABLE, MISSING, cells_of
 from mentorkit.analysis.findings import most_urgent_first
 from mentorkit.analysis.programme_findings import outcome_findings, programme_findings, trend_findings
+from mentorkit.formats import hiding_rule
 from mentorkit.reporting.cohort import esc, findings
 from mentorkit.reporting.programme_charts import comparison, outcome_chart, trend
 from mentorkit.reporting.programme_data import (
@@ -84,8 +85,9 @@ def explain_intervals(ctx: ProgrammeContext) -> HTML:
         "of values the data are compatible with. Shares (ready, on track, goals achieved) use Wilson score "
         "intervals, means (readiness score, pair health) Student-t intervals; <em>n</em> is the number of people, "
         "pairs or goals behind the figure. A small cohort has a wide interval: two cohorts differ clearly only "
-        "when their intervals do not overlap. Response rates count a whole cohort and have no interval. Figures "
-        f"over fewer than {ctx.settings.min_group_size} respondents are hidden.</p>"
+        "when their intervals do not overlap. Response rates count a whole cohort and have no interval. A readiness "
+        "figure's <em>n</em> is its complete checklists; "
+        f"{esc(hiding_rule(ctx.settings.min_group_size))}.</p>"
     )
 
 
@@ -104,7 +106,7 @@ def explain_trends(ctx: ProgrammeContext) -> HTML:
         "<p class='mk-explain'>Each point is a cohort's figure at a month end"
         f"{esc(start)} to {esc(ctx.as_of.isoformat())}, computed from what had been submitted by that day: what "
         "the programme knew then, not a later revision. Bars show the 95 % interval. A cohort's line starts once "
-        f"the figure stands on at least {ctx.settings.min_group_size} respondents. A point whose respondents "
+        f"the figure stands on at least {ctx.settings.min_group_size} people's answers. A point whose people "
         f"differ by 1 to {ctx.settings.min_group_size - 1} from those of a later point is left out too: one less "
         f"the other would give those few people's answers.{which}</p>"
     )
@@ -119,8 +121,9 @@ def explain_segments(ctx: ProgrammeContext) -> HTML:
         f"their own segment; pairs, check-ins and goals in their mentee's. Segments of fewer than {k} people are "
         "hidden and not named (one row <em>(hidden)</em>), and when exactly one segment of a breakdown is "
         "hidden the next smallest is hidden too, so that no hidden figure can be worked out from the cohort's "
-        "total. Figures of a visible segment over too few respondents are hidden as in the cohort reports, and "
-        f"so is a figure whose respondents differ by 1 to {k - 1} from those of the cohort (at any month end) or "
+        "total. Figures of a visible segment with fewer than {k} people's answers behind them are hidden as in "
+        "the cohort reports (goal figures never are), and "
+        f"so is a figure whose people differ by 1 to {k - 1} from those of the cohort (at any month end) or "
         "of a larger segment of any breakdown, since one less the other would tell about those few people."
         f"{_segments_which(ctx)}</p>"
     )
@@ -166,6 +169,6 @@ def footer(ctx: ProgrammeContext) -> HTML:
         "<footer class='mk-footer'>"
         f"Programme of {len(ctx.cohorts)} cohorts · as of {esc(ctx.as_of.isoformat())} · generated "
         f"{esc(ctx.generated_at.strftime('%Y-%m-%d %H:%M'))} UTC · mentorkit {esc(__version__)} · "
-        f"data fingerprint {esc(ctx.fingerprint)} · no person is named; groups under "
-        f"{ctx.settings.min_group_size} are hidden</footer>"
+        f"data fingerprint {esc(ctx.fingerprint)} · no person is named; "
+        f"{esc(hiding_rule(ctx.settings.min_group_size))}</footer>"
     )

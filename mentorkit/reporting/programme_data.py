@@ -55,7 +55,7 @@ class ProgrammeContext:
 
     @property
     def hidden(self) -> str:
-        return f"hidden: fewer than {self.settings.min_group_size} respondents"
+        return f"hidden: fewer than {self.settings.min_group_size} people's answers behind it"
 
     @property
     def ranked(self) -> bool:
@@ -191,7 +191,7 @@ class Ranking:
     top: list[tuple[int, str, Cell]]  # (rank, cohort, cell), highest first
     bottom: list[tuple[int, str, Cell]]  # the lowest, in rank order; empty when every ranked cohort is in ``top``
     ranked: int  # cohorts with a figure shown
-    hidden: int  # cohorts whose figure is suppressed (fewer than k respondents)
+    hidden: int  # cohorts whose figure is suppressed (fewer than k people's answers behind it)
     undefined: int  # cohorts with nothing recorded for it yet
 
     @property

@@ -25,6 +25,7 @@ from mentorkit.analysis.compared import (
     count,
     outcome_cell,
 )
+from mentorkit.formats import hiding_note
 from mentorkit.reporting import charts
 from mentorkit.reporting.cohort import esc, note
 from mentorkit.reporting.programme_data import ProgrammeContext, outcome_table, rankings, segment_table
@@ -101,8 +102,9 @@ def side_by_side(ctx: ProgrammeContext) -> HTML:
         return ranked_tables(ctx)
     rows = comparison_rows(ctx.figures, ctx.cohorts)
     caption = (
-        "Each figure with its 95 % interval in brackets; n counts the respondents, pairs or goals behind it. "
-        f"Hidden: {ctx.hidden[len('hidden: ') :]}."
+        "Each figure with its 95 % interval in brackets; n counts the people (complete checklists for readiness "
+        "scores), pairs or goals behind it. "
+        f"{hiding_note(ctx.settings.min_group_size)}"
     )
     return _figures_html(rows, [("Cohort", "cohort")], ctx, caption)
 
@@ -173,7 +175,7 @@ def ranked_tables(ctx: ProgrammeContext) -> HTML:
         f"this report lists one by one: for each headline figure it shows the {n} highest and the {n} lowest "
         f"cohorts, ranked by the figure's value (ties by cohort id), each with its 95 % interval and n. "
         f"{hidden:,} of the {total:,} cohorts have at least one of these figures hidden (fewer than {k} "
-        "respondents); a hidden figure never ranks, and under each table is how many it leaves out. Every "
+        "people's answers behind it); a hidden figure never ranks, and under each table is how many it leaves out. Every "
         f"cohort's figures, response rates and enrolment are in {full_table_link()}, beside this page.</p>"
     )
     marker = f"<span class='mk-hidden' title='{esc(ctx.hidden)}'>hidden</span>"
@@ -181,7 +183,7 @@ def ranked_tables(ctx: ProgrammeContext) -> HTML:
     for r in rankings(ctx):
         parts.append(f"<h3>{esc(r.what[0].upper() + r.what[1:])}</h3>")
         caption = (
-            f"Ranked: {r.ranked:,} of {total:,} cohorts; hidden (fewer than {k} respondents): {r.hidden:,}; "
+            f"Ranked: {r.ranked:,} of {total:,} cohorts; hidden (fewer than {k} people's answers behind it): {r.hidden:,}; "
             f"nothing recorded yet: {r.undefined:,}."
         )
         if not r.ranked:

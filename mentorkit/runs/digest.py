@@ -309,7 +309,7 @@ def _hidden_note(d: Digest) -> str:
         return ""
     return (
         f"Pairs and pair health of cohorts with fewer than {d.min_group_size} people with a check-in are "
-        f"hidden for confidentiality, as in the reports: {', '.join(d.hidden_pairs)}."
+        f"hidden for confidentiality, as in the reports (goal figures never are): {', '.join(d.hidden_pairs)}."
     )
 
 

@@ -44,10 +44,40 @@ def test_goal_findings_for_the_engineering_cohort(sample_db):
 def test_small_cohort_findings_say_what_is_hidden(sample_db):
     found = insights.readiness_findings(detail(sample_db, "2026-pilot-legal"), DEFAULT)
     hidden = [f for f in found if "hidden" in f.text]
-    assert len(hidden) == 2 and all("more" in f.next_step for f in hidden)
+    # 2 mentors and 2 mentees, k = 5: no number of answers can show the scores, so no advice asks for more
+    assert len(hidden) == 2 and not any("more" in f.next_step for f in hidden)
+    assert "This cohort has 2 mentors, fewer than 5" in " ".join(f.next_step for f in hidden)
     goal_texts = [f.text for f in insights.goal_findings(detail(sample_db, "2026-pilot-legal"), DEFAULT)]
     assert any(t.startswith("Relationship figures are hidden") for t in goal_texts)
     assert not any("pairs need a check-in" in t for t in goal_texts)
+
+
+def _summary(respondents: int, incomplete: int, enrolled: int) -> score.ReadinessSummary:
+    """A role's readiness summary with the score figures hidden (fewer than 5 complete checklists)."""
+    return score.ReadinessSummary(respondents, respondents / enrolled, None, None, None, None, incomplete, True, None)
+
+
+def test_hidden_readiness_counts_complete_checklists_and_asks_only_what_is_possible():
+    # 8 mentees, 5 answered, 1 incompletely: 4 complete, k = 5 → 1 more complete checklist, from the
+    # 1 incomplete or the 3 who have not answered
+    text, advice = (
+        insights._hidden_text("mentee", _summary(5, 1, 8), 8, 5),
+        insights._hidden_advice("mentee", _summary(5, 1, 8), 8, 5),
+    )
+    assert (
+        text
+        == "Mentee readiness figures are hidden: 4 complete checklists (5 of 8 mentees answered, 1 incompletely), fewer than 5."
+    )
+    assert advice.startswith(
+        "Ask for 1 more complete mentee checklist from the 1 who left theirs incomplete or the 3 who have not answered"
+    )
+    # 6 mentors, all 3 who answered complete: 2 more, only from those who have not answered
+    assert insights._hidden_advice("mentor", _summary(3, 0, 6), 6, 5).startswith(
+        "Ask for 2 more complete mentor checklists from the 3 who have not answered"
+    )
+    # 4 mentors in all (k = 5): however many answer, the scores stay hidden; no advice to collect more
+    small = insights._hidden_advice("mentor", _summary(4, 0, 4), 4, 5)
+    assert "Ask for" not in small and "This cohort has 4 mentors, fewer than 5" in small
 
 
 def test_levels_are_listed_most_urgent_first_and_keep_their_order_within_a_level():

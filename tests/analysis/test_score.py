@@ -139,33 +139,65 @@ def test_latest_submission_supersedes():
     assert july.respondents == may.respondents == 1
 
 
-def _five_mentees(n_respondents: int) -> pd.DataFrame:
-    answers = [
-        [1.0] * 6,
-        [1.0] * 6,
-        [1.0, 1.0, 1.0, 0.0, 0.0, 0.0],
-        [1.0, 0.0, 1.0, 1.0, 1.0, 1.0],
-        [1.0, 1.0, 1.0, 1.0, None, None],
-    ]
-    return readiness_frame("mentee", [(f"p{i + 1}", "2026-05-01", a) for i, a in enumerate(answers[:n_respondents])])
+MENTEE_ANSWERS = [
+    [1.0] * 6,  # p1: 100
+    [1.0] * 6,  # p2: 100
+    [1.0, 1.0, 1.0, 0.0, 0.0, 0.0],  # p3: 50, no to me06
+    [1.0, 0.0, 1.0, 1.0, 1.0, 1.0],  # p4: 83.3, no to me02
+    [1.0, 1.0, 1.0, 1.0, None, None],  # p5: 4 of 6 answered, incomplete
+    [1.0] * 6,  # p6: 100
+]
 
 
-def test_suppression_at_k_minus_1_and_k():
-    # k = 5. Four respondents: figures hidden, counts visible. Five: shown.
-    four, _ = score.readiness_summary(_five_mentees(4), people("mentee", 8), "mentee", AS_OF)
+def _mentees(*which: int) -> pd.DataFrame:
+    """The respondents p<n> of ``MENTEE_ANSWERS`` (1-based)."""
+    return readiness_frame("mentee", [(f"p{n}", "2026-05-01", MENTEE_ANSWERS[n - 1]) for n in which])
+
+
+def test_suppression_counts_complete_checklists_not_respondents():
+    # k = 5. Five respondents of whom four are complete (p5 answered 4 of 6): the score, bands,
+    # capacity risk hidden, since only 4 people's answers are behind them; the counts of people stay.
+    four, _ = score.readiness_summary(_mentees(1, 2, 3, 4, 5), people("mentee", 8), "mentee", AS_OF)
     assert four.suppressed and four.mean_score is None and four.ready is None and four.capacity_risk is None
-    assert four.respondents == 4 and four.response_rate == 0.5 and four.incomplete == 0
-    five, _ = score.readiness_summary(_five_mentees(5), people("mentee", 8), "mentee", AS_OF)
-    # scores 100, 100, 50, 83.3 (complete), p5 incomplete (4 of 6) → mean 333.3/4 = 83.33
+    assert (four.developing, four.not_yet) == (None, None)
+    assert four.respondents == 5 and four.response_rate == pytest.approx(5 / 8) and four.incomplete == 1
+    # Six respondents, five complete: shown. Scores 100, 100, 50, 83.3, 100 → mean 433.3 / 5 = 86.67.
+    five, _ = score.readiness_summary(_mentees(1, 2, 3, 4, 5, 6), people("mentee", 8), "mentee", AS_OF)
     assert not five.suppressed
-    assert five.mean_score == pytest.approx((100 + 100 + 50 + 500 / 6) / 4)
-    assert (five.ready, five.developing, five.not_yet, five.incomplete) == (3, 1, 0, 1)
+    assert five.mean_score == pytest.approx((100 + 100 + 50 + 500 / 6 + 100) / 5)
+    assert (five.ready, five.developing, five.not_yet, five.incomplete) == (4, 1, 0, 1)
     assert five.capacity_risk == 2  # p3 said no to me06, p4 no to me02
-    assert five.response_rate == pytest.approx(5 / 8)
+    assert five.respondents == 6 and five.response_rate == pytest.approx(6 / 8)
+
+
+def test_readiness_table_hides_on_complete_checklists_too():
+    # the per-cohort table (programme report, segments, export) follows the same rule as the summary
+    inst = ins.readiness_for("mentee")
+    for which, hidden in (((1, 2, 3, 4, 5), True), ((1, 2, 3, 4, 5, 6), False), ((1, 2, 3, 4, 6), False)):
+        scored = score.readiness_scores(_mentees(*which), inst)
+        table = score.readiness_table(scored, pd.Series({"c1": 8}), capacity=True)
+        row = table.loc["c1"]
+        assert bool(row["suppressed"]) is hidden, which
+        assert row["respondents"] == len(which) and row["complete"] == len(which) - (5 in which)
+        assert (row["mean_score"] is None) is hidden and (row["capacity_risk"] is None) is hidden
+
+
+def test_item_yes_rates_follow_the_people_who_answered_the_item():
+    # five respondents, four complete: the score is hidden, but me01–me04 were answered by 5 people and
+    # keep their rates; me05 and me06 by 4 (p5 left them blank) are hidden.
+    inst = ins.readiness_for("mentee")
+    responses = _mentees(1, 2, 3, 4, 5)
+    scored = score.readiness_scores(responses, inst)
+    rates = score.item_yes_rates(scored, responses, inst).set_index("item_id")
+    assert rates.loc["me01", "answered"] == 5 and rates.loc["me01", "yes_rate"] == pytest.approx(1.0)
+    assert rates.loc["me02", "yes_rate"] == pytest.approx(4 / 5)  # p4 said no
+    assert rates.loc["me04", "yes_rate"] == pytest.approx(4 / 5)  # p3 said no (p1, p2, p4, p5 yes)
+    assert rates.loc["me05", "answered"] == 4 and pd.isna(rates.loc["me05", "yes_rate"])
+    assert pd.isna(rates.loc["me06", "yes_rate"])
 
 
 def test_response_rate_is_none_without_enrolment():
-    summary, _ = score.readiness_summary(_five_mentees(0), people("mentee", 0), "mentee", AS_OF)
+    summary, _ = score.readiness_summary(_mentees(), people("mentee", 0), "mentee", AS_OF)
     assert summary.respondents == 0 and summary.response_rate is None
 
 

@@ -111,8 +111,8 @@ SALES = {
         "stale": 1,
     },
 }
-# 2026-fall-ops: mentors 100, 90.91, 8 of 10=80, 4 of 9=44.44, 8 answered (incomplete) → mean 315.35/4 = 78.84;
-#  4 mentees (hidden); pairs matched 26 days ago: 1 with a check-in by 2 people (hidden), 4 too early;
+# 2026-fall-ops: mentors 100, 90.91, 8 of 10=80, 4 of 9=44.44, 8 answered (incomplete): 5 respondents but only
+#  4 complete checklists behind the score (k = 5), so the mentors' score figures are hidden; 4 mentees (hidden); pairs matched 26 days ago: 1 with a check-in by 2 people (hidden), 4 too early;
 #  goals: both on track (0 ≥ 7.8−15; 10 ≥ 15.4−15), one agreed by the mentor only
 OPS = {
     "cohort": "2026-fall-ops",
@@ -121,12 +121,12 @@ OPS = {
     "mentor_readiness": {
         "respondents": 5,
         "response_rate": 1.0,
-        "mean_score": (100 + 1000 / 11 + 80 + 400 / 9) / 4,
-        "ready": 3,
-        "developing": 0,
-        "not_yet": 1,
+        "mean_score": None,
+        "ready": None,
+        "developing": None,
+        "not_yet": None,
         "incomplete": 1,
-        "suppressed": False,
+        "suppressed": True,
     },
     "mentee_readiness": {
         "respondents": 4,

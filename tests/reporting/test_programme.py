@@ -51,9 +51,9 @@ def test_side_by_side_shows_hand_worked_intervals(programme):
     assert (eng["Mentees ready (%)"], eng["Mentees ready (%) n"]) == ("56 (27–81)", 9)
     # sales mentees ready 3 of 5: centre 0.984146/1.768292 = 0.556541, half 1.108393 × 0.293964 = 0.325828 → 23–88 %
     assert sales["Mentees ready (%)"] == "60 (23–88)"
-    # ops mentors 100, 90.91, 80, 44.44: mean 78.84, sd 24.343, t(0.975, 3) = 3.182446, half 38.74 → 40.1–117.6,
-    # clipped to the 0–100 scale
-    assert (ops["Mentors mean score"], ops["Mentors mean score n"]) == ("78.8 (40.1–100.0)", 4)
+    # ops: 5 mentors answered but only 4 checklists are complete (k = 5): the score is hidden beside n = 4
+    assert (ops["Mentors mean score"], ops["Mentors mean score n"]) == ("hidden", 4)
+    assert ops["Mentors ready (%)"] == "hidden"
     # eng goals achieved 1 of 8: centre 0.365091/1.480182 = 0.246652, half 1.324137 × 0.169346 = 0.224237 → 2–47 %
     assert eng["goals achieved (%)"] == "12 (2–47)"
     # response rates count a whole cohort: no interval (eng mentees 10 of 12)
@@ -72,7 +72,7 @@ def test_the_table_marks_hidden_figures_and_never_shows_their_numbers(programme)
     # share ready and mean score of both roles, pair health and pairs on track: 6 hidden; goals achieved shown:
     # 0 of 1, Wilson centre 1.920730/4.841459 = 0.396727, half 0.404829 × 0.979982 = 0.396725 → 0–79 %
     assert legal.count("mk-hidden") == 6 and "0 (0–79)" in legal
-    assert "hidden: fewer than 5 respondents" in html
+    assert "hidden: fewer than 5 people's answers behind it" in html
     assert "50 (19–81)" in html and "n = 6" in html
 
 
@@ -150,7 +150,7 @@ def test_the_report_context_loads_the_chosen_cohorts(sample_db, monkeypatch):
     assert small.cohorts == COHORTS and small.settings.min_group_size == 3
     # with k = 3 the sales mentors (3 answered) are no longer hidden
     assert compared.cell(small.figures, "2026-spring-sales", "mentor_readiness.share_ready").suppressed is False
-    assert "hidden: fewer than 3 respondents" in programmekit.side_by_side(small).data
+    assert "hidden: fewer than 3 people's answers behind it" in programmekit.side_by_side(small).data
 
 
 def _trend(cohort: str, figure: str, points: list[tuple[str, float, float, float, bool]]) -> list[tuple]:
