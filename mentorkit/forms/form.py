@@ -13,6 +13,7 @@ from mentorkit import instruments as ins
 from mentorkit import store, workspace
 from mentorkit.forms import links, rules
 from mentorkit.forms.about import AboutPart, about_part
+from mentorkit.forms.aria import FormAria
 from mentorkit.forms.directory import Directory
 from mentorkit.forms.items import ItemsPart
 from mentorkit.forms.style import style
@@ -57,6 +58,7 @@ class InstrumentForm:
             f"<h1>{rules.esc(self.instrument.title)}</h1><p>{rules.esc(self.instrument.description)}</p>"
         )
         self.items = ItemsPart(self.instrument, self.rules)
+        self.aria = FormAria()  # radio groups named, fields with a message marked invalid, the focus moved
         self.about: AboutPart = about_part(self.instrument, self.directory, self._goal_chosen)
         self.who = WhoPart(self.directory, self.instrument, identify, token, self._person_chosen)
         self.buttons = widgets.HBox()
@@ -159,7 +161,10 @@ class InstrumentForm:
 
     def check(self) -> tuple[dict[str, str], list[str]]:
         """Problems per item (shown next to the control) and the unanswered optional-to-confirm items."""
-        return rules.check(self.instrument, self.items.values(), subject_chosen=self.about.chosen())
+        problems, unanswered = rules.check(self.instrument, self.items.values(), subject_chosen=self.about.chosen())
+        if "_subject" in problems:  # what exactly is still to choose: the pair, or its goal
+            problems["_subject"] = self.about.missing(problems["_subject"])
+        return problems, unanswered
 
     def row(self) -> dict[str, str]:
         """The answers as a row of the project's template."""
@@ -184,8 +189,8 @@ class InstrumentForm:
             self.status.value = rules.SAY_WHO
             return None
         problems, unanswered = self.check()
-        self.items.show_problems(rules.item_messages(self.items.controls, problems, unanswered))
         verdict = rules.verdict(problems, unanswered, confirmed=self.confirm_partial.value)
+        self._show_problems(problems, unanswered)
         if not verdict.send:
             if verdict.ask_confirm:
                 self.confirm_partial.layout.display = None
@@ -224,9 +229,19 @@ class InstrumentForm:
         self.buttons.add_class("mk-sent")  # the confirmation first, the "New response" button below it
         return result
 
+    def _show_problems(self, problems: dict[str, str], unanswered: list[str]) -> None:
+        """Each message at its field, and the focus on the first field with a problem."""
+        self.items.show_problems(rules.item_messages(self.items.controls, problems, unanswered))
+        about = self.about.show_problem(problems.get("_subject", ""))
+        first = rules.first_problem(problems, list(self.items.controls))
+        key = about if first == "_subject" else None if first is None else f"mk-item-{first}"
+        if key:
+            self.aria.focus(key)
+
     def reset(self) -> None:
         """Clear the answers for a new response."""
         self.items.clear()
+        self.about.show_problem("")
         self.confirm_partial.value = False
         self.confirm_partial.layout.display = "none"
         self.sent = False
@@ -241,6 +256,7 @@ class InstrumentForm:
         box = widgets.VBox(
             [
                 style(),
+                self.aria,
                 self.title,
                 self.items.progress,
                 self.who.box,

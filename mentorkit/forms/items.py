@@ -8,7 +8,6 @@ import ipywidgets as widgets
 
 from mentorkit import instruments as ins
 from mentorkit.forms import rules
-from mentorkit.forms.aria import RadioGroupNames
 from mentorkit.intake import form_rows as formrows
 
 
@@ -53,7 +52,7 @@ class ItemsPart:
         for number, item in enumerate(rules.asked_items(instrument), 1):
             control = control_for(item)
             # the question is the control's own label (tied to its input), above it, full width
-            control.description = item.text + (" (optional)" if item.optional else "")
+            control.description = rules.question_text(item)
             control.style.description_width = "initial"
             control.observe(lambda _c: self.update_progress(), names="value")
             problem = widgets.HTML(layout=widgets.Layout(min_height="0"))
@@ -62,8 +61,9 @@ class ItemsPart:
             self.problems[item.id] = problem
             label = widgets.HTML(f"<span class='mk-qno' aria-hidden='true'>Question {number}</span>")
             row = widgets.VBox([label, control, problem])
-            row.add_class(f"mk-item-{item.id}")
+            row.add_class(f"mk-item-{item.id}")  # how Send moves the focus to it
             row.add_class("mk-item")
+            row.add_class("mk-field")  # the control's message names it invalid (aria.FormAria)
             if item.kind == "likert5":
                 row.add_class("mk-likert")
             item_rows.append(row)
@@ -71,7 +71,7 @@ class ItemsPart:
         self.agree.add_class("mk-agree")
         if form_rules.asks_agreement:
             item_rows.append(self.agree)
-        self.box = widgets.VBox([RadioGroupNames(), *item_rows])  # the groups named for screen readers
+        self.box = widgets.VBox(item_rows)
 
     def values(self) -> dict[str, object]:
         """The controls' values by item id."""

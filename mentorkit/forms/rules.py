@@ -41,6 +41,14 @@ def answered(value: object) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
+def question_text(item: ins.Item) -> str:
+    """An item's question as its control's label, marked "(optional)" once when it may be left blank."""
+    text = item.text.strip()
+    if item.optional and not text.casefold().endswith("(optional)"):
+        text += " (optional)"
+    return text
+
+
 def answer_options(item: ins.Item) -> list[tuple[str, str]]:
     """The (label, value) answers of a yes/no, 1–5 or choice item; none for other kinds."""
     if item.kind == "yesno":
@@ -122,6 +130,14 @@ MISSING_SUBJECT = {  # by instrument subject: the message when nothing is chosen
     "pair": "Choose which mentoring relationship this is about.",
     "goal": "Choose a goal.",
 }
+
+
+PAIR_QUESTION = "Which mentoring relationship is this about?"  # the pair picker's label
+
+
+def pair_placeholder(role: object) -> str:
+    """The pair picker's first line before anything is chosen: a mentor picks a mentee, a mentee a mentor."""
+    return "Choose a mentee…" if role == "mentor" else "Choose a mentor…"
 
 
 def pairs_of(pairs: pd.DataFrame, person: str) -> pd.DataFrame:
@@ -325,8 +341,18 @@ def item_messages(
     out = {}
     for item_id in item_ids:
         text = problems.get(item_id) or ("Not answered yet." if item_id in unanswered else "")
-        out[item_id] = f"<span class='mk-error'>{esc(text)}</span>" if text else ""
+        out[item_id] = field_message(text)
     return out
+
+
+def field_message(text: str) -> str:
+    """The message under one field (HTML; blank for none)."""
+    return f"<span class='mk-error'>{esc(text)}</span>" if text else ""
+
+
+def first_problem(problems: Mapping[str, str], item_ids: Collection[str]) -> str | None:
+    """The field Send takes the person to: what the answer is about (it comes first), then the items in order."""
+    return next((key for key in ("_subject", *item_ids) if key in problems), None)
 
 
 @dataclass(frozen=True)

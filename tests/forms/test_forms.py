@@ -91,10 +91,19 @@ def test_checkin_by_a_mentor_of_two_needs_the_pair(sample_copy):
     form = forms.InstrumentForm("checkin", sample_copy, clock=CLOCK)
     form.cohort.value = "2026-spring-eng"
     form.person_picker.value = "M-ENG-04"  # mentors E-ENG-07 and E-ENG-08
-    assert len(form.pair_picker.options) == 2 and form.pair_picker.value is None
+    # the picker names what to choose: a placeholder first (no choice), then the two mentees
+    assert form.pair_picker.options[0] == ("Choose a mentee…", None) and len(form.pair_picker.options) == 3
+    assert form.pair_picker.value is None and form.pair_picker.index == 0
     for element in CHECKIN_ELEMENTS:
         form.controls[element].value = "4"
     assert form.submit() is None and "Choose which mentoring relationship" in form.status.value
+    # the message is at the picker too, and the focus goes there
+    assert "Choose which mentoring relationship" in form.about.problem.value
+    assert (form.aria.focus_key, form.aria.focus_count) == ("mk-about-pair", 1)
+    form.pair_picker.value = form.pair_picker.options[1][1]
+    assert form.about.problem.value == ""  # chosen: the message goes
+    form.pair_picker.index = 0  # the placeholder again is no choice, still shown
+    assert form.pair_picker.value is None and form.pair_picker.index == 0
     form.pair_picker.value = dict((label.split(" (")[-1].rstrip(")"), v) for label, v in form.pair_picker.options)[
         "E-ENG-07"
     ]
@@ -153,6 +162,7 @@ def test_goal_update_and_target_before_start(sample_copy):
     assert [v for _, v in form.goal_picker.options] == ["G-LEG-01"]
     form.controls["progress_pct"].value = 70
     assert form.submit() is None and "Please fill this in." in form.problems["status"].value
+    assert form.aria.focus_key == "mk-item-status"  # the focus goes to the field to fill in
     form.controls["status"].value = "in_progress"
     assert form.submit().accepted == 1
     data = store.load(store.connect(sample_copy), ["2026-pilot-legal"])

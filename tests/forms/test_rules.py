@@ -285,6 +285,29 @@ def test_each_item_shows_its_problem_or_that_it_is_unanswered():
     }
 
 
+def test_an_optional_question_says_so_once_whatever_its_text_says():
+    item = ins.Item(id="c", kind="text", text="Anything to add?", optional=True)
+    assert rules.question_text(item) == "Anything to add? (optional)"
+    said = dataclasses.replace(item, text="Anything to add? (Optional) ")  # the text says it already
+    assert rules.question_text(said) == "Anything to add? (Optional)"
+    assert rules.question_text(dataclasses.replace(item, optional=False)) == "Anything to add?"
+    # the check-in's own comment item, whose text in instruments.yaml ends with "(optional)"
+    [comment] = [i for i in ins.get("checkin").items if i.id == "comment"]
+    assert rules.question_text(comment).count("(optional)") == 1
+
+
+def test_send_goes_to_what_the_answer_is_about_first_then_the_items_in_order():
+    order = ["title", "start_date", "target_date"]
+    assert rules.first_problem({"target_date": "x", "start_date": "y"}, order) == "start_date"
+    assert rules.first_problem({"target_date": "x", "_subject": "Choose a goal."}, order) == "_subject"
+    assert rules.first_problem({}, order) is None
+    assert rules.field_message("a < b") == "<span class='mk-error'>a &lt; b</span>" and rules.field_message("") == ""
+    assert (rules.pair_placeholder("mentor"), rules.pair_placeholder("mentee")) == (
+        "Choose a mentee…",
+        "Choose a mentor…",
+    )
+
+
 def test_problems_hold_the_answer_back_and_blanks_until_send_anyway():
     held = rules.verdict({"_subject": "Choose a goal."}, ["x"], confirmed=True)
     assert held == rules.Verdict(False, "<p class='mk-error'>Choose a goal.</p>")
