@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import errno
+from collections.abc import Iterable
 
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # "no space left", "disk quota exceeded"
 
@@ -25,6 +27,18 @@ class UsageError(MentorkitError):
     """The command was called wrongly (unknown cohort, unsafe id, bad option)."""
 
     exit_code = 2
+
+
+def unknown_cohort(cohort_id: str, known: Iterable[str]) -> UsageError:
+    """ "unknown cohort 'x' (did you mean …?)": the nearest known ids (difflib), else where to find them."""
+    close = difflib.get_close_matches(cohort_id, sorted(set(known)), n=3, cutoff=0.6)
+    if close:  # the best, and those about as near: "2026-spring" names eng and sales, "2026-spring-en" eng alone
+        best = difflib.SequenceMatcher(None, cohort_id, close[0]).ratio()
+        close = [c for c in close if difflib.SequenceMatcher(None, cohort_id, c).ratio() >= best - 0.1]
+        hint = f"did you mean {' or '.join(close)}?"
+    else:
+        hint = "`mentorkit cohorts` lists the store's cohorts"
+    return UsageError(f"unknown cohort {cohort_id!r} ({hint})")
 
 
 class InputFileError(MentorkitError):

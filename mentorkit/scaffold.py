@@ -41,7 +41,8 @@ A mentorkit workspace: this folder's `mentorkit.toml` holds the programme's sett
 
 - `mentorkit import roster.csv --instrument roster`, then the answers (`--instrument mentor_readiness`, …);
   or `mentorkit demo` for the sample programme.
-- `mentorkit score --cohort ID`; `mentorkit report --all` writes `reports/<as-of>/`.
+- `mentorkit cohorts` lists the cohorts and the as-of date to report on; `mentorkit score --cohort ID`;
+  `mentorkit report --all --as-of DATE` writes `reports/<as-of>/`.
 - `notebooks/explore.ipynb` explores the cohorts in JupyterLab; `notebooks/collect/` holds the forms.
 - `notebooks/reports/` holds this workspace's report notebooks: edit them, and `mentorkit report`
   uses them instead of the packaged ones (delete one to go back to the packaged notebook).

@@ -22,6 +22,7 @@ USER_ERRORS = {
     "init": (["/proc/forbidden/ws"], 1, "cannot write /proc/forbidden/ws"),
     "demo": (["--db", "nonsense://"], 1, "no driver for nonsense"),
     "import": (["none.csv", "--instrument", "checkin"], 1, "none.csv: no such file"),
+    "cohorts": ([], 1, "no mentorkit store at"),
     "score": (["--cohort", "../x"], 2, "not a cohort id: '../x'"),
     "report": (["--cohort", "x", "--jobs", "0"], 2, "--jobs must be at least 1"),
     "forms": (["--capacity", "0"], 2, "--capacity must be at least 1"),

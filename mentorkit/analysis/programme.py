@@ -29,7 +29,7 @@ from mentorkit.analysis import goals as goal_rules
 from mentorkit.analysis.compared import number
 from mentorkit.analysis.figure_table import Figure
 from mentorkit.data import CohortData
-from mentorkit.errors import UsageError
+from mentorkit.errors import unknown_cohort
 from mentorkit.settings import DEFAULT, Settings
 
 SEP = "\x1f"  # joins a cohort id to another key: ids never contain it
@@ -356,7 +356,7 @@ def _subset(data: CohortData, cohorts: list[str] | None) -> CohortData:
     known = set(data.participants["cohort_id"].unique())
     for cohort in cohorts:
         if cohort not in known:
-            raise UsageError(f"unknown cohort {cohort!r}")
+            raise unknown_cohort(cohort, known)
     chosen = pd.Series(sorted(set(cohorts)), dtype="string")
 
     def keep(frame: pd.DataFrame) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from mentorkit.analysis.asof import as_of_cut, days_before, latest
 from mentorkit.analysis.goals import GoalSummary, goal_summary, goal_table_cut
 from mentorkit.analysis.quality import data_quality, reliability_items
 from mentorkit.data import CohortData
-from mentorkit.errors import UsageError
+from mentorkit.errors import UsageError, unknown_cohort
 from mentorkit.settings import DEFAULT
 from mentorkit.settings import Settings as Settings  # re-exported: callers use score.Settings
 
@@ -462,7 +462,7 @@ def cohort_detail(data: CohortData, cohort_id: str, as_of: date, settings: Setti
     """Score one cohort from its data: each instrument's responses are cut to the as-of date once, here."""
     people = data.participants[data.participants["cohort_id"] == cohort_id]
     if people.empty:
-        raise UsageError(f"unknown cohort {cohort_id!r}")
+        raise unknown_cohort(cohort_id, data.participants["cohort_id"].unique())
     resp = {k: as_of_cut(v[v["cohort_id"] == cohort_id], as_of) for k, v in data.responses.items()}
     mentor, mentor_scored = _readiness_summary(resp["mentor_readiness"], people, "mentor", settings)
     mentee, mentee_scored = _readiness_summary(resp["mentee_readiness"], people, "mentee", settings)

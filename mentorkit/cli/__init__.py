@@ -1,6 +1,6 @@
 """The ``mentorkit`` command: a thin shell over the package's functions.
 
-``parser`` builds the argument parser; the commands live by area: ``data`` (demo, import, db, forget),
+``parser`` builds the argument parser; the commands live by area: ``data`` (demo, import, cohorts, db, forget),
 ``figures`` (score, export), ``reports`` (report), ``outreach`` (forms, invite, status), with what they
 share in ``common``. Each imports pandas, SQLAlchemy and the stages only when it runs, so help stays light.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mentorkit.cli.common import shown_store
-from mentorkit.cli.data import SAMPLE_ORDER, cmd_db, cmd_demo, cmd_forget, cmd_import, cmd_init
+from mentorkit.cli.data import SAMPLE_ORDER, cmd_cohorts, cmd_db, cmd_demo, cmd_forget, cmd_import, cmd_init
 from mentorkit.cli.figures import cmd_export, cmd_score, format_score
 from mentorkit.cli.outreach import cmd_forms, cmd_invite, cmd_status
 from mentorkit.cli.parser import build_parser
@@ -29,6 +29,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "db": cmd_db,
     "forget": cmd_forget,
     "import": cmd_import,
+    "cohorts": cmd_cohorts,
     "score": cmd_score,
     "report": cmd_report,
     "forms": cmd_forms,

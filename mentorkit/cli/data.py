@@ -1,13 +1,20 @@
-"""The store's commands: ``demo``, ``import``, ``db`` and ``forget``."""
+"""The store's commands: ``demo``, ``import``, ``cohorts``, ``db`` and ``forget``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mentorkit.cli.common import engine, terminal_progress
 from mentorkit.errors import UsageError
 from mentorkit.instruments import instruments
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    import pandas as pd
 
 SAMPLE_ORDER = ("roster", *instruments())  # the roster first, then the instruments of instruments.yaml
 
@@ -56,6 +63,73 @@ def cmd_import(args: argparse.Namespace) -> int:
     if result.quarantine_file:
         print(f"quarantined rows and reasons: {result.quarantine_file}")
     return 0
+
+
+def cmd_cohorts(args: argparse.Namespace) -> int:
+    from mentorkit import store
+
+    with store.connect(args.db, create=False).connect() as conn:  # a listing never creates a store
+        summary = store.cohort_summary(conn)
+        suggested = store.suggested_as_of(conn)
+    if args.json:
+        print(json.dumps(cohorts_json(summary, suggested), indent=2))
+    else:
+        print(format_cohorts(summary, suggested))
+    return 0
+
+
+def _utc(value: object) -> str | None:
+    """A stored UTC time as ISO 8601 with Z; None when missing."""
+    import pandas as pd
+
+    return None if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%SZ")  # type: ignore[arg-type]
+
+
+def cohorts_json(summary: pd.DataFrame, suggested: date) -> dict[str, object]:
+    """``mentorkit cohorts --json``: each cohort's counts and latest submission, the store's suggested as-of."""
+    rows = [
+        {
+            "cohort": str(r.cohort_id),
+            "mentors": int(r.mentors),
+            "mentees": int(r.mentees),
+            "pairs": int(r.pairs),
+            "latest_submission": _utc(r.latest_submission),
+        }
+        for r in summary.itertuples(index=False)
+    ]
+    latest = summary["latest_submission"].max() if len(summary) else None
+    return {"cohorts": rows, "latest_submission": _utc(latest), "suggested_as_of": suggested.isoformat()}
+
+
+def format_cohorts(summary: pd.DataFrame, suggested: date) -> str:
+    """``mentorkit cohorts``: a plain table, then the as-of date to give the reports."""
+    if summary.empty:
+        return "no cohorts yet: run `mentorkit demo` or import a roster (mentorkit import FILE --instrument roster)"
+    heads = ("cohort", "mentors", "mentees", "pairs", "latest submission (UTC)")
+    cells = [
+        (str(r.cohort_id), str(r.mentors), str(r.mentees), str(r.pairs), (_utc(r.latest_submission) or "—")[:16])
+        for r in summary.itertuples(index=False)
+    ]
+    cells = [(c, m, e, p, t.replace("T", " ")) for c, m, e, p, t in cells]
+    width = [max(len(row[i]) for row in [heads, *cells]) for i in range(len(heads))]
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(
+            v.ljust(width[i]) if i in (0, len(row) - 1) else v.rjust(width[i]) for i, v in enumerate(row)
+        ).rstrip()
+
+    n = len(summary)
+    day = suggested.isoformat()
+    has_any = summary["latest_submission"].notna().any()
+    why = "the day of the latest submission" if has_any else "today: nothing has been submitted yet"
+    return "\n".join(
+        [
+            line(heads),
+            *(line(row) for row in cells),
+            f"{n} cohort{'' if n == 1 else 's'}; suggested as-of {day}, {why} (the explore notebook opens with it; "
+            f"mentorkit report --all --as-of {day} shows the same figures)",
+        ]
+    )
 
 
 def cmd_db(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 from mentorkit import workspace
 from mentorkit.cli.common import engine, terminal_progress
-from mentorkit.errors import UsageError
+from mentorkit.errors import UsageError, unknown_cohort
 from mentorkit.formats import fmt_text, hiding_rule
 from mentorkit.settings import DEFAULT
 
@@ -22,7 +22,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     if not clean.is_safe_id(args.cohort):
         raise UsageError(f"not a cohort id: {args.cohort!r}")
     as_of = score.parse_as_of(args.as_of)
-    data = store.load(engine(args), [args.cohort], as_of)
+    connected = engine(args)
+    with connected.connect() as conn:
+        known = store.list_cohorts(conn)
+    if args.cohort not in known:
+        raise unknown_cohort(args.cohort, known)
+    data = store.load(connected, [args.cohort], as_of)
     settings = workspace.settings()  # mentorkit.toml and the environment over the defaults
     result = score.score_cohort(data, args.cohort, as_of, settings)
     if args.json:

@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_init,
         _add_demo,
         _add_import,
+        _add_cohorts,
         _add_score,
         _add_report,
         _add_db,
@@ -111,10 +112,20 @@ def _add_import(sub: Subparsers, db: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_cohorts(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``cohorts``: what the store holds per cohort."""
+    co = sub.add_parser(
+        "cohorts",
+        parents=[db],
+        help="cohorts with people, pairs, latest submission, suggested as-of",
+    )
+    co.add_argument("--json", action="store_true", help="machine-readable output")
+
+
 def _add_score(sub: Subparsers, db: argparse.ArgumentParser) -> None:
     """``score --cohort ID``: a cohort's figures."""
     sc = sub.add_parser("score", parents=[db], help="a cohort's figures as of a date")
-    sc.add_argument("--cohort", required=True, metavar="ID")
+    sc.add_argument("--cohort", required=True, metavar="ID", help="the cohort's id (`mentorkit cohorts` lists them)")
     sc.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
     sc.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -189,7 +200,7 @@ def _add_forms(sub: Subparsers, db: argparse.ArgumentParser) -> None:
     """``forms``: serve the collection forms."""
     fm = sub.add_parser("forms", parents=[db], help="serve the collection forms to participants (Solara's server)")
     fm.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on (default 127.0.0.1)")
-    fm.add_argument("--port", type=int, default=8866, metavar="N")
+    fm.add_argument("--port", type=int, default=8866, metavar="N", help="port to listen on (default 8866)")
     fm.add_argument(
         "--base-url",
         default=None,
@@ -220,8 +231,8 @@ def _add_invite(sub: Subparsers, db: argparse.ArgumentParser) -> None:
     """``invite``: personal links for mail merge."""
     forms = tuple(instruments())
     inv = sub.add_parser("invite", parents=[db], help="personal links for a form, as CSV for mail merge")
-    inv.add_argument("--cohort", metavar="ID")
-    inv.add_argument("--form", choices=forms)
+    inv.add_argument("--cohort", metavar="ID", help="the cohort whose participants get links")
+    inv.add_argument("--form", choices=forms, help="the form the links open: %(choices)s")
     inv.add_argument("--base-url", metavar="URL", help="the forms' public address, e.g. https://host/mentoring/")
     inv.add_argument(
         "--expires-days",
@@ -237,7 +248,7 @@ def _add_invite(sub: Subparsers, db: argparse.ArgumentParser) -> None:
 def _add_status(sub: Subparsers, db: argparse.ArgumentParser) -> None:
     """``status --cohort ID``: who still has to answer what."""
     st = sub.add_parser("status", parents=[db], help="who still has to answer what (personal data)")
-    st.add_argument("--cohort", required=True, metavar="ID")
+    st.add_argument("--cohort", required=True, metavar="ID", help="the cohort's id (`mentorkit cohorts` lists them)")
     st.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
     st.add_argument("--base-url", metavar="URL", default=None, help="add each due item's personal link")
     st.add_argument("--out", metavar="FILE", default=None, help="CSV file (default: a list on standard output)")

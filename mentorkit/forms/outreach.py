@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from mentorkit import store
 from mentorkit.analysis import due
-from mentorkit.errors import UsageError
+from mentorkit.errors import UsageError, unknown_cohort
 from mentorkit.formats import printable, utc_stamp
 from mentorkit.forms import links
 from mentorkit.intake import clean
@@ -37,7 +37,8 @@ def _load(engine: Engine, cohort_id: str) -> store.CohortData:
         raise UsageError(f"not a cohort id: {cohort_id!r}")
     data = store.load(engine, [cohort_id])
     if data.participants.empty:
-        raise UsageError(f"unknown cohort {cohort_id!r}")
+        with engine.connect() as conn:
+            raise unknown_cohort(cohort_id, store.list_cohorts(conn))
     return data
 
 

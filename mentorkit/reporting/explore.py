@@ -7,11 +7,12 @@ the report stylesheet ships with the widget output, every rule confined to the d
 
 from __future__ import annotations
 
-import re
+import os
 import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 import pandas as pd
@@ -24,32 +25,28 @@ from mentorkit.data import CohortData
 from mentorkit.formats import hiding_rule
 from mentorkit.reporting import STYLESHEET, charts
 from mentorkit.reporting import cohort as rk
+from mentorkit.reporting.explore_style import SCOPE, scoped_css, style_html
 from mentorkit.settings import Settings
 
-SCOPE = "mk-explore"  # the class of the dashboard's root element; every style rule sits under it
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
-PAGE_ONLY = ("main", ".mk-nav", ".anchor-link")  # the report page's furniture: nothing of it is in a notebook
-ROOT_SELECTORS = (":root", "html", "body")  # what the page's root carries, the dashboard's root carries
-INK_VARIABLES = (  # JupyterLab's text colours, set inside the dashboard only
-    *(f"content-font-color{i}" for i in range(4)),
-    *(f"ui-font-color{i}" for i in range(4)),
-    "widgets-color",
-    "widgets-label-color",
-    "widgets-readout-color",
-    "widgets-input-color",
-)
-PAPER_VARIABLES = {  # JupyterLab's surfaces inside the dashboard: light, as on a report page
-    "layout-color0": "#fff",
-    "layout-color1": "#fff",
-    "layout-color2": "#eef1f4",
-    "layout-color3": "#c4ccd4",
-    "border-color1": "#c4ccd4",
-    "border-color2": "#e3e8ee",
-    "widgets-input-background-color": "#fff",
-    "widgets-input-border-color": "#9aa5b1",
-    "rendermime-table-row-background": "#fafbfc",
-    "rendermime-table-row-hover-background": "#eef3f8",
-}
+__all__ = [
+    "SCOPE",
+    "SHOWN",
+    "STYLESHEET",
+    "Explorer",
+    "as_of_html",
+    "cells_html",
+    "comparison_chart",
+    "goal_rows",
+    "opening_as_of",
+    "pair_rows",
+    "scoped_css",
+    "scored_pairs",
+    "style_html",
+    "wide_table",
+]
 
 
 @dataclass(frozen=True)
@@ -76,64 +73,6 @@ BY_FIGURE = {s.figure: s for s in SHOWN}
 DEFAULT_COMPARE = 4  # cohorts chosen when the dashboard opens
 
 
-# --- the report stylesheet, scoped -------------------------------------------------------------
-
-
-def _blocks(css: str) -> list[tuple[str, str]]:
-    """Top-level ``prelude { body }`` blocks of a stylesheet (comments removed; nested braces kept in body)."""
-    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
-    out, i = [], 0
-    while (start := css.find("{", i)) >= 0:
-        depth, j = 1, start + 1
-        while depth and j < len(css):
-            depth += {"{": 1, "}": -1}.get(css[j], 0)
-            j += 1
-        out.append((css[i:start].strip(), css[start + 1 : j - 1].strip()))
-        i = j
-    return out
-
-
-def _scope_selector(selector: str, scope: str) -> str | None:
-    """One selector confined to ``.scope`` (the page root becomes the scope itself); None for page furniture."""
-    sel = " ".join(selector.split())
-    if not sel or ".jp-" in sel or any(sel == p or sel.startswith(p + " ") for p in PAGE_ONLY):
-        return None
-    if sel in ROOT_SELECTORS:
-        return f".{scope}"
-    return f".{scope} {sel}"
-
-
-def scoped_css(css: str, scope: str = SCOPE) -> str:
-    """A stylesheet whose every rule applies only inside elements of class ``scope``.
-
-    The root's rules (``:root``, ``body``) move to the scope element; the report page's own furniture
-    (``main``, the navigation, JupyterLab's cells in an exported page) and at-rules other than ``@media``
-    are left out, so nothing reaches JupyterLab's own interface.
-    """
-    rules = []
-    for prelude, body in _blocks(css):
-        if prelude.startswith("@media"):
-            inner = scoped_css(body, scope)
-            if inner:
-                rules.append(f"{prelude} {{\n{inner}\n}}")
-            continue
-        if prelude.startswith("@"):
-            continue
-        selectors = [s for s in (_scope_selector(p, scope) for p in prelude.split(",")) if s]
-        if selectors:
-            rules.append(f"{', '.join(selectors)} {{ {body} }}")
-    return "\n".join(rules)
-
-
-def style_html(scope: str = SCOPE) -> str:
-    """A ``<style>`` element with the report stylesheet scoped to the dashboard (read from the package)."""
-    # a light card in JupyterLab's dark themes too: the controls and outputs inside it take the report's ink
-    ink = "; ".join(f"--jp-{name}: var(--ink)" for name in INK_VARIABLES)
-    paper = "; ".join(f"--jp-{name}: {colour}" for name, colour in PAPER_VARIABLES.items())
-    extra = f".{scope} {{ padding: 8px 12px; border-radius: 4px; {ink}; {paper}; }}"
-    return f"<style>{scoped_css(STYLESHEET.read_text(encoding='utf-8'), scope)}\n{extra}</style>"
-
-
 # --- data held once, scored per (cohort, as-of) ------------------------------------------------
 
 
@@ -153,6 +92,21 @@ def split_by_cohort(data: CohortData) -> dict[str, CohortData]:
             responses={inst: responses[inst].get(cohort, frame.iloc[:0]) for inst, frame in data.responses.items()},
         )
     return out
+
+
+def opening_as_of(as_of: str | date | None, conn: Connection) -> tuple[date, str]:
+    """The date the workbench opens with, and where it comes from.
+
+    The ``as_of`` parameter when given, else $MENTORKIT_AS_OF, else the store's suggested as-of (the day of
+    its latest submission, as ``mentorkit cohorts`` prints it): what ``mentorkit report --as-of`` that day shows.
+    """
+    if as_of is not None:
+        return rk.notebook_as_of(as_of), "set by the notebook's <code>as_of</code> parameter"
+    if os.environ.get(rk.AS_OF_ENV):
+        return rk.notebook_as_of(None), f"set by <code>${rk.AS_OF_ENV}</code>"
+    return store.suggested_as_of(
+        conn
+    ), "the day of the store's latest submission, as <code>mentorkit cohorts</code> suggests"
 
 
 def first_day(data: CohortData, as_of: date) -> date:
@@ -240,13 +194,11 @@ def comparison_chart(tidy: pd.DataFrame, figure: str) -> charts.Chart:
 
 
 def pair_rows(ctx: rk.ReportContext) -> pd.DataFrame:
-    """A cohort's matched pairs by pseudonymous id; health and status only where the reports show them."""
+    """A cohort's matched pairs by pseudonymous ids ("mentor & mentee"); health and status where the reports show them."""
     p = ctx.detail.pairs
     out = pd.DataFrame(
         {
-            "pair": p["pair_id"],
-            "mentor": [ctx.name(x) for x in p["mentor_id"]],
-            "mentee": [ctx.name(x) for x in p["mentee_id"]],
+            "pair": [rk._pair_label(ctx, pid) for pid in p["pair_id"]],  # "M-ENG-01 & E-ENG-01", as the reports
             "matched on": p["matched_on"].dt.strftime("%Y-%m-%d"),
         }
     )
@@ -260,19 +212,10 @@ def pair_rows(ctx: rk.ReportContext) -> pd.DataFrame:
 def goal_rows(ctx: rk.ReportContext) -> pd.DataFrame:
     """A cohort's goals with their pair (pseudonymous ids), status and progress against the expected pace."""
     g = ctx.detail.goals
-    pairs = ctx.detail.pairs.set_index("pair_id") if len(ctx.detail.pairs) else None
-    mentors = ctx.data.pairs.set_index("pair_id")
-    names = []
-    for pid in g["pair_id"]:
-        frame = pairs if pairs is not None and pid in pairs.index else mentors
-        if pid in frame.index:
-            names.append(f"{ctx.name(frame.at[pid, 'mentor_id'])} & {ctx.name(frame.at[pid, 'mentee_id'])}")
-        else:
-            names.append("—")
     return pd.DataFrame(
         {
             "goal": g["goal_id"],
-            "pair": names,
+            "pair": [rk._pair_label(ctx, pid) for pid in g["pair_id"]],
             "title": g["title"],
             "status": g["status"].map(charts.GOAL_LABELS).fillna(g["status"]),
             "progress %": g["progress"].round(0),
@@ -280,6 +223,65 @@ def goal_rows(ctx: rk.ReportContext) -> pd.DataFrame:
             "target date": g["target_date"].dt.strftime("%Y-%m-%d"),
             "last update": [d.strftime("%Y-%m-%d") if pd.notna(d) else "never" for d in g["last_update"]],
         }
+    )
+
+
+def compare_caption(day: date, k: int, breakdown: bool) -> str:
+    """The comparison table's caption: the date, how figures read, and why some are hidden."""
+    caption = (
+        f"As of {day.isoformat()}: value (95 % interval) · n. Shares and response rates in %, "
+        f"scores and health on 0–100; {hiding_rule(k)}."
+    )
+    if breakdown:
+        caption += (
+            " A person counts in their own segment, a pair in its mentee's; when one segment of a cohort is "
+            "hidden, the next smallest is hidden too, so no hidden figure can be worked out from the total. "
+            "Segments under the minimum group size are not named: they are the row (hidden)."
+        )
+    return caption + (
+        f" A figure is also hidden when the people behind it differ by 1 to {k - 1} "
+        "from those of a figure shown at another date or of a larger group, since one less the other would "
+        "tell about those few people."
+    )
+
+
+def scored_pairs(ctx: rk.ReportContext) -> pd.DataFrame:
+    """A cohort's scored pairs for one's own analysis: named "mentor & mentee" by pseudonymous id, not by number."""
+    p = ctx.detail.pairs
+    label = pd.Series([rk._pair_label(ctx, pid) for pid in p["pair_id"]], index=p.index, dtype="str")
+    return p.drop(columns=["pair_id"]).assign(pair=label)[["pair", *(c for c in p.columns if c != "pair_id")]]
+
+
+def as_of_html(day: date, opened: date, source: str) -> str:
+    """The date the figures are as of, large, with where the notebook's date comes from and how to change it."""
+    shown = f"<strong class='mk-asof-day'>As of {day.isoformat()}</strong>"
+    if day == opened:
+        why = source
+    else:
+        why = f"a month end on the slider (the notebook's date is {opened.isoformat()}: {source})"
+    return (
+        f"<div class='mk-asof'>{shown} <span>— {why}.</span><br><span class='mk-note'>Reports show these figures "
+        f"with <code>mentorkit report --as-of {day.isoformat()}</code>. Move the slider for an earlier month end; "
+        'for another day set <code>as_of = "YYYY-MM-DD"</code> in the notebook\'s first cell (its parameters) '
+        "and run all cells again.</span></div>"
+    )
+
+
+def cells_html(ran: tuple[str | None, date], now: tuple[str | None, date], same: bool) -> str:
+    """What the cells below the dashboard show: the choices they ran with, and whether the widget still agrees."""
+
+    def where(state: tuple[str | None, date]) -> str:
+        return f"<strong>{rk.esc(state[0] or 'no cohort')}</strong> as of <strong>{state[1].isoformat()}</strong>"
+
+    again = "run them again (select this cell, then Run ▸ Run Selected Cell and All Below)"
+    if same:
+        return (
+            f"<p class='mk-note'>The cells below show {where(ran)}, the dashboard's choices when they ran. "
+            f"They do not follow the dashboard: after changing it, {again}.</p>"
+        )
+    return (
+        f"<p class='mk-note mk-stale'>⚠ The cells below still show {where(ran)} and the comparison as it was then; "
+        f"the dashboard now shows {where(now)}: {again}.</p>"
     )
 
 
@@ -312,10 +314,10 @@ class Explorer:
         self.parts = split_by_cohort(self.data)
         with engine.connect() as conn:
             cohorts = store.list_cohorts(conn)
+            self.day, self.day_source = opening_as_of(as_of, conn)
         cohorts = [c for c in cohorts if c in self.parts]  # a cohort without people has nothing to show
         if not cohorts:
             raise store.StoreError("the store has no cohorts yet; run `mentorkit demo` or import a roster")
-        self.day = rk.notebook_as_of(as_of)
         self._contexts: dict[tuple[str, date], rk.ReportContext] = {}
         self._figures: dict[tuple[str, date], pd.DataFrame] = {}
         self._segments: dict[tuple[str, date, str], pd.DataFrame] = {}
@@ -333,6 +335,7 @@ class Explorer:
             description="Break down by",
             style=wide,
         )
+        self.attribute.add_class("mk-breakdown")
         self.as_of = widgets.SelectionSlider(
             options=[(d.isoformat(), d) for d in self.dates()],
             value=self.day,
@@ -350,6 +353,8 @@ class Explorer:
         )
         self.export_button = widgets.Button(description="Export CSV", icon="download", tooltip="the table on screen")
         self.status = widgets.HTML()
+        self.as_of_note = widgets.HTML()  # the date in force, large, and how to change it
+        self._cells_notes: list[tuple[widgets.HTML, tuple[object, ...]]] = []  # notes above cells, and their state
         self.style = widgets.HTML(style_html(), layout=widgets.Layout(display="none"))
         self.view = widgets.Output()
         self.headline = widgets.HTML()
@@ -439,6 +444,7 @@ class Explorer:
             return
         start = time.perf_counter()
         self.redraw_drill()
+        self.redraw_notes()
         self.last_redraw_seconds = time.perf_counter() - start
 
     def redraw(self) -> None:
@@ -454,7 +460,27 @@ class Explorer:
             self._quiet = False
         self.redraw_compare()
         self.redraw_drill()
+        self.redraw_notes()
         self.last_redraw_seconds = time.perf_counter() - start
+
+    def state(self) -> tuple[object, ...]:
+        """Every choice the figures depend on: the compared cohorts, the breakdown, the date and the drill-down."""
+        return (tuple(self.chosen()), self.attribute.value, self.as_of.value, self.cohort.value)
+
+    def redraw_notes(self) -> None:
+        """The date in force, and each note above the cells below (do they still show the dashboard's choices?)."""
+        self.as_of_note.value = as_of_html(self.as_of.value, self.day, self.day_source)
+        now = self.state()
+        for note, ran in self._cells_notes:
+            note.value = cells_html((ran[3], ran[2]), (now[3], now[2]), ran == now)  # type: ignore[arg-type]
+
+    def cells_note(self) -> widgets.HTML:
+        """A note for the cells below it: the cohort and date they show, and when they no longer follow the widget."""
+        note = widgets.HTML()
+        note.add_class(SCOPE)
+        self._cells_notes.append((note, self.state()))
+        self.redraw_notes()
+        return note
 
     def redraw_compare(self) -> None:
         """The comparison table and chart of the chosen cohorts as of the chosen date."""
@@ -466,21 +492,7 @@ class Explorer:
             return
         chart = comparison_chart(self.shown, self.chart_figure.value)
         self.figures["compare"] = chart
-        caption = (
-            f"As of {self.as_of.value.isoformat()}: value (95 % interval) · n. Shares and response rates in %, "
-            f"scores and health on 0–100; {hiding_rule(self.settings.min_group_size)}."
-        )
-        if self.attribute.value:
-            caption += (
-                " A person counts in their own segment, a pair in its mentee's; when one segment of a cohort is "
-                "hidden, the next smallest is hidden too, so no hidden figure can be worked out from the total. "
-                "Segments under the minimum group size are not named: they are the row (hidden)."
-            )
-        caption += (
-            f" A figure is also hidden when the people behind it differ by 1 to {self.settings.min_group_size - 1} "
-            "from those of a figure shown at another date or of a larger group, since one less the other would "
-            "tell about those few people."
-        )
+        caption = compare_caption(self.as_of.value, self.settings.min_group_size, bool(self.attribute.value))
         show(self.view, rk.table(self.table, caption), chart)
 
     def redraw_drill(self) -> None:
@@ -507,8 +519,6 @@ class Explorer:
             rk.table(goals, "Goals by pair (pseudonymous ids).") if len(goals) else rk.note("No goals recorded yet."),
         )
 
-    # --- export --------------------------------------------------------------------------------
-
     def export_path(self) -> Path:
         """Where Export CSV writes: ``exports/explore-<as-of>.csv`` in the workspace."""
         return store.workspace() / "exports" / f"explore-{self.as_of.value.isoformat()}.csv"
@@ -529,6 +539,7 @@ class Explorer:
             [
                 self.style,
                 widgets.HBox([self.cohorts, widgets.VBox([self.attribute, self.chart_figure])]),
+                self.as_of_note,
                 self.as_of,
                 self.view,
                 widgets.HBox([self.export_button, self.status]),

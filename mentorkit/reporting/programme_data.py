@@ -19,7 +19,7 @@ from mentorkit import store
 from mentorkit.analysis import figure_table as figures
 from mentorkit.analysis import programme, segments
 from mentorkit.analysis.compared import COMPARED, MISSING, TRENDED, Cell, cells_of
-from mentorkit.errors import UsageError
+from mentorkit.errors import UsageError, unknown_cohort
 from mentorkit.reporting import charts
 from mentorkit.reporting.cohort import notebook_as_of, settings_for
 from mentorkit.settings import DEFAULT, Settings
@@ -79,7 +79,9 @@ def choose_cohorts(known: list[str], requested: list[str] | str | None) -> list[
     wanted = [requested] if isinstance(requested, str) else list(requested)
     unknown = [c for c in wanted if c not in known]
     if unknown:
-        raise UsageError(f"unknown cohort(s): {', '.join(map(repr, unknown))}")
+        if len(unknown) == 1:
+            raise unknown_cohort(unknown[0], known)
+        raise UsageError(f"unknown cohort(s): {', '.join(map(repr, unknown))}; `mentorkit cohorts` lists them")
     if not wanted:
         raise UsageError("no cohort to compare: give a list of cohort ids, or None for all")
     return sorted(dict.fromkeys(wanted))

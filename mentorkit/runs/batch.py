@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from mentorkit import outputs, store, workspace
 from mentorkit.analysis import score
 from mentorkit.analysis.snapshot import cohort_facts
-from mentorkit.errors import UsageError
+from mentorkit.errors import UsageError, unknown_cohort
 from mentorkit.formats import one_line
 from mentorkit.intake import clean
 from mentorkit.reporting import STYLESHEET
@@ -80,7 +80,7 @@ def resolve_cohorts(engine: Engine, requested: list[str] | None) -> list[str]:
         if not clean.is_safe_id(cohort):
             raise UsageError(f"not a cohort id: {cohort!r} (letters, digits, - and _)")
         if cohort not in known:
-            raise UsageError(f"unknown cohort {cohort!r}")
+            raise unknown_cohort(cohort, known)
     return list(dict.fromkeys(requested))
 
 

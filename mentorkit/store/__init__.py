@@ -56,6 +56,7 @@ from mentorkit.store.schema import (
     submissions,
     value_exclusions,
 )
+from mentorkit.store.summary import SUMMARY_COLUMNS, cohort_summary, latest_submission, suggested_as_of
 from mentorkit.store.write import (
     CHANNELS,
     Erasure,
@@ -74,6 +75,7 @@ __all__ = [
     "DEFAULT_DB_NAME",
     "PASSWORD_ENV",
     "SCHEMA_REVISION",
+    "SUMMARY_COLUMNS",
     "CheckResult",
     "CohortData",
     "Erasure",
@@ -82,6 +84,7 @@ __all__ = [
     "answers",
     "append_submissions",
     "check_values",
+    "cohort_summary",
     "cohorts",
     "connect",
     "current_revision",
@@ -99,6 +102,7 @@ __all__ = [
     "goals",
     "imports",
     "kernel_env",
+    "latest_submission",
     "list_cohorts",
     "load",
     "metadata",
@@ -119,6 +123,7 @@ __all__ = [
     "schema_revision",
     "split_password",
     "submissions",
+    "suggested_as_of",
     "upgrade_schema",
     "upsert_participants",
     "value_exclusions",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 
 from mentorkit.reporting import cohort as rk
 from mentorkit.reporting.explore import SCOPE, STYLESHEET
-from tests.conftest import ROOT, SAMPLE_AS_OF
+from tests.conftest import ROOT
 from tests.formserver import ARGS, CHROMIUM, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.kernel]
@@ -68,9 +69,8 @@ def lab(sample_copy, tmp_path):
     token, port = secrets.token_hex(16), free_port()
     jupyter = tmp_path / "jupyter"
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "MENTORKIT_AS_OF"},  # the notebook picks its own date
         "MENTORKIT_DB": f"sqlite:///{db}",
-        "MENTORKIT_AS_OF": SAMPLE_AS_OF,
         "MENTORKIT_HOME": str(root),
         "JUPYTER_CONFIG_DIR": str(jupyter / "config"),  # nothing from the user's own configuration
         "JUPYTER_RUNTIME_DIR": str(jupyter / "runtime"),
@@ -143,6 +143,24 @@ def report_styles(page) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped
     return page.evaluate(COMPUTED, ["", STYLED])
 
 
+# a cell of the first table under a root: the row whose first cell is `row`, the column headed `column`
+TABLE_CELL = """([root, row, column]) => {
+  const table = document.querySelector(root + ' table.mk-table');
+  const heads = [...table.querySelectorAll('thead th')].map(th => th.innerText.trim());
+  const found = [...table.querySelectorAll('tbody tr')].find(tr => tr.cells[0].innerText.trim() === row);
+  return found ? found.cells[heads.indexOf(column)].innerText.trim() : null;
+}"""
+# every header of the first table: its text, whether the text overflows its cell, and its box
+HEADERS = """(root) => [...document.querySelector(root + ' table.mk-table').querySelectorAll('thead th')].map(th => {
+  const r = th.getBoundingClientRect();
+  const words = document.createRange();
+  words.selectNodeContents(th);
+  const ink = words.getBoundingClientRect();
+  return {text: th.innerText.trim(), overflows: th.scrollWidth > th.clientWidth, right: r.right, inkRight: ink.right};
+})"""
+FIRST_COLUMN = """(i) => [...document.querySelectorAll('.mk-explore table.mk-table')[i].querySelectorAll('tbody tr')]
+  .map(tr => tr.cells[0].innerText.trim())"""
+
 STARTED = "() => /\\[(\\*|\\d+)\\]/.test(document.querySelector('.jp-Notebook .jp-Cell .jp-InputPrompt').innerText)"
 
 
@@ -202,6 +220,22 @@ def test_the_explore_headline_in_jupyterlab_looks_as_in_the_reports(lab):
             # nothing leaks into JupyterLab's own interface: its body, cells and menus look as before
             assert page.evaluate(OUTSIDE) == before
 
+            # the date in force, large above the slider: the day of the sample's latest submission (a check-in at
+            # 2026-11-12T17:40:00Z, data/sample/checkin.csv), the date `mentorkit cohorts` suggests
+            day = page.locator(f".{SCOPE} .mk-asof-day")
+            assert day.inner_text() == "As of 2026-11-12"
+            size = page.evaluate(f"() => getComputedStyle(document.querySelector('.{SCOPE} .mk-asof-day')).fontSize")
+            assert float(size.removesuffix("px")) >= 1.3 * float(before["size"][:-2])
+            assert "as_of = " in page.locator(f".{SCOPE} .mk-asof").inner_text()  # and how to change it
+            # spring-eng's pairs on track as in the reports: 7 of 12 (tests/reporting/test_explore.py) → 58 %
+            on_track = page.evaluate(TABLE_CELL, [f".{SCOPE}", "2026-spring-eng", "pairs on track %"])
+            assert on_track.startswith("58 (") and on_track.endswith("n 12"), on_track
+            # the cells below say which cohort and date they show
+            below = page.locator(".mk-explore .mk-note:has-text('The cells below')")
+            below.scroll_into_view_if_needed(timeout=WAIT_MS)  # JupyterLab renders a cell once it is in view
+            assert "2026-fall-ops as of 2026-11-12" in (below.text_content() or "")
+            page.locator(f".{SCOPE} .mk-drill").scroll_into_view_if_needed()
+
             # drilling down redraws in place: the same two headline rows and tables, now for another cohort
             tiles, tables = (page.locator(f".{SCOPE} {s}").count() for s in (".mk-kpis", "table.mk-table"))
             page.select_option(f".{SCOPE} .mk-drill select", "2026-spring-eng")
@@ -211,6 +245,29 @@ def test_the_explore_headline_in_jupyterlab_looks_as_in_the_reports(lab):
             )
             assert page.locator(f".{SCOPE} .mk-kpis").count() == tiles == 2
             assert page.locator(f".{SCOPE} table.mk-table").count() == tables == 3  # comparison, pairs, goals
+            # pairs by their people's pseudonymous ids, never database numbers
+            page.wait_for_function(f"() => ({FIRST_COLUMN})(1).some(p => p.startsWith('M-ENG-'))", timeout=60_000)
+            pairs = page.evaluate(FIRST_COLUMN, 1)
+            assert len(pairs) == 12 and pairs[0] == "M-ENG-01 & E-ENG-01", pairs
+            assert all(re.fullmatch(r"M-ENG-\d\d & E-ENG-\d\d", p) for p in pairs), pairs
+            # the cells below no longer show the dashboard's choice, and say so
+            stale = page.locator(".mk-explore .mk-stale")
+            stale.scroll_into_view_if_needed(timeout=60_000)
+            assert "now shows 2026-spring-eng" in (stale.text_content() or "")
+
+            # broken down by department, every header stays inside its own column
+            page.select_option(f".{SCOPE} .mk-breakdown select", "department")
+            page.wait_for_function(
+                f"() => [...document.querySelectorAll('.{SCOPE} table.mk-table thead th')]"
+                ".some(th => th.innerText.trim() === 'department')",
+                timeout=60_000,
+            )
+            heads = page.evaluate(HEADERS, f".{SCOPE}")
+            assert [h["text"] for h in heads[:2]] == ["cohort", "department"]
+            assert not [h["text"] for h in heads if h["overflows"]], heads
+            assert all(h["inkRight"] <= h["right"] + 0.5 for h in heads), heads  # no text past its cell's edge
+            page.locator(f".{SCOPE} table.mk-table").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(tmp_path / "explore-breakdown.png"))
             shot = tmp_path / "explore-jupyterlab.png"
             page.locator(f".{SCOPE} .mk-title").scroll_into_view_if_needed()
             page.screenshot(path=str(shot))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date
 
 import pandas as pd
 import pytest
 
 from mentorkit import store
-from mentorkit.analysis import programme
-from mentorkit.reporting.explore import SCOPE, Explorer, scoped_css, style_html
+from mentorkit.analysis import programme, score
+from mentorkit.reporting.explore import SCOPE, Explorer, scoped_css, scored_pairs, style_html
 from tests.builders import ROSTER_HEADER, header, import_csv, response_row
 from tests.conftest import SAMPLE_AS_OF
 
@@ -117,6 +118,15 @@ def test_drill_down_follows_the_choice_and_shows_pairs_and_goals_by_pseudonymous
     pairs_html, goals_html = (o["data"]["text/html"] for o in explorer.drill.outputs[-2:])
     assert pairs_html.count("<tr>") == 12 and goals_html.count("<tr>") == 8  # body rows (the header's has a style)
     assert "M-ENG-01" in pairs_html and "E-ENG-01" in pairs_html
+    # a pair is named by its people's pseudonymous ids, as in the reports, never by its database number
+    first = re.findall(r"<tr>\s*<td>([^<]*)</td>", pairs_html)
+    assert len(first) == 12 and first[0] == "M-ENG-01 &amp; E-ENG-01"
+    assert all(re.fullmatch(r"M-ENG-\d\d &amp; E-ENG-\d\d", f) for f in first), first
+    goal_pairs = re.findall(r"<tr>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>", goals_html)
+    assert len(goal_pairs) == 8 and all(re.fullmatch(r"M-ENG-\d\d &amp; E-ENG-\d\d", g) for g in goal_pairs)
+    # and the table for one's own analysis too: a "pair" label, no pair_id
+    own = scored_pairs(explorer.context())
+    assert "pair_id" not in own.columns and list(own["pair"])[:2] == ["M-ENG-01 & E-ENG-01", "M-ENG-01 & E-ENG-02"]
     assert "Amara" not in pairs_html + goals_html and "@" not in pairs_html + goals_html  # no names, no e-mails
     # dropping the drilled-down cohort from the comparison moves the drill-down to the first one left
     explorer.cohorts.value = ("2026-fall-ops", "2026-spring-sales")
@@ -247,3 +257,68 @@ def test_neither_the_slider_nor_two_breakdowns_give_one_persons_answers_away(tmp
         explorer.attribute.value = attribute
         for segment in segments:
             assert cell(explorer, "d2", "mentee mean score", segment).startswith("hidden"), (attribute, segment)
+
+
+@pytest.mark.slow
+def test_the_workbench_opens_as_of_the_stores_latest_submission_as_the_reports_do(sample_db, monkeypatch):
+    monkeypatch.delenv("MENTORKIT_AS_OF", raising=False)  # the test session sets it for the notebooks
+    explorer = Explorer(sample_db)
+    # the sample's latest submission: a check-in at 2026-11-12T17:40:00Z (data/sample/checkin.csv)
+    day = date(2026, 11, 12)
+    assert explorer.day == day and explorer.as_of.value == day
+    assert [d for _, d in explorer.as_of.options][-2:] == [date(2026, 10, 31), day]
+    # shown large above the slider, with where it comes from and how to change it
+    note = explorer.as_of_note.value
+    assert "<strong class='mk-asof-day'>As of 2026-11-12</strong>" in note
+    assert "latest submission" in note and "mentorkit cohorts" in note
+    assert "mentorkit report --as-of 2026-11-12" in note and "as_of = " in note
+    assert "As of 2026-11-12" in explorer.headline.value  # the drill-down uses it too
+    # spring-eng on 12 November: the pairs of tests/e2e/test_sample.py (worked for 15 November) three days earlier:
+    #   the pair at exactly 60 days is at 57 (on track), the one at 77 at 74 (needs), the one matched 14 days ago
+    #   at 11 (too early) → on track 7 of 12, as in the reports of 15 November (58 %).
+    # Wilson n = 12, p = 7/12: centre (0.5833 + 0.1601) / 1.3201 = 0.5631; half 1.4847 × √(0.020255 + 0.006669)
+    #   = 0.2436 → 0.320–0.807 → "58 (32–81)"
+    assert cell(explorer, "2026-spring-eng", "pairs on track %") == "58 (32–81) · n 12"
+    # the figure the reports and `mentorkit score` give for that date
+    rel = score.score_cohort(explorer.data, "2026-spring-eng", day).relationship
+    assert (rel.on_track, rel.pairs) == (7, 12)
+    shown = explorer.shown.set_index(["cohort_id", "figure"]).loc[("2026-spring-eng", "relationship.share_on_track")]
+    assert shown["value"] == pytest.approx(7 / 12)
+    # moving the slider says which date is shown and which the notebook's is
+    explorer.as_of.value = date(2026, 9, 30)
+    assert (
+        "As of 2026-09-30" in explorer.as_of_note.value
+        and "the notebook's date is 2026-11-12" in explorer.as_of_note.value
+    )
+
+
+@pytest.mark.slow
+def test_a_given_as_of_wins_and_says_so(sample_db, monkeypatch):
+    monkeypatch.setenv("MENTORKIT_AS_OF", "2026-10-31")
+    explorer = Explorer(sample_db)
+    assert explorer.day == date(2026, 10, 31) and "set by <code>$MENTORKIT_AS_OF</code>" in explorer.as_of_note.value
+    explorer = Explorer(sample_db, "2026-09-30")
+    assert explorer.day == date(2026, 9, 30) and "<code>as_of</code> parameter" in explorer.as_of_note.value
+
+
+@pytest.mark.slow
+def test_the_cells_below_say_what_they_show_and_when_the_dashboard_moved_on(sample_db):
+    explorer = Explorer(sample_db, SAMPLE_AS_OF)
+    note = explorer.cells_note()
+    assert "The cells below show <strong>2026-fall-ops</strong> as of <strong>2026-11-15</strong>" in note.value
+    assert "do not follow the dashboard" in note.value and "mk-stale" not in note.value
+    explorer.cohort.value = "2026-spring-eng"  # the drill-down moves on: the cells no longer show it
+    assert "mk-stale" in note.value and "still show <strong>2026-fall-ops</strong>" in note.value
+    assert "now shows <strong>2026-spring-eng</strong> as of <strong>2026-11-15</strong>" in note.value
+    explorer.cohort.value = "2026-fall-ops"  # back to what they show
+    assert "mk-stale" not in note.value
+    explorer.attribute.value = "department"  # the comparison (explorer.shown) changed: stale again
+    assert "mk-stale" in note.value
+
+
+def test_jupyterlabs_fixed_table_layout_is_undone_in_the_dashboard():
+    body = style_html()
+    # JupyterLab gives rendered tables `table-layout: fixed` (equal columns: "department" ran into the next
+    # header) and right-aligned cells; inside the dashboard the report's tables size to their content again
+    assert f".{SCOPE} table.mk-table {{ table-layout: auto; }}" in body
+    assert re.search(rf"\.{SCOPE} table\.mk-table th, \.{SCOPE} table\.mk-table td \{{ text-align: left;", body)
