@@ -97,16 +97,33 @@ def split_by_cohort(data: CohortData) -> dict[str, CohortData]:
 def opening_as_of(as_of: str | date | None, conn: Connection) -> tuple[date, str]:
     """The date the workbench opens with, and where it comes from.
 
-    The ``as_of`` parameter when given, else $MENTORKIT_AS_OF, else the store's suggested as-of (the day of
-    its latest submission, as ``mentorkit cohorts`` prints it): what ``mentorkit report --as-of`` that day shows.
+    The ``as_of`` parameter when given, else $MENTORKIT_AS_OF, else the as-of of the workspace's newest report
+    run (so the workbench shows the reports' figures), else the store's suggested as-of (the day of its latest
+    submission, as ``mentorkit cohorts`` prints it).
     """
     if as_of is not None:
         return rk.notebook_as_of(as_of), "set by the notebook's <code>as_of</code> parameter"
     if os.environ.get(rk.AS_OF_ENV):
         return rk.notebook_as_of(None), f"set by <code>${rk.AS_OF_ENV}</code>"
+    run = newest_run_as_of(store.workspace() / "reports")
+    if run is not None:
+        return run, f"the as-of of the newest report run, <code>reports/{run.isoformat()}/</code>"
     return store.suggested_as_of(
         conn
     ), "the day of the store's latest submission, as <code>mentorkit cohorts</code> suggests"
+
+
+def newest_run_as_of(folder: Path) -> date | None:
+    """The latest as-of date of a report run in ``folder``: a YYYY-MM-DD folder holding a manifest.json."""
+    days = []
+    for child in folder.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"):
+        try:
+            day = date.fromisoformat(child.name)
+        except ValueError:  # 2026-13-45
+            continue
+        if (child / "manifest.json").is_file():
+            days.append(day)
+    return max(days, default=None)
 
 
 def first_day(data: CohortData, as_of: date) -> date:

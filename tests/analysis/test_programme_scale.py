@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from datetime import date, datetime
+from html import unescape
 
 import pandas as pd
 import pytest
@@ -87,7 +88,10 @@ def test_the_ranked_page_says_how_many_and_links_the_full_table(nine, tmp_path):
     assert "9 cohorts in total, more than the 8 this report lists one by one" in page
     assert "the 2 highest and the 2 lowest" in page
     # c4 has its pair health hidden; no other headline figure is hidden anywhere (they are undefined)
-    assert "1 of the 9 cohorts have at least one of these figures hidden (fewer than 5 respondents)" in page
+    assert (
+        "1 of the 9 cohorts have at least one of these figures hidden (fewer than 5 people's answers behind it)"
+        in unescape(page)
+    )
     assert "<a href='programme-cohorts.csv'>programme-cohorts.csv</a>" in page
     health = page[page.index("<h3>The pair health index</h3>") :]
     health = health[: health.index("</table>")]
@@ -95,7 +99,10 @@ def test_the_ranked_page_says_how_many_and_links_the_full_table(nine, tmp_path):
     assert "<b>" not in page  # the odd id is escaped
     assert "90.0 (85.0–95.0)" in health and "<td>7</td>" in health and "3 cohorts ranked in between" in health
     assert ">c8<" not in health and ">c4<" not in health and ">c6<" not in health
-    assert "Ranked: 7 of 9 cohorts; hidden (fewer than 5 respondents): 1; nothing recorded yet: 1." in page
+    assert (
+        "Ranked: 7 of 9 cohorts; hidden (fewer than 5 people's answers behind it): 1; nothing recorded yet: 1."
+        in unescape(page)
+    )
     title = programmekit.title(nine).data
     assert "9 cohorts, the top and bottom of each figure" in title and "c9" not in title
 

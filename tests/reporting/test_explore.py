@@ -293,6 +293,21 @@ def test_the_workbench_opens_as_of_the_stores_latest_submission_as_the_reports_d
 
 
 @pytest.mark.slow
+def test_the_workbench_opens_as_of_the_newest_report_run_when_there_is_one(sample_db, monkeypatch, tmp_path):
+    monkeypatch.delenv("MENTORKIT_AS_OF", raising=False)
+    # the test's workspace (tmp_path): two runs and two folders that are not runs
+    for name in ("2026-10-15", "2026-11-15"):
+        (tmp_path / "reports" / name).mkdir(parents=True)
+        (tmp_path / "reports" / name / "manifest.json").write_text("{}")
+    (tmp_path / "reports" / "2026-12-01").mkdir()  # no manifest: not a run
+    (tmp_path / "reports" / "2026-13-40").mkdir()  # not a date
+    (tmp_path / "reports" / "2026-13-40" / "manifest.json").write_text("{}")
+    explorer = Explorer(sample_db)
+    assert explorer.day == date(2026, 11, 15)
+    assert "newest report run" in explorer.as_of_note.value and "reports/2026-11-15/" in explorer.as_of_note.value
+
+
+@pytest.mark.slow
 def test_a_given_as_of_wins_and_says_so(sample_db, monkeypatch):
     monkeypatch.setenv("MENTORKIT_AS_OF", "2026-10-31")
     explorer = Explorer(sample_db)

@@ -72,7 +72,7 @@ def test_the_table_marks_hidden_figures_and_never_shows_their_numbers(programme)
     # share ready and mean score of both roles, pair health and pairs on track: 6 hidden; goals achieved shown:
     # 0 of 1, Wilson centre 1.920730/4.841459 = 0.396727, half 0.404829 × 0.979982 = 0.396725 → 0–79 %
     assert legal.count("mk-hidden") == 6 and "0 (0–79)" in legal
-    assert "hidden: fewer than 5 people's answers behind it" in html
+    assert "hidden: fewer than 5 people&#x27;s answers behind it" in html
     assert "50 (19–81)" in html and "n = 6" in html
 
 
@@ -150,7 +150,7 @@ def test_the_report_context_loads_the_chosen_cohorts(sample_db, monkeypatch):
     assert small.cohorts == COHORTS and small.settings.min_group_size == 3
     # with k = 3 the sales mentors (3 answered) are no longer hidden
     assert compared.cell(small.figures, "2026-spring-sales", "mentor_readiness.share_ready").suppressed is False
-    assert "hidden: fewer than 3 people's answers behind it" in programmekit.side_by_side(small).data
+    assert "hidden: fewer than 3 people&#x27;s answers behind it" in programmekit.side_by_side(small).data
 
 
 def _trend(cohort: str, figure: str, points: list[tuple[str, float, float, float, bool]]) -> list[tuple]:

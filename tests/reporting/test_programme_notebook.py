@@ -53,4 +53,4 @@ def test_the_programme_report_compares_only_the_cohorts_asked_for(sample_db, tmp
         cohorts=["2026-spring-sales", "2026-spring-eng"],
     )
     assert "Programme: 2 cohorts side by side" in html and "2026-fall-ops" not in html
-    assert "fewer than 3 respondents" in html
+    assert "fewer than 3 people&#x27;s answers behind it" in html

@@ -87,7 +87,7 @@ def kpis(html: str) -> list[str]:
 def test_small_cohort_shows_no_scores(sample_run):
     out, _ = sample_run
     html = (out / "2026-pilot-legal" / "readiness.html").read_text("utf-8")
-    assert html.count("fewer than 5 responses — hidden for confidentiality") >= 3
+    assert html.count("fewer than 5 people&#x27;s answers behind it — hidden for confidentiality") >= 3
     assert "Distribution of readiness scores" not in html and "Readiness bands" not in html
     goals = (out / "2026-pilot-legal" / "goal_progress.html").read_text("utf-8")
     assert "Pairs by status" not in goals and "pair health index" in goals

@@ -293,7 +293,10 @@ def test_suppressed_cohorts_are_named_without_their_figures():
     now = [meta("small", snap(pairs=None, health=None)), meta("big", snap(pairs=[["M1", "E1"]], health=50.0))]
     then = [meta("small", snap(pairs=None, health=None)), meta("big", snap(pairs=[], health=90.0))]
     md = changes.to_markdown(changes.build(now, then, "../x"))
-    assert "fewer than 5 people with a check-in are hidden for confidentiality, as in the reports: small." in md
+    assert (
+        "fewer than 5 people with a check-in are hidden for confidentiality, as in the reports (goal figures never "
+        "are): small." in md
+    )
     assert "[big](big/goal_progress.html): pair health index — 90 → 50" in md
     assert "[small]" not in md
 
@@ -441,7 +444,9 @@ def test_two_runs_on_the_sample_give_the_hand_worked_digest(sample_db, tmp_path)
     md = (out / "changes.md").read_text("utf-8")
     assert "Compared with the run as of 2026-10-15 (../2026-10-15), over 4 cohort(s)." in md
     assert EXPECTED in md
-    assert md.rstrip().endswith("as in the reports: 2026-fall-ops, 2026-pilot-legal, 2026-spring-sales.")
+    assert md.rstrip().endswith(
+        "as in the reports (goal figures never are): 2026-fall-ops, 2026-pilot-legal, 2026-spring-sales."
+    )
     # the summary cron mails
     assert "changes since the run as of 2026-10-15 (../2026-10-15):" in second.stdout
     assert (
