@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from mentorkit.cli.common import engine, terminal_progress
@@ -48,6 +49,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         source=args.source,
         mapping=args.map,
         timezone=args.timezone,
+        date_order=args.date_order,
         progress=terminal_progress(),  # on a terminal only: pipes and scripts get the summary alone
     )
     print(result.summary())
@@ -55,6 +57,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("flags: " + ", ".join(f"{k} {v}" for k, v in result.flags.items()))
     if result.quarantine_file:
         print(f"quarantined rows and reasons: {result.quarantine_file}")
+    if result.nothing_accepted:  # a scheduled import notices: every row of the file was quarantined
+        rows = "the 1 row" if result.read == 1 else f"all {result.read:,} rows"
+        print(
+            f"mentorkit: nothing was accepted: {rows} of {Path(args.file).name} "
+            f"{'was' if result.read == 1 else 'were'} quarantined (the reasons are in the quarantine file)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
