@@ -294,10 +294,10 @@ mentee_rows.append(
     {
         "participant_id": "E-ENG-11",
         "email": "",
-        "submitted_at": "15/05/2026",
+        "submitted_at": "05/03/2026",
         **{f"me{i:02d}": "yes" for i in range(1, 7)},
     }
-)  # not an ISO date
+)  # a day/month date that fits either order: quarantined, naming --date-order
 mentee_rows.append(
     {
         "participant_id": "M-ENG-01",

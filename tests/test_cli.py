@@ -122,6 +122,53 @@ def test_import_prints_the_summary_and_quarantine_file(tmp_path):
     assert lines[1].startswith("quarantined rows and reasons: ") and lines[1].endswith(".csv")
 
 
+def test_an_import_that_accepts_nothing_exits_1_and_one_with_duplicates_only_exits_0(capsys, tmp_path):
+    from tests.builders import ROSTER_HEADER
+    from tests.conftest import write_csv
+
+    db = ["--db", f"sqlite:///{tmp_path / 'x.db'}"]
+    roster = write_csv(
+        tmp_path / "roster.csv",
+        ROSTER_HEADER,
+        [
+            ["c1", "m1", "mentor", "Ann Lee", "ann@example.com", "", "", "Eng"],
+            ["c1", "e1", "mentee", "Cy Ng", "cy@example.com", "m1", "15/11/2026", "Eng"],
+        ],
+    )
+    assert cli.main(["import", str(roster), "--instrument", "roster", *db]) == 0
+    assert (
+        capsys.readouterr().out
+        == "read 2, accepted 2, updated 0, duplicates 0, quarantined 0; matched_on read as DD/MM/YYYY\n"
+    )
+    assert cli.main(["import", str(roster), "--instrument", "roster", *db]) == 0  # duplicates only: nothing new
+    assert capsys.readouterr().out.startswith("read 2, accepted 0, updated 0, duplicates 2, quarantined 0")
+    header = ["participant_id", "email", "submitted_at", "me01", "me02", "me03", "me04", "me05", "me06"]
+    answers = write_csv(
+        tmp_path / "mentee.csv",
+        header,
+        [
+            ["e9", "", "2026-06-01T10:00:00Z", *["yes"] * 6],  # not on the roster
+            ["e1", "", "03/04/2026", *["yes"] * 6],  # 3 April or 4 March
+        ],
+    )
+    assert cli.main(["import", str(answers), "--instrument", "mentee_readiness", *db]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == "read 2, accepted 0, duplicates 0, quarantined 2"
+    assert out.splitlines()[1].startswith("quarantined rows and reasons: ")  # the quarantine is written as ever
+    assert err == (
+        "mentorkit: nothing was accepted: all 2 rows of mentee.csv were quarantined "
+        "(the reasons are in the quarantine file)\n"
+    )
+    assert cli.main(["import", str(answers), "--instrument", "mentee_readiness", "--date-order", "DMY", *db]) == 0
+    assert capsys.readouterr().out.startswith("read 2, accepted 1, duplicates 0, quarantined 1")
+
+
+def test_import_help_names_the_date_order():
+    imp = " ".join(cli.build_parser()._subparsers._group_actions[0].choices["import"].format_help().split())  # type: ignore[union-attr]
+    assert "--date-order {DMY,MDY}" in imp
+    assert "DMY is 3 April, MDY is 4 March" in imp
+
+
 def test_a_bug_is_still_one_line(monkeypatch, capsys, tmp_path):
     """The safety net: an unexpected exception (a bug) prints one line naming the file, exit 1."""
     from mentorkit.intake import ingest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         source=args.source,
         mapping=args.map,
         timezone=args.timezone,
+        date_order=args.date_order,
         progress=terminal_progress(),  # on a terminal only: pipes and scripts get the summary alone
     )
     print(result.summary())
@@ -62,6 +64,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("flags: " + ", ".join(f"{k} {v}" for k, v in result.flags.items()))
     if result.quarantine_file:
         print(f"quarantined rows and reasons: {result.quarantine_file}")
+    if result.nothing_accepted:  # a scheduled import notices: every row of the file was quarantined
+        rows = "the 1 row" if result.read == 1 else f"all {result.read:,} rows"
+        print(
+            f"mentorkit: nothing was accepted: {rows} of {Path(args.file).name} "
+            f"{'was' if result.read == 1 else 'were'} quarantined (the reasons are in the quarantine file)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

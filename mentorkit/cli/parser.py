@@ -110,6 +110,15 @@ def _add_import(sub: Subparsers, db: argparse.ArgumentParser) -> None:
         f"offset keep it (default: the file's zone, else UTC). Dates outside {DEFAULT.earliest_year}–"
         f"{DEFAULT.latest_year} are quarantined",
     )
+    imp.add_argument(
+        "--date-order",
+        choices=("DMY", "MDY"),
+        default=None,
+        help="how to read dates written day and month in the project's templates, such as 03/04/2026 "
+        "(matched_on, start_date, target_date, submitted_at, reported_at): DMY is 3 April, MDY is 4 March. "
+        "Without it each column is read in the one order its dates allow (15/11/2026: day first) and a "
+        "date that fits both is quarantined, naming this option",
+    )
 
 
 def _add_cohorts(sub: Subparsers, db: argparse.ArgumentParser) -> None:

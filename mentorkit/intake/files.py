@@ -57,6 +57,7 @@ class Canonical:
     source: str
     raw: pd.DataFrame  # the original cells of each row, same index, original headers
     flags: dict[str, pd.Series] = field(default_factory=dict)  # data-quality flags per row
+    date_orders: dict[str, str] = field(default_factory=dict)  # column → how its day/month dates were read
 
 
 def read_raw(path: str | os.PathLike[str]) -> RawTable:
@@ -460,9 +461,15 @@ def detect(table: RawTable, forced: str = "auto") -> Source:
     return SOURCES["mentorkit"]
 
 
-def _template_convert(
-    table: RawTable, instrument: Instrument | None, mapping: dict[str, str], tz: str | None = None
+def template_convert(
+    table: RawTable,
+    instrument: Instrument | None,
+    mapping: dict[str, str],
+    tz: str | None = None,
+    date_order: str | None = None,
 ) -> Canonical:
+    """A file in the project's templates: its columns by name, its dates read (``times.read_dates``), its
+    times without a zone in ``tz``."""
     header, body = with_header(table.cells)
     names = [mapping.get(clean.normalize_question(h), h.strip().lower()) for h in header]
     seen: dict[str, int] = {}
@@ -473,14 +480,26 @@ def _template_convert(
         raise InputFileError(f"column(s) appear twice: {', '.join(repeated[:5])}; keep one of each")
     frame = body.copy()
     frame.columns = ["_row", *names]
+    orders, reasons = times.read_dates(frame, instrument, date_order)
+    reject(frame, reasons)
     if tz is not None and instrument is not None:
         in_zone(frame, tz)
     raw = body.copy()
     raw.columns = ["_row", *header]
-    return Canonical(frame=frame, source="mentorkit", raw=raw.drop(columns="_row"))
+    return Canonical(frame=frame, source="mentorkit", raw=raw.drop(columns="_row"), date_orders=orders)
 
 
-TIME_COLUMNS = ("submitted_at", "reported_at")  # the templates' date-times
+TIME_COLUMNS = times.TIME_COLUMNS  # the templates' date-times
+
+
+def reject(frame: pd.DataFrame, reasons: pd.Series) -> None:
+    """Rows the source knows cannot be stored: ``reasons`` added to ``_reject`` (an earlier reason stays first)."""
+    if not reasons.notna().any():
+        return
+    before = frame["_reject"] if "_reject" in frame.columns else pd.Series(pd.NA, index=frame.index)
+    frame["_reject"] = before.astype("string").fillna(reasons)
+
+
 _BARE_TIME = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"  # a time of day, no zone of its own
 
 
@@ -504,12 +523,13 @@ def in_zone(frame: pd.DataFrame, tz: str) -> None:
         frame[column] = text.mask(done, frames.iso_text(aware, unit="us", suffix="Z"))
         unclear = bare & local.notna() & aware.isna()
         if unclear.any():
-            why = clean.explain(unclear, f"{column}: {{!r}} is skipped or repeated by a clock change in {tz}", text)
-            before = frame["_reject"] if "_reject" in frame.columns else pd.Series(pd.NA, index=frame.index)
-            frame["_reject"] = before.astype("string").fillna(why)
+            reject(
+                frame,
+                clean.explain(unclear, f"{column}: {{!r}} is skipped or repeated by a clock change in {tz}", text),
+            )
 
 
-register(Source("mentorkit", "mentorkit template", lambda t: True, _template_convert))
+register(Source("mentorkit", "mentorkit template", lambda t: True, template_convert))
 
 
 def load_mapping(path: str | os.PathLike[str] | None) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from mentorkit import instruments as ins
 from mentorkit import outputs, store
 from mentorkit.errors import DISK_FULL, ImportStoredError, InputFileError, UsageError
-from mentorkit.intake import clean, files, roster, submissions, times
+from mentorkit.intake import checks, clean, files, roster, submissions, times
 from mentorkit.intake.resolve import resolver_for as resolver_for  # the resolver an instrument's rows go through
 from mentorkit.intake.roster import ROSTER_COLUMNS as ROSTER_COLUMNS  # the roster template's columns
 
@@ -44,15 +45,26 @@ class ImportResult:
     receipts: tuple[int, ...] = ()  # submission ids of accepted rows, in row order
     reasons: tuple[tuple[int, str], ...] = ()  # (row number in the file, reason) of each quarantined row
     updated: int = 0  # roster rows that changed a person already on the roster (a new version)
+    date_orders: dict[str, str] = field(default_factory=dict)  # column → how its day/month dates were read
 
     def summary(self) -> str:
-        """The one-line summary the CLI prints (a roster import's also says how many people it updated)."""
+        """The one-line summary the CLI prints (a roster import's also says how many people it updated, and
+        any import how it read day/month dates: ``matched_on read as DD/MM/YYYY``)."""
         updated = f", updated {self.updated}" if self.instrument == "roster" else ""
         line = (
             f"read {self.read}, accepted {self.accepted}{updated}, duplicates {self.duplicates}, "
             f"quarantined {self.quarantined}"
         )
-        return line
+        by_order: dict[str, list[str]] = {}
+        for column, shown in self.date_orders.items():
+            by_order.setdefault(shown, []).append(column)
+        read_as = "; ".join(f"{', '.join(cols)} read as {shown}" for shown, cols in by_order.items())
+        return f"{line}; {read_as}" if read_as else line
+
+    @property
+    def nothing_accepted(self) -> bool:
+        """True when the import had rows and every one was quarantined (none accepted, updated or a duplicate)."""
+        return self.read > 0 and self.quarantined == self.read
 
 
 # --- the import --------------------------------------------------------------------------------
@@ -66,13 +78,16 @@ def import_file(
     source: str = "auto",
     mapping: str | os.PathLike[str] | None = None,
     timezone: str | None = None,
+    date_order: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import a CSV/XLSX file of one instrument (or the roster) in one transaction.
 
     ``timezone`` is the zone of export times that carry none; given, it also wins over the zone a
-    Qualtrics export names. ``progress`` is told each stage of the work as it starts (the CLI
-    prints them). A problem with the file as a whole raises ``InputFileError`` naming the file.
+    Qualtrics export names. ``date_order`` (``DMY`` or ``MDY``) is how the templates' day/month
+    dates are read (``15/11/2026``); without it each column is read in the one order its dates
+    allow. ``progress`` is told each stage of the work as it starts (the CLI prints them). A
+    problem with the file as a whole raises ``InputFileError`` naming the file.
     """
     say = progress or (lambda _stage: None)
     from mentorkit.intake import survey_tools  # noqa: F401  (registers the survey-tool sources)
@@ -81,6 +96,8 @@ def import_file(
         raise UsageError(f"unknown instrument {kind!r}; choose one of: {', '.join(KINDS)}")
     if timezone is not None:
         times.parse_zone_option(timezone)
+    if date_order is not None and date_order not in times.DATE_ORDERS:
+        raise UsageError(f"unknown date order {date_order!r}; choose DMY (day first) or MDY (month first)")
     name = Path(path).name
     try:
         say(f"reading {name}")
@@ -88,7 +105,14 @@ def import_file(
         src = files.detect(table, source)
         instrument = None if kind == "roster" else ins.get(kind)
         questions, answers = files.load_map(mapping)
-        canon = src.convert(table, instrument, questions, timezone)
+        if src.name == "mentorkit":
+            canon = files.template_convert(table, instrument, questions, timezone, date_order)
+        elif date_order is not None:
+            raise UsageError(
+                f"--date-order is for the project's templates; a {src.title} export's dates are read as it writes them"
+            )
+        else:
+            canon = src.convert(table, instrument, questions, timezone)
         if answers and instrument is not None:
             relabel_answers(canon, instrument, answers)
         say(f"{len(canon.frame):,} rows ({src.title}): checking and cleaning")
@@ -164,6 +188,8 @@ def _write_rows(
         written = _Written(*roster.write_roster(conn, storable, unstorable, file_name, import_id))
     else:
         written = _write_submissions(conn, storable, unstorable, ins.get(kind), file_name, import_id, progress, channel)
+    if kind in HELD_BY:
+        _keep_held(conn, canon, kind, written.reasons, import_id)
     result = _accounting(canon, kind, written)
     store.finish_import(
         conn,
@@ -175,6 +201,23 @@ def _write_rows(
     )
     assert result.read == result.accepted + result.updated + result.duplicates + result.quarantined
     return import_id, result, written.reasons
+
+
+HELD_BY = {"roster": ("participant", "participant_id"), "goals": ("goal", "goal_id")}  # rows others depend on
+_EMAIL_VALUE = re.compile(r"""email: (?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*") is not an e-mail address""")
+
+
+def _keep_held(conn: Connection, canon: files.Canonical, kind: str, reasons: pd.Series, import_id: int) -> None:
+    """The store remembers each id's quarantined row (roster: a participant's, goals: a goal's) until a
+    later row of it is stored, so that rows depending on it can name it (never an e-mail address)."""
+    subject, column = HELD_BY[kind]
+    ids = clean.clean_id(checks.text_column(canon.frame, column), column)[0]
+    bad = reasons.notna()
+    stored = ids[~bad].dropna()
+    held = pd.DataFrame({"subject_id": ids, "row_number": canon.frame["_row"], "reason": reasons})
+    held = held[bad & ids.notna() & ~ids.isin(stored)].drop_duplicates("subject_id", keep="last")
+    held["reason"] = held["reason"].str.replace(_EMAIL_VALUE, "email: the cell is not an e-mail address", regex=True)
+    store.keep_quarantined(conn, subject, import_id, stored.tolist(), held)
 
 
 def _write_submissions(
@@ -219,6 +262,7 @@ def _accounting(canon: files.Canonical, kind: str, written: _Written) -> ImportR
         flags={k: int(v.reindex(index).fillna(False).astype(bool)[accept].sum()) for k, v in canon.flags.items()},
         receipts=written.receipts,
         reasons=_reasons(canon, written.reasons),
+        date_orders=dict(canon.date_orders),
     )
 
 

@@ -41,16 +41,49 @@ def roster_index(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
     return store.read_people(conn, set(named) - emails, emails)
 
 
+def held_rows(conn: Connection, subject: str, ids: pd.Series) -> pd.DataFrame:
+    """Per row, the quarantined row recorded for its id (``participant``, ``goal``): ``row``, ``file``
+    and ``reason``, all missing where there is none (``store.read_quarantined``)."""
+    wanted = ids.dropna().unique().tolist()
+    held = store.read_quarantined(conn, subject, wanted) if wanted else None
+    if held is None or held.empty:
+        return pd.DataFrame({c: pd.Series(pd.NA, index=ids.index, dtype="string") for c in ("row", "file", "reason")})
+    return pd.DataFrame(
+        {
+            "row": ids.map(held["row_number"].astype("string")).astype("string"),
+            "file": ids.map(held["file_name"].astype("string")).astype("string"),
+            "reason": ids.map(held["reason"].astype("string")).astype("string"),
+        },
+        index=ids.index,
+    )
+
+
+HELD_ROSTER_ROW = "its roster row {} (file {}) was quarantined: {}"  # a person's quarantined roster row, named
+
+
 def resolve_people(
-    ids: pd.Series, emails: pd.Series, roster: pd.DataFrame, what: str = "participant_id"
+    ids: pd.Series,
+    emails: pd.Series,
+    roster: pd.DataFrame,
+    what: str = "participant_id",
+    conn: Connection | None = None,
 ) -> tuple[pd.Series, pd.Series]:
-    """Roster participant ids from ids and/or e-mails (case-insensitive); reasons for the rest."""
+    """Roster participant ids from ids and/or e-mails (case-insensitive); reasons for the rest.
+
+    With ``conn``, an id whose latest roster row was quarantined says so: its file, row and reason.
+    """
     pid, pid_err = clean.clean_id(ids, what)
     mail, mail_err = clean.clean_email(emails, "email")
     by_email = roster.dropna(subset=["email"]).set_index("email")["participant_id"]
     from_mail = mail.map(by_email).astype("string")
     reasons = clean.first_error([pid_err, mail_err], ids.index)
     unknown_id = pid.notna() & ~pid.isin(roster["participant_id"])
+    if conn is not None and (reasons.isna() & unknown_id).any():
+        held = held_rows(conn, "participant", pid.where(reasons.isna() & unknown_id))
+        why = what + " {!r} is not on the roster: " + HELD_ROSTER_ROW
+        reasons = reasons.fillna(
+            clean.explain(held["row"].notna(), why, pid, held["row"], held["file"], held["reason"])
+        )
     reasons = reasons.fillna(clean.explain(unknown_id, what + " {!r} is not on the roster", pid))
     unknown_mail = pid.isna() & mail.notna() & from_mail.isna()
     reasons = reasons.fillna(clean.explain(unknown_mail, "email {!r} is not on the roster", mail))
@@ -109,12 +142,7 @@ def _goal_rows(cx: ResolverInput) -> Resolved:
         index=idx,
         dtype="Float64",
     )
-    errors.append(
-        clean.explain(
-            pair_ids.isna() & mentor.notna() & mentee.notna(),
-            "mentor_id and mentee_id are not a pair on the roster",
-        )
-    )
+    errors.append(_not_a_pair(cx.conn, pair_ids.isna() & mentor.notna() & mentee.notna(), mentor, mentee))
     registered = store.read_goals(cx.conn, goal.dropna().unique().tolist()).set_index("goal_id")["pair_id"]
     other = goal.map(registered).astype("Float64")
     errors.append(
@@ -133,6 +161,20 @@ def _goal_rows(cx: ResolverInput) -> Resolved:
     return out, errors
 
 
+def _not_a_pair(conn: Connection, unpaired: pd.Series, mentor: pd.Series, mentee: pd.Series) -> pd.Series:
+    """Why a goal's mentor and mentee are not a pair: the mentee's (else the mentor's) quarantined roster
+    row when one is recorded, named; else that they are not a pair on the roster."""
+    why = clean.explain(unpaired, "mentor_id and mentee_id are not a pair on the roster")
+    if not unpaired.any():
+        return why
+    for who in (mentee, mentor):
+        held = held_rows(conn, "participant", who.where(unpaired))
+        named = held["row"].notna() & why.str.startswith("mentor_id and mentee_id").fillna(False)
+        template = "pair not on the roster: the roster row {} of {} (file {}) was quarantined: {}"
+        why = why.mask(named, clean.explain(named, template, held["row"], who, held["file"], held["reason"]))
+    return why
+
+
 def _goal_update_rows(cx: ResolverInput) -> Resolved:
     """A goal update: a known goal, reported by one side of its pair."""
     f, idx = cx.frame, cx.frame.index
@@ -141,10 +183,14 @@ def _goal_update_rows(cx: ResolverInput) -> Resolved:
     errors = [goal_err, checks.required(goal, "goal_id")]
     registered = store.read_goals(cx.conn, goal.dropna().unique().tolist()).set_index("goal_id")
     pair_ids = goal.map(registered["pair_id"]).astype("Float64")
-    errors.append(clean.explain(goal.notna() & pair_ids.isna(), "goal_id {!r} is not a known goal", goal))
+    unknown = goal.notna() & pair_ids.isna()
+    held = held_rows(cx.conn, "goal", goal.where(unknown))
+    why = "goal_id {!r} is not a known goal: its row {} (file {}) was quarantined: {}"
+    errors.append(clean.explain(held["row"].notna(), why, goal, held["row"], held["file"], held["reason"]))
+    errors.append(clean.explain(unknown, "goal_id {!r} is not a known goal", goal))
     by = checks.text_column(f, "reported_by")
     is_mail = by.str.contains("@", regex=False).fillna(False)
-    person, person_err = resolve_people(by.where(~is_mail), by.where(is_mail), cx.roster, "reported_by")
+    person, person_err = resolve_people(by.where(~is_mail), by.where(is_mail), cx.roster, "reported_by", cx.conn)
     errors.append(person_err.where(by.notna()))
     errors.append(checks.required(by, "reported_by"))
     pairs_by_id = cx.pairs.set_index("pair_id")
@@ -163,7 +209,9 @@ def _answer_by_person(cx: ResolverInput) -> tuple[pd.DataFrame, list[pd.Series],
     """An answer by a person named by id or e-mail, of the instrument's role; also returns their roles."""
     f, idx, instrument, roster = cx.frame, cx.frame.index, cx.instrument, cx.roster
     checks.require_columns(f, ["submitted_at", *cx.items_needed], cx.name, any_of=PERSON_COLUMNS)
-    person, person_err = resolve_people(checks.text_column(f, "participant_id"), checks.text_column(f, "email"), roster)
+    person, person_err = resolve_people(
+        checks.text_column(f, "participant_id"), checks.text_column(f, "email"), roster, conn=cx.conn
+    )
     errors = [person_err]
     role = person.map(roster.set_index("participant_id")["role"]).astype("string")
     if instrument.role in ins.ROLES:
@@ -192,9 +240,24 @@ def _pair_rows(cx: ResolverInput) -> Resolved:
     pair_ids, pair_err = _resolve_pairs(
         out["participant_id"], role, checks.text_column(cx.frame, "about"), cx.roster, cx.pairs
     )
-    errors.append(pair_err)
+    errors.append(_held_pair_reasons(cx, pair_err, out["participant_id"], role))
     out["pair_id"] = pair_ids
     return out, errors
+
+
+def _held_pair_reasons(cx: ResolverInput, pair_err: pd.Series, person: pd.Series, role: pd.Series) -> pd.Series:
+    """A check-in's pair reason naming the quarantined roster row behind it: the mentee's own (a mentee
+    not paired), or that of the mentee ``about`` names (a mentor)."""
+    failed = pair_err.notna()
+    if not failed.any():
+        return pair_err
+    mentee = person.astype("string").where((role == "mentee").fillna(False), checks.text_column(cx.frame, "about"))
+    held = held_rows(cx.conn, "participant", mentee.where(failed))
+    named = held["row"].notna()
+    template = "{}: the roster row {} of {} (file {}) was quarantined: {}"
+    return pair_err.mask(
+        named, clean.explain(named, template, pair_err, held["row"], mentee, held["file"], held["reason"])
+    )
 
 
 # one resolver per instrument subject (an instrument id may have its own, as the agreement does)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from mentorkit import instruments as ins
 from mentorkit import store
-from mentorkit.intake import checks, clean, files
+from mentorkit.intake import checks, clean, files, resolve
 
 ROSTER_COLUMNS = ["cohort_id", "participant_id", "role", "name", "email", "mentor_id", "matched_on"]
 
@@ -31,6 +31,7 @@ def prepare_roster(
     out, reasons = _roster_file_checks(canon, name)
     stored = store.read_participants(conn)
     reasons = _roster_store_checks(out, reasons, stored)
+    reasons = _name_held_mentors(conn, out, reasons, canon.frame["_row"], name)
     extra = _attribute_columns(canon.frame)
     out = _complete_from_store(out, stored, "department" in canon.frame.columns, extra)
     ident = _roster_signature(out)
@@ -45,7 +46,7 @@ def prepare_roster(
 
 def _attribute_columns(frame: pd.DataFrame) -> list[str]:
     """A roster file's columns kept as attributes: every column but the template's."""
-    return [c for c in frame.columns if c not in (*ROSTER_COLUMNS, "department", "_row")]
+    return [c for c in frame.columns if c not in (*ROSTER_COLUMNS, "department", "_row", "_reject")]
 
 
 def _complete_from_store(
@@ -82,7 +83,7 @@ def _roster_file_checks(canon: files.Canonical, name: str) -> tuple[pd.DataFrame
     f = canon.frame
     checks.require_columns(f, ROSTER_COLUMNS, name)
     idx = f.index
-    errors: list[pd.Series] = []
+    errors: list[pd.Series] = [checks.text_column(f, "_reject")]  # the file's reading found (a date in no order)
     out = pd.DataFrame(index=idx)
     for col in ("cohort_id", "participant_id", "mentor_id"):
         out[col], err = clean.clean_id(f[col], col)
@@ -157,6 +158,28 @@ def _roster_store_checks(out: pd.DataFrame, reasons: pd.Series, stored: pd.DataF
     why = "mentor_id {!r} is not a mentor of cohort {}"
     reasons = reasons.fillna(clean.explain(bad_mentor, why, out["mentor_id"], out["cohort_id"]))
     return reasons
+
+
+def _name_held_mentors(
+    conn: Connection, out: pd.DataFrame, reasons: pd.Series, rows: pd.Series, name: str
+) -> pd.Series:
+    """A mentee whose mentor is not a mentor because the mentor's roster row was quarantined (in this
+    file, else in an earlier import) says so, naming that row."""
+    no_mentor = (
+        reasons.str.contains(" is not a mentor of cohort ", regex=False).fillna(False) & out["mentor_id"].notna()
+    )
+    if not no_mentor.any():
+        return reasons
+    here = pd.DataFrame({"row": rows.astype("string"), "file": name, "reason": reasons}, index=out.index)
+    here = here[reasons.notna()].set_axis(out.loc[reasons.notna(), "participant_id"]).dropna(subset=["reason"])
+    here = here[here.index.notna() & ~here.index.duplicated(keep="first")]
+    mentor = out["mentor_id"].where(no_mentor)
+    held = pd.DataFrame({c: mentor.map(here[c]).astype("string") for c in ("row", "file", "reason")}, index=out.index)
+    earlier = resolve.held_rows(conn, "participant", mentor.where(held["row"].isna()))
+    held = held.fillna(earlier)
+    named = held["row"].notna()
+    template = "{}: " + resolve.HELD_ROSTER_ROW
+    return reasons.mask(named, clean.explain(named, template, reasons, held["row"], held["file"], held["reason"]))
 
 
 def _earlier_in_file(values: pd.Series) -> pd.Series:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from dataclasses import dataclass
 from datetime import UTC, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,6 +13,7 @@ import pandas as pd
 
 from mentorkit import frames
 from mentorkit.errors import UsageError
+from mentorkit.instruments import Instrument
 
 _OFFSET = re.compile(r"^(?:[+-]\d{1,2}(?::?\d{2})?)$")
 
@@ -161,3 +163,156 @@ def excel_times(text: pd.Series, tz: str | None) -> pd.Series:
         local = EXCEL_EPOCH + pd.to_timedelta((days * 86400).round(), unit="s")
         out[serial] = to_utc_iso(local, tz or "UTC")
     return out.mask(serial & out.isna(), text)
+
+
+# --- the templates' dates as a spreadsheet in a locale writes them --------------------------------
+
+DATE_ORDERS = ("DMY", "MDY")  # the --date-order choices: day first, month first
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_DAY_MONTH = re.compile(
+    r"^(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})"
+    r"(?:[ T]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$"
+)
+_MIDNIGHT = r"\d{4}-\d{2}-\d{2}[ T]00:00(?::00(?:\.0+)?)?"  # a workbook's date cell, as its reader gives it
+
+
+@dataclass(frozen=True)
+class ReadDates:
+    """A template column's dates as ISO text, the order its day/month dates were read in, reasons for the rest."""
+
+    text: pd.Series
+    reasons: pd.Series
+    order: str | None = None  # DMY or MDY when the column had day/month dates and was read in that order
+    shown: str = ""  # the order as the file writes it (``DD/MM/YYYY``), for the summary
+
+
+def order_shown(order: str, sep: str = "/") -> str:
+    """``DMY`` → ``DD/MM/YYYY``, ``MDY`` → ``MM/DD/YYYY`` (with the file's separator)."""
+    return sep.join(("DD", "MM") if order == "DMY" else ("MM", "DD")) + sep + "YYYY"
+
+
+def read_template_dates(
+    cells: pd.Series, column: str, rows: pd.Series, *, with_time: bool, order: str | None = None
+) -> ReadDates:
+    """Dates a spreadsheet wrote in its locale (``15/11/2026``, ``11/15/2026 09:30``, ``15.11.2026``) → ISO text.
+
+    The column is read in one order: ``order`` (``--date-order``) when given, else the one its
+    dates allow (a first number above 12: day first; a second above 12: month first). A column
+    with both, or a date that fits either order when none is known, keeps its cell and gets a
+    reason; so does a date that is not in the calendar. ``with_time``: the column is a date-time
+    (a time of day is kept); in a date column, a workbook's midnight (``2026-11-15 00:00:00``)
+    is the date. ``rows`` are the file's row numbers, for the reasons.
+    """
+    text = cells.astype("string").str.strip()
+    reasons = pd.Series(pd.NA, index=text.index, dtype="string")
+    if not with_time:
+        midnight = text.str.fullmatch(_MIDNIGHT).fillna(False).astype(bool)
+        text = text.mask(midnight, text.str.slice(0, 10))
+    maybe = text.str.match(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}").fillna(False).astype(bool)
+    if not maybe.any():
+        return ReadDates(text, reasons)
+    parts = text[maybe].str.extract(_DAY_MONTH.pattern)
+    parts = parts[parts["a"].notna() & (with_time or parts["h"].isna())]  # else: the cleaner's reason
+    if parts.empty:
+        return ReadDates(text, reasons)
+    a, b = parts["a"].astype(int), parts["b"].astype(int)
+    day_first, month_first = a > 12, b > 12
+    given = order
+    if order is None and day_first.any() and month_first.any():
+        reasons[parts.index] = _mixed(text, rows, column, day_first, month_first)
+        return ReadDates(text, reasons)
+    if order is None:
+        order = "DMY" if day_first.any() else "MDY" if month_first.any() else None
+    if order is None:  # every date fits both orders: only a day equal to its month can be read
+        unclear = a != b
+        reasons[parts.index[unclear]] = [
+            f"{column}: {v!r} could be {x} {MONTHS[y - 1]} or {y} {MONTHS[x - 1]}: pass --date-order DMY or MDY"
+            for v, x, y in zip(text[parts.index[unclear]], a[unclear], b[unclear], strict=True)
+        ]
+        parts = parts[~unclear]
+        if parts.empty:
+            return ReadDates(text, reasons)
+    iso, bad = _as_iso(parts, order or "DMY")
+    text = text.copy()
+    text[iso.index[~bad]] = iso[~bad]
+    sep = str(parts["sep"].iloc[0])
+    note = f" (--date-order {given})" if given else ""
+    shown = order_shown(order or "DMY", sep)
+    if bad.any():
+        timed = parts["h"].notna()
+        reasons[bad.index[bad]] = [
+            f"{column}: {v!r} is not a {'date-time' if t else 'date'} in {shown}{' hh:mm' if t else ''}{note}"
+            for v, t in zip(text[bad.index[bad]], timed[bad], strict=True)
+        ]
+    if order is None:
+        return ReadDates(text, reasons)
+    return ReadDates(text, reasons, order, shown + note)
+
+
+def _mixed(text: pd.Series, rows: pd.Series, column: str, day_first: pd.Series, month_first: pd.Series) -> list[str]:
+    """The reason of every day/month date of a column that has both day-first and month-first dates."""
+    d, m = day_first.index[day_first][0], month_first.index[month_first][0]
+    both = f"the column has day-first ({text[d]!r}, row {rows[d]}) and month-first ({text[m]!r}, row {rows[m]}) dates"
+    return [f"{column}: {v!r} cannot be read: {both}; write its dates as YYYY-MM-DD" for v in text[day_first.index]]
+
+
+def _as_iso(parts: pd.DataFrame, order: str) -> tuple[pd.Series, pd.Series]:
+    """Day/month parts (from ``_DAY_MONTH``) in ``order`` as ISO text; True where that is no date or time."""
+    day, month = (parts["a"], parts["b"]) if order == "DMY" else (parts["b"], parts["a"])
+    iso = parts["y"] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
+    timed = parts["h"].notna()
+    if timed.any():
+        hour = pd.to_numeric(parts["h"], errors="coerce")
+        ampm = parts["ampm"].str.lower().str.replace(".", "", regex=False)
+        bad_hour = ampm.notna() & ((hour < 1) | (hour > 12))
+        hour = hour.where(ampm.isna(), (hour % 12) + ampm.eq("pm").fillna(False).astype(int) * 12)
+        clock = hour.astype("Int64").astype("string").str.zfill(2) + ":" + parts["mi"] + ":" + parts["s"].fillna("00")
+        iso = iso.mask(timed, iso + " " + clock.mask(bad_hour.fillna(False), "99:99:99"))
+    parsed = pd.to_datetime(iso.where(~timed), format="%Y-%m-%d", errors="coerce")
+    parsed = parsed.fillna(pd.to_datetime(iso.where(timed), format="%Y-%m-%d %H:%M:%S", errors="coerce"))
+    bad = parsed.isna()
+    return iso.where(~bad), bad
+
+
+TIME_COLUMNS = ("submitted_at", "reported_at")  # the templates' date-times
+
+
+def date_columns(instrument: Instrument | None) -> tuple[str, ...]:
+    """The template's date columns (not date-times): the roster's ``matched_on``, an instrument's date items."""
+    if instrument is None:
+        return ("matched_on",)
+    return tuple(i.id for i in instrument.items if i.kind == "date")
+
+
+def read_dates(
+    frame: pd.DataFrame, instrument: Instrument | None, order: str | None = None
+) -> tuple[dict[str, str], pd.Series]:
+    """A template file's dates written day/month in a locale (``15/11/2026``) made ISO, in place, each
+    column in one order (``read_template_dates``). Returns how each column with such dates was read
+    (``matched_on`` → ``DD/MM/YYYY``) and, per row, the reason its date cannot be read.
+    """
+    orders: dict[str, str] = {}
+    reasons = pd.Series(pd.NA, index=frame.index, dtype="string")
+    timed = TIME_COLUMNS if instrument is not None else ()
+    for column in (*date_columns(instrument), *timed):
+        if column not in frame.columns:
+            continue
+        got = read_template_dates(frame[column], column, frame["_row"], with_time=column in timed, order=order)
+        frame[column] = got.text
+        reasons = reasons.fillna(got.reasons)
+        if got.order is not None:
+            orders[column] = got.shown
+    return orders, reasons

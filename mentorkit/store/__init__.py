@@ -3,7 +3,8 @@
 Only this package talks to the database. Submissions are never updated or deleted: a later
 submission supersedes an earlier one when scoring. Reads are scoped to cohorts through indexes.
 The modules split it by job: ``schema`` (tables), ``engine`` (where the store lives, opening and
-upgrading it, transactions), ``write`` and ``read``; everything is re-exported here as ``store.X``.
+upgrading it, transactions), ``write`` and ``read``, and ``quarantine`` (the quarantined rows
+others depend on); everything is re-exported here as ``store.X``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from mentorkit.store.engine import (
     upgrade_schema,
     workspace,
 )
+from mentorkit.store.quarantine import keep_quarantined, read_quarantined
 from mentorkit.store.read import (
     fingerprint,
     list_cohorts,
@@ -53,6 +55,7 @@ from mentorkit.store.schema import (
     pairs,
     participant_versions,
     participants,
+    quarantined_rows,
     submissions,
     value_exclusions,
 )
@@ -101,6 +104,7 @@ __all__ = [
     "forget",
     "goals",
     "imports",
+    "keep_quarantined",
     "kernel_env",
     "latest_submission",
     "list_cohorts",
@@ -111,11 +115,13 @@ __all__ = [
     "pairs",
     "participant_versions",
     "participants",
+    "quarantined_rows",
     "read_all_pairs",
     "read_goals",
     "read_pairs",
     "read_participants",
     "read_people",
+    "read_quarantined",
     "read_raw",
     "read_responses",
     "record_import",

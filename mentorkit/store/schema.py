@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_REVISION = "0007"  # the Alembic head this code expects (tests check they agree)
+SCHEMA_REVISION = "0008"  # the Alembic head this code expects (tests check they agree)
 
 metadata = sa.MetaData()
 
@@ -136,4 +136,18 @@ value_exclusions = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("excluded_at", sa.DateTime, nullable=False),
     sa.Index("ix_value_exclusions_row", "table_name", "row_id"),
+)
+
+# the latest quarantined row of each roster participant and each goal no later import stored: the
+# reasons of rows that depend on one name it (a goal whose pair's roster row was quarantined)
+quarantined_rows = sa.Table(
+    "quarantined_rows",
+    metadata,
+    sa.Column("quarantine_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("subject", sa.String(16), nullable=False),  # participant or goal
+    sa.Column("subject_id", sa.String(64), nullable=False),
+    sa.Column("import_id", sa.Integer, nullable=False),  # the import that quarantined it (its file name)
+    sa.Column("row_number", sa.Integer, nullable=False),  # its row in that file
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.UniqueConstraint("subject", "subject_id", name="uq_quarantined_rows_subject"),
 )

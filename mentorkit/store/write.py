@@ -24,6 +24,7 @@ from mentorkit.store.schema import (
     pairs,
     participant_versions,
     participants,
+    quarantined_rows,
     submissions,
 )
 
@@ -391,6 +392,11 @@ def forget(engine: Engine, email: str) -> Erasure | None:
             participant_versions.update()
             .where(participant_versions.c.participant_id == pid)
             .values(name=None, email=None, department=None, attributes=None)
+        )
+        conn.execute(
+            quarantined_rows.delete()
+            .where(quarantined_rows.c.subject == "participant")
+            .where(quarantined_rows.c.subject_id == pid)
         )
         done = Erasure(
             participant_id=pid,

@@ -28,7 +28,7 @@ def items(data, cohort: str, as_of: date = AS_OF) -> list[tuple[str, str, str]]:
 # stale when its latest update, or its start when never updated, is before 2026-10-01, >45 days):
 #
 # Readiness (mentor_readiness.csv, mentee_readiness.csv): every mentor has a row. Mentees missing:
-# E-ENG-11 (its only row has the date 15/05/2026 and is quarantined), E-ENG-12, E-SAL-06,
+# E-ENG-11 (its only row has the date 05/03/2026, either order, and is quarantined), E-ENG-12, E-SAL-06,
 # E-OPS-05 (no row). M-ENG-01's row in mentee_readiness.csv is quarantined (a mentor).
 #
 # Check-ins (checkin.csv; spring-eng matched 2026-05-18, E-ENG-12 on 2026-11-01 = 14 days: too early):
