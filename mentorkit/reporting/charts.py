@@ -400,6 +400,7 @@ def score_distribution(scores: pd.DataFrame, settings: Settings = DEFAULT) -> Ch
         barmode="group",
         bargap=0.15,
         yaxis=count_axis("People", top),
+        showlegend=True,  # with one group shown (the other hidden), the legend still says whose scores these are
     )
     return Chart(data, layout)
 

@@ -330,6 +330,9 @@ def test_score_distribution_sets_the_two_groups_side_by_side_with_counts_worked_
     assert mentees["y"] == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
     assert chart.layout["yaxis"]["dtick"] == 1
     chart.figure()
+    # mentees hidden: the one group left is still named in a legend (plotly leaves a lone trace's out)
+    alone = charts.score_distribution(scores[scores["role"] == "mentor"])
+    assert [t["name"] for t in alone.data] == ["Mentors"] and alone.layout["showlegend"] is True
 
 
 def test_titles_wrap_to_lines_a_phone_shows_and_stay_escaped():
