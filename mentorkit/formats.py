@@ -41,6 +41,23 @@ def chart_text(value: object) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# a hyphenated token of cell text: a pseudonymous id (E-ENG-10), a cohort id, a date, a hyphenated word
+HYPHENATED = re.compile(r"(?<![\w-])[^\W_]+(?:-[^\W_]+)+(?![\w-])")
+
+
+def whole_ids(markup: str) -> str:
+    """Escaped HTML whose hyphenated tokens in text (ids, dates) never break at a hyphen (``mk-id`` spans).
+
+    Browsers break a line after a hyphen, so "E-ENG-10" read "E-ENG-" / "10" in a narrow column. Only
+    text between tags is touched, never a tag or an attribute; the text itself is unchanged.
+    """
+
+    def cell(m: re.Match[str]) -> str:
+        return ">" + HYPHENATED.sub(lambda t: f"<span class='mk-id'>{t.group(0)}</span>", m.group(1)) + "<"
+
+    return re.sub(r">([^<]+)<", cell, markup)
+
+
 def md(text: str) -> str:
     """Text safe inside one Markdown line: made ``plain``, special characters backslash-escaped."""
     return _MD_SPECIAL.sub(r"\\\1", plain(text))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 from typing import cast
 
 import numpy as np
@@ -97,6 +98,8 @@ TEXT_KEYS = frozenset(
 def _plain_text(value: object, drawn: bool = False) -> object:
     """A copy of figure data with every drawn string made literal (``display.chart_text``), nothing else changed.
 
+    A newline is the one mark kept: plotly draws it as a line break (``<br>``), as the text was written.
+
     A copy, not an edit in place: two traces may share one list, and it must be escaped once.
     """
     if isinstance(value, dict):
@@ -104,7 +107,7 @@ def _plain_text(value: object, drawn: bool = False) -> object:
     if isinstance(value, list | tuple):
         return [_plain_text(v, drawn) for v in value]
     if drawn and isinstance(value, str):
-        return chart_text(value)
+        return chart_text(value).replace("\n", "<br>")  # a line break the chart asked for, once escaped
     return value
 
 
@@ -186,40 +189,133 @@ def use_report_renderer() -> None:
 
 
 def _axis_title(text: str) -> dict[str, object]:
-    return {"title": {"text": text}}
+    """An axis with a title; its labels and title push the margins rather than run into the legend."""
+    return {"title": {"text": text}, "automargin": True}
+
+
+def wrap(text: str, width: int, lines: int = 99) -> str:
+    """Text broken at spaces into lines of at most ``width`` characters (``\\n``), at most ``lines`` of them."""
+    out: list[str] = []
+    for word in str(text).split():
+        if out and len(out[-1]) + 1 + len(word) <= width:
+            out[-1] += " " + word
+        else:
+            out.append(word)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = (out[-1] if len(out[-1]) < width else out[-1][: width - 1]) + "…"
+    return "\n".join(out)
+
+
+TITLE_WIDTH = 40  # characters per line of a chart title: one line fits a phone (390 px)
+
+
+def count_step(top: float) -> int:
+    """A whole-number tick step (1, 2, 5, 10, 20, 50 …) giving at most six steps from 0 to ``top``."""
+    scale = 1
+    while True:
+        for m in (1, 2, 5):
+            if top <= 6 * m * scale:
+                return m * scale
+        scale *= 10
+
+
+def count_axis(text: str, top: float) -> dict[str, object]:
+    """An axis that counts people, goals or pairs: whole-number ticks only, from zero."""
+    return {
+        **_axis_title(text),
+        "tick0": 0,
+        "dtick": count_step(top),
+        "tickformat": ",d",
+        "rangemode": "tozero",
+    }
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_axis(days: list[date], text: str, most: int = 12) -> dict[str, object]:
+    """A date axis ticked at the values' own dates, each labelled with its month ("Jun 2026" at 30 June).
+
+    Plotly's own date ticks sit at month starts, so a month-end value would read as the month after.
+    More than ``most`` dates: every k-th is labelled, counted back from the latest.
+    """
+    shown = sorted(set(days))
+    every = max(1, -(-len(shown) // most))
+    ticks = shown[::-1][::every][::-1]
+    return {
+        **_axis_title(text),
+        "type": "date",
+        "tickmode": "array",
+        "tickvals": [d.isoformat() for d in ticks],
+        "ticktext": [f"{MONTHS[d.month - 1]} {d.year}" for d in ticks],
+        "hoverformat": "%d %b %Y",
+    }
 
 
 def _layout(title: str, height: int = 360, **extra: object) -> dict[str, object]:
-    """The house layout (what ``update_layout`` gave the figures before) plus a chart's own keys."""
+    """The house layout plus a chart's own keys.
+
+    The title sits above the plot and the legend at the figure's foot (``container``), and each reserves its
+    own margin, as the axes' labels and titles do (``automargin``): at any width none lies over another.
+    Titles are wrapped to lines that fit a phone.
+    """
     return {
         **extra,
-        "title": {"text": title, "x": 0, "xanchor": "left"},
-        "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+        "title": {
+            "text": wrap(title, TITLE_WIDTH),
+            "x": 0,
+            "xanchor": "left",
+            "xref": "container",
+            "y": 1,
+            "yanchor": "bottom",
+            "yref": "paper",  # just above the plot, every line of it: the top margin grows to fit
+            "pad": {"b": 14},
+            "automargin": True,
+            "font": {"size": 16},
+        },
+        "margin": {"l": 10, "r": 20, "t": 40, "b": 10},
         "font": {"family": FONT, "size": 13},
-        "legend": {"orientation": "h", "y": -0.2},
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "xref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "yref": "container",
+        },
         "height": height,
         "plot_bgcolor": "white",
     }
 
 
 def response_rates(table: pd.DataFrame) -> Chart:
-    """Bar per role: respondents and enrolled."""
-    roles = _array(table["role"])
-    colours = [ROLE_COLOURS.get(r.lower().rstrip("s"), "#1565c0") for r in table["role"]]
-    data = [
-        {"marker": {"color": "#cfd8dc"}, "name": "Enrolled", "x": roles, "y": _array(table["enrolled"]), "type": "bar"},
+    """Bar per role: enrolled (grey) behind, respondents in the role's colour, one legend entry per colour."""
+    data: list[dict[str, object]] = [
         {
-            "marker": {"color": colours},
-            "name": "Responded",
-            "x": roles,
-            "y": _array(table["respondents"]),
+            "marker": {"color": "#cfd8dc"},
+            "name": "Enrolled",
+            "x": _array(table["role"]),
+            "y": _array(table["enrolled"]),
             "type": "bar",
-        },
+        }
     ]
+    for role, respondents in zip(table["role"], table["respondents"], strict=True):
+        data.append(
+            {
+                "marker": {"color": ROLE_COLOURS.get(str(role).lower().rstrip("s"), "#1565c0")},
+                "name": f"{role} who responded",
+                "x": [role],
+                "y": [int(respondents)],
+                "type": "bar",
+            }
+        )
+    top = float(pd.to_numeric(table["enrolled"]).max()) if len(table) else 0.0
     layout = _layout(
         "Who has answered the readiness checklist",
         barmode="overlay",
-        yaxis=_axis_title("People"),
+        yaxis=count_axis("People", top),
         xaxis=_axis_title(""),
     )
     return Chart(data, layout)
@@ -228,6 +324,7 @@ def response_rates(table: pd.DataFrame) -> Chart:
 def band_counts(counts: pd.DataFrame, settings: Settings = DEFAULT) -> Chart:
     """Stacked horizontal bars of band counts per role (rows: roles; columns: bands)."""
     labels = band_labels(settings)
+    bands = [b for b in ("ready", "developing", "not_yet", "incomplete") if b in counts.columns]
     data = [
         {
             "marker": {"color": BAND_COLOURS[band]},
@@ -237,26 +334,44 @@ def band_counts(counts: pd.DataFrame, settings: Settings = DEFAULT) -> Chart:
             "y": _array(counts.index),
             "type": "bar",
         }
-        for band in ("ready", "developing", "not_yet", "incomplete")
-        if band in counts.columns
+        for band in bands
     ]
-    layout = _layout("Readiness bands", height=280, barmode="stack", xaxis=_axis_title("People"), yaxis=_axis_title(""))
+    top = float(counts[bands].sum(axis=1).max()) if bands and len(counts) else 0.0
+    layout = _layout(
+        "Readiness bands",
+        height=300,
+        barmode="stack",
+        xaxis=count_axis("People", top),
+        yaxis=_axis_title(""),
+    )
+    # left to right as the bars stack (plotly reverses a stack's legend by default)
+    layout["legend"] = {**layout["legend"], "traceorder": "normal"}  # type: ignore[dict-item]
     return Chart(data, layout)
 
 
+SCORE_BINS = tuple(range(0, 101, 10))  # 0–10 … 90–100, a score of 100 in the last
+
+
 def score_distribution(scores: pd.DataFrame, settings: Settings = DEFAULT) -> Chart:
-    """Histogram of readiness scores per role, with the band thresholds marked."""
-    data = [
-        {
-            "marker": {"color": ROLE_COLOURS.get(str(role), "#1565c0")},
-            "name": str(role).title() + "s",
-            "opacity": 0.75,
-            "x": _array(group["score"]),
-            "xbins": {"end": 100.01, "size": 10, "start": 0},
-            "type": "histogram",
-        }
-        for role, group in scores.groupby("role")
-    ]
+    """People per ten-point score range, mentors and mentees side by side; the band thresholds marked."""
+    data: list[dict[str, object]] = []
+    top = 0
+    for role in sorted(scores["role"].unique(), key=lambda r: (r != "mentor", str(r))):  # mentors first
+        group = scores[scores["role"] == role]
+        counts, _ = np.histogram(group["score"].astype("float64"), bins=SCORE_BINS)  # the last bin takes 100
+        top = max(top, int(counts.max()) if len(counts) else 0)
+        name = str(role).title() + "s"
+        data.append(
+            {
+                "marker": {"color": ROLE_COLOURS.get(str(role), "#1565c0")},
+                "name": name,
+                "x": [lo + 5 for lo in SCORE_BINS[:-1]],
+                "y": [int(c) for c in counts],
+                "customdata": [f"{lo}–{lo + 10}" for lo in SCORE_BINS[:-1]],
+                "hovertemplate": "Score %{customdata}: %{y}<extra>" + chart_text(name) + "</extra>",
+                "type": "bar",
+            }
+        )
     marks = ((_num(settings.band_developing), "developing"), (_num(settings.band_ready), "ready"))
     line = {"color": "#616161", "dash": "dot"}
     layout = _layout(
@@ -275,28 +390,34 @@ def score_distribution(scores: pd.DataFrame, settings: Settings = DEFAULT) -> Ch
                 "y": 1,
                 "yanchor": "top",
                 "yref": "y domain",
+                "yshift": -18 * i,  # one below the other: at phone width the two would meet
+                "bgcolor": "rgba(255,255,255,0.85)",
             }
-            for x, label in marks
+            for i, (x, label) in enumerate(marks)
         ],
-        xaxis={**_axis_title("Readiness score (0–100)"), "range": [0, 100]},
-        barmode="overlay",
-        yaxis=_axis_title("People"),
+        # the range starts just left of 0, so that its "0" and the count axis's "0" do not meet at the corner
+        xaxis={**_axis_title("Readiness score (0–100)"), "range": [-3, 100], "tick0": 0, "dtick": 10},
+        barmode="group",
+        bargap=0.15,
+        yaxis=count_axis("People", top),
+        showlegend=True,  # with one group shown (the other hidden), the legend still says whose scores these are
     )
     return Chart(data, layout)
 
 
 def item_rates(table: pd.DataFrame, title: str) -> Chart:
-    """Horizontal bars of yes rates per item, weakest at the top."""
+    """Horizontal bars of yes rates per item, weakest at the top; each question on up to three short lines."""
     shown = table.dropna(subset=["yes_rate"]).iloc[::-1]
-    labels = [
-        f"{i}: {q if len(q) < 70 else q[:67] + '…'}" for i, q in zip(shown["item_id"], shown["question"], strict=True)
-    ]
+    labels = [wrap(f"{i}: {q}", 28, lines=3) for i, q in zip(shown["item_id"], shown["question"], strict=True)]
+    rows = sum(label.count("\n") + 1 for label in labels)
     data = [
         {
             "marker": {"color": "#1565c0"},
             "orientation": "h",
             "text": [f"{100 * v:.0f} %" for v in shown["yes_rate"]],
             "textposition": "auto",
+            "textangle": 0,  # level: a short bar has its figure beside it, not turned inside it
+            "cliponaxis": False,
             "x": _array(100 * shown["yes_rate"]),
             "y": labels,
             "type": "bar",
@@ -304,7 +425,7 @@ def item_rates(table: pd.DataFrame, title: str) -> Chart:
     ]
     layout = _layout(
         title,
-        height=120 + 32 * len(shown),
+        height=140 + 12 * len(shown) + 17 * rows,
         xaxis={**_axis_title("Answered yes (%)"), "range": [0, 100]},
         yaxis=_axis_title(""),
     )
@@ -314,7 +435,7 @@ def item_rates(table: pd.DataFrame, title: str) -> Chart:
 def status_bars(
     counts: dict[str, int], colours: dict[str, str], labels: dict[str, str], title: str, axis: str
 ) -> Chart:
-    """One bar per status with the status colours."""
+    """One bar per status with the status colours (the bars are labelled: no legend)."""
     keys = [k for k in colours if k in counts]
     data: list[dict[str, object]] = [
         {
@@ -323,21 +444,24 @@ def status_bars(
             "textposition": "auto",
             "x": [labels[k] for k in keys],
             "y": [int(counts[k]) for k in keys],
+            "showlegend": False,
             "type": "bar",
         }
     ]
-    return Chart(data, _layout(title, height=320, yaxis=_axis_title(axis), xaxis=_axis_title("")))
+    top = max((int(counts[k]) for k in keys), default=0)
+    return Chart(data, _layout(title, height=320, yaxis=count_axis(axis, top), xaxis=_axis_title("")))
 
 
 def progress_vs_expected(goals: pd.DataFrame, tolerance: float) -> Chart:
     """Each goal's progress against the progress expected by now; the tolerance band shaded."""
     data: list[dict[str, object]] = [
-        # the on-track region: reported ≥ expected − tolerance
+        # the on-track region: reported ≥ expected − tolerance; an area, drawn with no points
         {
             "fill": "toself",
             "fillcolor": "rgba(67,160,71,0.08)",
             "hoverinfo": "skip",
             "line": {"width": 0},
+            "mode": "lines",
             "showlegend": False,
             "x": [0, tolerance, 100, 100, 0],
             "y": [0, 0, 100 - tolerance, 100, 100],
@@ -368,30 +492,74 @@ def progress_vs_expected(goals: pd.DataFrame, tolerance: float) -> Chart:
         )
     layout = _layout(
         "Goal progress against the expected pace",
-        height=420,
+        height=440,
         xaxis={**_axis_title("Expected progress by now (%)"), "range": [-5, 105]},
         yaxis={**_axis_title("Reported progress (%)"), "range": [-5, 105]},
     )
     return Chart(data, layout)
 
 
+PANEL_HEIGHT = 70  # pixels of one element's panel in the health chart
+PANEL_GAP = 34  # pixels between panels, for the next panel's title
+
+
 def health_over_time(monthly: pd.DataFrame, labels: dict[str, str]) -> Chart:
-    """Mean rating per element per month (months with too few people are left out)."""
-    months = _array(monthly.index.astype(str))
-    data = [
-        {
-            "mode": "lines+markers",
-            "name": labels.get(element, element),
-            "x": months,
-            "y": _array(monthly[element]),
-            "type": "scatter",
+    """Mean rating per element per month, one panel per element (months with too few people left out).
+
+    Small multiples: seven lines in one plot lie on top of each other, one per panel cannot hide.
+    """
+    elements = [c for c in monthly.columns if c.startswith("rc_")]
+    starts = [p.start_time.date() for p in monthly.index]  # a month's mean sits at the month's start
+    n = max(len(elements), 1)
+    top, bottom = 40, 70  # pixels: the title above (its margin grows to fit it), the month axis below
+    span = n * (PANEL_HEIGHT + PANEL_GAP)  # each panel with its own title above it
+    height = top + bottom + span
+    data: list[dict[str, object]] = []
+    layout = _layout("Relationship health over time, by element: mean rating (1–5)", height=height)
+    annotations = []
+    for i, element in enumerate(elements):
+        suffix = "" if i == 0 else str(i + 1)
+        upper = 1 - (PANEL_GAP + i * (PANEL_HEIGHT + PANEL_GAP)) / span
+        lower = upper - PANEL_HEIGHT / span
+        last = i == len(elements) - 1
+        data.append(
+            {
+                "mode": "lines+markers",
+                "name": labels.get(element, element),
+                "x": [d.isoformat() for d in starts],
+                "y": _array(monthly[element]),
+                "line": {"color": "#1565c0"},
+                "showlegend": False,
+                "hovertemplate": "%{x}: %{y:.1f}<extra></extra>",
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
+                "type": "scatter",
+            }
+        )
+        axis = month_axis(starts, "Month" if last else "")
+        layout[f"xaxis{suffix}"] = {**axis, "anchor": f"y{suffix}", "showticklabels": last, "hoverformat": "%b %Y"}
+        if i:
+            layout[f"xaxis{suffix}"]["matches"] = "x"  # type: ignore[index]
+        layout[f"yaxis{suffix}"] = {
+            "range": [0.8, 5.2],
+            "tickvals": [1, 3, 5],
+            "domain": [max(0.0, lower), min(1.0, upper)],
+            "anchor": f"x{suffix}",
+            "automargin": True,
         }
-        for element in [c for c in monthly.columns if c.startswith("rc_")]
-    ]
-    layout = _layout(
-        "Relationship health over time, by element",
-        height=420,
-        yaxis={**_axis_title("Mean rating (1–5)"), "range": [1, 5]},
-        xaxis=_axis_title("Month"),
-    )
+        annotations.append(
+            {
+                "text": labels.get(element, element),
+                "showarrow": False,
+                "x": 0,
+                "xref": "paper",
+                "xanchor": "left",
+                "y": min(1.0, upper),
+                "yref": "paper",
+                "yanchor": "bottom",
+                "font": {"size": 13},
+            }
+        )
+    layout["annotations"] = annotations
+    layout["margin"] = {"l": 10, "r": 60, "t": top, "b": bottom}  # r: room for the last, slanted month
     return Chart(data, layout)

@@ -195,8 +195,10 @@ def fmt(value: object, kind: str = "num", hidden: str = "hidden") -> str:
 
 
 def table(frame: pd.DataFrame, caption: str = "") -> HTML:
-    """A DataFrame as an escaped, responsive HTML table."""
-    body = frame.to_html(index=False, escape=True, na_rep="—", border=0, classes="mk-table")
+    """A DataFrame as an escaped, responsive HTML table; ids and dates are never broken across lines."""
+    from mentorkit.formats import whole_ids
+
+    body = whole_ids(frame.to_html(index=False, escape=True, na_rep="—", border=0, classes="mk-table"))
     cap = f"<p class='mk-caption'>{esc(caption)}</p>" if caption else ""
     return HTML(f"<div class='mk-scroll'>{body}</div>{cap}")
 

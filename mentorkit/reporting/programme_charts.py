@@ -47,6 +47,7 @@ def chart_rows(table: pd.DataFrame, cohorts: list[str], comp: Compared) -> pd.Da
     return pd.DataFrame(rows)
 
 
+INSIDE_FROM = 8.0  # a bar lower than this (of 0–100) has its figure above it: inside, a bar of 0 hides it
 SERIES_COLOURS = {"Mentors": charts.ROLE_COLOURS["mentor"], "Mentees": charts.ROLE_COLOURS["mentee"]}
 
 
@@ -78,7 +79,7 @@ def _bar_traces(rows: pd.DataFrame) -> list[dict[str, object]]:
                 continue
             texts.append(f"{v:.0f}")
             hovers.append(f"{v:.0f}, n = {n}" if pd.isna(lo) else f"{v:.0f} ({lo:.0f}–{hi:.0f}), n = {n}")
-            places.append("inside")
+            places.append("inside" if v >= INSIDE_FROM else "outside")
         data.append(
             {
                 "type": "bar",
@@ -171,7 +172,10 @@ COHORT_COLOURS = ("#1565c0", "#6a1b9a", "#2e7d32", "#e65100", "#00838f", "#ad145
 def trend_lines(
     points: pd.DataFrame, cohorts: list[str], title: str, axis: str, dotted: frozenset[str] = frozenset()
 ) -> charts.Chart:
-    """One line per cohort over month ends, each point with its 95 % interval as an error bar; ``dotted`` dotted."""
+    """One line per cohort over month ends, each point with its 95 % interval as an error bar; ``dotted`` dotted.
+
+    Every trace names its mode (lines and markers), so plotly draws no point it was not given.
+    """
     data: list[dict[str, object]] = []
     for i, cohort in enumerate(cohorts):
         mine = points[points["cohort"] == cohort]
@@ -203,8 +207,10 @@ def trend_lines(
         title,
         height=380,
         yaxis={**charts._axis_title(axis), "range": [0, 100]},
-        xaxis={**charts._axis_title("Month end (figures as known then)"), "type": "date"},
+        # ticked at the month ends themselves, each named by its month: the 30 June value reads "Jun 2026"
+        xaxis=charts.month_axis(list(points["as_of"]), "Month end (figures as known then)"),
     )
+    layout["margin"] = {**layout["margin"], "r": 60}  # type: ignore[dict-item]  # the last, slanted month label
     return charts.Chart(data, layout)
 
 
