@@ -3,13 +3,15 @@
 Only this package talks to the database. Submissions are never updated or deleted: a later
 submission supersedes an earlier one when scoring. Reads are scoped to cohorts through indexes.
 The modules split it by job: ``schema`` (tables), ``engine`` (where the store lives, opening and
-upgrading it, transactions), ``write`` and ``read``; everything is re-exported here as ``store.X``.
+upgrading it, transactions), ``write``, ``read`` and ``sent`` (the sent log of ``mentorkit send`` and
+the opt-outs, used as ``store.sent.X``); the rest is re-exported here as ``store.X``.
 """
 
 from __future__ import annotations
 
 from mentorkit.data import CohortData
 from mentorkit.errors import StoreError
+from mentorkit.store import sent
 from mentorkit.store.check import CheckResult, SetAside, check_values, find_unreadable
 from mentorkit.store.engine import (
     DEFAULT_DB_NAME,
@@ -49,10 +51,12 @@ from mentorkit.store.schema import (
     erasures,
     goals,
     imports,
+    mail_optouts,
     metadata,
     pairs,
     participant_versions,
     participants,
+    sent_messages,
     submissions,
     value_exclusions,
 )
@@ -101,6 +105,7 @@ __all__ = [
     "kernel_env",
     "list_cohorts",
     "load",
+    "mail_optouts",
     "metadata",
     "normalize_url",
     "now",
@@ -117,6 +122,8 @@ __all__ = [
     "record_import",
     "retrying",
     "schema_revision",
+    "sent",
+    "sent_messages",
     "split_password",
     "submissions",
     "upgrade_schema",

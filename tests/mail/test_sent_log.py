@@ -1,0 +1,53 @@
+"""The sent log's schema (0008): an older store gains it with `mentorkit db upgrade`; a downgrade keeps a log it would lose."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from mentorkit import cli, store
+from mentorkit.store import migrations
+
+
+def _tables(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(sa.inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_0008_adds_the_sent_log_and_a_downgrade_refuses_to_lose_it(sqlite_url, capsys):
+    engine = store.connect(sqlite_url)
+    message = store.sent.Outgoing("digest", "lead@example.org", "<1@example.org>", items={"run": "/r/2026-11-15"})
+    sent_id = store.sent.start_sending(engine, message)
+    store.sent.finish_sending(engine, sent_id, "sent", "250 OK")
+    store.dispose_all()
+    raw = sa.create_engine(sqlite_url)
+    with pytest.raises(RuntimeError, match="1 messages are in the sent log"), raw.begin() as conn:
+        command.downgrade(migrations.config(conn), "0007")
+    with raw.begin() as conn:
+        conn.execute(sa.text("DELETE FROM sent_messages"))
+        command.downgrade(migrations.config(conn), "0007")
+        assert store.schema_revision(conn) == "0007"
+    raw.dispose()
+    assert not {"sent_messages", "mail_optouts"} & _tables(sqlite_url)
+    assert cli.main(["optout", "--email", "x@example.org", "--db", sqlite_url]) == 1  # an older store: upgrade first
+    assert "run `mentorkit db upgrade`" in capsys.readouterr().err
+    assert cli.main(["db", "upgrade", "--db", sqlite_url]) == 0
+    assert "0007 → 0008" in capsys.readouterr().out
+    assert {"sent_messages", "mail_optouts"} <= _tables(sqlite_url)
+
+
+def test_an_outcome_is_one_of_sent_refused_failed(sqlite_url):
+    engine = store.connect(sqlite_url)
+    sent_id = store.sent.start_sending(
+        engine, store.sent.Outgoing("invitation", "a@example.org", "<2@example.org>", "p1")
+    )
+    assert store.sent.log(engine)[0]["status"] == "sending"
+    with pytest.raises(ValueError, match="unknown outcome"):
+        store.sent.finish_sending(engine, sent_id, "delivered", "250")
+    with pytest.raises(ValueError, match="unknown kind"):
+        store.sent.start_sending(engine, store.sent.Outgoing("newsletter", "a@example.org", "<3@example.org>"))
