@@ -13,7 +13,7 @@ import functools
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, getaddresses, make_msgid
+from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +32,8 @@ KINDS = ("invitation", "reminder", "digest")
 class Sender:
     """Who the messages come from (``From``), where replies and unsubscribe requests go, and the Message-ID domain."""
 
-    header: str  # the From header: "Programme <addr>" or a bare address
-    address: str  # the envelope sender
+    name: str  # the From header's display name ("" for a bare address)
+    address: str  # the From address and the envelope sender
     reply_to: str
     domain: str
 
@@ -68,11 +68,19 @@ def sender(from_: str | None, reply_to: str | None) -> Sender:
         raise UsageError('send needs a sender: --from ADDR, or from = "..." under [mail] in mentorkit.toml')
     name, address = one_address(from_, "--from")
     replies = one_address(reply_to, "--reply-to")[1] if reply_to else address
-    return Sender(formataddr((plain(name), address)), address, replies, address.rpartition("@")[2])
+    return Sender(plain(name), address, replies, address.rpartition("@")[2])
 
 
-@functools.cache
-def _environment(root: str) -> jinja2.Environment:
+def _stamp(folder: Path) -> tuple[tuple[str, int], ...]:
+    """The workspace's own templates with their times: a change makes a new environment."""
+    try:
+        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir()))
+    except OSError:
+        return ()
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(root: str, _stamp: tuple[tuple[str, int], ...]) -> jinja2.Environment:
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -91,20 +99,16 @@ def render(kind: str, root: Path, values: dict[str, Any]) -> tuple[str, str, str
 
     if kind not in KINDS:
         raise ValueError(f"unknown kind of message {kind!r}")
-    env = _environment(str(root.resolve()))
+    where = root.resolve()
+    env = _environment(str(where), _stamp(where / OVERRIDES))
     try:
         subject = plain(env.get_template(f"{kind}.subject.j2").render(**values))[:200]
         text = env.get_template(f"{kind}.txt.j2").render(**values)
         html = env.get_template(f"{kind}.html.j2").render(subject=subject, **values)
     except jinja2.TemplateError as exc:
-        where = f" ({exc.filename}, line {exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-        raise UsageError(f"the {kind} message's template cannot be rendered{where}: {plain(str(exc))}") from None
+        at = f" ({exc.filename}, line {exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        raise UsageError(f"the {kind} message's template cannot be rendered{at}: {plain(str(exc))}") from None
     return subject, text, html
-
-
-def check_templates(kind: str, root: Path, values: dict[str, Any]) -> None:
-    """Render once with example values, so a broken workspace template stops the run before anything is sent."""
-    render(kind, root, values)
 
 
 def compose(kind: str, who: Sender, to_name: str, to_address: str, values: dict[str, Any], root: Path) -> EmailMessage:
@@ -112,8 +116,8 @@ def compose(kind: str, who: Sender, to_name: str, to_address: str, values: dict[
     context = {**values, "reply_to": who.reply_to}
     subject, text, html = render(kind, root, context)
     message = EmailMessage()
-    message["From"] = who.header
-    message["To"] = formataddr((plain(to_name), to_address))
+    message["From"] = Address(display_name=who.name, addr_spec=who.address)  # quoted and encoded as needed
+    message["To"] = Address(display_name=plain(to_name), addr_spec=to_address)
     message["Reply-To"] = who.reply_to
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)

@@ -502,3 +502,48 @@ def test_the_digest_goes_to_each_lead_once_with_the_changes_and_absolute_links(s
     assert cli.main(bad) == 2
     assert "was made with --identify and names people" in capsys.readouterr().err
     assert not (tmp_path / "box").exists()
+
+
+def test_roster_text_is_escaped_in_html_and_cannot_add_a_header_and_a_workspace_template_wins(
+    sqlite_url, tmp_path, capsys
+):
+    engine = store.connect(sqlite_url)
+    hostile = 'Zoë <img src=x onerror=alert(1)> "Q"'
+    roster = [["h1", "m9", "mentor", hostile, "zoe@example.net", "", "", "Ops"]]
+    import_csv(engine, "roster", ROSTER_HEADER, roster, tmp_path / "in")
+    argv = _send(
+        "invitations",
+        "--cohort",
+        "h1",
+        "--form",
+        "mentor_readiness",
+        "--base-url",
+        BASE,
+        "--dry-run",
+        str(tmp_path / "box"),
+        url=sqlite_url,
+    )
+    assert cli.main(argv) == 0
+    (eml,) = (tmp_path / "box").iterdir()
+    m = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert email.utils.parseaddr(m["To"]) == (hostile, "zoe@example.net")
+    html = _html(m)
+    assert "Dear Zoë &lt;img src=x onerror=alert(1)&gt; &#34;Q&#34;," in html and "<img" not in html
+    assert f"Dear {hostile}," in _text(m)  # plain text is shown as text
+    assert m["Subject"] == "Mentoring programme: your mentor readiness"
+
+    ours = tmp_path / "templates" / "mail"
+    ours.mkdir(parents=True)
+    (ours / "invitation.subject.j2").write_text("Please fill in: {{ form_title }}\nBcc: evil@example.com\n")
+    capsys.readouterr()
+    assert cli.main(argv) == 0  # an earlier dry run's folder is replaced
+    (eml,) = (tmp_path / "box").iterdir()
+    m = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert m["Subject"] == "Please fill in: Mentor readiness Bcc: evil@example.com"  # one line: no header added
+    assert m["Bcc"] is None
+
+    (ours / "invitation.txt.j2").write_text("Dear {{ nmae }},\n")
+    assert cli.main([*argv, "--dry-run", str(tmp_path / "box2")]) == 2  # the last --dry-run wins
+    err = capsys.readouterr().err.strip()
+    assert err == "mentorkit: error: the invitation message's template cannot be rendered: 'nmae' is undefined"
+    assert not (tmp_path / "box2").exists()

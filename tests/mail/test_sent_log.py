@@ -51,3 +51,38 @@ def test_an_outcome_is_one_of_sent_refused_failed(sqlite_url):
         store.sent.finish_sending(engine, sent_id, "delivered", "250")
     with pytest.raises(ValueError, match="unknown kind"):
         store.sent.start_sending(engine, store.sent.Outgoing("newsletter", "a@example.org", "<3@example.org>"))
+
+
+def test_the_sent_log_says_what_went_to_whom_and_erasure_clears_the_address(db_url, tmp_path):
+    from datetime import timedelta
+
+    from tests.builders import ROSTER_HEADER, import_csv
+
+    engine = store.connect(db_url)
+    import_csv(
+        engine, "roster", ROSTER_HEADER, [["c1", "p1", "mentor", "Pat", "Pat@example.org", "", "", "Ops"]], tmp_path
+    )
+    log = store.sent
+
+    def mail(message: store.sent.Outgoing, status: str) -> None:
+        log.finish_sending(engine, log.start_sending(engine, message), status, f"{status} reply for pat@example.org")
+
+    mail(log.Outgoing("invitation", "pat@example.org", "<1@x.org>", "p1", "c1", "checkin"), "sent")
+    mail(log.Outgoing("invitation", "pat@example.org", "<2@x.org>", "p1", "c1", "goals"), "refused")
+    mail(log.Outgoing("reminder", "pat@example.org", "<3@x.org>", "p1", "c1", items=["checkin:checkin:e1"]), "sent")
+    mail(log.Outgoing("digest", "PAT@example.org", "<4@x.org>", items={"run": "/r/1"}), "sent")
+    assert log.invited(engine, "checkin", ["p1", "p2"]) == {"p1"}
+    assert log.invited(engine, "goals", ["p1"]) == set()  # refused: not sent
+    hour_ago = store.now() - timedelta(hours=1)
+    assert log.reminded_since(engine, hour_ago, ["p1"]) == {"p1": {"checkin:checkin:e1"}}
+    assert log.reminded_since(engine, store.now() + timedelta(hours=1), ["p1"]) == {}
+    assert log.digest_sent_to(engine, "/r/1") == {"pat@example.org"} and log.digest_sent_to(engine, "/r/2") == set()
+    assert log.person_of(engine, " pat@EXAMPLE.org ") == "p1"
+    assert log.set_opt_out(engine, "p1", True) and not log.set_opt_out(engine, "p1", True)
+    assert log.opted_out(engine, ["p1", "p2"]) == {"p1"}
+    assert log.set_opt_out(engine, "p1", False) and log.opted_out(engine) == set()
+    done = store.forget(engine, "pat@example.org")
+    assert done is not None and done["sent_log_rows"] == 4  # the person's three and the digest to the address
+    rows = log.log(engine)
+    assert [(r["recipient"], r["reply"]) for r in rows] == [(None, None)] * 4
+    assert [r["status"] for r in rows] == ["sent", "refused", "sent", "sent"]  # what happened stays
