@@ -15,6 +15,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ class Received:
     message: EmailMessage
     tls: bool
     login: str | None
+    at: float  # when the server accepted it (time.monotonic)
 
 
 @dataclass
@@ -85,7 +87,14 @@ class Recorder:
         secured = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
         with self.lock:
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), message, secured, login and login.decode())
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    message,
+                    secured,
+                    login and login.decode(),
+                    time.monotonic(),
+                )
             )
         return "250 2.0.0 OK: queued"
 

@@ -3,15 +3,15 @@
 A message is written to the log as ``sending`` before it goes to the server and gets its outcome
 (``sent``, ``refused``, ``failed``, with the server's reply) as soon as the server has answered,
 each in its own transaction: a run stopped at any point leaves every accepted message recorded.
-A row still ``sending`` (the process was killed while the server was answering) becomes ``failed``
-when the next run starts, so the message is tried again.
+A row still ``sending`` (the process was killed while the server was answering) is not sent, so
+the next run tries the message again; a run an hour later marks that row ``failed``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -73,13 +73,17 @@ def finish_sending(engine: Engine, sent_id: int, status: str, reply: str) -> Non
         )
 
 
-def close_unfinished(engine: Engine) -> int:
-    """Rows a killed run left ``sending`` become ``failed`` (tried again); how many there were."""
+def close_unfinished(engine: Engine, older_than: timedelta = timedelta(hours=1)) -> int:
+    """Rows a killed run left ``sending`` become ``failed``; how many there were.
+
+    Only rows older than ``older_than``: a message another run has on the wire now is left alone. A
+    ``sending`` row never counts as sent, so its message is tried again either way.
+    """
     with retrying(engine) as conn:
         return int(
             conn.execute(
                 sent_messages.update()
-                .where(sent_messages.c.status == "sending")
+                .where(sent_messages.c.status == "sending", sent_messages.c.sent_at < now() - older_than)
                 .values(status="failed", reply=UNFINISHED)
             ).rowcount
         )

@@ -412,6 +412,8 @@ def test_a_row_a_killed_run_left_sending_becomes_failed_and_is_tried_again(sampl
     engine = store.connect(sample_copy)
     stuck = store.sent.Outgoing("invitation", PEOPLE["M-ENG-01"][2], "<x@example.org>", "M-ENG-01", COHORT, "checkin")
     store.sent.start_sending(engine, stuck)  # as if the process was killed while the server was answering
+    with engine.begin() as conn:  # two hours ago (a row of the last hour may be another run's, on the wire now)
+        conn.execute(store.sent_messages.update().values(sent_at=store.now() - timedelta(hours=2)))
     assert cli.main(_invite(sample_copy, None, "--dry-run", str(tmp_path / "box"))) == 0
     assert (
         capsys.readouterr()
@@ -547,3 +549,20 @@ def test_roster_text_is_escaped_in_html_and_cannot_add_a_header_and_a_workspace_
     err = capsys.readouterr().err.strip()
     assert err == "mentorkit: error: the invitation message's template cannot be rendered: 'nmae' is undefined"
     assert not (tmp_path / "box2").exists()
+
+
+@pytest.mark.slow
+def test_rate_spaces_the_messages_and_limit_stops_after_n(sample_copy, tmp_path, password, capsys):
+    argv = _send("invitations", "--cohort", COHORT, "--form", "mentor_readiness", "--base-url", BASE, url=sample_copy)
+    with serving(tmp_path / "smtp") as server:
+        started = time.monotonic()
+        assert cli.main([*argv, "--smtp", server.url(), "--rate", "120", "--limit", "3"]) == 0  # one every 0.5 s
+        took = time.monotonic() - started
+        assert capsys.readouterr().out.strip().splitlines() == [
+            "--limit 3: 3 more message(s) to send; run the command again",  # the cohort's 6 mentors
+            "sent 3, skipped 0 (already sent), refused 0, failed 0",
+        ]
+        stamps = [r.at for r in server.handler.received]
+        assert len(stamps) == 3 and stamps[2] - stamps[0] >= 0.95 and took >= 1.0  # two gaps of 0.5 s
+    assert cli.main([*argv, "--rate", "0", "--dry-run", str(tmp_path / "box")]) == 2
+    assert "--rate takes messages a minute, more than 0" in capsys.readouterr().err
