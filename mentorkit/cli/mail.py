@@ -5,10 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mentorkit import workspace
 from mentorkit.cli.common import engine
 from mentorkit.errors import UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from mentorkit.mail.letters import Letter
+    from mentorkit.mail.run import Summary
 
 
 def cmd_send(args: argparse.Namespace) -> int:
@@ -48,7 +55,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     return summary.exit_code()
 
 
-def _letters(args: argparse.Namespace, store_engine, found: workspace.Workspace) -> list:  # type: ignore[no-untyped-def,type-arg]
+def _letters(args: argparse.Namespace, store_engine: Engine, found: workspace.Workspace) -> list[Letter]:
     from mentorkit.analysis import score
     from mentorkit.mail import letters
 
@@ -64,7 +71,7 @@ def _letters(args: argparse.Namespace, store_engine, found: workspace.Workspace)
     return letters.reminder_letters(store_engine, args.cohort, as_of, base_url, days, found.settings)
 
 
-def _report(summary, args: argparse.Namespace) -> list[str]:  # type: ignore[no-untyped-def]
+def _report(summary: Summary, args: argparse.Namespace) -> list[str]:
     lines = []
     if summary.opted_out or summary.no_address:
         lines.append(f"not mailed: {summary.opted_out} opted out, {summary.no_address} without a usable e-mail address")
