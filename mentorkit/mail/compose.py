@@ -49,8 +49,8 @@ def one_address(text: str, what: str) -> tuple[str, str]:
 
 
 def usable(address: object) -> bool:
-    """An address a message can go to: one ``local@domain``, nothing that could end a header line."""
-    if not isinstance(address, str) or address.count("@") != 1:
+    """An address a message can go to: one ASCII ``local@domain`` (no SMTPUTF8), nothing that could end a header line."""
+    if not isinstance(address, str) or address.count("@") != 1 or not address.isascii():
         return False
     local, domain = address.split("@")
     if not local or "." not in domain or any(ch.isspace() or ch in '<>,;:"()[]\\' for ch in address):

@@ -86,3 +86,12 @@ def test_the_sent_log_says_what_went_to_whom_and_erasure_clears_the_address(db_u
     rows = log.log(engine)
     assert [(r["recipient"], r["reply"]) for r in rows] == [(None, None)] * 4
     assert [r["status"] for r in rows] == ["sent", "refused", "sent", "sent"]  # what happened stays
+
+
+def test_only_plain_ascii_addresses_are_mailed():
+    from mentorkit.mail import compose
+
+    assert compose.usable("pat.lee+mentoring@example.org")
+    for bad in ("pat@localhost", "pat", "a@b@example.org", "pät@example.org", "pat@exämple.org", "pat @example.org",
+                "pat@example.org\r\nBcc: x@example.org", "<pat@example.org>", None, float("nan")):  # fmt: skip
+        assert not compose.usable(bad), bad
