@@ -73,11 +73,14 @@ def csv_header(columns: Sequence[object]) -> str:
     return pd.DataFrame(columns=[frames.guard_formula(str(c)) for c in columns]).to_csv(index=False).rstrip("\r\n")
 
 
-def check_output_file(path: str | os.PathLike[str], columns: Sequence[object], what: str) -> Path:
+def check_output_file(
+    path: str | os.PathLike[str], columns: Sequence[object], what: str, earlier: Sequence[Sequence[object]] = ()
+) -> Path:
     """``path`` as a file CSV output may take: new, or an earlier output with exactly this header row.
 
     Anything else there (the store, a secret, a folder, any other file) is refused with one line, so
-    an ``--out`` naming the wrong file destroys nothing. ``what`` names the output in the message.
+    an ``--out`` naming the wrong file destroys nothing. ``what`` names the output in the message;
+    ``earlier`` lists the header rows an older mentorkit wrote for it (those files are replaced too).
     """
     target = Path(path)
     if target.is_dir():
@@ -89,7 +92,7 @@ def check_output_file(path: str | os.PathLike[str], columns: Sequence[object], w
             first = fh.read(OUTPUT_HEAD_BYTES).split(b"\n", 1)[0].rstrip(b"\r")
     except OSError as exc:
         raise OutputError(f"cannot check {target} before replacing it: {exc.strerror or exc}") from None
-    if first.decode("utf-8", errors="replace") != csv_header(columns):
+    if first.decode("utf-8", errors="replace") not in {csv_header(c) for c in (columns, *earlier)}:
         raise OutputError(
             f"{target} exists and is not an earlier {what} CSV (its first line is not the {what} header); "
             "nothing was written: choose a new file name, or remove that file yourself"
@@ -97,12 +100,14 @@ def check_output_file(path: str | os.PathLike[str], columns: Sequence[object], w
     return target
 
 
-def write_csv(path: Path, frame: pd.DataFrame, what: str = "mentorkit") -> None:
+def write_csv(
+    path: Path, frame: pd.DataFrame, what: str = "mentorkit", earlier: Sequence[Sequence[object]] = ()
+) -> None:
     """A CSV guarded against spreadsheet formula injection (every cell and the header), written atomically.
 
-    It replaces only an earlier CSV with the same header row (``check_output_file``).
+    It replaces only an earlier CSV with the same header row, or one of ``earlier`` (``check_output_file``).
     """
-    check_output_file(path, list(frame.columns), what)
+    check_output_file(path, list(frame.columns), what, earlier)
     write_atomic(path, lambda tmp: write_csv_to(tmp, frame))
 
 

@@ -27,6 +27,7 @@ GITIGNORE = """\
 /data/*.db-*
 /data/link-secret
 /data/export-secret
+/data/smtp-password
 /data/quarantine/
 /reports/
 /exports/
@@ -66,7 +67,16 @@ def config_text() -> str:
     ]
     for f in dataclasses.fields(Settings):
         lines.append(f"# {f.name} = {_toml_value(getattr(DEFAULT, f.name))}")
-    lines += ["", "[forms]", '# base_url = "https://forms.example.org/mentoring/"  # invite and status links', ""]
+    lines += ["", "[forms]", '# base_url = "https://forms.example.org/mentoring/"  # invite, status and send links']
+    lines += [
+        "",
+        "[mail]  # mentorkit send; the password comes from MENTORKIT_SMTP_PASSWORD or password_file, never from here",
+        '# smtp = "smtp://mentoring@mail.example.org:587"  # smtp:// (STARTTLS when offered) or smtps://',
+        '# from = "Mentoring programme <mentoring@example.org>"',
+        '# reply_to = "mentoring@example.org"  # replies and List-Unsubscribe',
+        '# password_file = "data/smtp-password"  # mode 0600',
+        "",
+    ]
     return "\n".join(lines)
 
 

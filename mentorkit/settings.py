@@ -23,6 +23,7 @@ class Settings:
     goal_tolerance: float = 15.0  # a goal this many points behind the expected progress is at risk
     stale_days: int = 45  # an open goal with no update for more days is stale
     link_expiry_days: int = 30  # personal links expire after this many days unless told otherwise
+    reminder_interval_days: int = 7  # `send reminders` reminds a person of the same due items at most this often
     reliability_min_n: int = 10  # KR-20 / alpha reported only from this many complete responses
     reliability_reference: float = 0.7  # the usual reference line for a reliability coefficient
     programme_name: str = "Mentoring programme"  # shown at the top of every participant form

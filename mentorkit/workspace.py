@@ -7,9 +7,11 @@ one with a ``mentorkit.toml``, else ``MENTORKIT_HOME``, else the current folder.
 - ``[store] url``: the store's database URL, the ``--db`` default (a relative SQLite path is relative
   to the workspace);
 - ``[settings]``: any of ``Settings``' fields, for example a stricter k (``min_group_size``);
-- ``[forms] base_url``: the forms' public address, the ``--base-url`` default of ``invite`` and ``status``.
+- ``[forms] base_url``: the forms' public address, the ``--base-url`` default of ``invite``, ``status`` and ``send``;
+- ``[mail] smtp``, ``from``, ``reply_to``, ``password_file``: the SMTP server of ``mentorkit send`` (its URL,
+  never with a password), the sender, the reply address, and a file (mode 0600) holding the password.
 
-Precedence: a command's flag > the environment (``MENTORKIT_DB``, ``MENTORKIT_FORMS_BASE_URL``,
+Precedence: a command's flag > the environment (``MENTORKIT_DB``, ``MENTORKIT_FORMS_BASE_URL``, ``MENTORKIT_SMTP``,
 ``MENTORKIT_<SETTING>`` such as ``MENTORKIT_MIN_GROUP_SIZE``) > ``mentorkit.toml`` > the default.
 An unknown section or key, or a value out of range, is one error naming the file, the key and what
 is allowed.
@@ -32,7 +34,13 @@ CONFIG_NAME = "mentorkit.toml"
 HOME_ENV = "MENTORKIT_HOME"
 STORE_ENV = "MENTORKIT_DB"
 BASE_URL_ENV = "MENTORKIT_FORMS_BASE_URL"
-SECTIONS = {"store": ("url",), "settings": tuple(f.name for f in dataclasses.fields(Settings)), "forms": ("base_url",)}
+SMTP_ENV = "MENTORKIT_SMTP"
+SECTIONS = {
+    "store": ("url",),
+    "settings": tuple(f.name for f in dataclasses.fields(Settings)),
+    "forms": ("base_url",),
+    "mail": ("smtp", "from", "reply_to", "password_file"),
+}
 TYPES = typing.get_type_hints(Settings)
 MAX_CONFIG_BYTES = 1_000_000  # a settings file is a few lines; anything larger is not one
 
@@ -43,7 +51,13 @@ FRACTIONS = frozenset(
 POINTS = frozenset(
     {"band_ready", "band_developing", "health_needs_checkin", "goal_tolerance", "digest_health_drop", "healthy_index"}
 )
-AT_LEAST = {"min_group_size": 2, "min_comment_group": 2, "checkin_min_answered": 1, "link_expiry_days": 1}
+AT_LEAST = {
+    "min_group_size": 2,
+    "min_comment_group": 2,
+    "checkin_min_answered": 1,
+    "link_expiry_days": 1,
+    "reminder_interval_days": 1,
+}
 
 
 def env_name(setting: str) -> str:
@@ -71,6 +85,9 @@ class Workspace:
     forms_base_url: str | None
     settings: Settings = DEFAULT
     origins: dict[str, str] = field(default_factory=dict)  # setting → "mentorkit.toml" or the variable's name
+    mail: dict[str, str] = field(
+        default_factory=dict
+    )  # [mail] smtp, from, reply_to, password_file (MENTORKIT_SMTP wins)
 
     def describe(self) -> str:
         """One line per setting that differs from the default, with where it comes from."""
@@ -124,7 +141,7 @@ def load(root: Path) -> Workspace:
     base_url = os.environ.get(BASE_URL_ENV) or _text(
         table.get("forms", {}).get("base_url"), f"{shown}: [forms] base_url"
     )
-    return Workspace(root, path if path.is_file() else None, store_url, base_url, chosen, origins)
+    return Workspace(root, path if path.is_file() else None, store_url, base_url, chosen, origins, _mail(table, root))
 
 
 def read_config(path: Path) -> dict[str, dict[str, Any]]:
@@ -236,6 +253,20 @@ def from_overrides(values: dict[str, object] | None) -> Settings:
         raise UsageError(f"settings parameter: no setting {unknown[0]!r}; allowed: {', '.join(SECTIONS['settings'])}")
     checked = {name: check_setting(name, value, f"settings parameter {name}") for name, value in values.items()}
     return build_settings(checked, "settings parameter")
+
+
+def _mail(table: dict[str, dict[str, Any]], root: Path) -> dict[str, str]:
+    """``[mail]``'s values (a relative password file is the workspace's), ``MENTORKIT_SMTP`` over ``smtp``."""
+    mail: dict[str, str] = {}
+    for key, raw in table.get("mail", {}).items():
+        value = _text(raw, f"{root / CONFIG_NAME}: [mail] {key}")
+        if value is not None:
+            mail[key] = value
+    if "password_file" in mail and not Path(mail["password_file"]).is_absolute():
+        mail["password_file"] = str(root / mail["password_file"])
+    if os.environ.get(SMTP_ENV, "").strip():
+        mail["smtp"] = os.environ[SMTP_ENV].strip()
+    return mail
 
 
 def _store_url(raw: object, root: Path, shown: str) -> str | None:

@@ -31,6 +31,12 @@ USER_ERRORS = {
     "db": (["upgrade", "--db", "sqlite:////proc/forbidden/x.db"], 1, "cannot upgrade the database"),
     "forget": (["--email", "nobody@example.org"], 2, "no participant has that e-mail address"),
     "export": ([], 2, "export needs --out DIR"),
+    "send": (
+        ["invitations", "--cohort", "x", "--form", "checkin", "--from", "no address"],
+        2,
+        "--from: not one e-mail",
+    ),
+    "optout": (["--email", "nobody@example.org"], 2, "no participant has that e-mail address"),
 }
 
 

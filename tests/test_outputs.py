@@ -77,9 +77,12 @@ def test_out_replaces_an_earlier_output_of_the_same_command_only(capsys, sample_
     status = ["status", "--cohort", COHORT, "--db", sample_db, "--out", str(out), "--as-of", "2026-11-15"]
     assert cli.main(status) == 0
     first = out.read_text()
-    assert first.splitlines()[0] == "participant_id,name,email,role,due,form,about,detail,link,expires"
+    assert first.splitlines()[0] == "participant_id,name,email,role,due,form,about,detail,link,expires,mail"
     out.write_text(first.splitlines()[0] + "\nstale,row\n")
     assert cli.main(status) == 0  # an earlier status CSV (its header) is replaced
+    assert out.read_text() == first
+    out.write_text("participant_id,name,email,role,due,form,about,detail,link,expires\nstale,row\n")
+    assert cli.main(status) == 0  # and one from before the mail column
     assert out.read_text() == first
     capsys.readouterr()
     invite = ["invite", "--cohort", COHORT, "--form", "checkin", "--base-url", BASE, "--db", sample_db]

@@ -34,6 +34,7 @@ UNUSUAL = Settings(
     goal_tolerance=13.0,
     stale_days=41,
     link_expiry_days=19,
+    reminder_interval_days=3,
     reliability_min_n=12,
     reliability_reference=0.77,
     programme_name="Guild mentoring",

@@ -57,7 +57,12 @@ def test_without_a_mentorkit_toml_mentorkit_home_then_the_current_folder(tmp_pat
 def test_the_checkout_is_a_workspace_from_any_folder_in_it(monkeypatch):
     monkeypatch.delenv("MENTORKIT_HOME", raising=False)
     assert workspace.find_root(CHECKOUT / "notebooks" / "reports") == CHECKOUT
-    assert tomllib.loads((CHECKOUT / "mentorkit.toml").read_text()) == {"store": {}, "settings": {}, "forms": {}}
+    assert tomllib.loads((CHECKOUT / "mentorkit.toml").read_text()) == {
+        "store": {},
+        "settings": {},
+        "forms": {},
+        "mail": {},
+    }
 
 
 def test_the_store_is_in_the_workspace_found(tmp_path, monkeypatch):
@@ -121,7 +126,7 @@ def test_settings_come_from_the_file_under_the_environment(tmp_path, monkeypatch
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("[setings]\nmin_group_size = 3\n", "unknown section [setings]; allowed: [store], [settings], [forms]"),
+        ("[setings]\nmin_group_size = 3\n", "unknown section [setings]; allowed: [store], [settings], [forms], [mail]"),
         ("[settings]\nk = 3\n", "[settings] has no key 'k'; allowed: min_group_size, "),
         (
             '[settings]\nmin_group_size = "seven"\n',
@@ -184,7 +189,12 @@ def test_init_creates_a_workspace_that_commands_find(tmp_path):
     assert (root / "notebooks/reports/readiness.ipynb").read_bytes() == (
         shipped / "reports/readiness.ipynb"
     ).read_bytes()
-    assert tomllib.loads((root / "mentorkit.toml").read_text()) == {"store": {}, "settings": {}, "forms": {}}
+    assert tomllib.loads((root / "mentorkit.toml").read_text()) == {
+        "store": {},
+        "settings": {},
+        "forms": {},
+        "mail": {},
+    }
     assert workspace.load(root).settings == DEFAULT  # every key is commented out at its default
     # a command in a folder below uses the workspace's store
     assert run_cli("demo", cwd=root / "notebooks").returncode == 0

@@ -1,8 +1,8 @@
 """The ``mentorkit`` command: a thin shell over the package's functions.
 
 ``parser`` builds the argument parser; the commands live by area: ``data`` (demo, import, cohorts, db, forget),
-``figures`` (score, export), ``reports`` (report), ``outreach`` (forms, invite, status), with what they
-share in ``common``. Each imports pandas, SQLAlchemy and the stages only when it runs, so help stays light.
+``figures`` (score, export), ``reports`` (report), ``outreach`` (forms, invite, status), ``mail`` (send,
+optout), with what they share in ``common``. Each imports pandas, SQLAlchemy and the stages only when it runs, so help stays light.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from mentorkit.cli.common import shown_store
 from mentorkit.cli.data import SAMPLE_ORDER, cmd_cohorts, cmd_db, cmd_demo, cmd_forget, cmd_import, cmd_init
 from mentorkit.cli.figures import cmd_export, cmd_score, format_score
+from mentorkit.cli.mail import cmd_optout, cmd_send
 from mentorkit.cli.outreach import cmd_forms, cmd_invite, cmd_status
 from mentorkit.cli.parser import build_parser
 from mentorkit.cli.reports import _ReportProgress, cmd_report
@@ -36,6 +37,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "invite": cmd_invite,
     "status": cmd_status,
     "export": cmd_export,
+    "send": cmd_send,
+    "optout": cmd_optout,
 }
 
 

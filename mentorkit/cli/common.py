@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,14 +35,14 @@ def engine(args: argparse.Namespace) -> Engine:
     return store.connect(args.db)
 
 
-def write_table(frame: pd.DataFrame, out: str | None, what: str) -> None:
+def write_table(frame: pd.DataFrame, out: str | None, what: str, earlier: Sequence[Sequence[object]] = ()) -> None:
     """A CSV guarded against formula injection: to a file atomically (only new or an earlier ``what``), or to stdout."""
     from mentorkit import outputs
 
     if out is None:
         outputs.write_csv_to(sys.stdout, frame)
     else:
-        outputs.write_csv(Path(out), frame, what)
+        outputs.write_csv(Path(out), frame, what, earlier)
 
 
 def terminal_progress() -> Callable[[str], None] | None:

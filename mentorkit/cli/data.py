@@ -183,7 +183,8 @@ def cmd_forget(args: argparse.Namespace) -> int:
     print(
         f"erased the personal data of {done['participant_id']}: {', '.join(done['fields'])} "
         f"({done['roster_versions']} roster version(s)); "
-        f"{done['raw_rows']} raw submission row(s); {done['free_text_answers']} free-text answer(s). "
+        f"{done['raw_rows']} raw submission row(s); {done['free_text_answers']} free-text answer(s); "
+        f"{done['sent_log_rows']} sent-log row(s). "
         f"Scored answers stay under the pseudonymous id. Audit reference {done['reference']}."
     )
     return 0

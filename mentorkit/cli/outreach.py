@@ -67,11 +67,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     as_of = score.parse_as_of(args.as_of)
     if args.out:
-        outputs.check_output_file(args.out, outreach.STATUS_COLUMNS, "status")
+        outputs.check_output_file(args.out, outreach.STATUS_COLUMNS, "status", outreach.EARLIER_STATUS_COLUMNS)
     base_url = args.base_url or workspace.current().forms_base_url
     table = outreach.status(engine(args), args.cohort, as_of, base_url=base_url, settings=workspace.settings())
     if args.out:
-        write_table(table, args.out, "status")
+        write_table(table, args.out, "status", outreach.EARLIER_STATUS_COLUMNS)
         print(due.summary_line(args.cohort, as_of, table))
     else:
         print(outreach.format_status(table, args.cohort, as_of))

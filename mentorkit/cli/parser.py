@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         _add_invite,
         _add_status,
         _add_export,
+        _add_send,
+        _add_optout,
     ):
         add(sub, db)
     return parser
@@ -284,3 +286,70 @@ def _add_export(sub: Subparsers, db: argparse.ArgumentParser) -> None:
         help="a roster column to break segment_figures down by, besides department (repeatable; a column "
         "identifying people is left out)",
     )
+
+
+def _mail_parent() -> argparse.ArgumentParser:
+    """What every ``send`` subcommand takes: the server, the sender, a dry run, the pace."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--smtp",
+        metavar="URL",
+        default=None,
+        help="smtp://[user@]host[:port] (STARTTLS when offered; ?starttls=no) or smtps://; ?cafile=FILE trusts "
+        "that CA (env MENTORKIT_SMTP, then [mail] smtp); the password only from MENTORKIT_SMTP_PASSWORD or a "
+        "file of mode 0600 (MENTORKIT_SMTP_PASSWORD_FILE, [mail] password_file, data/smtp-password)",
+    )
+    parent.add_argument("--from", dest="sender", metavar="ADDR", default=None, help="the sender (default [mail] from)")
+    parent.add_argument(
+        "--reply-to",
+        metavar="ADDR",
+        default=None,
+        help="replies and unsubscribe requests (default [mail] reply_to, else --from)",
+    )
+    parent.add_argument(
+        "--dry-run", metavar="DIR", default=None, help="write every message as a .eml file in DIR; send nothing"
+    )
+    parent.add_argument("--limit", type=int, default=None, metavar="N", help="at most N messages this run")
+    parent.add_argument("--rate", type=float, default=None, metavar="N", help="at most N messages a minute")
+    parent.add_argument("--resend", action="store_true", help="send again what the sent log says was sent")
+    parent.add_argument(
+        "--insecure", action="store_true", help="do not verify the server's certificate (with a warning)"
+    )
+    return parent
+
+
+def _add_send(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``send invitations|reminders|digest``: e-mail over SMTP, logged in the store."""
+    mail = _mail_parent()
+    sp = sub.add_parser("send", help="e-mail invitations, reminders or a run's digest (SMTP)")
+    what = sp.add_subparsers(dest="send_command", metavar="WHAT", required=True)
+    inv = what.add_parser("invitations", parents=[db, mail], help="one message per person the form applies to")
+    inv.add_argument("--cohort", required=True, metavar="ID")
+    inv.add_argument("--form", required=True, choices=tuple(instruments()))
+    rem = what.add_parser("reminders", parents=[db, mail], help="one message per due person, with all they owe")
+    rem.add_argument("--cohort", required=True, metavar="ID")
+    rem.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
+    for p in (inv, rem):
+        p.add_argument(
+            "--base-url", metavar="URL", default=None, help="the forms' public address (default [forms] base_url)"
+        )
+        p.add_argument(
+            "--expires-days",
+            type=int,
+            default=None,
+            metavar="N",
+            help=f"days the links stay valid (default {DEFAULT.link_expiry_days})",
+        )
+    dig = what.add_parser("digest", parents=[db, mail], help="a report run's changes digest to programme leads")
+    dig.add_argument("--run", required=True, metavar="DIR", help="the report run (its changes.md and changes.html)")
+    dig.add_argument("--to", required=True, nargs="+", metavar="ADDR", help="the programme leads' addresses")
+    dig.add_argument(
+        "--reports-url", metavar="URL", default=None, help="where the run is published: links become absolute"
+    )
+
+
+def _add_optout(sub: Subparsers, db: argparse.ArgumentParser) -> None:
+    """``optout --email X [--undo]``: a person not to be mailed."""
+    op = sub.add_parser("optout", parents=[db], help="stop all e-mail to a person (--undo: mail them again)")
+    op.add_argument("--email", required=True, help="the person's e-mail address")
+    op.add_argument("--undo", action="store_true", help="mail them again")

@@ -21,7 +21,21 @@ from mentorkit.intake import clean
 from mentorkit.settings import DEFAULT, Settings
 
 INVITE_COLUMNS = ["participant_id", "name", "email", "role", "form", "link", "expires"]
-STATUS_COLUMNS = ["participant_id", "name", "email", "role", "due", "form", "about", "detail", "link", "expires"]
+STATUS_COLUMNS = [
+    "participant_id",
+    "name",
+    "email",
+    "role",
+    "due",
+    "form",
+    "about",
+    "detail",
+    "link",
+    "expires",
+    "mail",
+]
+EARLIER_STATUS_COLUMNS = [STATUS_COLUMNS[:-1]]  # a status CSV from before the mail column: replaced as well
+OPTED_OUT = "opted out"  # the ``mail`` column of a person ``mentorkit optout`` marked: ``send`` mails them nothing
 
 
 def check_base_url(base_url: str) -> str:
@@ -117,6 +131,8 @@ def status(
         out["expires"] = utc_stamp(expires)
     else:
         out["link"] = out["expires"] = ""
+    quiet = store.sent.opted_out(engine, out["participant_id"].unique().tolist())
+    out["mail"] = [OPTED_OUT if pid in quiet else "" for pid in out["participant_id"]]
     return out[STATUS_COLUMNS].astype("string")
 
 
@@ -126,7 +142,8 @@ def format_status(items: pd.DataFrame, cohort_id: str, as_of: date) -> str:
     for pid, mine in items.groupby("participant_id", sort=False):
         first = mine.iloc[0]
         email = f" <{printable(first['email'])}>" if pd.notna(first["email"]) else ""
-        lines.append(f"{pid} {printable(first['name'])}{email} ({first['role']})")
+        quiet = ", opted out of e-mail" if first.get("mail") == OPTED_OUT else ""
+        lines.append(f"{pid} {printable(first['name'])}{email} ({first['role']}{quiet})")
         for item in mine.itertuples():
             about = f" about {item.about}" if item.about else ""
             lines.append(f"  {item.due}{about}: {item.detail}")

@@ -3,14 +3,16 @@
 Only this package talks to the database. Submissions are never updated or deleted: a later
 submission supersedes an earlier one when scoring. Reads are scoped to cohorts through indexes.
 The modules split it by job: ``schema`` (tables), ``engine`` (where the store lives, opening and
-upgrading it, transactions), ``write`` and ``read``, and ``quarantine`` (the quarantined rows
-others depend on); everything is re-exported here as ``store.X``.
+upgrading it, transactions), ``write`` and ``read``, ``quarantine`` (the quarantined rows others
+depend on) and ``sent`` (the sent log of ``mentorkit send`` and the opt-outs, used as ``store.sent.X``);
+the rest is re-exported here as ``store.X``.
 """
 
 from __future__ import annotations
 
 from mentorkit.data import CohortData
 from mentorkit.errors import StoreError
+from mentorkit.store import sent
 from mentorkit.store.check import CheckResult, SetAside, check_values, find_unreadable
 from mentorkit.store.engine import (
     DEFAULT_DB_NAME,
@@ -51,11 +53,13 @@ from mentorkit.store.schema import (
     erasures,
     goals,
     imports,
+    mail_optouts,
     metadata,
     pairs,
     participant_versions,
     participants,
     quarantined_rows,
+    sent_messages,
     submissions,
     value_exclusions,
 )
@@ -109,6 +113,7 @@ __all__ = [
     "latest_submission",
     "list_cohorts",
     "load",
+    "mail_optouts",
     "metadata",
     "normalize_url",
     "now",
@@ -127,6 +132,8 @@ __all__ = [
     "record_import",
     "retrying",
     "schema_revision",
+    "sent",
+    "sent_messages",
     "split_password",
     "submissions",
     "suggested_as_of",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_REVISION = "0008"  # the Alembic head this code expects (tests check they agree)
+SCHEMA_REVISION = "0009"  # the Alembic head this code expects (tests check they agree)
 
 metadata = sa.MetaData()
 
@@ -150,4 +150,30 @@ quarantined_rows = sa.Table(
     sa.Column("row_number", sa.Integer, nullable=False),  # its row in that file
     sa.Column("reason", sa.Text, nullable=False),
     sa.UniqueConstraint("subject", "subject_id", name="uq_quarantined_rows_subject"),
+)
+
+# one row per message ``mentorkit send`` handed to the SMTP server (or tried to): the sent log
+sent_messages = sa.Table(
+    "sent_messages",
+    metadata,
+    sa.Column("sent_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("participant_id", sa.String(64)),  # none: a digest to a programme lead
+    sa.Column("recipient", sa.String(320)),  # the address it went to (erasure clears it)
+    sa.Column("kind", sa.String(16), nullable=False),  # invitation, reminder or digest
+    sa.Column("cohort_id", sa.String(64)),
+    sa.Column("form", sa.String(32)),  # an invitation's form
+    sa.Column("items", sa.JSON),  # a reminder's due items, a digest's run
+    sa.Column("message_id", sa.String(255), nullable=False),
+    sa.Column("sent_at", sa.DateTime, nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),  # sending (until the server answers), sent, refused, failed
+    sa.Column("reply", sa.Text),  # the server's reply (erasure clears it)
+    sa.Index("ix_sent_messages_person", "participant_id", "kind", "sent_at"),
+)
+
+# people who are not to be mailed (``mentorkit optout``)
+mail_optouts = sa.Table(
+    "mail_optouts",
+    metadata,
+    sa.Column("participant_id", sa.String(64), primary_key=True),
+    sa.Column("opted_out_at", sa.DateTime, nullable=False),
 )

@@ -25,6 +25,7 @@ from mentorkit.store.schema import (
     participant_versions,
     participants,
     quarantined_rows,
+    sent_messages,
     submissions,
 )
 
@@ -343,13 +344,14 @@ class Erasure(TypedDict):
     raw_rows: int
     free_text_answers: int
     roster_versions: int  # versions of the person's roster row cleared
+    sent_log_rows: int  # rows of the sent log whose address and server reply were cleared
 
 
 def forget(engine: Engine, email: str) -> Erasure | None:
     """Erase a person's personal data (right to erasure); keeps an audit record without it.
 
     Clears the roster's name, e-mail, department and attributes (in every version), the raw rows kept with the
-    person's submissions and their free-text answers. Their scored answers stay, linked only to
+    person's submissions, their free-text answers, and the address and server reply of their rows in the sent log. Their scored answers stay, linked only to
     the pseudonymous participant id, so cohort figures do not change.
     """
     import secrets
@@ -398,6 +400,11 @@ def forget(engine: Engine, email: str) -> Erasure | None:
             .where(quarantined_rows.c.subject == "participant")
             .where(quarantined_rows.c.subject_id == pid)
         )
+        mailed = conn.execute(  # the sent log keeps the kind, time and outcome; not where it went or what was said
+            sent_messages.update()
+            .where(sa.or_(sent_messages.c.participant_id == pid, sa.func.lower(sent_messages.c.recipient) == address))
+            .values(recipient=None, reply=None)
+        )
         done = Erasure(
             participant_id=pid,
             reference=secrets.token_hex(6),
@@ -405,9 +412,10 @@ def forget(engine: Engine, email: str) -> Erasure | None:
             raw_rows=raw_rows,
             free_text_answers=texts,
             roster_versions=versions.rowcount,
+            sent_log_rows=mailed.rowcount,
         )
         removed = {
-            k: done[k] for k in ("fields", "raw_rows", "free_text_answers", "roster_versions")
+            k: done[k] for k in ("fields", "raw_rows", "free_text_answers", "roster_versions", "sent_log_rows")
         }  # no personal data
         conn.execute(erasures.insert().values(erased_at=now(), reference=done["reference"], removed=removed))
     return done

@@ -191,6 +191,7 @@ def test_status_list_drops_terminal_escapes_from_roster_text():
                 "never sent",
                 "",
                 "",
+                "",
             ]
         ],
         columns=outreach.STATUS_COLUMNS,
