@@ -48,6 +48,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         source=args.source,
         mapping=args.map,
         timezone=args.timezone,
+        dictionary=args.dictionary,
         progress=terminal_progress(),  # on a terminal only: pipes and scripts get the summary alone
     )
     print(result.summary())

@@ -109,6 +109,13 @@ def _add_import(sub: Subparsers, db: argparse.ArgumentParser) -> None:
         f"offset keep it (default: the file's zone, else UTC). Dates outside {DEFAULT.earliest_year}–"
         f"{DEFAULT.latest_year} are quarantined",
     )
+    imp.add_argument(
+        "--dictionary",
+        metavar="FILE",
+        default=None,
+        help="a REDCap export's data dictionary (the CSV REDCap downloads): columns matched by their field "
+        "label, coded choices read as their labels",
+    )
 
 
 def _add_score(sub: Subparsers, db: argparse.ArgumentParser) -> None:

@@ -38,6 +38,7 @@ MAX_XLSX_CELLS = 2_000_000  # rows × columns of a workbook's sheets (a workbook
 MAX_XLSX_BYTES = 200_000_000  # unpacked size of a workbook's parts (its sheets and shared strings)
 MAX_CELL_CHARS = 1_000_000  # characters in one cell: a free-text answer is far shorter
 MAX_MAP_BYTES = 1_000_000  # size of a --map file
+PERSON_KEY = "person"  # the --map key naming the export's column that holds each row's participant id
 
 
 @dataclass(frozen=True)
@@ -430,6 +431,19 @@ Converter = Callable[[RawTable, Instrument | None, dict[str, str], str | None], 
 
 
 @dataclass(frozen=True)
+class ToolOptions:
+    """What an import is told besides the file and its questions: the ``person:`` column of the
+    ``--map`` file and REDCap's data dictionary (``--dictionary``)."""
+
+    person: str | None = None
+    dictionary: RawTable | None = None
+
+
+# a converter that also takes the ToolOptions (the survey tools that read them)
+OptionsConverter = Callable[[RawTable, Instrument | None, dict[str, str], str | None, ToolOptions], Canonical]
+
+
+@dataclass(frozen=True)
 class Source:
     """A file format mentorkit can import."""
 
@@ -437,6 +451,7 @@ class Source:
     title: str
     detect: Detector
     convert: Converter
+    convert_with: OptionsConverter | None = None  # set by the sources that read ToolOptions
 
 
 SOURCES: dict[str, Source] = {}
@@ -525,7 +540,11 @@ def load_map(path: str | os.PathLike[str] | None) -> tuple[dict[str, str], dict[
     """
     if path is None:
         return {}, {}
-    p = Path(path)
+    return read_map(Path(path))[:2]
+
+
+def read_map(p: Path) -> tuple[dict[str, str], dict[str, str], str | None]:
+    """A --map file's questions, answers and ``person:`` column (see ``load_map``)."""
     try:
         if p.stat().st_size > MAX_MAP_BYTES:
             raise InputFileError(f"the map file {p.name} is larger than {MAX_MAP_BYTES:,} bytes; is it the right file?")
@@ -550,6 +569,8 @@ def load_map(path: str | os.PathLike[str] | None) -> tuple[dict[str, str], dict[
         if not isinstance(data, dict):
             raise InputFileError(f"the map file {p.name} must map question texts to item ids")
         data = dict(data)
+        if PERSON_KEY in data and not isinstance(data[PERSON_KEY], str | int):
+            raise InputFileError(f"the map file {p.name}: person: must name a column of the export")
         given = data.pop("answers", None) or {}
         if not isinstance(given, dict):
             raise InputFileError(f"the map file {p.name}: answers must map answer labels to answers")
@@ -571,4 +592,8 @@ def load_map(path: str | os.PathLike[str] | None) -> tuple[dict[str, str], dict[
             raise InputFileError(f"the map file {p.name} must have two columns: question text, item id")
         pairs = dict(zip(frame[0], frame[1], strict=True))
         pairs.pop("question", None)
-    return {clean.normalize_question(k): v.strip() for k, v in pairs.items()}, answers
+    person = pairs.pop(PERSON_KEY, None)
+    if person is not None and not person.strip():
+        raise InputFileError(f"the map file {p.name}: person: must name a column of the export")
+    questions = {clean.normalize_question(k): v.strip() for k, v in pairs.items()}
+    return questions, answers, None if person is None else person.strip()

@@ -67,15 +67,16 @@ def import_file(
     mapping: str | os.PathLike[str] | None = None,
     timezone: str | None = None,
     progress: Progress | None = None,
+    dictionary: str | os.PathLike[str] | None = None,
 ) -> ImportResult:
     """Import a CSV/XLSX file of one instrument (or the roster) in one transaction.
 
     ``timezone`` is the zone of export times that carry none; given, it also wins over the zone a
-    Qualtrics export names. ``progress`` is told each stage of the work as it starts (the CLI
+    Qualtrics export names. ``dictionary`` is a REDCap export's data dictionary. ``progress`` is told each stage of the work as it starts (the CLI
     prints them). A problem with the file as a whole raises ``InputFileError`` naming the file.
     """
     say = progress or (lambda _stage: None)
-    from mentorkit.intake import survey_tools  # noqa: F401  (registers the survey-tool sources)
+    from mentorkit.intake import tools  # registers the survey-tool sources
 
     if kind not in KINDS:
         raise UsageError(f"unknown instrument {kind!r}; choose one of: {', '.join(KINDS)}")
@@ -88,7 +89,7 @@ def import_file(
         src = files.detect(table, source)
         instrument = None if kind == "roster" else ins.get(kind)
         questions, answers = files.load_map(mapping)
-        canon = src.convert(table, instrument, questions, timezone)
+        canon = tools.convert(src, table, instrument, questions, timezone, mapping=mapping, dictionary=dictionary)
         if answers and instrument is not None:
             relabel_answers(canon, instrument, answers)
         say(f"{len(canon.frame):,} rows ({src.title}): checking and cleaning")

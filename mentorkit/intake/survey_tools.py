@@ -21,7 +21,14 @@ from mentorkit.intake import clean, files, times
 
 EMAIL_WORDS = re.compile(r"\be-?mail\b")
 ABOUT_WORDS = re.compile(r"(which|who).*(mentee|mentor|pair|relationship).*(about|for)|^about$")
-TEMPLATE_EXTRAS = ("participant_id", "email", "about", "submitted_at")
+# the templates' columns besides the items that a header (or a --map entry) may name
+TEMPLATE_EXTRAS = (
+    "participant_id",
+    "email",
+    "about",
+    "submitted_at",
+    *("goal_id", "mentor_id", "mentee_id", "reported_by", "reported_at"),
+)
 
 
 def question_index(instrument: Instrument, mapping: dict[str, str]) -> dict[str, str]:
@@ -484,3 +491,4 @@ def _msforms(
 files.register(files.Source("qualtrics", "Qualtrics CSV", _is_qualtrics, _qualtrics))
 files.register(files.Source("googleforms", "Google Forms CSV", _is_google, _google))
 files.register(files.Source("msforms", "Microsoft Forms XLSX", _is_msforms, _msforms))
+from mentorkit.intake import tools as tools  # noqa: E402  (registers SurveyMonkey, Typeform, REDCap, LimeSurvey)
