@@ -332,3 +332,39 @@ def test_typeform_partial_response_type_and_stage_date(programme, tmp_path):
 )
 def test_html_in_headers_does_not_matter(text, expected):
     assert common.strip_html(text) == expected
+
+
+def test_a_time_a_clock_change_skips_is_quarantined_with_why(programme, tmp_path):
+    """SurveyMonkey's End Date 02:30 on 29 March 2026 does not exist in Berlin (clocks jump 02:00 → 03:00);
+    a time with its own offset keeps it."""
+    me = instruments.get("mentee_readiness")
+    path = export(
+        "surveymonkey", tmp_path / "sm.csv", [i.text for i in me.items], [("1", "cy@example.com", ["Yes"] * 6)]
+    )
+    text = path.read_text(encoding="utf-8").replace("03/14/2026 09:05:33 AM", "03/29/2026 02:30:00 AM")
+    path.write_text(
+        text + "2,7,x,2026-03-29T02:30:00+01:00,,di@example.com,Yes,Yes,Yes,Yes,Yes,Yes\r\n", encoding="utf-8"
+    )
+    result = ingest.import_file(programme, path, "mentee_readiness", timezone="Europe/Berlin")
+    assert result.reasons == (
+        (3, "End Date: '03/29/2026 02:30:00 AM' is skipped or repeated by a clock change in Europe/Berlin"),
+    )
+    with programme.connect() as conn:
+        assert conn.execute(sa.select(store.submissions.c.submitted_at)).scalar_one() == datetime(2026, 3, 29, 1, 30)
+
+
+def test_the_readme_map_for_redcap_without_a_dictionary(programme, tmp_path):
+    """The README's redcap-checkin.yaml: variables rc1…rc7 and comments, the record id as the person."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("# redcap-checkin.yaml")[1].split("```")[0].split("\n", 1)[1]
+    mapping = tmp_path / "redcap-checkin.yaml"
+    mapping.write_text(block, encoding="utf-8")
+    columns = [f"rc{n}" for n in range(1, 8)] + ["comments"]
+    path = export("redcap", tmp_path / "records.csv", columns, [("e3", "", [*"4444455", "fine"])])
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    write_rows(path, [[c for n, c in enumerate(r) if n != len(r) - 2] for r in rows])  # no email field
+    result = ingest.import_file(programme, path, "checkin", mapping=mapping, timezone="America/Chicago")
+    assert (result.accepted, result.quarantined) == (1, 0)
+    with programme.connect() as conn:
+        who, when = conn.execute(sa.select(store.submissions.c.participant_id, store.submissions.c.submitted_at)).one()
+    assert (who, when) == ("e3", datetime(2026, 3, 14, 14, 5, 33))  # 09:05:33 CDT (UTC−5 after 8 March)

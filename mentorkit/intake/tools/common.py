@@ -84,25 +84,31 @@ def response_keys(source: str, *parts: pd.Series) -> pd.Series:
 
 
 def parse_times(raw: pd.Series, formats: Sequence[str]) -> pd.Series:
-    """Times written in one of ``formats`` (tried in turn), else ISO 8601; NaT where none fits."""
+    """Wall-clock times written in one of ``formats`` (tried in turn), else ISO 8601; NaT where none fits."""
     text = raw.astype("string").str.strip()
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    for fmt in formats:
-        missing = parsed.isna() & text.notna() & (text != "")
+    for fmt in [*formats, "ISO8601"]:
+        missing = parsed.isna() & text.fillna("").ne("")
         if not missing.any():
             break
-        parsed[missing] = pd.to_datetime(text[missing], format=fmt, errors="coerce")
-    rest = parsed.isna() & text.notna() & (text != "")
-    if rest.any():
-        parsed[rest] = pd.to_datetime(text[rest], format="ISO8601", errors="coerce")
+        found = pd.to_datetime(text[missing], format=fmt, errors="coerce", utc=fmt == "ISO8601")
+        parsed[missing] = found.dt.tz_localize(None) if fmt == "ISO8601" else found
     return parsed
 
 
-def utc_text(raw: pd.Series, formats: Sequence[str], tz: str | None, utc: bool = False) -> pd.Series:
-    """Times in ``tz`` (UTC when not given, or always with ``utc``) as ISO UTC text; a time that does
-    not parse stays as written (the import then names it)."""
-    local = parse_times(raw, formats)
-    return times.to_utc_iso(local, UTC if utc or tz is None else tz).fillna(raw.astype("string").str.strip())
+def utc_text(
+    raw: pd.Series, formats: Sequence[str], tz: str | None, column: str, utc: bool = False
+) -> tuple[pd.Series, pd.Series]:
+    """Times in ``tz`` (UTC when not given, or always with ``utc``) as ISO UTC text, and the reason of
+    each time a clock change skips or repeats. A time with its own offset (``Z``, ``+01:00``) keeps it;
+    a time that does not parse stays as written (the import then names it)."""
+    text = raw.astype("string").str.strip()
+    local_text, offsets = times.split_offsets(text)
+    local = parse_times(local_text, formats)
+    iso = times.to_utc_iso(local, UTC if utc or tz is None else tz, offsets)
+    unclear = local.notna() & iso.isna()
+    why = clean.explain(unclear, f"{column}: {{!r}} is skipped or repeated by a clock change in {tz}", text)
+    return iso.fillna(text).mask(unclear, ""), why
 
 
 def find_column(names: list[str], wanted: str, name: str) -> int:

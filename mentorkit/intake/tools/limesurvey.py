@@ -84,6 +84,7 @@ def _limesurvey(
     submitted = body[submit].astype("string").str.strip()
     incomplete = submitted.fillna("").eq("")
     when = submitted.mask(incomplete, body[last]) if last is not None else submitted
+    when_utc, unclear = common.utc_text(when, ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"), tz, headers[submit])
     meta = set(CODES + TEXTS + TOKEN)
     is_meta = [k in meta or p == 0 for p, k in enumerate(keys)]
     started = _column(keys, "startdate", "date started")
@@ -95,7 +96,8 @@ def _limesurvey(
         names=headers,
         texts=["" if m or CODE.fullmatch(h) else h for h, m in zip(headers, is_meta, strict=True)],
         codes=["" if m and k != "email" else h for h, k, m in zip(headers, keys, is_meta, strict=True)],
-        when=common.utc_text(when, ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"), tz),
+        when=when_utc,
+        reject=unclear,
         keys=common.response_keys("limesurvey", body[0], *([body[started]] if started is not None else [])),
         email=_column(keys, "email address"),
         no_person="no 'email' column (invite participants from a participant list, whose email attribute the "

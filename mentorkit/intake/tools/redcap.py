@@ -130,7 +130,10 @@ def _timestamps(
     ).fillna(
         clean.explain(stamp.fillna("").eq(""), f"{column} is empty: the survey was not submitted, so it has no time")
     )
-    return common.utc_text(stamp.mask(reasons.notna(), ""), ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"), tz), reasons
+    when, unclear = common.utc_text(
+        stamp.mask(reasons.notna(), ""), ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"), tz, column
+    )
+    return when, reasons.fillna(unclear)
 
 
 def _coded(frame: pd.DataFrame, headers: list[str], columns: dict[int, str], fields: dict[str, Field]) -> pd.Series:

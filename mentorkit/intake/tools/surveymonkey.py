@@ -65,6 +65,7 @@ def _surveymonkey(
             "again with the respondent metadata (the file's first columns: Respondent ID … End Date)"
         )
     end = body[meta.index("enddate")]
+    when, unclear = common.utc_text(end, FORMATS, tz, "End Date")
     email = meta.index("emailaddress") if "emailaddress" in meta else None
     if email is not None and not body[email].str.strip().ne("").any():
         email = None  # a web-link collector leaves it blank: a question asking for the e-mail may name them
@@ -76,7 +77,8 @@ def _surveymonkey(
         names=names,
         texts=texts,
         codes=[""] * len(texts),
-        when=common.utc_text(end, FORMATS, tz),
+        when=when,
+        reject=unclear,
         keys=common.response_keys("surveymonkey", body[0]),
         email=email,
         no_person="no 'Email Address' column and no question asking for an e-mail address "

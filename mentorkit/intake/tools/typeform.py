@@ -59,7 +59,7 @@ def _typeform(
         names=headers,
         texts=texts,
         codes=[""] * len(headers),
-        when=common.utc_text(submitted, FORMATS, tz, utc=True),
+        when=common.utc_text(submitted, FORMATS, tz, "Submit Date (UTC)", utc=True)[0],
         keys=common.response_keys("typeform", body[0]),
         email=None,
         no_person="no hidden field 'email' and no question asking for an e-mail address "
