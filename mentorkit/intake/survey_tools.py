@@ -159,10 +159,10 @@ def _quality_flags(frame: pd.DataFrame, instrument: Instrument) -> dict[str, pd.
     flags: dict[str, pd.Series] = {}
     scored = [i.id for i in instrument.scored_items if i.id in frame.columns and not i.optional]
     if scored:
-        blank = frame[scored].apply(lambda c: clean.is_blank(c))
+        blank = pd.DataFrame({c: clean.is_blank(frame[c]) for c in scored}, index=frame.index, dtype=bool)
         flags["partial"] = blank.any(axis=1) & ~blank.all(axis=1)
     if instrument.id == "checkin":
-        ratings = frame[list(CHECKIN_ELEMENTS)].apply(lambda c: clean.clean_likert(c, "x")[0])
+        ratings = pd.DataFrame({c: clean.clean_likert(frame[c], "x")[0] for c in CHECKIN_ELEMENTS}, index=frame.index)
         flags["straight_lining"] = ratings.notna().all(axis=1) & (ratings.nunique(axis=1) == 1)
     return flags
 

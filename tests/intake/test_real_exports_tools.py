@@ -466,13 +466,12 @@ def test_redcap_item_id_variables_and_the_record_id_through_person(programme, tm
     rows = list(csv.reader(io.StringIO(data.read_text(encoding="utf-8"))))
     mail_at = rows[0].index("email")
     rows = [r[:mail_at] + r[mail_at + 1 :] for r in rows]  # a project without an email field
+    for row, pid in zip(rows[1:], ["e1", "e2", "e3", "m2", "e1"], strict=True):
+        row[0] = pid  # the record ids are the participant ids, in the field participant_id
     write_bytes(data, rows, "\n", True, "utf-8", quote=fputcsv)
     with pytest.raises(InputFileError, match=r"no field 'email'.*person:"):
         ingest.import_file(programme, data, "checkin")
     assert nothing_stored(programme)
-    for row, pid in zip(rows[1:], ["e1", "e2", "e3", "m2", "e1"], strict=True):
-        row[0] = pid  # the record ids are the participant ids
-    write_bytes(data, rows, "\n", True, "utf-8", quote=fputcsv)
     mapping = tmp_path / "map.yaml"
     mapping.write_text("person: participant_id\n", encoding="utf-8")
     result = ingest.import_file(programme, data, "checkin", mapping=mapping)

@@ -368,3 +368,21 @@ def test_the_readme_map_for_redcap_without_a_dictionary(programme, tmp_path):
     with programme.connect() as conn:
         who, when = conn.execute(sa.select(store.submissions.c.participant_id, store.submissions.c.submitted_at)).one()
     assert (who, when) == ("e3", datetime(2026, 3, 14, 14, 5, 33))  # 09:05:33 CDT (UTC−5 after 8 March)
+
+
+def test_a_blank_email_address_column_quarantines_each_row(programme, tmp_path):
+    """A web-link collector leaves SurveyMonkey's Email Address blank: with no question asking for an
+    e-mail, each row names nobody (quarantined), and the file is no error."""
+    me = instruments.get("mentee_readiness")
+    path = export("surveymonkey", tmp_path / "sm.csv", [i.text for i in me.items], [("1", "", ["Yes"] * 6)])
+    result = ingest.import_file(programme, path, "mentee_readiness")
+    assert (result.read, result.quarantined) == (1, 1) and result.reasons == ((3, "no participant_id or email"),)
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_a_header_only_export_reads_nothing(programme, tmp_path, tool):
+    """An export with its headers and no response imports nothing (the quality flags of no rows)."""
+    for kind, instrument in instruments.instruments().items():
+        columns, _cells = instrument_columns(tool, instrument)
+        result = ingest.import_file(programme, export(tool, tmp_path / f"{kind}.csv", columns, []), kind)
+        assert (result.source, result.read, result.accepted) == (tool, 0, 0)

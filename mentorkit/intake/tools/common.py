@@ -86,13 +86,17 @@ def response_keys(source: str, *parts: pd.Series) -> pd.Series:
 def parse_times(raw: pd.Series, formats: Sequence[str]) -> pd.Series:
     """Wall-clock times written in one of ``formats`` (tried in turn), else ISO 8601; NaT where none fits."""
     text = raw.astype("string").str.strip()
-    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")  # microseconds: any year 1–9999
+    iso_shaped = text.str.match(r"\d{4}-\d{1,2}-\d{1,2}").fillna(False).astype(bool)
     for fmt in [*formats, "ISO8601"]:
-        missing = parsed.isna() & text.fillna("").ne("")
+        missing = parsed.isna() & text.fillna("").ne("") & (iso_shaped if fmt == "ISO8601" else True)
         if not missing.any():
-            break
-        found = pd.to_datetime(text[missing], format=fmt, errors="coerce", utc=fmt == "ISO8601")
-        parsed[missing] = found.dt.tz_localize(None) if fmt == "ISO8601" else found
+            continue
+        try:
+            found = pd.to_datetime(text[missing], format=fmt, errors="coerce", utc=fmt == "ISO8601")
+        except (ValueError, OverflowError):  # a year no timestamp holds: left unparsed, the import names it
+            continue
+        parsed[missing] = (found.dt.tz_localize(None) if fmt == "ISO8601" else found).astype("datetime64[us]")
     return parsed
 
 
@@ -154,7 +158,8 @@ def match_columns(
 
 def _person(layout: Layout, columns: dict[int, str], person_at: int | None) -> dict[str, pd.Series]:
     """The columns that name whom each row is by: ``person:``'s (ids, or e-mails where they hold an @),
-    else the tool's e-mail column; none when a matched column already names them."""
+    else the tool's e-mail column (a question asking for one when it is blank); none when a matched
+    column already names them; a file error when nothing can."""
     body = layout.body
     if person_at is not None:
         cells = body[person_at].astype("string").str.strip()
@@ -163,11 +168,12 @@ def _person(layout: Layout, columns: dict[int, str], person_at: int | None) -> d
     matched = set(columns.values())
     if matched & {"participant_id", "email"}:
         return {}
-    at = layout.email
-    if at is None or at in columns:
-        at = survey_tools._email_question([t if t else "" for t in layout.texts], columns)
-    if at is not None:
-        return {"email": body[at]}
+    own = layout.email if layout.email is not None and layout.email not in columns else None
+    if own is not None and body[own].astype("string").str.strip().fillna("").ne("").any():
+        return {"email": body[own]}
+    asks = survey_tools._email_question(layout.texts, columns)  # e.g. a web link leaves the tool's column blank
+    if asks is not None or own is not None:
+        return {"email": body[asks if asks is not None else own]}  # a blank one: each row then names nobody
     if not matched & PERSON_REFERENCES:
         raise InputFileError(
             f"{layout.name}: {layout.no_person}; or name the column of participant ids with person: in a --map file"

@@ -35,6 +35,7 @@ def is_surveymonkey(table: files.RawTable) -> bool:
 def _headers(table: files.RawTable) -> tuple[list[str], list[str], list[str], list[str]]:
     """Each column's name (row 1, "" under a continued question), question text, metadata key and raw header."""
     row1, row2 = common.first_cells(table, 0), common.first_cells(table, 1)
+    row2 = (row2 + [""] * len(row1))[: len(row1)]  # a file forced as SurveyMonkey may lack row 2
     names, texts, meta, shown = [], [], [], []
     question = ""
     for pos, (top, label) in enumerate(zip(row1, row2, strict=True)):
@@ -67,8 +68,6 @@ def _surveymonkey(
     end = body[meta.index("enddate")]
     when, unclear = common.utc_text(end, FORMATS, tz, "End Date")
     email = meta.index("emailaddress") if "emailaddress" in meta else None
-    if email is not None and not body[email].str.strip().ne("").any():
-        email = None  # a web-link collector leaves it blank: a question asking for the e-mail may name them
     layout = common.Layout(
         source="surveymonkey",
         title="SurveyMonkey",
