@@ -72,8 +72,9 @@ def import_file(
     """Import a CSV/XLSX file of one instrument (or the roster) in one transaction.
 
     ``timezone`` is the zone of export times that carry none; given, it also wins over the zone a
-    Qualtrics export names. ``dictionary`` is a REDCap export's data dictionary. ``progress`` is told each stage of the work as it starts (the CLI
-    prints them). A problem with the file as a whole raises ``InputFileError`` naming the file.
+    Qualtrics export names. ``progress`` is told each stage of the work as it starts (the CLI
+    prints them). ``dictionary`` is a REDCap export's data dictionary (``--dictionary``). A problem
+    with the file as a whole raises ``InputFileError`` naming the file.
     """
     say = progress or (lambda _stage: None)
     from mentorkit.intake import tools  # registers the survey-tool sources

@@ -27,7 +27,11 @@ TEMPLATE_EXTRAS = (
     "email",
     "about",
     "submitted_at",
-    *("goal_id", "mentor_id", "mentee_id", "reported_by", "reported_at"),
+    "goal_id",
+    "mentor_id",
+    "mentee_id",
+    "reported_by",
+    "reported_at",
 )
 
 
