@@ -386,3 +386,17 @@ def test_a_header_only_export_reads_nothing(programme, tmp_path, tool):
         columns, _cells = instrument_columns(tool, instrument)
         result = ingest.import_file(programme, export(tool, tmp_path / f"{kind}.csv", columns, []), kind)
         assert (result.source, result.read, result.accepted) == (tool, 0, 0)
+
+
+def test_a_redcap_variable_matches_only_as_an_item_id_or_map_entry(programme, tmp_path):
+    """Without a dictionary the variable ``goal`` is not the item "Goal" (title): variables are not texts;
+    a CSV --map with a ``person`` row names the record id as the person."""
+    goals = instruments.get("goals")
+    columns = ["goal_id", "mentor_id", "mentee_id", "goal", *[i.id for i in goals.items if i.id != "title"]]
+    row = ["g7", "m1", "e1", "Learn SQL", "", "2026-05-01", "2026-09-01", "1", "1"]
+    path = export("redcap", tmp_path / "rc.csv", columns, [("1", "", row)])
+    with pytest.raises(InputFileError, match=r"no column for 1 question\(s\): title “Goal”.*--dictionary"):
+        ingest.import_file(programme, path, "goals")
+    mapping = write_csv(tmp_path / "map.csv", ["question", "item"], [["goal", "title"], ["person", "record_id"]])
+    result = ingest.import_file(programme, path, "goals", mapping=mapping)
+    assert (result.accepted, result.quarantined) == (1, 0)
