@@ -57,6 +57,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         mapping=args.map,
         timezone=args.timezone,
         date_order=args.date_order,
+        dictionary=args.dictionary,
         progress=terminal_progress(),  # on a terminal only: pipes and scripts get the summary alone
     )
     print(result.summary())

@@ -121,6 +121,13 @@ def _add_import(sub: Subparsers, db: argparse.ArgumentParser) -> None:
         "Without it each column is read in the one order its dates allow (15/11/2026: day first) and a "
         "date that fits both is quarantined, naming this option",
     )
+    imp.add_argument(
+        "--dictionary",
+        metavar="FILE",
+        default=None,
+        help="a REDCap export's data dictionary (the CSV REDCap downloads): columns matched by their field "
+        "label, coded choices read as their labels",
+    )
 
 
 def _add_cohorts(sub: Subparsers, db: argparse.ArgumentParser) -> None:

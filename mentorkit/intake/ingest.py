@@ -80,17 +80,19 @@ def import_file(
     timezone: str | None = None,
     date_order: str | None = None,
     progress: Progress | None = None,
+    dictionary: str | os.PathLike[str] | None = None,
 ) -> ImportResult:
     """Import a CSV/XLSX file of one instrument (or the roster) in one transaction.
 
     ``timezone`` is the zone of export times that carry none; given, it also wins over the zone a
     Qualtrics export names. ``date_order`` (``DMY`` or ``MDY``) is how the templates' day/month
     dates are read (``15/11/2026``); without it each column is read in the one order its dates
-    allow. ``progress`` is told each stage of the work as it starts (the CLI prints them). A
-    problem with the file as a whole raises ``InputFileError`` naming the file.
+    allow. ``progress`` is told each stage of the work as it starts (the CLI prints them).
+    ``dictionary`` is a REDCap export's data dictionary (``--dictionary``). A problem with the file
+    as a whole raises ``InputFileError`` naming the file.
     """
     say = progress or (lambda _stage: None)
-    from mentorkit.intake import survey_tools  # noqa: F401  (registers the survey-tool sources)
+    from mentorkit.intake import tools  # registers the survey-tool sources
 
     if kind not in KINDS:
         raise UsageError(f"unknown instrument {kind!r}; choose one of: {', '.join(KINDS)}")
@@ -105,14 +107,9 @@ def import_file(
         src = files.detect(table, source)
         instrument = None if kind == "roster" else ins.get(kind)
         questions, answers = files.load_map(mapping)
-        if src.name == "mentorkit":
-            canon = files.template_convert(table, instrument, questions, timezone, date_order)
-        elif date_order is not None:
-            raise UsageError(
-                f"--date-order is for the project's templates; a {src.title} export's dates are read as it writes them"
-            )
-        else:
-            canon = src.convert(table, instrument, questions, timezone)
+        canon = tools.convert(
+            src, table, instrument, questions, timezone, mapping=mapping, dictionary=dictionary, date_order=date_order
+        )
         if answers and instrument is not None:
             relabel_answers(canon, instrument, answers)
         say(f"{len(canon.frame):,} rows ({src.title}): checking and cleaning")

@@ -36,7 +36,7 @@ def _dedupe_keys(frame: pd.DataFrame, instrument: ins.Instrument, keyed: pd.Seri
     ]
     for item in instrument.items:
         col = frame[item.id]
-        if item.kind == "date":
+        if item.kind == "date" and pd.api.types.is_datetime64_any_dtype(col):  # (not when no row has a date)
             col = frames.iso_text(col, unit="D")
         parts.append(_few_values_as_text(col).fillna("\x00"))
     sha = hashlib.sha256

@@ -21,7 +21,18 @@ from mentorkit.intake import clean, files, times
 
 EMAIL_WORDS = re.compile(r"\be-?mail\b")
 ABOUT_WORDS = re.compile(r"(which|who).*(mentee|mentor|pair|relationship).*(about|for)|^about$")
-TEMPLATE_EXTRAS = ("participant_id", "email", "about", "submitted_at")
+# the templates' columns besides the items that a header (or a --map entry) may name
+TEMPLATE_EXTRAS = (
+    "participant_id",
+    "email",
+    "about",
+    "submitted_at",
+    "goal_id",
+    "mentor_id",
+    "mentee_id",
+    "reported_by",
+    "reported_at",
+)
 
 
 def question_index(instrument: Instrument, mapping: dict[str, str]) -> dict[str, str]:
@@ -152,10 +163,10 @@ def _quality_flags(frame: pd.DataFrame, instrument: Instrument) -> dict[str, pd.
     flags: dict[str, pd.Series] = {}
     scored = [i.id for i in instrument.scored_items if i.id in frame.columns and not i.optional]
     if scored:
-        blank = frame[scored].apply(lambda c: clean.is_blank(c))
+        blank = pd.DataFrame({c: clean.is_blank(frame[c]) for c in scored}, index=frame.index, dtype=bool)
         flags["partial"] = blank.any(axis=1) & ~blank.all(axis=1)
     if instrument.id == "checkin":
-        ratings = frame[list(CHECKIN_ELEMENTS)].apply(lambda c: clean.clean_likert(c, "x")[0])
+        ratings = pd.DataFrame({c: clean.clean_likert(frame[c], "x")[0] for c in CHECKIN_ELEMENTS}, index=frame.index)
         flags["straight_lining"] = ratings.notna().all(axis=1) & (ratings.nunique(axis=1) == 1)
     return flags
 
@@ -484,3 +495,4 @@ def _msforms(
 files.register(files.Source("qualtrics", "Qualtrics CSV", _is_qualtrics, _qualtrics))
 files.register(files.Source("googleforms", "Google Forms CSV", _is_google, _google))
 files.register(files.Source("msforms", "Microsoft Forms XLSX", _is_msforms, _msforms))
+from mentorkit.intake import tools as tools  # noqa: E402  (registers SurveyMonkey, Typeform, REDCap, LimeSurvey)

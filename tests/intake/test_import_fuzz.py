@@ -32,7 +32,17 @@ from tests.intake.test_real_exports import REAL
 from tests.intake.test_survey_tools import ROSTER5
 
 KINDS = ["roster", *instruments.instruments()]
-SOURCES = ["auto", "mentorkit", "qualtrics", "googleforms", "msforms"]
+SOURCES = [
+    "auto",
+    "mentorkit",
+    "qualtrics",
+    "googleforms",
+    "msforms",
+    "surveymonkey",
+    "typeform",
+    "redcap",
+    "limesurvey",
+]
 SUMMARY = re.compile(
     r"^read (\d+), accepted (\d+)(?:, updated (\d+))?, duplicates (\d+), quarantined (\d+)$", re.MULTILINE
 )
@@ -49,6 +59,17 @@ def _column_names() -> list[str]:
     names |= {"Timestamp", "Email address", "Score", "ID", "Start time", "Completion time", "Email", "Name"}
     names |= {"StartDate", "EndDate", "Status", "ResponseId", "ResponseID", "RecipientEmail", "Finished"}
     names |= {"Duration (in seconds)", "RecordedDate", "V1", "V2", '{"ImportId":"QID1"}', "{'ImportId': 'QID2'}"}
+    names |= {"Respondent ID", "RespondentID", "End Date", "Email Address", "Custom Data 1", "Response", "#"}
+    names |= {"Submit Date (UTC)", "Response Type", "Stage Date (UTC)", "record_id", "form_complete", "form_timestamp"}
+    names |= {"redcap_survey_identifier", "id", "submitdate", "lastpage", "startlanguage", "datestamp", "READY[SQ001]"}
+    names |= {
+        "Response ID",
+        "Date submitted",
+        "Last page",
+        "Start language",
+        "Date last action",
+        "<strong>Goal</strong>",
+    }
     if REAL is not None:
         for path in sorted(REAL.glob("*/*.csv")):
             with contextlib.suppress(UnicodeDecodeError, csv.Error):
@@ -62,6 +83,7 @@ CELLS = st.one_of(
     st.sampled_from(["", "Yes", "no", "4", "Agree", "Ja", "45%", "abc", "1e400", "-3", "in progress", "NaN", " "]),
     st.sampled_from(["2026-03-14T09:00:00Z", "3/14/2026 9:05:00", "14/03/2026 25:99", "45293.5", "2026-02-30"]),
     st.sampled_from(["ann@example.com", "CY@example.com", "m1", "e2", "c1", "mentor", "anonymous", "R_1", "2"]),
+    st.sampled_from(["Y", "N", "U", "N/A", "[not completed]", "03/14/2026 09:05:33 AM", "2026-03-14 09:05:33", "0"]),
     st.text(max_size=20),
     st.text(alphabet='x,;\t"\n\r', max_size=12),
 )
@@ -186,22 +208,12 @@ def test_any_file_any_instrument_any_source(fuzz_store, data, kind, source):
     check_outcome(code, out, err, before, snapshot(url), kind)
 
 
-@FUZZ
-@given(
-    kind=st.sampled_from(KINDS[1:]),
-    tool=st.sampled_from(["qualtrics", "qualtrics-legacy", "google", "msforms"]),
-    picks=st.data(),
-    zone=st.sampled_from([None, "UTC", "Europe/Berlin", "+05:30", "Mars/Olympus"]),
-)
-@pytest.mark.slow
-def test_tool_shaped_exports_with_random_cells(fuzz_store, kind, tool, picks, zone):
-    """Files shaped like each tool's export (its header rows and fixed columns), questions in a random
-    order and subset, random cells."""
-    folder, url = fuzz_store
-    instrument = instruments.get(kind)
-    texts = picks.draw(st.lists(st.sampled_from([i.text for i in instrument.items] + NAMES[:40]), max_size=12))
-    n = picks.draw(st.integers(0, 5))
-    cells = [picks.draw(st.lists(CELLS, min_size=len(texts) + 8, max_size=len(texts) + 8)) for _ in range(n)]
+TOOLS = ["qualtrics", "qualtrics-legacy", "google", "msforms", "surveymonkey", "typeform", "redcap", "limesurvey"]
+TOOLS += ["limesurvey-texts"]
+
+
+def tool_rows(tool: str, texts: list[str], cells: list[list[str]], picks) -> list[list[str]]:
+    """A file shaped like ``tool``'s export (its header rows and fixed columns) with ``texts`` as questions."""
     if tool.startswith("qualtrics"):
         meta = ["ResponseId", "StartDate", "EndDate", "Status", "Finished", "RecipientEmail", "Duration (in seconds)"]
         zone_cell = picks.draw(st.sampled_from(["Z", "UTC", "America/New_York", "+01:00", "nowhere", ""]))
@@ -211,12 +223,48 @@ def test_tool_shaped_exports_with_random_cells(fuzz_store, kind, tool, picks, zo
             rows = [[f"V{i + 1}" for i in range(len(meta))] + tags, meta + texts]
         else:
             rows = [meta + tags, meta + texts, ids]
-        rows += [c[: len(meta) + len(texts)] for c in cells]
-    elif tool == "google":
-        rows = [["Timestamp", "Email address", *texts]] + [c[: len(texts) + 2] for c in cells]
-    else:
-        fixed = ["ID", "Start time", "Completion time", "Email", "Name", "Last modified time"]
-        rows = [fixed + texts] + [c[: len(texts) + 6] for c in cells]
+        return rows + [c[: len(meta) + len(texts)] for c in cells]
+    fixed = {
+        "google": (["Timestamp", "Email address"], None),
+        "msforms": (["ID", "Start time", "Completion time", "Email", "Name", "Last modified time"], None),
+        "surveymonkey": (["Respondent ID", "Collector ID", "End Date", "Email Address", "Custom Data 1"], "Response"),
+        "typeform": (["#", "Response Type", "email", "Submit Date (UTC)", "Stage Date (UTC)"], None),
+        "redcap": (["record_id", "redcap_survey_identifier", "form_a_timestamp", "email", "form_a_complete"], None),
+        "limesurvey": (["id", "submitdate", "lastpage", "startlanguage", "datestamp", "email"], None),
+        "limesurvey-texts": (
+            ["Response ID", "Date submitted", "Last page", "Start language", "Date last action"],
+            None,
+        ),
+    }
+    head, second = fixed[tool]
+    if tool == "redcap":  # variables: the items' ids, or codes the --map could name
+        texts = [picks.draw(st.sampled_from([t, re.sub(r"\W+", "_", t.lower())[:20] or "q"])) for t in texts]
+    rows = [head + texts]
+    if second is not None:  # SurveyMonkey's row 2: blank under the metadata, Response or a label under questions
+        rows.append(
+            [""] * len(head) + [picks.draw(st.sampled_from([second, "", "Open-Ended Response", t])) for t in texts]
+        )
+    return rows + [c[: len(head) + len(texts)] for c in cells]
+
+
+@FUZZ
+@given(
+    kind=st.sampled_from(KINDS[1:]),
+    tool=st.sampled_from(TOOLS),
+    picks=st.data(),
+    zone=st.sampled_from([None, "UTC", "Europe/Berlin", "+05:30", "Mars/Olympus"]),
+)
+@pytest.mark.slow
+def test_tool_shaped_exports_with_random_cells(fuzz_store, kind, tool, picks, zone):
+    """Files shaped like each tool's export (its header rows and fixed columns), questions in a random
+    order and subset, random cells."""
+    folder, url = fuzz_store
+    instrument = instruments.get(kind)
+    pool = [i.text for i in instrument.items] + [i.id for i in instrument.items] + NAMES[:40]
+    texts = picks.draw(st.lists(st.sampled_from(pool), max_size=12))
+    n = picks.draw(st.integers(0, 5))
+    cells = [picks.draw(st.lists(CELLS, min_size=len(texts) + 8, max_size=len(texts) + 8)) for _ in range(n)]
+    rows = tool_rows(tool, texts, cells, picks)
     path = write_csv(folder / "tool.csv", rows[0], rows[1:])
     before = snapshot(url)
     args = ["import", str(path), "--instrument", kind, "--db", url] + (["--timezone", zone] if zone else [])
