@@ -331,10 +331,10 @@ def _add_send(sub: Subparsers, db: argparse.ArgumentParser) -> None:
     sp = sub.add_parser("send", help="e-mail invitations, reminders or a run's digest (SMTP)")
     what = sp.add_subparsers(dest="send_command", metavar="WHAT", required=True)
     inv = what.add_parser("invitations", parents=[db, mail], help="one message per person the form applies to")
-    inv.add_argument("--cohort", required=True, metavar="ID")
-    inv.add_argument("--form", required=True, choices=tuple(instruments()))
+    inv.add_argument("--cohort", required=True, metavar="ID", help="the cohort whose participants are invited")
+    inv.add_argument("--form", required=True, choices=tuple(instruments()), help="the form the invitation links to")
     rem = what.add_parser("reminders", parents=[db, mail], help="one message per due person, with all they owe")
-    rem.add_argument("--cohort", required=True, metavar="ID")
+    rem.add_argument("--cohort", required=True, metavar="ID", help="the cohort whose due participants are reminded")
     rem.add_argument("--as-of", metavar="DATE", default=None, help="ISO date (default: today, UTC)")
     for p in (inv, rem):
         p.add_argument(

@@ -22,6 +22,14 @@ from mentorkit.errors import InputFileError, UsageError
 from mentorkit.instruments import Instrument
 from mentorkit.intake import clean, files, resolve, survey_tools, times
 
+HEADING_SHOWN = 60  # characters of a column heading an error quotes
+
+
+def _shortened(heading: str) -> str:
+    """A heading as an error quotes it: whole, or its first characters and "..."."""
+    return heading if len(heading) <= HEADING_SHOWN else heading[: HEADING_SHOWN - 3] + "..."
+
+
 TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # an HTML tag: <br>, <strong>, </em>, <span class="x">
 BREAK = re.compile(r"</?(br|p|div|li|ul|ol|h[1-6]|tr|td|table)\b[^<>]*>", re.IGNORECASE)  # a tag that breaks the line
 PERSON_REFERENCES = frozenset(resolve.PERSON_REFERENCES) - {"about"}  # a matched column that names whom a row is by
@@ -143,7 +151,7 @@ def match_columns(
     twice = {i: h for i, h in by_item.items() if len(h) > 1}
     if twice:
         item, heads = next(iter(twice.items()))
-        shown_heads = " and ".join(repr(h if len(h) <= 60 else h[:57] + "...") for h in heads[:3])
+        shown_heads = " and ".join(repr(_shortened(h)) for h in heads[:3])
         raise InputFileError(
             f"{name}: columns {shown_heads} both match {item}; remove one, or name the right one with --map"
         )
