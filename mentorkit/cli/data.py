@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mentorkit.cli.common import engine, terminal_progress
 from mentorkit.errors import UsageError
+from mentorkit.formats import plural
 from mentorkit.instruments import instruments
 
 SAMPLE_ORDER = ("roster", *instruments())  # the roster first, then the instruments of instruments.yaml
@@ -98,8 +99,8 @@ def cmd_forget(args: argparse.Namespace) -> int:
         raise UsageError("no participant has that e-mail address (nothing was changed)")
     print(
         f"erased the personal data of {done['participant_id']}: {', '.join(done['fields'])} "
-        f"({done['roster_versions']} roster version(s)); "
-        f"{done['raw_rows']} raw submission row(s); {done['free_text_answers']} free-text answer(s). "
+        f"({plural(done['roster_versions'], 'roster version')}); "
+        f"{plural(done['raw_rows'], 'raw submission row')}; {plural(done['free_text_answers'], 'free-text answer')}. "
         f"Scored answers stay under the pseudonymous id. Audit reference {done['reference']}."
     )
     return 0

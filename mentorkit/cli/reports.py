@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mentorkit.errors import UsageError
+from mentorkit.formats import plural
 
 if TYPE_CHECKING:
     from mentorkit.runs.options import Outcome
@@ -36,6 +37,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         if ran is not None:
             print(report.progress_line(ran), file=sys.stderr)
         digest = report.finish(out, since)
+        programmerun.pdfs_after_run(out, [ran] if ran is not None else [], printing=False)
         print(f"rebuilt {out / folder.INDEX} and {out / folder.MANIFEST}")
         print(changes.after_run(out, digest))
         return 1 if ran is not None and ran.status != "ok" else 0
@@ -69,7 +71,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     print(changes.after_run(out, result.digest))
     if result.pdfs:
-        print(f"{len(result.pdfs)} PDF(s) beside the HTML reports")
+        print(f"{plural(len(result.pdfs), 'PDF')} beside the HTML reports")
     return 1 if failed else 0
 
 

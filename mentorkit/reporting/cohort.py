@@ -20,6 +20,7 @@ from mentorkit.analysis import findings as insights
 from mentorkit.analysis import goals as goal_rules
 from mentorkit.analysis import quality, score
 from mentorkit.data import CohortData
+from mentorkit.formats import is_missing, pair_label
 from mentorkit.reporting import charts
 from mentorkit.settings import DEFAULT, Settings
 
@@ -249,13 +250,36 @@ def title(ctx: ReportContext, report: str) -> HTML:
     )
 
 
-def kpis(items: list[tuple[str, str]]) -> HTML:
-    """A row of headline figures (label, already formatted value)."""
-    cells = "".join(
-        f"<div class='mk-kpi'><div class='mk-kpi-v'>{v}</div><div class='mk-kpi-l'>{esc(k)}</div></div>"
-        for k, v in items
-    )
-    return HTML(f"<div class='mk-kpis'>{cells}</div>")
+@dataclass(frozen=True)
+class Hidden:
+    """A headline figure that is suppressed: its tile shows the state "Hidden" and this reason in small type."""
+
+    reason: str
+
+
+HIDDEN_TILE = "Hidden"  # the short label of a hidden tile
+
+
+def tile(value: object, kind: str = "num", reason: str = "hidden") -> str | Hidden:
+    """A headline figure for ``kpis``: the formatted value, or ``Hidden(reason)`` where it is suppressed."""
+    return Hidden(reason) if is_missing(value) else fmt(value, kind)
+
+
+def kpis(items: list[tuple[str, str | Hidden]]) -> HTML:
+    """A row of headline figures (label, already formatted value or ``Hidden``): a hidden one as a muted state."""
+    cells = []
+    for label, value in items:
+        if isinstance(value, Hidden):
+            why = esc(value.reason)
+            cells.append(
+                f"<div class='mk-kpi mk-kpi-hidden' title='{why}'><div class='mk-kpi-v'>{HIDDEN_TILE}</div>"
+                f"<div class='mk-kpi-l'>{esc(label)}</div><div class='mk-kpi-why'>{why}</div></div>"
+            )
+        else:
+            cells.append(
+                f"<div class='mk-kpi'><div class='mk-kpi-v'>{value}</div><div class='mk-kpi-l'>{esc(label)}</div></div>"
+            )
+    return HTML(f"<div class='mk-kpis'>{''.join(cells)}</div>")
 
 
 def findings(found: list[insights.Finding]) -> HTML:
@@ -291,10 +315,10 @@ def readiness_kpis(ctx: ReportContext) -> HTML:
     return kpis(
         [
             ("mentor response rate", fmt(m.response_rate, "pct")),
-            ("mentor mean score", fmt(m.mean_score, hidden=ctx.hidden)),
+            ("mentor mean score", tile(m.mean_score, reason=ctx.hidden)),
             ("mentee response rate", fmt(e.response_rate, "pct")),
-            ("mentee mean score", fmt(e.mean_score, hidden=ctx.hidden)),
-            ("mentees with a capacity risk", fmt(e.capacity_risk, hidden=ctx.hidden)),
+            ("mentee mean score", tile(e.mean_score, reason=ctx.hidden)),
+            ("mentees with a capacity risk", tile(e.capacity_risk, reason=ctx.hidden)),
         ]
     )
 
@@ -431,8 +455,8 @@ def goal_kpis(ctx: ReportContext) -> HTML:
             ("achieved", fmt(g.achieved)),
             ("overdue", fmt(g.overdue)),
             ("stale", fmt(g.stale)),
-            ("pair health index", fmt(r.health_index, hidden=ctx.hidden)),
-            ("pairs needing a check-in", fmt(r.needs_checkin, hidden=ctx.hidden)),
+            ("pair health index", tile(r.health_index, reason=ctx.hidden)),
+            ("pairs needing a check-in", tile(r.needs_checkin, reason=ctx.hidden)),
         ]
     )
 
@@ -459,7 +483,7 @@ def _pair_label(ctx: ReportContext, pair_id: object) -> str:
     found = ctx.memo["pairs"].get(pair_id)  # type: ignore[attr-defined]
     if found is None:
         return "—"
-    return f"{ctx.name(found[0])} & {ctx.name(found[1])}"
+    return pair_label(ctx.name(found[0]), ctx.name(found[1]))
 
 
 def progress_vs_expected(ctx: ReportContext) -> charts.Chart | HTML:

@@ -21,6 +21,7 @@ from mentorkit import outputs, store, workspace
 from mentorkit.analysis import figure_table as figures
 from mentorkit.analysis import programme, segments
 from mentorkit.data import CohortData
+from mentorkit.formats import pair_label
 from mentorkit.reporting import STYLESHEET, charts
 from mentorkit.reporting import cohort as rk
 from mentorkit.settings import Settings
@@ -265,7 +266,7 @@ def goal_rows(ctx: rk.ReportContext) -> pd.DataFrame:
     for pid in g["pair_id"]:
         frame = pairs if pairs is not None and pid in pairs.index else mentors
         if pid in frame.index:
-            names.append(f"{ctx.name(frame.at[pid, 'mentor_id'])} & {ctx.name(frame.at[pid, 'mentee_id'])}")
+            names.append(pair_label(ctx.name(frame.at[pid, "mentor_id"]), ctx.name(frame.at[pid, "mentee_id"])))
         else:
             names.append("—")
     return pd.DataFrame(

@@ -20,6 +20,7 @@ from mentorkit.analysis import figure_table as figures
 from mentorkit.analysis import programme, segments
 from mentorkit.analysis.compared import COMPARED, MISSING, TRENDED, Cell, cells_of
 from mentorkit.errors import UsageError
+from mentorkit.formats import plural
 from mentorkit.reporting import charts
 from mentorkit.reporting.cohort import notebook_as_of, settings_for
 from mentorkit.settings import DEFAULT, Settings
@@ -79,7 +80,7 @@ def choose_cohorts(known: list[str], requested: list[str] | str | None) -> list[
     wanted = [requested] if isinstance(requested, str) else list(requested)
     unknown = [c for c in wanted if c not in known]
     if unknown:
-        raise UsageError(f"unknown cohort(s): {', '.join(map(repr, unknown))}")
+        raise UsageError(f"unknown {plural(len(unknown), 'cohort', number=False)}: {', '.join(map(repr, unknown))}")
     if not wanted:
         raise UsageError("no cohort to compare: give a list of cohort ids, or None for all")
     return sorted(dict.fromkeys(wanted))

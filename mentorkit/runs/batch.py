@@ -124,7 +124,7 @@ def run(
     if programme and (ran := programmerun.run_programme_apart(options, cohorts)) is not None:
         done(ran)  # None: its notebook went away meanwhile
     digest = finish(out, options.since, digest=options.shard is None, settings=options.settings_in_force())
-    pdfs = programmerun.print_pdfs(out, outcomes) if options.pdf else []
+    pdfs = programmerun.pdfs_after_run(out, outcomes, printing=options.pdf)
     return RunResult(outcomes, digest, pdfs)
 
 

@@ -21,10 +21,18 @@ from pathlib import Path
 
 from mentorkit import __version__, outputs, store, workspace
 from mentorkit.analysis.score import parse_as_of
-from mentorkit.formats import one_line
+from mentorkit.formats import one_line, plural
 from mentorkit.reporting.programme import FULL_TABLE
 from mentorkit.runs import pdf
-from mentorkit.runs.folder import INDEX, PROGRAMME_HTML, PROGRAMME_META, PROGRAMME_NOTEBOOK, read_metas
+from mentorkit.runs.folder import (
+    INDEX,
+    PROGRAMME_HTML,
+    PROGRAMME_META,
+    PROGRAMME_NOTEBOOK,
+    drop_stale_pdfs,
+    read_metas,
+    report_pages,
+)
 from mentorkit.runs.kernels import for_html, html_exporter
 from mentorkit.runs.options import Outcome, RunOptions
 from mentorkit.settings import DEFAULT
@@ -162,6 +170,22 @@ def run_htmls(out: Path, outcomes: list[Outcome]) -> list[Path]:
     return [p for p in dict.fromkeys([*pages, index]) if p.is_file()]
 
 
+def rewritten_pages(out: Path, outcomes: list[Outcome]) -> list[Path]:
+    """The pages a run has just written or tried to write: each report's, the programme report's, and the index."""
+    pages: list[Path] = []
+    for o in outcomes:
+        pages += report_pages(out, o.cohort, (o.report,)) if o.cohort else [out / PROGRAMME_HTML]
+    return [*pages, out / INDEX]
+
+
+def pdfs_after_run(out: Path, outcomes: list[Outcome], printing: bool, executable: str | None = None) -> list[Path]:
+    """The earlier run's PDFs of the pages this run rewrote removed; then, with ``--pdf``, the run's own printed."""
+    dropped = drop_stale_pdfs(out, rewritten_pages(out, outcomes))
+    if dropped and not printing:
+        log.info("removed %s of the earlier run (this run has no --pdf)", plural(len(dropped), "PDF"))
+    return print_pdfs(out, outcomes, executable) if printing else []
+
+
 def print_pdfs(out: Path, outcomes: list[Outcome], executable: str | None = None) -> list[Path]:
     """``--pdf``: print the run's pages beside their HTML; one warning line when Chromium is missing."""
     try:
@@ -171,5 +195,5 @@ def print_pdfs(out: Path, outcomes: list[Outcome], executable: str | None = None
         return []
     for html, error in failed:
         log.warning("%s: no PDF: %s", html.relative_to(out), error)
-    log.info("%d PDF(s) written", len(written))
+    log.info("%s written", plural(len(written), "PDF"))
     return written

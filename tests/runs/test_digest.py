@@ -202,7 +202,7 @@ def test_failed_reports_are_listed_and_relinked():
     # with no earlier run, failures are still listed
     alone = changes.build(now, None)
     assert alone.earlier is None and lines(list(alone.items)) == [("report_failed", "c1", "Goal progress", "boom")]
-    assert "no earlier run to compare with; 1 report(s) failed" in alone.summary()
+    assert "no earlier run to compare with; 1 report failed" in alone.summary()
     assert "No earlier run to compare with" in changes.to_markdown(alone)
 
 
@@ -403,20 +403,20 @@ def test_snapshot_of_the_sample_is_what_score_decided(sample_db):
 EXPECTED = """\
 ## Pairs newly needing a check-in (1)
 
-- [2026-spring-eng](2026-spring-eng/goal_progress.html): M-ENG-02–E-ENG-04
+- [2026-spring-eng](2026-spring-eng/goal_progress.html): M-ENG-02 \\& E-ENG-04
 
 ## Goals newly overdue (2)
 
-- [2026-spring-eng](2026-spring-eng/goal_progress.html): G-ENG-02 (M-ENG-01–E-ENG-01) — was at risk
-- [2026-spring-sales](2026-spring-sales/goal_progress.html): G-SAL-03 (M-SAL-02–E-SAL-03) — was at risk
+- [2026-spring-eng](2026-spring-eng/goal_progress.html): G-ENG-02 (M-ENG-01 \\& E-ENG-01) — was at risk
+- [2026-spring-sales](2026-spring-sales/goal_progress.html): G-SAL-03 (M-SAL-02 \\& E-SAL-03) — was at risk
 
 ## Goals newly stale (1)
 
-- [2026-spring-eng](2026-spring-eng/goal_progress.html): G-ENG-08 (M-ENG-05–E-ENG-09) — was on track
+- [2026-spring-eng](2026-spring-eng/goal_progress.html): G-ENG-08 (M-ENG-05 \\& E-ENG-09) — was on track
 
 ## Goals newly achieved (1)
 
-- [2026-spring-eng](2026-spring-eng/goal_progress.html): G-ENG-01 (M-ENG-01–E-ENG-01) — was at risk
+- [2026-spring-eng](2026-spring-eng/goal_progress.html): G-ENG-01 (M-ENG-01 \\& E-ENG-01) — was at risk
 
 ## Cohorts whose response rate or pair health fell (0)
 
@@ -433,22 +433,22 @@ def test_two_runs_on_the_sample_give_the_hand_worked_digest(sample_db, tmp_path)
     reports = tmp_path / "reports"
     first = run_cli("report", "--all", "--as-of", "2026-10-15", "--db", sample_db, "--out", str(reports / "2026-10-15"))
     assert first.returncode == 0, first.stderr
-    assert "changes: no earlier run to compare with; 0 report(s) failed" in first.stdout
+    assert "changes: no earlier run to compare with; 0 reports failed" in first.stdout
     assert "No earlier run to compare with" in (reports / "2026-10-15" / "changes.md").read_text("utf-8")
     out = reports / "2026-11-15"
     second = run_cli("report", "--all", "--as-of", "2026-11-15", "--db", sample_db, "--out", str(out))
     assert second.returncode == 0, second.stderr
     md = (out / "changes.md").read_text("utf-8")
-    assert "Compared with the run as of 2026-10-15 (../2026-10-15), over 4 cohort(s)." in md
+    assert "Compared with the run as of 2026-10-15 (../2026-10-15), over 4 cohorts." in md
     assert EXPECTED in md
     assert md.rstrip().endswith("as in the reports: 2026-fall-ops, 2026-pilot-legal, 2026-spring-sales.")
     # the summary cron mails
     assert "changes since the run as of 2026-10-15 (../2026-10-15):" in second.stdout
     assert (
-        "1 pair(s) newly needing a check-in; goals: 2 newly overdue, 1 newly stale, 1 newly achieved; "
-        "0 figure(s) fell; 0 report(s) failed"
+        "1 pair newly needing a check-in; goals: 2 newly overdue, 1 newly stale, 1 newly achieved; "
+        "0 figures fell; 0 reports failed"
     ) in second.stdout
-    assert "2026-spring-eng: Pairs newly needing a check-in: M-ENG-02–E-ENG-04" in second.stdout
+    assert "2026-spring-eng: Pairs newly needing a check-in: M-ENG-02 & E-ENG-04" in second.stdout
     page = (out / "changes.html").read_text("utf-8")
     links = re.findall(r"href='([^']*)'", page)
     assert links.count("2026-spring-eng/goal_progress.html") == 4 and all((out / h).is_file() for h in links)
@@ -530,13 +530,10 @@ None.
 """
         in md
     )
-    assert "Compared with the run as of 2026-11-15 (../../a/first), over 1 cohort(s)." in md
+    assert "Compared with the run as of 2026-11-15 (../../a/first), over 1 cohort." in md
     page = (out / "changes.html").read_text("utf-8")
     assert "Quinn O'Neill" not in page and "Quinn O'Neill (E-ENG-11)" in parse(page)[1]  # escaped, reads back
-    assert (
-        "3 pair(s) newly needing a check-in" in second.stdout
-        and "2 figure(s) fell; 1 report(s) failed" in second.stdout
-    )
+    assert "3 pairs newly needing a check-in" in second.stdout and "2 figures fell; 1 report failed" in second.stdout
 
 
 ELEMENTS = ("reciprocity", "learning", "relationship", "partnership", "collaboration", "goals", "development")
