@@ -315,6 +315,7 @@ def _relationships_shown(r: score.RelationshipSummary, settings: Settings) -> li
     """Shown relationship figures: pairs needing a check-in, perception gaps, healthy relationships."""
     health = r.health_index
     healthy = health is not None and health >= settings.healthy_index and not r.needs_checkin
+    gaps = r.perception_gaps or 0
     return [
         (
             r.needs_checkin,
@@ -327,7 +328,7 @@ def _relationships_shown(r: score.RelationshipSummary, settings: Settings) -> li
             r.perception_gaps,
             Kind.PERCEPTION_GAP,
             Level.WATCH,
-            f"{plural(r.perception_gaps, 'pair')} {'sees its' if r.perception_gaps == 1 else 'see their'} relationship differently "
+            f"{plural(gaps, 'pair')} {'sees its' if gaps == 1 else 'see their'} relationship differently "
             f"(a gap of {settings.perception_gap}+ points on an element).",
             "Suggest a conversation where both compare their answers.",
         ),

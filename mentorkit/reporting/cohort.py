@@ -20,7 +20,8 @@ from mentorkit.analysis import findings as insights
 from mentorkit.analysis import goals as goal_rules
 from mentorkit.analysis import quality, score
 from mentorkit.data import CohortData
-from mentorkit.formats import is_missing, pair_label
+from mentorkit.formats import esc, is_missing, pair_label
+from mentorkit.formats import fmt as figure_html
 from mentorkit.reporting import charts
 from mentorkit.settings import DEFAULT, Settings
 
@@ -180,18 +181,9 @@ def context(
 # --- small HTML pieces -------------------------------------------------------------------------
 
 
-def esc(value: object) -> str:
-    """Escape any value for HTML (``display.esc``, the one escaping helper)."""
-    from mentorkit.formats import esc as escape
-
-    return escape(value)
-
-
 def fmt(value: object, kind: str = "num", hidden: str = "hidden") -> str:
     """A figure for display: rounded, or the hidden marker where it is suppressed (``display.fmt``)."""
-    from mentorkit.formats import fmt as figure
-
-    return figure(value, "pct" if kind == "pct" else "num", hidden)
+    return figure_html(value, "pct" if kind == "pct" else "num", hidden)
 
 
 def table(frame: pd.DataFrame, caption: str = "") -> HTML:
@@ -257,9 +249,6 @@ class Hidden:
     reason: str
 
 
-HIDDEN_TILE = "Hidden"  # the short label of a hidden tile
-
-
 def tile(value: object, kind: str = "num", reason: str = "hidden") -> str | Hidden:
     """A headline figure for ``kpis``: the formatted value, or ``Hidden(reason)`` where it is suppressed."""
     return Hidden(reason) if is_missing(value) else fmt(value, kind)
@@ -269,10 +258,10 @@ def kpis(items: list[tuple[str, str | Hidden]]) -> HTML:
     """A row of headline figures (label, already formatted value or ``Hidden``): a hidden one as a muted state."""
     cells = []
     for label, value in items:
-        if isinstance(value, Hidden):
+        if isinstance(value, Hidden):  # the short state "Hidden", the reason in small type and on hover
             why = esc(value.reason)
             cells.append(
-                f"<div class='mk-kpi mk-kpi-hidden' title='{why}'><div class='mk-kpi-v'>{HIDDEN_TILE}</div>"
+                f"<div class='mk-kpi mk-kpi-hidden' title='{why}'><div class='mk-kpi-v'>Hidden</div>"
                 f"<div class='mk-kpi-l'>{esc(label)}</div><div class='mk-kpi-why'>{why}</div></div>"
             )
         else:

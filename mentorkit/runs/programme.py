@@ -178,12 +178,23 @@ def rewritten_pages(out: Path, outcomes: list[Outcome]) -> list[Path]:
     return [*pages, out / INDEX]
 
 
-def pdfs_after_run(out: Path, outcomes: list[Outcome], printing: bool, executable: str | None = None) -> list[Path]:
-    """The earlier run's PDFs of the pages this run rewrote removed; then, with ``--pdf``, the run's own printed."""
+def pdfs_after_run(
+    out: Path, outcomes: list[Outcome], printing: bool, executable: str | None = None
+) -> tuple[list[Path], list[Path]]:
+    """The earlier run's PDFs of the pages this run rewrote removed; then, with ``--pdf``, the run's own printed.
+
+    Returns (printed, removed): a PDF removed and printed again is in both.
+    """
     dropped = drop_stale_pdfs(out, rewritten_pages(out, outcomes))
-    if dropped and not printing:
-        log.info("removed %s of the earlier run (this run has no --pdf)", plural(len(dropped), "PDF"))
-    return print_pdfs(out, outcomes, executable) if printing else []
+    return (print_pdfs(out, outcomes, executable) if printing else []), dropped
+
+
+def stale_note(removed: list[Path], printed: list[Path]) -> str | None:
+    """The line that says a run removed PDFs of the earlier run's pages (None when each was printed again)."""
+    gone = [p for p in removed if p not in set(printed)]
+    if not gone:
+        return None
+    return f"removed {plural(len(gone), 'PDF')} of the earlier run: the pages they showed were written again"
 
 
 def print_pdfs(out: Path, outcomes: list[Outcome], executable: str | None = None) -> list[Path]:

@@ -51,7 +51,7 @@ def test_pairs_newly_needing_a_checkin():
     before = {"c1": snap(pairs=[["M1", "E1"]])}
     after = {"c1": snap(pairs=[["M1", "E1"], ["M2", "E2"]])}
     # M1–E1 needed one before too: only M2–E2 is new
-    assert lines(changes.diff(before, after)) == [("pair_needs_checkin", "c1", "M2–E2", "")]
+    assert lines(changes.diff(before, after)) == [("pair_needs_checkin", "c1", "M2 & E2", "")]
     assert changes.diff(before, after)[0].href == "c1/goal_progress.html"
     assert changes.diff(after, before) == []  # a pair that no longer needs one is not news
 
@@ -79,10 +79,10 @@ def test_goals_newly_overdue_stale_or_achieved():
         )
     }
     assert lines(changes.diff(before, after)) == [
-        ("goal_overdue", "c1", "G2 (M1–E1)", "was on track"),
-        ("goal_overdue", "c1", "G5 (M1–E1)", "new goal since the earlier run"),
-        ("goal_stale", "c1", "G2 (M1–E1)", "was on track"),
-        ("goal_achieved", "c1", "G1 (M1–E1)", "was at risk"),
+        ("goal_overdue", "c1", "G2 (M1 & E1)", "was on track"),
+        ("goal_overdue", "c1", "G5 (M1 & E1)", "new goal since the earlier run"),
+        ("goal_stale", "c1", "G2 (M1 & E1)", "was on track"),
+        ("goal_achieved", "c1", "G1 (M1 & E1)", "was at risk"),
     ]
 
 
@@ -118,7 +118,7 @@ def test_suppressed_pairs_and_health_never_appear():
     assert changes.diff(before, after) == []
     # hidden before, shown now: the pairs needing a check-in are listed, saying why they are "new"
     assert lines(changes.diff(after, before | {"c1": snap(pairs=[["M1", "E1"]])})) == [
-        ("pair_needs_checkin", "c1", "M1–E1", "the earlier run hid this cohort's pair statuses")
+        ("pair_needs_checkin", "c1", "M1 & E1", "the earlier run hid this cohort's pair statuses")
     ]
     # a health index hidden in either run is never compared
     assert changes.diff({"c1": snap(health=None)}, {"c1": snap(health=10.0)}) == []
@@ -132,9 +132,9 @@ def test_each_section_of_the_diff_is_one_function_listing_its_own_kind():
     assert (c.then, c.unseen) == (before["c1"], "")
     found = {section.__name__: lines(section(c)) for section in changes.SECTION_DIFFS}
     assert found == {
-        "new_pairs_needing_checkin": [("pair_needs_checkin", "c1", "M1–E1", "")],
-        "goals_newly_overdue": [("goal_overdue", "c1", "G1 (M1–E1)", "was on track")],
-        "goals_newly_stale": [("goal_stale", "c1", "G1 (M1–E1)", "was on track")],
+        "new_pairs_needing_checkin": [("pair_needs_checkin", "c1", "M1 & E1", "")],
+        "goals_newly_overdue": [("goal_overdue", "c1", "G1 (M1 & E1)", "was on track")],
+        "goals_newly_stale": [("goal_stale", "c1", "G1 (M1 & E1)", "was on track")],
         "goals_newly_achieved": [],
         "figures_that_fell": [("fell", "c1", "mentor response rate", "90 % → 50 %")],
     }
@@ -165,13 +165,13 @@ def test_new_cohorts_and_people_named_only_with_identify():
     after = {"c2": snap(pairs=[["M1", "E1"]], goals=[("G1", "overdue", False)], rates=(0.1, 0.1), health=1.0)}
     # a cohort the earlier run did not have: its current items are all news, no figure fell
     assert lines(changes.diff({}, after)) == [
-        ("pair_needs_checkin", "c2", "M1–E1", "cohort new since the earlier run"),
-        ("goal_overdue", "c2", "G1 (M1–E1)", "cohort new since the earlier run"),
+        ("pair_needs_checkin", "c2", "M1 & E1", "cohort new since the earlier run"),
+        ("goal_overdue", "c2", "G1 (M1 & E1)", "cohort new since the earlier run"),
     ]
     # the same for a cohort whose earlier meta.json has no snapshot (written by an older mentorkit)
     assert [i.text for i in changes.diff({"c2": None}, after)] == ["the earlier run kept no snapshot of it"] * 2
     named = {"c2": {**after["c2"], "names": {"M1": "Ann", "E1": "Bo"}}}
-    assert [i.subject for i in changes.diff({}, named)] == ["Ann (M1)–Bo (E1)", "G1 (Ann (M1)–Bo (E1))"]
+    assert [i.subject for i in changes.diff({}, named)] == ["Ann (M1) & Bo (E1)", "G1 (Ann (M1) & Bo (E1))"]
 
 
 # --- the digest: failures, links, escaping -----------------------------------------------------
@@ -194,7 +194,7 @@ def test_failed_reports_are_listed_and_relinked():
     then = [meta("c1", snap(pairs=[]), as_of="2026-11-14")]
     d = changes.build(now, then, "../2026-11-14")
     assert lines(list(d.items)) == [
-        ("pair_needs_checkin", "c1", "M1–E1", ""),
+        ("pair_needs_checkin", "c1", "M1 & E1", ""),
         ("report_failed", "c1", "Goal progress", "boom"),
     ]
     # the goal progress page does not exist: both point at the executed notebook kept for debugging
@@ -216,7 +216,7 @@ def test_digest_escapes_what_people_wrote():
     md = changes.to_markdown(d)
     assert "<script>" not in md and "\\<script\\>" in md
     assert "\\[x\\](javascript:alert(2))" in md  # no link can be formed
-    assert "\\*b\\* \\`c\\` \\& d line (M1)–Bo (E1)" in md
+    assert "\\*b\\* \\`c\\` \\& d line (M1) \\& Bo (E1)" in md
     assert re.findall(r"(?<!\\)\](\([^)]*\))", md) == ["(c1/goal_progress.html)"]  # the only link: the report
     assert "\n" not in d.summary().splitlines()[-1] and "line (M1)" in d.summary()
 
@@ -269,16 +269,16 @@ def test_the_digest_page_escapes_hostile_cohort_ids_goal_ids_and_names():
         "index.html",
     ]
     # and every character reads back as written
-    assert f"{cohort}: {person} (M1)–E1" in text
-    assert f"{cohort}: {goal} ({person} (M1)–E1) (was in progress)" in text
+    assert f"{cohort}: {person} (M1) & E1" in text
+    assert f"{cohort}: {goal} ({person} (M1) & E1) (was in progress)" in text
     assert page_items(page) == [
         (
             "c1%3Cscript%3Ealert%28%27c%27%29%3C/script%3E%20%26%20%22q%22/goal_progress.html",
-            f"{cohort}: {person} (M1)–E1",
+            f"{cohort}: {person} (M1) & E1",
         ),
         (
             "c1%3Cscript%3Ealert%28%27c%27%29%3C/script%3E%20%26%20%22q%22/goal_progress.html",
-            f"{cohort}: {goal} ({person} (M1)–E1) (was in progress)",
+            f"{cohort}: {goal} ({person} (M1) & E1) (was in progress)",
         ),
     ]
     assert "<title>What changed: reports as of 2026-11-15</title>" in page
@@ -503,9 +503,9 @@ def test_falls_failures_since_and_identify(sample_copy, tmp_path):
         f"""\
 ## Pairs newly needing a check-in (3)
 
-- [2026-spring-eng]({nb}): Amara Okafor (M-ENG-01)–Grace Chen (E-ENG-01)
-- [2026-spring-eng]({nb}): Elif Yilmaz (M-ENG-05)–Olga Ivanova (E-ENG-09)
-- [2026-spring-eng]({nb}): Farid Haddad (M-ENG-06)–Quinn O'Neill (E-ENG-11)
+- [2026-spring-eng]({nb}): Amara Okafor (M-ENG-01) \\& Grace Chen (E-ENG-01)
+- [2026-spring-eng]({nb}): Elif Yilmaz (M-ENG-05) \\& Olga Ivanova (E-ENG-09)
+- [2026-spring-eng]({nb}): Farid Haddad (M-ENG-06) \\& Quinn O'Neill (E-ENG-11)
 
 ## Goals newly overdue (0)
 
