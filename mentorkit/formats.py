@@ -130,6 +130,47 @@ def utc_stamp(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# --- words ---------------------------------------------------------------------------------------
+
+IRREGULAR = {"person": "people", "child": "children", "analysis": "analyses", "is": "are", "has": "have", "was": "were"}
+
+
+def plural_of(word: str) -> str:
+    """A noun's plural: the irregular ones (person → people), ``-y`` after a consonant → ``-ies``, ``-s``/``-x``/``-ch``/``-sh`` → ``-es``."""
+    head, _, last = word.rpartition(" ")  # "complete mentor checklist": only the last word changes
+    lead = f"{head} " if head else ""
+    if last.lower() in IRREGULAR:
+        return lead + IRREGULAR[last.lower()]
+    if len(last) > 1 and last.endswith("y") and last[-2] not in "aeiou":
+        return f"{lead}{last[:-1]}ies"
+    if last.endswith(("s", "x", "ch", "sh")):
+        return f"{lead}{last}es"
+    return f"{lead}{last}s"
+
+
+def plural(n: int | float, word: str, many: str | None = None, number: bool = True) -> str:
+    """``n`` and the word in the right number: ``1 mentor``, ``4 mentors``, ``0 people``; ``many`` names an irregular plural.
+
+    With ``number=False`` only the word (``is``/``are`` after a count written elsewhere).
+    """
+    one = n == 1
+    words = word if one else (many or plural_of(word))
+    if not number:
+        return words
+    count = f"{int(n):,}" if float(n).is_integer() else f"{float(n):g}"
+    return f"{count} {words}"
+
+
+def pair_label(mentor: object, mentee: object) -> str:
+    """A mentoring pair as every output writes it: ``M-ENG-01 & E-ENG-01`` (a missing side as ``—``)."""
+
+    def side(who: object) -> str:
+        missing = who is None or type(who).__name__ == "NAType" or (isinstance(who, float) and math.isnan(who))
+        return "—" if missing or str(who) == "" else str(who)
+
+    return f"{side(mentor)} & {side(mentee)}"
+
+
 # --- one line of text --------------------------------------------------------------------------
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -71,3 +71,26 @@ def test_printable_drops_control_characters_and_shows_missing_as_empty():
     assert display.printable("Eve\x1b[2J Berg\n") == "Eve[2J Berg"  # ESC and the newline dropped
     assert display.printable(None) == "" and display.printable(pd.NA) == "" and display.printable(float("nan")) == ""
     assert display.printable("Zoë") == "Zoë"
+
+
+def test_plurals_are_real_words_in_the_right_number():
+    assert display.plural(1, "mentor") == "1 mentor" and display.plural(4, "mentor") == "4 mentors"
+    assert display.plural(0, "cohort") == "0 cohorts"  # zero takes the plural in English
+    assert display.plural(1, "person") == "1 person" and display.plural(2, "person") == "2 people"
+    assert (
+        display.plural(3, "goal", "goals") == "3 goals" and display.plural(2, "criterion", "criteria") == "2 criteria"
+    )
+    assert display.plural(2, "complete mentor checklist") == "2 complete mentor checklists"  # the last word only
+    assert display.plural(2, "clear rise") == "2 clear rises" and display.plural(5, "analysis") == "5 analyses"
+    assert display.plural(2, "entry") == "2 entries" and display.plural(2, "day") == "2 days"  # -y after a vowel stays
+    assert display.plural(3, "match") == "3 matches" and display.plural(2, "box") == "2 boxes"
+    assert display.plural(1234, "pair") == "1,234 pairs"
+    assert display.plural(1, "is", number=False) == "is" and display.plural(2, "is", number=False) == "are"
+    assert display.plural(2, "has", number=False) == "have"
+
+
+def test_a_pair_is_written_mentor_and_mentee():
+    assert display.pair_label("M-ENG-01", "E-ENG-01") == "M-ENG-01 & E-ENG-01"
+    assert display.pair_label("Ann Lee (M-ENG-01)", "E-ENG-01") == "Ann Lee (M-ENG-01) & E-ENG-01"
+    assert display.pair_label(None, "E-ENG-01") == "— & E-ENG-01"
+    assert display.pair_label(float("nan"), pd.NA) == "— & —"

@@ -14,7 +14,7 @@ import pandas as pd
 
 from mentorkit.analysis import goals as goal_rules
 from mentorkit.analysis import score
-from mentorkit.formats import figure
+from mentorkit.formats import figure, plural
 from mentorkit.settings import DEFAULT, Settings
 
 
@@ -109,20 +109,23 @@ def _answers(role: str, summary: score.ReadinessSummary, enrolled: int, settings
             Kind.READINESS_HIDDEN,
             Level.WATCH,
             _hidden_text(role, summary, enrolled, k),
-            _hidden_advice(role, summary, enrolled, k),
+            hidden_readiness_step(role, enrolled, summary.respondents, summary.incomplete, k),
         ),
         (
             enrolled and missing > 0 and rate < settings.response_rate_low,
             Kind.LOW_RESPONSE,
             Level.ACTION,
-            f"Only {summary.respondents} of {enrolled} {role}s ({figure(rate, 'pct')}) answered the readiness checklist.",
-            f"Send a reminder to the {missing} {role}(s) who have not answered yet.",
+            f"Only {summary.respondents} of {plural(enrolled, role)} ({figure(rate, 'pct')}) answered the readiness "
+            "checklist.",
+            f"Send a reminder to the {plural(missing, role)} who {plural(missing, 'has', number=False)} not "
+            "answered yet.",
         ),
         (
             summary.incomplete,
             Kind.INCOMPLETE,
             Level.ACTION,
-            f"{summary.incomplete} {role} checklist(s) are incomplete and not scored.",
+            f"{plural(summary.incomplete, role + ' checklist')} {plural(summary.incomplete, 'is', number=False)} "
+            "incomplete and not scored.",
             "Ask those people to answer the remaining questions.",
         ),
     ]
@@ -131,42 +134,55 @@ def _answers(role: str, summary: score.ReadinessSummary, enrolled: int, settings
 def _hidden_text(role: str, summary: score.ReadinessSummary, enrolled: int, k: int) -> str:
     """Why a role's readiness figures are hidden: fewer than k complete checklists behind them."""
     complete = summary.respondents - summary.incomplete
-    of = f"{complete} complete checklist{'' if complete == 1 else 's'}"
+    answered = f"{summary.respondents} of {plural(enrolled, role)} answered"
     if summary.incomplete:
-        of += f" ({summary.respondents} of {enrolled} {role}s answered, {summary.incomplete} incompletely)"
-    else:
-        of += f" ({summary.respondents} of {enrolled} {role}s answered)"
-    return f"{role.title()} readiness figures are hidden: {of}, fewer than {k}."
+        answered += f", {summary.incomplete} incompletely"
+    return f"{role.title()} readiness figures are hidden: {plural(complete, 'complete checklist')} ({answered}), fewer than {k}."
 
 
-def _hidden_advice(role: str, summary: score.ReadinessSummary, enrolled: int, k: int) -> str:
-    """A next step the cohort can take: more complete checklists only when it has enough people."""
+def too_few_to_show(role: str, enrolled: int, k: int) -> str:
+    """The next step for a group that can never reach k: fewer than k people of the role in the cohort."""
+    return (
+        f"The cohort has {plural(enrolled, role)}, fewer than {k}, so its {role} figures stay hidden even when "
+        "everyone answers: use its response counts and goal figures, which are shown, or give it and another "
+        "cohort one cohort_id on the roster."
+    )
+
+
+def hidden_readiness_step(role: str, enrolled: int, respondents: int, incomplete: int, k: int) -> str:
+    """What would show a role's hidden readiness figures, and only what the cohort can do.
+
+    A figure shows once k complete checklists are behind it. With fewer than k people of the role enrolled,
+    no answer can show it: the step says so. Otherwise it asks for the complete checklists still missing, and
+    says where they can come from: people who have not answered and checklists left unfinished.
+    """
     if enrolled < k:
-        return (
-            f"This cohort has {enrolled} {role}{'' if enrolled == 1 else 's'}, fewer than {k}, so its {role} "
-            "readiness scores stay hidden however many answer. Use its response counts and goal figures, "
-            f"which are shown, and plan the next intake with at least {k} {role}s."
-        )
-    need = k - (summary.respondents - summary.incomplete)
-    who = []
-    if summary.incomplete:
-        who.append(f"the {summary.incomplete} who left theirs incomplete")
-    if enrolled > summary.respondents:
-        who.append(f"the {enrolled - summary.respondents} who have not answered")
-    ask = f" from {' or '.join(who)}" if who else ""
-    return f"Ask for {need} more complete {role} checklist{'' if need == 1 else 's'}{ask}, or report this cohort together with others."
+        return too_few_to_show(role, enrolled, k)
+    complete = respondents - incomplete
+    need = k - complete
+    unanswered = max(enrolled - respondents, 0)
+    sources = [f"{plural(unanswered, role)} {plural(unanswered, 'has', number=False)} not answered yet"] * bool(
+        unanswered
+    ) + [f"{plural(incomplete, 'checklist')} {plural(incomplete, 'is', number=False)} unfinished"] * bool(incomplete)
+    where = f" ({' and '.join(sources)})" if sources else ""
+    return (
+        f"Collect at least {plural(need, f'more complete {role} checklist')}{where}, or report this cohort "
+        "together with others."
+    )
 
 
 def _scores(role: str, summary: score.ReadinessSummary, settings: Settings) -> list[Rule]:
     """One role's scores: not yet ready, capacity risks (mentees), ready."""
     mean = summary.mean_score
     ready = not summary.suppressed and mean is not None and mean >= settings.band_ready and not summary.not_yet
+    not_yet, at_risk = summary.not_yet or 0, summary.capacity_risk or 0  # None where suppressed: the rule holds not
     return [
         (
             summary.not_yet,
             Kind.NOT_YET_READY,
             Level.ACTION,
-            f"{summary.not_yet} {role}(s) score below {settings.band_developing:g} (not yet ready).",
+            f"{plural(not_yet, role)} {'scores' if not_yet == 1 else 'score'} below "
+            f"{settings.band_developing:g} (not yet ready).",
             "Offer them an orientation conversation about what the programme asks before they start."
             if role == "mentor"
             else "Talk with them about what they want to learn before matching them.",
@@ -175,7 +191,8 @@ def _scores(role: str, summary: score.ReadinessSummary, settings: Settings) -> l
             role == "mentee" and summary.capacity_risk,
             Kind.CAPACITY_RISK,
             Level.ACTION,
-            f"{summary.capacity_risk} mentee(s) doubt they have the time, or fear "
+            f"{plural(at_risk, 'mentee')} {'doubts' if at_risk == 1 else 'doubt'} they have "
+            "the time, or fear "
             "mentoring will affect their other responsibilities.",
             "Discuss workload with them and their managers before the first meeting.",
         ),
@@ -206,13 +223,13 @@ def weakest_item(table: pd.DataFrame, settings: Settings = DEFAULT) -> Finding |
 def goal_findings(detail: score.CohortDetail, settings: Settings) -> list[Finding]:
     """What the goal and relationship figures say, most urgent first."""
     g, r = detail.score.goals, detail.score.relationship
-    rules = _goal_gaps(g, settings) + _relationships(r, settings)
+    rules = _goal_gaps(g, settings) + _relationships(r, settings, paired_people(detail.pairs))
     rules.append(
         (
             g.achieved,
             Kind.ACHIEVED,
             Level.GOOD,
-            f"{g.achieved} goal(s) achieved.",
+            f"{plural(g.achieved, 'goal')} achieved.",
             "Celebrate them in the programme newsletter.",
         )
     )
@@ -234,47 +251,70 @@ def _goal_gaps(g: goal_rules.GoalSummary, settings: Settings) -> list[Rule]:
             g.overdue,
             Kind.OVERDUE,
             Level.ACTION,
-            f"{g.overdue} goal(s) are past their target date and not achieved.",
+            f"{plural(g.overdue, 'goal')} {'is past its' if g.overdue == 1 else 'are past their'} target date and not "
+            "achieved.",
             "Review them at the next check-in: set a new date, or drop the goal.",
         ),
         (
             g.at_risk,
             Kind.AT_RISK,
             Level.ACTION,
-            f"{g.at_risk} goal(s) are behind the expected pace by more than {settings.goal_tolerance:.0f} points.",
+            f"{plural(g.at_risk, 'goal')} {plural(g.at_risk, 'is', number=False)} behind the expected pace by more "
+            f"than {settings.goal_tolerance:.0f} points.",
             "Ask those pairs what support they need.",
         ),
         (
             g.stale,
             Kind.STALE,
             Level.WATCH,
-            f"{g.stale} goal(s) have had no update for more than {settings.stale_days} days.",
+            f"{plural(g.stale, 'goal')} {plural(g.stale, 'has', number=False)} had no update for more than "
+            f"{plural(settings.stale_days, 'day')}.",
             "Ask the pairs for a progress update.",
         ),
         (
             unagreed,
             Kind.UNAGREED,
             Level.WATCH,
-            f"{unagreed} goal(s) are not yet agreed by both mentor and mentee.",
+            f"{plural(unagreed, 'goal')} {plural(unagreed, 'is', number=False)} not yet agreed by both mentor and mentee.",
             "Have both sides confirm them: goals that are not mutually defined lose focus.",
         ),
     ]
 
 
-def _relationships(r: score.RelationshipSummary, settings: Settings) -> list[Rule]:
+def paired_people(pairs: pd.DataFrame) -> int:
+    """How many people are in the matched pairs: mentors and mentees, each once (a mentor of two mentees once)."""
+    if pairs.empty:
+        return 0
+    return int(pd.concat([pairs["mentor_id"], pairs["mentee_id"]]).dropna().nunique())
+
+
+def hidden_relationship_step(people: int, k: int) -> str:
+    """What would show hidden relationship figures: check-ins from more people, when the pairs hold k people."""
+    if people < k:
+        return (
+            f"The cohort's pairs hold {plural(people, 'person')}, fewer than {k}, so its relationship figures "
+            "stay hidden even when everyone sends a check-in: use its goal figures, which are shown, or give it and "
+            "another cohort one cohort_id on the roster."
+        )
+    return "Send the check-in form to every pair."
+
+
+def _relationships(r: score.RelationshipSummary, settings: Settings, people: int) -> list[Rule]:
     """The pairs' check-ins: hidden, or what the shown figures say; then pairs matched too recently."""
+    k = settings.min_group_size
     hidden: Rule = (
         r.suppressed,
         Kind.RELATIONSHIP_HIDDEN,
         Level.WATCH,
-        f"Relationship figures are hidden: fewer than {settings.min_group_size} people have sent a check-in.",
-        "Send the check-in form to every pair.",
+        f"Relationship figures are hidden: fewer than {k} people have sent a check-in.",
+        hidden_relationship_step(people, k),
     )
     too_early: Rule = (
         r.too_early,
         Kind.TOO_EARLY,
         Level.WATCH,
-        f"{r.too_early} pair(s) were matched less than {settings.too_early_days} days ago.",
+        f"{plural(r.too_early, 'pair')} {plural(r.too_early, 'was', number=False)} matched less than "
+        f"{plural(settings.too_early_days, 'day')} ago.",
         "Send them the check-in form after their first month.",
     )
     return [hidden, *([] if r.suppressed else _relationships_shown(r, settings)), too_early]
@@ -284,19 +324,20 @@ def _relationships_shown(r: score.RelationshipSummary, settings: Settings) -> li
     """Shown relationship figures: pairs needing a check-in, perception gaps, healthy relationships."""
     health = r.health_index
     healthy = health is not None and health >= settings.healthy_index and not r.needs_checkin
+    gaps = r.perception_gaps or 0
     return [
         (
             r.needs_checkin,
             Kind.NEEDS_CHECKIN,
             Level.ACTION,
-            f"{r.needs_checkin} of {r.pairs} pairs need a check-in.",
+            f"{r.needs_checkin} of {plural(r.pairs, 'pair')} {'needs' if r.needs_checkin == 1 else 'need'} a check-in.",
             "Nudge these pairs to hold a check-in conversation this month.",
         ),
         (
             r.perception_gaps,
             Kind.PERCEPTION_GAP,
             Level.WATCH,
-            f"{r.perception_gaps} pair(s) see their relationship differently "
+            f"{plural(gaps, 'pair')} {'sees its' if gaps == 1 else 'see their'} relationship differently "
             f"(a gap of {settings.perception_gap}+ points on an element).",
             "Suggest a conversation where both compare their answers.",
         ),

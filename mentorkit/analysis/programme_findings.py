@@ -28,9 +28,10 @@ from mentorkit.analysis.compared import (
 )
 from mentorkit.analysis.figure_table import interval_text
 from mentorkit.analysis.findings import Finding, Kind, Level, most_urgent_first
-from mentorkit.formats import figure
+from mentorkit.formats import figure, plural, plural_of
 from mentorkit.settings import Settings
 
+RATE_ROLES = ("mentor", "mentee")  # a cohort with fewer than k of either can never show all its figures
 BAND_NAMES = {"ready": "ready", "developing": "developing", "not_yet": "not yet"}  # as a sentence says them
 
 
@@ -94,15 +95,35 @@ def _hidden_cohorts(table: pd.DataFrame, cohorts: list[str], settings: Settings,
     hidden = [c for c in cohorts if any_hidden.get(c, False)]
     if not hidden:
         return []
+    k = settings.min_group_size
+    cells = cells_of(table)
+    small = [c for c in hidden if min(cells.get((c, f"enrolled.{r}"), MISSING).value or 0 for r in RATE_ROLES) < k]
     return [
         Finding(
             Kind.HIDDEN_COHORTS,
             Level.WATCH,
-            f"{len(hidden)} of {len(cohorts)} cohort(s) have figures hidden because fewer than "
-            f"{settings.min_group_size} people answered: {_listed(hidden, limit)}.",
-            "Collect more answers there, or compare them together as one group rather than one by one.",
+            f"{len(hidden)} of {plural(len(cohorts), 'cohort')} {plural(len(hidden), 'has', number=False)} figures "
+            f"hidden because fewer than {k} people answered: {_listed(hidden, limit)}.",
+            hidden_cohorts_step([c for c in hidden if c not in small], small, k, limit),
         )
     ]
+
+
+def hidden_cohorts_step(can_grow: list[str], small: list[str], k: int, limit: int | None = None) -> str:
+    """The next step for cohorts with hidden figures: more answers only where the cohort has k people of each role.
+
+    ``small`` are the cohorts with fewer than k mentors or mentees: no answer can show their figures, so they
+    are compared together with others instead.
+    """
+    if not small:
+        return "Collect more answers there, or compare them together as one group rather than one by one."
+    one = len(small) == 1
+    few = (
+        f"Some figures of {_listed(small, limit)} stay hidden even when everyone answers: "
+        f"{'it has' if one else 'they have'} fewer than {k} mentors or mentees. Compare {'it' if one else 'them'} "
+        f"with other cohorts as one group: give {'it' if one else 'them'} and another cohort one cohort_id on the roster."
+    )
+    return f"Collect more answers in {_listed(can_grow, limit)}. {few}" if can_grow else few
 
 
 def _low_response(
@@ -145,11 +166,11 @@ class _Change:
 
 
 TREND_MORE = {  # a ranked report's summary of the clear changes over time it does not list: (level, text, next step)
-    Kind.ROSE: (Level.GOOD, "clear rise(s)", "Ask the cohorts that improved most what they did, and share it."),
-    Kind.FELL: (Level.ACTION, "clear fall(s)", "Look at the cohorts that fell most first; plan check-in rounds there."),
+    Kind.ROSE: (Level.GOOD, "clear rise", "Ask the cohorts that improved most what they did, and share it."),
+    Kind.FELL: (Level.ACTION, "clear fall", "Look at the cohorts that fell most first; plan check-in rounds there."),
     Kind.HEALTH_DROPPED: (
         Level.WATCH,
-        "drop(s) of a pair health index",
+        "drop of a pair health index",
         "Ask those cohorts' pairs for a check-in conversation.",
     ),
 }
@@ -231,6 +252,12 @@ def _health_drop(cohort: str, mine: pd.DataFrame, settings: Settings) -> list[_C
     return [_Change(float(drop), cohort, finding)]
 
 
+def _more_of(what: str) -> str:
+    """The plural of "more clear rise" or "more drop of a pair health index" (the first noun takes it)."""
+    first, _, rest = what.partition(" of ")
+    return f"more {plural_of(first)}" + (f" of {rest}" if rest else "")
+
+
 def _at_most(found: list[_Change], limit: int) -> list[Finding]:
     """At most ``limit`` trend findings of each kind, the largest changes first, and a line (of that kind) for the rest."""
     out: list[Finding] = []
@@ -243,7 +270,8 @@ def _at_most(found: list[_Change], limit: int) -> list[Finding]:
                 Finding(
                     kind,
                     level,
-                    f"… and {more:,} more {what} like these, not listed here: every cohort's month ends are in "
+                    f"… and {plural(more, 'more ' + what, _more_of(what))} like {'this' if more == 1 else 'these'}, "
+                    "not listed here: every cohort's month ends are in "
                     "`mentorkit export`'s cohort_trends.",
                     step,
                 )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from mentorkit.cli.common import engine, terminal_progress
 from mentorkit.errors import UsageError
+from mentorkit.formats import plural
 from mentorkit.instruments import instruments
 
 if TYPE_CHECKING:
@@ -183,9 +184,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
         raise UsageError("no participant has that e-mail address (nothing was changed)")
     print(
         f"erased the personal data of {done['participant_id']}: {', '.join(done['fields'])} "
-        f"({done['roster_versions']} roster version(s)); "
-        f"{done['raw_rows']} raw submission row(s); {done['free_text_answers']} free-text answer(s); "
-        f"{done['sent_log_rows']} sent-log row(s). "
+        f"({plural(done['roster_versions'], 'roster version')}); "
+        f"{plural(done['raw_rows'], 'raw submission row')}; {plural(done['free_text_answers'], 'free-text answer')}; "
+        f"{plural(done['sent_log_rows'], 'sent-log row')}. "
         f"Scored answers stay under the pseudonymous id. Audit reference {done['reference']}."
     )
     return 0

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mentorkit.errors import UsageError
+from mentorkit.formats import plural
 
 if TYPE_CHECKING:
     from mentorkit.runs.options import Outcome
@@ -23,20 +24,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     from mentorkit.runs import batch as report
     from mentorkit.runs import digest as changes
     from mentorkit.runs import folder, options, shards
+    from mentorkit.runs import programme as programmerun
 
     as_of = score.parse_as_of(args.as_of)
     out = Path(args.out) if args.out else folder.default_out(as_of)
     shard = shards.parse_shard(args.shard, with_all=args.all)
     since = changes.check_since(args.since, out, sharded=shard is not None)
     if args.index:
-        from mentorkit.runs import programme as programmerun
-
         notebooks = Path(args.notebooks) if args.notebooks else None
         ran = programmerun.run_for_folder(out, args.db or store.default_url(), notebooks, args.timeout)
         if ran is not None:
             print(report.progress_line(ran), file=sys.stderr)
         digest = report.finish(out, since)
+        _, removed = programmerun.pdfs_after_run(out, [ran] if ran is not None else [], printing=False)
         print(f"rebuilt {out / folder.INDEX} and {out / folder.MANIFEST}")
+        if note := programmerun.stale_note(removed, []):
+            print(note)
         print(changes.after_run(out, digest))
         return 1 if ran is not None and ran.status != "ok" else 0
     if args.jobs is not None and args.jobs < 1:
@@ -69,7 +72,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     print(changes.after_run(out, result.digest))
     if result.pdfs:
-        print(f"{len(result.pdfs)} PDF(s) beside the HTML reports")
+        print(f"{plural(len(result.pdfs), 'PDF')} beside the HTML reports")
+    if note := programmerun.stale_note(result.stale_pdfs, result.pdfs):
+        print(note)
     return 1 if failed else 0
 
 

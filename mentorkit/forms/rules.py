@@ -372,7 +372,8 @@ def verdict(problems: Mapping[str, str], unanswered: Collection[str], *, confirm
         return Verdict(
             False,
             error(
-                f"{len(unanswered)} question(s) are not answered. Answer them, or "
+                f"{display.plural(len(unanswered), 'question')} {display.plural(len(unanswered), 'is', number=False)} not answered. "
+                f"Answer {'it' if len(unanswered) == 1 else 'them'}, or "
                 "tick “Send anyway” to send a partial response."
             ),
             ask_confirm=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mentorkit.errors import InputFileError
+from mentorkit.formats import plural
 from mentorkit.intake import clean
 
 
@@ -22,7 +23,7 @@ def require_columns(frame: pd.DataFrame, needed: list[str], name: str, any_of: t
         missing.append(" or ".join(any_of))
     if missing:
         raise InputFileError(
-            f"{name}: missing required column(s): {', '.join(missing)} "
+            f"{name}: missing required {plural(len(missing), 'column', number=False)}: {', '.join(missing)} "
             "(use the template's columns, see the README, or --source for a survey tool's export)"
         )
 

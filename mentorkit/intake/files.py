@@ -367,7 +367,9 @@ def template_convert(
         seen[n] = seen.get(n, 0) + 1
     repeated = sorted(n for n, c in seen.items() if c > 1 and n)
     if repeated:
-        raise InputFileError(f"column(s) appear twice: {', '.join(repeated[:5])}; keep one of each")
+        raise InputFileError(
+            f"{'column appears' if len(repeated) == 1 else 'columns appear'} twice: {', '.join(repeated[:5])}; keep one of each"
+        )
     frame = body.copy()
     frame.columns = ["_row", *names]
     orders, reasons = times.read_dates(frame, instrument, date_order)

@@ -16,6 +16,7 @@ from datetime import tzinfo
 import pandas as pd
 
 from mentorkit.errors import InputFileError, UsageError
+from mentorkit.formats import plural
 from mentorkit.instruments import CHECKIN_ELEMENTS, Instrument
 from mentorkit.intake import clean, files, times
 
@@ -128,7 +129,7 @@ def match_questions(
     if missing:
         shown = "; ".join(f"{i.id} “{i.text}”" for i in missing[:3]) + (" …" if len(missing) > 3 else "")
         raise InputFileError(
-            f"{name}: no column for {len(missing)} question(s): {shown} (use --map for other wordings)"
+            f"{name}: no column for {plural(len(missing), 'question')}: {shown} (use --map for other wordings)"
         )
     return found
 

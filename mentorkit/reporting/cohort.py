@@ -20,7 +20,8 @@ from mentorkit.analysis import findings as insights
 from mentorkit.analysis import goals as goal_rules
 from mentorkit.analysis import quality, score
 from mentorkit.data import CohortData
-from mentorkit.formats import hiding_rule
+from mentorkit.formats import esc, hiding_rule, is_missing, pair_label
+from mentorkit.formats import fmt as figure_html
 from mentorkit.reporting import charts
 from mentorkit.settings import DEFAULT, Settings
 
@@ -180,18 +181,9 @@ def context(
 # --- small HTML pieces -------------------------------------------------------------------------
 
 
-def esc(value: object) -> str:
-    """Escape any value for HTML (``display.esc``, the one escaping helper)."""
-    from mentorkit.formats import esc as escape
-
-    return escape(value)
-
-
 def fmt(value: object, kind: str = "num", hidden: str = "hidden") -> str:
     """A figure for display: rounded, or the hidden marker where it is suppressed (``display.fmt``)."""
-    from mentorkit.formats import fmt as figure
-
-    return figure(value, "pct" if kind == "pct" else "num", hidden)
+    return figure_html(value, "pct" if kind == "pct" else "num", hidden)
 
 
 def table(frame: pd.DataFrame, caption: str = "") -> HTML:
@@ -252,13 +244,33 @@ def title(ctx: ReportContext, report: str) -> HTML:
     )
 
 
-def kpis(items: list[tuple[str, str]]) -> HTML:
-    """A row of headline figures (label, already formatted value)."""
-    cells = "".join(
-        f"<div class='mk-kpi'><div class='mk-kpi-v'>{v}</div><div class='mk-kpi-l'>{esc(k)}</div></div>"
-        for k, v in items
-    )
-    return HTML(f"<div class='mk-kpis'>{cells}</div>")
+@dataclass(frozen=True)
+class Hidden:
+    """A headline figure that is suppressed: its tile shows the state "Hidden" and this reason in small type."""
+
+    reason: str
+
+
+def tile(value: object, kind: str = "num", reason: str = "hidden") -> str | Hidden:
+    """A headline figure for ``kpis``: the formatted value, or ``Hidden(reason)`` where it is suppressed."""
+    return Hidden(reason) if is_missing(value) else fmt(value, kind)
+
+
+def kpis(items: list[tuple[str, str | Hidden]]) -> HTML:
+    """A row of headline figures (label, already formatted value or ``Hidden``): a hidden one as a muted state."""
+    cells = []
+    for label, value in items:
+        if isinstance(value, Hidden):  # the short state "Hidden", the reason in small type and on hover
+            why = esc(value.reason)
+            cells.append(
+                f"<div class='mk-kpi mk-kpi-hidden' title='{why}'><div class='mk-kpi-v'>Hidden</div>"
+                f"<div class='mk-kpi-l'>{esc(label)}</div><div class='mk-kpi-why'>{why}</div></div>"
+            )
+        else:
+            cells.append(
+                f"<div class='mk-kpi'><div class='mk-kpi-v'>{value}</div><div class='mk-kpi-l'>{esc(label)}</div></div>"
+            )
+    return HTML(f"<div class='mk-kpis'>{''.join(cells)}</div>")
 
 
 def findings(found: list[insights.Finding]) -> HTML:
@@ -294,10 +306,10 @@ def readiness_kpis(ctx: ReportContext) -> HTML:
     return kpis(
         [
             ("mentor response rate", fmt(m.response_rate, "pct")),
-            ("mentor mean score", fmt(m.mean_score, hidden=ctx.hidden)),
+            ("mentor mean score", tile(m.mean_score, reason=ctx.hidden)),
             ("mentee response rate", fmt(e.response_rate, "pct")),
-            ("mentee mean score", fmt(e.mean_score, hidden=ctx.hidden)),
-            ("mentees with a capacity risk", fmt(e.capacity_risk, hidden=ctx.hidden)),
+            ("mentee mean score", tile(e.mean_score, reason=ctx.hidden)),
+            ("mentees with a capacity risk", tile(e.capacity_risk, reason=ctx.hidden)),
         ]
     )
 
@@ -434,8 +446,8 @@ def goal_kpis(ctx: ReportContext) -> HTML:
             ("achieved", fmt(g.achieved)),
             ("overdue", fmt(g.overdue)),
             ("stale", fmt(g.stale)),
-            ("pair health index", fmt(r.health_index, hidden=ctx.hidden)),
-            ("pairs needing a check-in", fmt(r.needs_checkin, hidden=ctx.hidden)),
+            ("pair health index", tile(r.health_index, reason=ctx.hidden)),
+            ("pairs needing a check-in", tile(r.needs_checkin, reason=ctx.hidden)),
         ]
     )
 
@@ -462,7 +474,7 @@ def _pair_label(ctx: ReportContext, pair_id: object) -> str:
     found = ctx.memo["pairs"].get(pair_id)  # type: ignore[attr-defined]
     if found is None:
         return "—"
-    return f"{ctx.name(found[0])} & {ctx.name(found[1])}"
+    return pair_label(ctx.name(found[0]), ctx.name(found[1]))
 
 
 def progress_vs_expected(ctx: ReportContext) -> charts.Chart | HTML:

@@ -24,7 +24,7 @@ from mentorkit.analysis.compared import FULL_TABLE, MISSING, cells_of
 from mentorkit.analysis.findings import most_urgent_first
 from mentorkit.analysis.programme_findings import outcome_findings, programme_findings, trend_findings
 from mentorkit.formats import hiding_rule
-from mentorkit.reporting.cohort import esc, findings
+from mentorkit.reporting.cohort import esc, findings, kpis
 from mentorkit.reporting.programme_charts import comparison, outcome_chart, trend
 from mentorkit.reporting.programme_data import (
     ProgrammeContext,
@@ -49,6 +49,7 @@ __all__ = [  # the notebook's sections, and the name of the table a ranked repor
     "explain_segments",
     "explain_trends",
     "footer",
+    "headline",
     "key_findings",
     "open_programme",
     "outcome_chart",
@@ -76,6 +77,38 @@ def title(ctx: ProgrammeContext) -> HTML:
         f"<p>As of {esc(ctx.as_of.isoformat())} · {mentors:.0f} mentors · {mentees:.0f} mentees"
         f" · {pairs:.0f} matched pairs · {listed}</p></header>"
     )
+
+
+def _total(ctx: ProgrammeContext, name: str) -> float:
+    """A count summed over the report's cohorts (a missing one counts 0)."""
+    cells = cells_of(ctx.figures)
+    return float(sum(cells.get((c, name), MISSING).value or 0 for c in ctx.cohorts))
+
+
+def _percent(part: float, whole: float) -> str:
+    """A share of a whole as a whole percentage; "—" when there is no whole."""
+    return f"{100 * part / whole:.0f} %" if whole else "—"
+
+
+def headline(ctx: ProgrammeContext) -> HTML:
+    """The programme's headline figures as tiles: people, pairs, pooled response rates and goals.
+
+    Each is a count of people or of the programme's own records over every cohort (never hidden): the
+    response rate is everyone who answered over everyone enrolled, and goals achieved is achieved over all goals.
+    """
+    enrolled = {role: _total(ctx, f"enrolled.{role}") for role in ("mentor", "mentee")}
+    answered = {role: _total(ctx, f"{role}_readiness.respondents") for role in ("mentor", "mentee")}
+    goals, achieved = _total(ctx, "goals.total"), _total(ctx, "goals.achieved")
+    tiles = [
+        ("cohorts", f"{len(ctx.cohorts):,}"),
+        ("mentors", f"{enrolled['mentor']:,.0f}"),
+        ("mentees", f"{enrolled['mentee']:,.0f}"),
+        ("matched pairs", f"{_total(ctx, 'relationship.pairs'):,.0f}"),
+        *((f"{role} response rate", _percent(answered[role], enrolled[role])) for role in ("mentor", "mentee")),
+        ("goals", f"{goals:,.0f}"),
+        ("goals achieved", _percent(achieved, goals)),
+    ]
+    return kpis([(label, esc(value)) for label, value in tiles])
 
 
 def explain_intervals(ctx: ProgrammeContext) -> HTML:

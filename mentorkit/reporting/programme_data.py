@@ -81,7 +81,7 @@ def choose_cohorts(known: list[str], requested: list[str] | str | None) -> list[
     if unknown:
         if len(unknown) == 1:
             raise unknown_cohort(unknown[0], known)
-        raise UsageError(f"unknown cohort(s): {', '.join(map(repr, unknown))}; `mentorkit cohorts` lists them")
+        raise UsageError(f"unknown cohorts: {', '.join(map(repr, unknown))}; `mentorkit cohorts` lists them")
     if not wanted:
         raise UsageError("no cohort to compare: give a list of cohort ids, or None for all")
     return sorted(dict.fromkeys(wanted))

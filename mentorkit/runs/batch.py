@@ -47,6 +47,7 @@ class RunResult:
     outcomes: list[Outcome]
     digest: changes.Digest | None
     pdfs: list[Path] = field(default_factory=list)  # with RunOptions.pdf: the PDFs written
+    stale_pdfs: list[Path] = field(default_factory=list)  # the earlier run's PDFs of pages this run rewrote, removed
 
     @property
     def failed(self) -> list[Outcome]:
@@ -124,8 +125,8 @@ def run(
     if programme and (ran := programmerun.run_programme_apart(options, cohorts)) is not None:
         done(ran)  # None: its notebook went away meanwhile
     digest = finish(out, options.since, digest=options.shard is None, settings=options.settings_in_force())
-    pdfs = programmerun.print_pdfs(out, outcomes) if options.pdf else []
-    return RunResult(outcomes, digest, pdfs)
+    pdfs, removed = programmerun.pdfs_after_run(out, outcomes, printing=options.pdf)
+    return RunResult(outcomes, digest, pdfs, removed)
 
 
 class CohortWriter:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from mentorkit import outputs
 from mentorkit.analysis import score
 from mentorkit.errors import UsageError
-from mentorkit.formats import md, plain
+from mentorkit.formats import md, pair_label, plain, plural
 from mentorkit.runs.folder import MANIFEST, JsonObject, read_metas, read_programme
 from mentorkit.runs.options import REPORT_TITLES
 from mentorkit.runs.templating import render
@@ -51,7 +51,9 @@ class Item:
     kind: str  # one of SECTIONS
     cohort: str
     report: str  # readiness or goal_progress: the report that shows it
-    subject: str  # a pair "mentor–mentee", a goal id, a figure or a report, as the reader sees it
+    subject: (
+        str  # a pair "mentor & mentee" (formats.pair_label), a goal id, a figure or a report, as the reader sees it
+    )
     text: str = ""  # what changed, plain text
     href: str = ""  # the report's page (or its executed notebook when it failed), relative to the run folder
 
@@ -68,7 +70,7 @@ def _person(pid: str | None, names: Mapping[str, str]) -> str:
 
 
 def _pair(mentor: str | None, mentee: str | None, names: Mapping[str, str]) -> str:
-    return f"{_person(mentor, names)}–{_person(mentee, names)}"
+    return pair_label(_person(mentor, names), _person(mentee, names))
 
 
 def _status(value: str) -> str:
@@ -234,13 +236,14 @@ class Digest:
     def summary(self, limit: int = 10) -> str:
         """A few plain lines for a scheduler's mail: the counts, the first items, where the digest is."""
         n = {kind: len(self.section(kind)) for kind, _ in SECTIONS}
+        failed = f"{plural(n['report_failed'], 'report')} failed"
         counts = (
-            f"{n['pair_needs_checkin']} pair(s) newly needing a check-in; goals: {n['goal_overdue']} newly overdue, "
-            f"{n['goal_stale']} newly stale, {n['goal_achieved']} newly achieved; {n['fell']} figure(s) fell; "
-            f"{n['report_failed']} report(s) failed"
+            f"{plural(n['pair_needs_checkin'], 'pair')} newly needing a check-in; goals: {n['goal_overdue']} newly "
+            f"overdue, {n['goal_stale']} newly stale, {n['goal_achieved']} newly achieved; "
+            f"{plural(n['fell'], 'figure')} fell; {failed}"
         )
         if self.earlier is None:
-            lines = [f"changes: no earlier run to compare with; {n['report_failed']} report(s) failed"]
+            lines = [f"changes: no earlier run to compare with; {failed}"]
         else:
             lines = [f"changes since the run as of {self.earlier_as_of} ({plain(self.earlier)}):", f"  {counts}"]
         for item in self.items[:limit]:
@@ -301,7 +304,7 @@ def _intro(d: Digest) -> str:
             "No earlier run to compare with: no folder beside this one named for an earlier as-of date "
             "(YYYY-MM-DD) holds a manifest.json, and no --since DIR was given."
         )
-    return f"Compared with the run as of {d.earlier_as_of} ({d.earlier}), over {d.cohorts} cohort(s)."
+    return f"Compared with the run as of {d.earlier_as_of} ({d.earlier}), over {plural(d.cohorts, 'cohort')}."
 
 
 def _hidden_note(d: Digest) -> str:

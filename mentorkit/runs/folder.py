@@ -2,7 +2,9 @@
 
 Each cohort has ``<cohort>/meta.json``; the programme report has ``programme.{ipynb,html,json}``;
 the run's ``index.html`` and ``manifest.json`` are rebuilt from those records. A folder may hold
-cohorts written by several machines (shards): everything is read back from the files.
+cohorts written by several machines (shards): everything is read back from the files. With ``--pdf``
+a page's PDF is ``<page>.pdf`` beside it; when a later run rewrites the page, that PDF is the earlier
+page's and is removed (``drop_stale_pdfs``), so every PDF in a folder belongs to the page beside it.
 """
 
 from __future__ import annotations
@@ -84,3 +86,34 @@ def read_programme(out: Path) -> JsonObject | None:
     except (OSError, ValueError):
         return None
     return found if isinstance(found, dict) else None
+
+
+def pdf_of(page: Path) -> Path:
+    """Where a page's PDF is printed: ``<page>.pdf`` beside its HTML."""
+    return page.with_suffix(".pdf")
+
+
+def report_pages(out: Path, cohort: str, reports: tuple[str, ...]) -> list[Path]:
+    """A cohort's report pages in a run folder (``<cohort>/<report>.html``), written or not."""
+    if not clean.is_safe_id(cohort):
+        return []
+    return [out / cohort / f"{name}.html" for name in reports]
+
+
+def drop_stale_pdfs(out: Path, pages: list[Path]) -> list[Path]:
+    """Remove the PDF beside each page a run has just rewritten (or failed to write): it shows the earlier page.
+
+    Only a run's own names in a run's own folder: ``<report>.pdf`` in a cohort's folder, ``programme.pdf`` and
+    ``index.pdf``, each beside a page of the run. Another cohort's PDFs (a shard's, say) are left alone.
+    """
+    own = {PROGRAMME_HTML, INDEX}
+    removed = []
+    for page in pages:
+        inside = page.parent == out or (page.parent.parent == out and clean.is_safe_id(page.parent.name))
+        if not inside or (page.parent == out and page.name not in own):
+            continue
+        target = pdf_of(page)
+        if target.is_file() and not target.is_symlink():
+            target.unlink()
+            removed.append(target)
+    return removed

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from mentorkit import __version__, outputs, store, workspace
 from mentorkit._imports import skip_iri_grammar
 from mentorkit.errors import ReportError
-from mentorkit.formats import one_line
+from mentorkit.formats import one_line, plural
 from mentorkit.runs.options import Job, Outcome, RunOptions
 from mentorkit.runs.templating import TEMPLATES
 
@@ -190,7 +190,10 @@ class Runner:
         found = set(inspect_notebook(str(notebook)))
         missing = [p for p in PARAMETERS if p not in found]
         if missing:
-            raise ReportError(f"{notebook.name} has no parameter(s) {', '.join(missing)} in its 'parameters' cell")
+            raise ReportError(
+                f"{notebook.name} has no {plural(len(missing), 'parameter', number=False)} {', '.join(missing)} "
+                "in its 'parameters' cell"
+            )
 
     def run(self, jobs: list[Job]) -> None:
         """Execute every job; returns when all are done (each one reported to ``on_done``)."""

@@ -120,7 +120,7 @@ class Printer:
             )
         finally:
             page.close()
-        target = html.with_suffix(".pdf")
+        target = html.with_suffix(".pdf")  # folder.pdf_of
         outputs.write_atomic(target, lambda tmp: tmp.write_bytes(body))
         return target
 

@@ -21,10 +21,18 @@ from pathlib import Path
 
 from mentorkit import __version__, outputs, store, workspace
 from mentorkit.analysis.score import parse_as_of
-from mentorkit.formats import one_line
+from mentorkit.formats import one_line, plural
 from mentorkit.reporting.programme import FULL_TABLE
 from mentorkit.runs import pdf
-from mentorkit.runs.folder import INDEX, PROGRAMME_HTML, PROGRAMME_META, PROGRAMME_NOTEBOOK, read_metas
+from mentorkit.runs.folder import (
+    INDEX,
+    PROGRAMME_HTML,
+    PROGRAMME_META,
+    PROGRAMME_NOTEBOOK,
+    drop_stale_pdfs,
+    read_metas,
+    report_pages,
+)
 from mentorkit.runs.kernels import for_html, html_exporter
 from mentorkit.runs.options import Outcome, RunOptions
 from mentorkit.settings import DEFAULT
@@ -162,6 +170,33 @@ def run_htmls(out: Path, outcomes: list[Outcome]) -> list[Path]:
     return [p for p in dict.fromkeys([*pages, index]) if p.is_file()]
 
 
+def rewritten_pages(out: Path, outcomes: list[Outcome]) -> list[Path]:
+    """The pages a run has just written or tried to write: each report's, the programme report's, and the index."""
+    pages: list[Path] = []
+    for o in outcomes:
+        pages += report_pages(out, o.cohort, (o.report,)) if o.cohort else [out / PROGRAMME_HTML]
+    return [*pages, out / INDEX]
+
+
+def pdfs_after_run(
+    out: Path, outcomes: list[Outcome], printing: bool, executable: str | None = None
+) -> tuple[list[Path], list[Path]]:
+    """The earlier run's PDFs of the pages this run rewrote removed; then, with ``--pdf``, the run's own printed.
+
+    Returns (printed, removed): a PDF removed and printed again is in both.
+    """
+    dropped = drop_stale_pdfs(out, rewritten_pages(out, outcomes))
+    return (print_pdfs(out, outcomes, executable) if printing else []), dropped
+
+
+def stale_note(removed: list[Path], printed: list[Path]) -> str | None:
+    """The line that says a run removed PDFs of the earlier run's pages (None when each was printed again)."""
+    gone = [p for p in removed if p not in set(printed)]
+    if not gone:
+        return None
+    return f"removed {plural(len(gone), 'PDF')} of the earlier run: the pages they showed were written again"
+
+
 def print_pdfs(out: Path, outcomes: list[Outcome], executable: str | None = None) -> list[Path]:
     """``--pdf``: print the run's pages beside their HTML; one warning line when Chromium is missing."""
     try:
@@ -171,5 +206,5 @@ def print_pdfs(out: Path, outcomes: list[Outcome], executable: str | None = None
         return []
     for html, error in failed:
         log.warning("%s: no PDF: %s", html.relative_to(out), error)
-    log.info("%d PDF(s) written", len(written))
+    log.info("%s written", plural(len(written), "PDF"))
     return written

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from mentorkit import instruments as ins
 from mentorkit import workspace
+from mentorkit.formats import plural
 from mentorkit.store.engine import now, retrying
 from mentorkit.store.read import _unprocessed, as_text, readings
 from mentorkit.store.schema import answers, pairs, participants, submissions, value_exclusions
@@ -52,7 +53,7 @@ class CheckResult:
             return f"every stored date can be read{before}"
         rows = len({(v.table if v.table != "answers" else "submissions", v.row_id) for v in self.found})
         return (
-            f"set aside {len(self.found)} value(s) that cannot be read, skipping {rows} row(s) when reading; "
+            f"set aside {plural(len(self.found), 'value')} that cannot be read, skipping {plural(rows, 'row')} when reading; "
             f"nothing was deleted or changed{before}"
         )
 

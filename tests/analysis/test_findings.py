@@ -21,9 +21,9 @@ def test_readiness_findings_for_the_engineering_cohort(sample_db):
     found = insights.readiness_findings(detail(sample_db, "2026-spring-eng"), DEFAULT)
     texts = [f.text for f in found]
     # mentors: 1 not yet (45.5); mentees: 1 incomplete, 1 not yet, 2 capacity risks, 10 of 12 answered (83 %)
-    assert "1 mentor(s) score below 50 (not yet ready)." in texts
-    assert "1 mentee checklist(s) are incomplete and not scored." in texts
-    assert any(t.startswith("2 mentee(s) doubt they have the time") for t in texts)
+    assert "1 mentor scores below 50 (not yet ready)." in texts
+    assert "1 mentee checklist is incomplete and not scored." in texts
+    assert any(t.startswith("2 mentees doubt they have the time") for t in texts)
     assert not any("answered the readiness checklist" in t for t in texts)  # 83 % is not below 80 %
     assert all(f.next_step for f in found)
     ranks = [f.level.rank for f in found]
@@ -32,21 +32,32 @@ def test_readiness_findings_for_the_engineering_cohort(sample_db):
 
 def test_goal_findings_for_the_engineering_cohort(sample_db):
     texts = [f.text for f in insights.goal_findings(detail(sample_db, "2026-spring-eng"), DEFAULT)]
-    assert "1 goal(s) are past their target date and not achieved." in texts
-    assert "2 goal(s) are behind the expected pace by more than 15 points." in texts
-    assert "2 goal(s) have had no update for more than 45 days." in texts
-    assert "2 goal(s) are not yet agreed by both mentor and mentee." in texts
+    assert "1 goal is past its target date and not achieved." in texts
+    assert "2 goals are behind the expected pace by more than 15 points." in texts
+    assert "2 goals have had no update for more than 45 days." in texts
+    assert "2 goals are not yet agreed by both mentor and mentee." in texts
     assert "4 of 12 pairs need a check-in." in texts
-    assert "1 goal(s) achieved." in texts
+    assert "1 goal achieved." in texts
 
 
 @pytest.mark.slow
 def test_small_cohort_findings_say_what_is_hidden(sample_db):
     found = insights.readiness_findings(detail(sample_db, "2026-pilot-legal"), DEFAULT)
     hidden = [f for f in found if "hidden" in f.text]
-    # 2 mentors and 2 mentees, k = 5: no number of answers can show the scores, so no advice asks for more
-    assert len(hidden) == 2 and not any("more" in f.next_step for f in hidden)
-    assert "This cohort has 2 mentors, fewer than 5" in " ".join(f.next_step for f in hidden)
+    # 2 mentors and 2 mentees, both answered: no answer can reach k = 5, so no step asks for more answers
+    assert [f.text for f in hidden] == [
+        "Mentor readiness figures are hidden: 2 complete checklists (2 of 2 mentors answered), fewer than 5.",
+        "Mentee readiness figures are hidden: 2 complete checklists (2 of 2 mentees answered), fewer than 5.",
+    ]
+    assert [f.next_step for f in hidden] == [
+        "The cohort has 2 mentors, fewer than 5, so its mentor figures stay hidden even when everyone answers: "
+        "use its response counts and goal figures, which are shown, or give it and another cohort one cohort_id "
+        "on the roster.",
+        "The cohort has 2 mentees, fewer than 5, so its mentee figures stay hidden even when everyone answers: "
+        "use its response counts and goal figures, which are shown, or give it and another cohort one cohort_id "
+        "on the roster.",
+    ]
+    assert not any("more" in f.next_step for f in hidden)
     goal_texts = [f.text for f in insights.goal_findings(detail(sample_db, "2026-pilot-legal"), DEFAULT)]
     assert any(t.startswith("Relationship figures are hidden") for t in goal_texts)
     assert not any("pairs need a check-in" in t for t in goal_texts)
@@ -57,27 +68,19 @@ def _summary(respondents: int, incomplete: int, enrolled: int) -> score.Readines
     return score.ReadinessSummary(respondents, respondents / enrolled, None, None, None, None, incomplete, True, None)
 
 
-def test_hidden_readiness_counts_complete_checklists_and_asks_only_what_is_possible():
-    # 8 mentees, 5 answered, 1 incompletely: 4 complete, k = 5 → 1 more complete checklist, from the
-    # 1 incomplete or the 3 who have not answered
-    text, advice = (
-        insights._hidden_text("mentee", _summary(5, 1, 8), 8, 5),
-        insights._hidden_advice("mentee", _summary(5, 1, 8), 8, 5),
+def test_hidden_readiness_text_counts_the_complete_checklists_behind_the_figures():
+    # 8 mentees, 5 answered, 1 incompletely: 4 complete checklists, k = 5
+    assert insights._hidden_text("mentee", _summary(5, 1, 8), 8, 5) == (
+        "Mentee readiness figures are hidden: 4 complete checklists (5 of 8 mentees answered, 1 incompletely), "
+        "fewer than 5."
     )
-    assert (
-        text
-        == "Mentee readiness figures are hidden: 4 complete checklists (5 of 8 mentees answered, 1 incompletely), fewer than 5."
+    assert insights._hidden_text("mentor", _summary(1, 0, 6), 6, 5) == (
+        "Mentor readiness figures are hidden: 1 complete checklist (1 of 6 mentors answered), fewer than 5."
     )
-    assert advice.startswith(
-        "Ask for 1 more complete mentee checklist from the 1 who left theirs incomplete or the 3 who have not answered"
-    )
-    # 6 mentors, all 3 who answered complete: 2 more, only from those who have not answered
-    assert insights._hidden_advice("mentor", _summary(3, 0, 6), 6, 5).startswith(
-        "Ask for 2 more complete mentor checklists from the 3 who have not answered"
-    )
-    # 4 mentors in all (k = 5): however many answer, the scores stay hidden; no advice to collect more
-    small = insights._hidden_advice("mentor", _summary(4, 0, 4), 4, 5)
-    assert "Ask for" not in small and "This cohort has 4 mentors, fewer than 5" in small
+    # the step asks for the 1 complete checklist still missing, from either source
+    step = insights.hidden_readiness_step("mentee", 8, 5, 1, 5)
+    assert step.startswith("Collect at least 1 more complete mentee checklist (3 mentees have not answered yet")
+    assert "1 checklist is unfinished" in step
 
 
 def test_levels_are_listed_most_urgent_first_and_keep_their_order_within_a_level():
@@ -128,3 +131,116 @@ def test_a_cohort_named_like_a_lag_is_no_lag():
         (insights.Kind.NO_LAG, insights.Level.GOOD),
     ]
     assert found[0].text == "Fewer than 80 % of mentors answered the readiness checklist in flags (50 %)."
+
+
+@pytest.mark.parametrize(
+    ("enrolled", "respondents", "incomplete", "step"),
+    [
+        # fewer than k = 5 enrolled: even everyone's complete checklist leaves the figures hidden
+        (
+            2,
+            2,
+            0,
+            "The cohort has 2 mentors, fewer than 5, so its mentor figures stay hidden even when everyone "
+            "answers: use its response counts and goal figures, which are shown, or give it and another cohort one "
+            "cohort_id on the roster.",
+        ),
+        (
+            4,
+            1,
+            0,
+            "The cohort has 4 mentors, fewer than 5, so its mentor figures stay hidden even when everyone "
+            "answers: use its response counts and goal figures, which are shown, or give it and another cohort one "
+            "cohort_id on the roster.",
+        ),
+        (
+            1,
+            0,
+            0,
+            "The cohort has 1 mentor, fewer than 5, so its mentor figures stay hidden even when everyone "
+            "answers: use its response counts and goal figures, which are shown, or give it and another cohort one "
+            "cohort_id on the roster.",
+        ),
+        # exactly k enrolled, 2 answered completely: 5 − 2 = 3 more, and 5 − 2 = 3 have not answered
+        (
+            5,
+            2,
+            0,
+            "Collect at least 3 more complete mentor checklists (3 mentors have not answered yet), "
+            "or report this cohort together with others.",
+        ),
+        # 6 enrolled, 5 answered of whom 1 incompletely: 5 − 4 = 1 more; 1 has not answered, 1 is unfinished
+        (
+            6,
+            5,
+            1,
+            "Collect at least 1 more complete mentor checklist (1 mentor has not answered yet and "
+            "1 checklist is unfinished), or report this cohort together with others.",
+        ),
+        # 5 enrolled, all answered, 2 incompletely: only finishing those can show the figures (5 − 3 = 2)
+        (
+            5,
+            5,
+            2,
+            "Collect at least 2 more complete mentor checklists (2 checklists are unfinished), or report "
+            "this cohort together with others.",
+        ),
+    ],
+)
+def test_the_step_for_hidden_readiness_is_possible_for_the_cohort(enrolled, respondents, incomplete, step):
+    assert insights.hidden_readiness_step("mentor", enrolled, respondents, incomplete, 5) == step
+    need = 5 - (respondents - incomplete)
+    if enrolled >= 5:  # what it asks for is there to be had: the people not yet answered plus the unfinished
+        assert need <= (enrolled - respondents) + incomplete
+
+
+def test_the_step_for_hidden_relationships_counts_the_people_in_pairs():
+    # M1 mentors E1 and E2, M2 mentors E3: 2 mentors + 3 mentees = 5 people in 3 pairs
+    pairs = pd.DataFrame({"mentor_id": ["M1", "M1", "M2"], "mentee_id": ["E1", "E2", "E3"]})
+    assert insights.paired_people(pairs) == 5
+    assert insights.paired_people(pairs.iloc[:0]) == 0
+    assert insights.hidden_relationship_step(5, 5) == "Send the check-in form to every pair."
+    # 2 pairs, 4 people: everyone sending a check-in still leaves 4 < 5
+    assert insights.hidden_relationship_step(4, 5) == (
+        "The cohort's pairs hold 4 people, fewer than 5, so its relationship figures stay hidden even when "
+        "everyone sends a check-in: use its goal figures, which are shown, or give it and another cohort one "
+        "cohort_id on the roster."
+    )
+    assert "1 person, fewer than 5" in insights.hidden_relationship_step(1, 5)
+
+
+def test_hidden_cohorts_are_told_to_collect_more_only_when_they_can():
+    step = programme_findings.hidden_cohorts_step
+    assert step(["a", "b"], [], 5) == (
+        "Collect more answers there, or compare them together as one group rather than one by one."
+    )
+    assert step([], ["legal"], 5) == (
+        "Some figures of legal stay hidden even when everyone answers: it has fewer than 5 mentors or mentees. "
+        "Compare it with other cohorts as one group: give it and another cohort one cohort_id on the roster."
+    )
+    both = step(["ops"], ["legal", "sales"], 5)
+    assert both.startswith("Collect more answers in ops. Some figures of legal, sales stay hidden")
+    assert "they have fewer than 5 mentors or mentees" in both
+
+
+def test_the_programme_finding_on_hidden_figures_tells_small_cohorts_apart():
+    # a: 6 mentors and 6 mentees, 3 mentors answered (hidden); b: 2 mentors and 8 mentees (too small to show)
+    rows = [
+        ("a", "enrolled.mentor", 6, 6, None, None),
+        ("a", "enrolled.mentee", 6, 6, None, None),
+        ("a", "mentor_readiness.mean_score", float("nan"), 3, None, None),
+        ("b", "enrolled.mentor", 2, 2, None, None),
+        ("b", "enrolled.mentee", 8, 8, None, None),
+        ("b", "mentor_readiness.mean_score", float("nan"), 2, None, None),
+    ]
+    table = _programme_table(rows)
+    table["suppressed"] = table["figure"].str.endswith("mean_score")
+    found = [
+        f for f in programme_findings.programme_findings(table, ["a", "b"], DEFAULT) if f.kind.value == "hidden_cohorts"
+    ]
+    assert [f.text for f in found] == ["2 of 2 cohorts have figures hidden because fewer than 5 people answered: a, b."]
+    assert found[0].next_step == (
+        "Collect more answers in a. Some figures of b stay hidden even when everyone answers: it has fewer than "
+        "5 mentors or mentees. Compare it with other cohorts as one group: give it and another cohort one cohort_id "
+        "on the roster."
+    )

@@ -314,7 +314,7 @@ def test_problems_hold_the_answer_back_and_blanks_until_send_anyway():
     held = rules.verdict({"title": "Please fill this in."}, [], confirmed=False)
     assert held.message == "<p class='mk-error'>Please complete the highlighted questions.</p>"
     asked = rules.verdict({}, ["me05", "me06"], confirmed=False)
-    assert not asked.send and asked.ask_confirm and "2 question(s) are not answered" in asked.message
+    assert not asked.send and asked.ask_confirm and "2 questions are not answered" in asked.message
     assert rules.verdict({}, ["me05", "me06"], confirmed=True) == rules.Verdict(True)
     assert rules.verdict({}, [], confirmed=False) == rules.Verdict(True)
 

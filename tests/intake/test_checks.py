@@ -21,7 +21,7 @@ def test_text_column_strips_cells_and_reads_blanks_and_absent_columns_as_missing
 def test_require_columns_names_every_missing_column_and_the_one_of_several():
     frame = pd.DataFrame(columns=["submitted_at", "q1"])
     checks.require_columns(frame, ["submitted_at", "q1"], "a.csv")  # nothing missing: no error
-    with pytest.raises(InputFileError, match=r"^a\.csv: missing required column\(s\): q2, q3 \(use the template"):
+    with pytest.raises(InputFileError, match=r"^a\.csv: missing required columns: q2, q3 \(use the template"):
         checks.require_columns(frame, ["q1", "q2", "q3"], "a.csv")
     with pytest.raises(InputFileError, match=r"column\(s\): q2, participant_id or email \("):
         checks.require_columns(frame, ["q2"], "a.csv", any_of=("participant_id", "email"))

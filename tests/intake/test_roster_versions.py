@@ -110,7 +110,7 @@ def test_forget_erases_the_personal_fields_of_every_version(db_url, tmp_path):
     # the address of the first version only still finds the person
     result = run_cli("forget", "--email", "ED@example.com", "--db", db_url)
     assert result.returncode == 0, result.stderr
-    assert "erased the personal data of e3: name, email, department, attributes (3 roster version(s))" in result.stdout
+    assert "erased the personal data of e3: name, email, department, attributes (3 roster versions)" in result.stdout
     v = store.participant_versions
     with engine.connect() as conn:
         rows = conn.execute(sa.select(v).order_by(v.c.version_id)).all()

@@ -157,3 +157,29 @@ def test_reportkit_only_renders_what_score_decided():
     # as_of is parsed once, in notebook_as_of; context takes the date
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "parse_as_of"]
     assert len(calls) == 1
+
+
+def test_a_hidden_headline_figure_is_a_muted_tile_with_its_reason():
+    reason = "fewer than 5 responses — hidden for confidentiality"
+    shown, hidden = reportkit.tile(72.054, reason=reason), reportkit.tile(None, reason=reason)
+    assert shown == "72.1" and hidden == reportkit.Hidden(reason)
+    assert reportkit.tile(float("nan"), reason=reason) == reportkit.Hidden(reason)  # NaN is suppressed too
+    html = reportkit.kpis([("mentor mean score", shown), ("mentee mean score", hidden)]).data
+    assert html.startswith("<div class='mk-kpis'><div class='mk-kpi'><div class='mk-kpi-v'>72.1</div>")
+    tile = html[html.index("mk-kpi-hidden") :]
+    # the value is a short state; the reason is small type below the label and the tile's title (on hover)
+    assert "<div class='mk-kpi-v'>Hidden</div><div class='mk-kpi-l'>mentee mean score</div>" in tile
+    assert f"title='{reason}'" in html and f"<div class='mk-kpi-why'>{reason}</div>" in tile
+    assert reason not in html[: html.index("mk-kpi-hidden")]  # the shown tile carries no reason
+    evil = reportkit.kpis([("x", reportkit.Hidden("<b>'"))]).data
+    assert "<b>" not in evil and "title='&lt;b&gt;&#x27;'" in evil
+
+
+def test_the_stylesheet_styles_a_hidden_tile_as_a_state():
+    from mentorkit.reporting import STYLESHEET
+
+    css = STYLESHEET.read_text("utf-8")
+    rule = css[css.index(".mk-kpi-hidden {") :].split("}")[0]
+    assert "background" in rule and "dashed" in rule
+    why = css[css.index(".mk-kpi-why {") :].split("}")[0]
+    assert "font-size: 0.72rem" in why and "line-height: 1.3" in why  # small type, normal spacing

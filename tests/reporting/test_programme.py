@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -123,7 +124,7 @@ def test_a_cohort_whose_interval_lies_below_anothers_is_a_finding():
     )
     assert found[0].level is Level.ACTION and found[0].next_step
     assert "Fewer than 80 % of mentees answered the readiness checklist in a (50 %)." in texts
-    assert "1 of 3 cohort(s) have figures hidden because fewer than 5 people answered: c." in texts
+    assert "1 of 3 cohorts has figures hidden because fewer than 5 people answered: c." in texts
     assert not any("No cohort clearly lags" in t for t in texts)
 
 
@@ -332,3 +333,22 @@ def test_the_programme_report_shows_no_month_end_one_person_short_of_the_next(sq
     assert list(points["as_of"]) == [date(2026, 7, 31)]
     assert points["value"].iloc[0] == pytest.approx(500 / 6) and points["n"].iloc[0] == 6
     assert "differ by 1 to 4 from those of a later point" in programmekit.explain_trends(ctx).data
+
+
+def test_the_programme_report_opens_with_its_headline_tiles(programme):
+    html = programmekit.headline(programme).data
+    values = re.findall(r"mk-kpi-v'>([^<]*)</div><div class='mk-kpi-l'>([^<]*)<", html)
+    # the sample's roster: mentors 5 + 2 + 6 + 3 = 16, mentees 5 + 2 + 12 + 6 = 25, one pair per mentee (25);
+    # answered: every mentor (16 of 16 = 100 %), mentees 4 + 2 + 10 + 5 = 21 of 25 = 84 %;
+    # goals 2 + 1 + 8 + 3 = 14, achieved 0 + 0 + 1 + 1 = 2 of 14 = 14.3 % → 14 %
+    assert values == [
+        ("4", "cohorts"),
+        ("16", "mentors"),
+        ("25", "mentees"),
+        ("25", "matched pairs"),
+        ("100 %", "mentor response rate"),
+        ("84 %", "mentee response rate"),
+        ("14", "goals"),
+        ("14 %", "goals achieved"),
+    ]
+    assert "mk-kpi-hidden" not in html  # counts of people and the programme's own records: never hidden

@@ -439,7 +439,7 @@ def test_a_cohort_whose_data_cannot_be_read_is_listed_as_failed_until_db_check(s
     index = (out / "index.html").read_text("utf-8")
     row = next(r for r in re.findall(r"<tr><td><strong>.*?</tr>", index, flags=re.S) if legal in r)
     assert "No figures" in row and "mentorkit db check" in row and row.count("failed</span>") == 2
-    assert "changes: no earlier run to compare with; 3 report(s) failed" in result.stdout
+    assert "changes: no earlier run to compare with; 3 reports failed" in result.stdout
     md = (out / "changes.md").read_text("utf-8")
     assert "## Reports that failed (3)" in md and f"[{legal}]" in md and "[programme](programme.ipynb)" in md
     # once `db check` has set the value aside, the same run succeeds

@@ -51,7 +51,7 @@ def test_pairs_newly_needing_a_checkin():
     before = {"c1": snap(pairs=[["M1", "E1"]])}
     after = {"c1": snap(pairs=[["M1", "E1"], ["M2", "E2"]])}
     # M1–E1 needed one before too: only M2–E2 is new
-    assert lines(changes.diff(before, after)) == [("pair_needs_checkin", "c1", "M2–E2", "")]
+    assert lines(changes.diff(before, after)) == [("pair_needs_checkin", "c1", "M2 & E2", "")]
     assert changes.diff(before, after)[0].href == "c1/goal_progress.html"
     assert changes.diff(after, before) == []  # a pair that no longer needs one is not news
 
@@ -79,10 +79,10 @@ def test_goals_newly_overdue_stale_or_achieved():
         )
     }
     assert lines(changes.diff(before, after)) == [
-        ("goal_overdue", "c1", "G2 (M1–E1)", "was on track"),
-        ("goal_overdue", "c1", "G5 (M1–E1)", "new goal since the earlier run"),
-        ("goal_stale", "c1", "G2 (M1–E1)", "was on track"),
-        ("goal_achieved", "c1", "G1 (M1–E1)", "was at risk"),
+        ("goal_overdue", "c1", "G2 (M1 & E1)", "was on track"),
+        ("goal_overdue", "c1", "G5 (M1 & E1)", "new goal since the earlier run"),
+        ("goal_stale", "c1", "G2 (M1 & E1)", "was on track"),
+        ("goal_achieved", "c1", "G1 (M1 & E1)", "was at risk"),
     ]
 
 
@@ -118,7 +118,7 @@ def test_suppressed_pairs_and_health_never_appear():
     assert changes.diff(before, after) == []
     # hidden before, shown now: the pairs needing a check-in are listed, saying why they are "new"
     assert lines(changes.diff(after, before | {"c1": snap(pairs=[["M1", "E1"]])})) == [
-        ("pair_needs_checkin", "c1", "M1–E1", "the earlier run hid this cohort's pair statuses")
+        ("pair_needs_checkin", "c1", "M1 & E1", "the earlier run hid this cohort's pair statuses")
     ]
     # a health index hidden in either run is never compared
     assert changes.diff({"c1": snap(health=None)}, {"c1": snap(health=10.0)}) == []
@@ -132,9 +132,9 @@ def test_each_section_of_the_diff_is_one_function_listing_its_own_kind():
     assert (c.then, c.unseen) == (before["c1"], "")
     found = {section.__name__: lines(section(c)) for section in changes.SECTION_DIFFS}
     assert found == {
-        "new_pairs_needing_checkin": [("pair_needs_checkin", "c1", "M1–E1", "")],
-        "goals_newly_overdue": [("goal_overdue", "c1", "G1 (M1–E1)", "was on track")],
-        "goals_newly_stale": [("goal_stale", "c1", "G1 (M1–E1)", "was on track")],
+        "new_pairs_needing_checkin": [("pair_needs_checkin", "c1", "M1 & E1", "")],
+        "goals_newly_overdue": [("goal_overdue", "c1", "G1 (M1 & E1)", "was on track")],
+        "goals_newly_stale": [("goal_stale", "c1", "G1 (M1 & E1)", "was on track")],
         "goals_newly_achieved": [],
         "figures_that_fell": [("fell", "c1", "mentor response rate", "90 % → 50 %")],
     }
@@ -165,13 +165,13 @@ def test_new_cohorts_and_people_named_only_with_identify():
     after = {"c2": snap(pairs=[["M1", "E1"]], goals=[("G1", "overdue", False)], rates=(0.1, 0.1), health=1.0)}
     # a cohort the earlier run did not have: its current items are all news, no figure fell
     assert lines(changes.diff({}, after)) == [
-        ("pair_needs_checkin", "c2", "M1–E1", "cohort new since the earlier run"),
-        ("goal_overdue", "c2", "G1 (M1–E1)", "cohort new since the earlier run"),
+        ("pair_needs_checkin", "c2", "M1 & E1", "cohort new since the earlier run"),
+        ("goal_overdue", "c2", "G1 (M1 & E1)", "cohort new since the earlier run"),
     ]
     # the same for a cohort whose earlier meta.json has no snapshot (written by an older mentorkit)
     assert [i.text for i in changes.diff({"c2": None}, after)] == ["the earlier run kept no snapshot of it"] * 2
     named = {"c2": {**after["c2"], "names": {"M1": "Ann", "E1": "Bo"}}}
-    assert [i.subject for i in changes.diff({}, named)] == ["Ann (M1)–Bo (E1)", "G1 (Ann (M1)–Bo (E1))"]
+    assert [i.subject for i in changes.diff({}, named)] == ["Ann (M1) & Bo (E1)", "G1 (Ann (M1) & Bo (E1))"]
 
 
 # --- the digest: failures, links, escaping -----------------------------------------------------
@@ -194,7 +194,7 @@ def test_failed_reports_are_listed_and_relinked():
     then = [meta("c1", snap(pairs=[]), as_of="2026-11-14")]
     d = changes.build(now, then, "../2026-11-14")
     assert lines(list(d.items)) == [
-        ("pair_needs_checkin", "c1", "M1–E1", ""),
+        ("pair_needs_checkin", "c1", "M1 & E1", ""),
         ("report_failed", "c1", "Goal progress", "boom"),
     ]
     # the goal progress page does not exist: both point at the executed notebook kept for debugging
@@ -202,7 +202,7 @@ def test_failed_reports_are_listed_and_relinked():
     # with no earlier run, failures are still listed
     alone = changes.build(now, None)
     assert alone.earlier is None and lines(list(alone.items)) == [("report_failed", "c1", "Goal progress", "boom")]
-    assert "no earlier run to compare with; 1 report(s) failed" in alone.summary()
+    assert "no earlier run to compare with; 1 report failed" in alone.summary()
     assert "No earlier run to compare with" in changes.to_markdown(alone)
 
 
@@ -216,7 +216,7 @@ def test_digest_escapes_what_people_wrote():
     md = changes.to_markdown(d)
     assert "<script>" not in md and "\\<script\\>" in md
     assert "\\[x\\](javascript:alert(2))" in md  # no link can be formed
-    assert "\\*b\\* \\`c\\` \\& d line (M1)–Bo (E1)" in md
+    assert "\\*b\\* \\`c\\` \\& d line (M1) \\& Bo (E1)" in md
     assert re.findall(r"(?<!\\)\](\([^)]*\))", md) == ["(c1/goal_progress.html)"]  # the only link: the report
     assert "\n" not in d.summary().splitlines()[-1] and "line (M1)" in d.summary()
 
@@ -269,16 +269,16 @@ def test_the_digest_page_escapes_hostile_cohort_ids_goal_ids_and_names():
         "index.html",
     ]
     # and every character reads back as written
-    assert f"{cohort}: {person} (M1)–E1" in text
-    assert f"{cohort}: {goal} ({person} (M1)–E1) (was in progress)" in text
+    assert f"{cohort}: {person} (M1) & E1" in text
+    assert f"{cohort}: {goal} ({person} (M1) & E1) (was in progress)" in text
     assert page_items(page) == [
         (
             "c1%3Cscript%3Ealert%28%27c%27%29%3C/script%3E%20%26%20%22q%22/goal_progress.html",
-            f"{cohort}: {person} (M1)–E1",
+            f"{cohort}: {person} (M1) & E1",
         ),
         (
             "c1%3Cscript%3Ealert%28%27c%27%29%3C/script%3E%20%26%20%22q%22/goal_progress.html",
-            f"{cohort}: {goal} ({person} (M1)–E1) (was in progress)",
+            f"{cohort}: {goal} ({person} (M1) & E1) (was in progress)",
         ),
     ]
     assert "<title>What changed: reports as of 2026-11-15</title>" in page
@@ -406,20 +406,20 @@ def test_snapshot_of_the_sample_is_what_score_decided(sample_db):
 EXPECTED = """\
 ## Pairs newly needing a check-in (1)
 
-- [2026-spring-eng](2026-spring-eng/goal_progress.html): M-ENG-02–E-ENG-04
+- [2026-spring-eng](2026-spring-eng/goal_progress.html): M-ENG-02 \\& E-ENG-04
 
 ## Goals newly overdue (2)
 
-- [2026-spring-eng](2026-spring-eng/goal_progress.html): G-ENG-02 (M-ENG-01–E-ENG-01) — was at risk
-- [2026-spring-sales](2026-spring-sales/goal_progress.html): G-SAL-03 (M-SAL-02–E-SAL-03) — was at risk
+- [2026-spring-eng](2026-spring-eng/goal_progress.html): G-ENG-02 (M-ENG-01 \\& E-ENG-01) — was at risk
+- [2026-spring-sales](2026-spring-sales/goal_progress.html): G-SAL-03 (M-SAL-02 \\& E-SAL-03) — was at risk
 
 ## Goals newly stale (1)
 
-- [2026-spring-eng](2026-spring-eng/goal_progress.html): G-ENG-08 (M-ENG-05–E-ENG-09) — was on track
+- [2026-spring-eng](2026-spring-eng/goal_progress.html): G-ENG-08 (M-ENG-05 \\& E-ENG-09) — was on track
 
 ## Goals newly achieved (1)
 
-- [2026-spring-eng](2026-spring-eng/goal_progress.html): G-ENG-01 (M-ENG-01–E-ENG-01) — was at risk
+- [2026-spring-eng](2026-spring-eng/goal_progress.html): G-ENG-01 (M-ENG-01 \\& E-ENG-01) — was at risk
 
 ## Cohorts whose response rate or pair health fell (0)
 
@@ -436,13 +436,13 @@ def test_two_runs_on_the_sample_give_the_hand_worked_digest(sample_db, tmp_path)
     reports = tmp_path / "reports"
     first = run_cli("report", "--all", "--as-of", "2026-10-15", "--db", sample_db, "--out", str(reports / "2026-10-15"))
     assert first.returncode == 0, first.stderr
-    assert "changes: no earlier run to compare with; 0 report(s) failed" in first.stdout
+    assert "changes: no earlier run to compare with; 0 reports failed" in first.stdout
     assert "No earlier run to compare with" in (reports / "2026-10-15" / "changes.md").read_text("utf-8")
     out = reports / "2026-11-15"
     second = run_cli("report", "--all", "--as-of", "2026-11-15", "--db", sample_db, "--out", str(out))
     assert second.returncode == 0, second.stderr
     md = (out / "changes.md").read_text("utf-8")
-    assert "Compared with the run as of 2026-10-15 (../2026-10-15), over 4 cohort(s)." in md
+    assert "Compared with the run as of 2026-10-15 (../2026-10-15), over 4 cohorts." in md
     assert EXPECTED in md
     assert md.rstrip().endswith(
         "as in the reports (goal figures never are): 2026-fall-ops, 2026-pilot-legal, 2026-spring-sales."
@@ -450,10 +450,10 @@ def test_two_runs_on_the_sample_give_the_hand_worked_digest(sample_db, tmp_path)
     # the summary cron mails
     assert "changes since the run as of 2026-10-15 (../2026-10-15):" in second.stdout
     assert (
-        "1 pair(s) newly needing a check-in; goals: 2 newly overdue, 1 newly stale, 1 newly achieved; "
-        "0 figure(s) fell; 0 report(s) failed"
+        "1 pair newly needing a check-in; goals: 2 newly overdue, 1 newly stale, 1 newly achieved; "
+        "0 figures fell; 0 reports failed"
     ) in second.stdout
-    assert "2026-spring-eng: Pairs newly needing a check-in: M-ENG-02–E-ENG-04" in second.stdout
+    assert "2026-spring-eng: Pairs newly needing a check-in: M-ENG-02 & E-ENG-04" in second.stdout
     page = (out / "changes.html").read_text("utf-8")
     links = re.findall(r"href='([^']*)'", page)
     assert links.count("2026-spring-eng/goal_progress.html") == 4 and all((out / h).is_file() for h in links)
@@ -508,9 +508,9 @@ def test_falls_failures_since_and_identify(sample_copy, tmp_path):
         f"""\
 ## Pairs newly needing a check-in (3)
 
-- [2026-spring-eng]({nb}): Amara Okafor (M-ENG-01)–Grace Chen (E-ENG-01)
-- [2026-spring-eng]({nb}): Elif Yilmaz (M-ENG-05)–Olga Ivanova (E-ENG-09)
-- [2026-spring-eng]({nb}): Farid Haddad (M-ENG-06)–Quinn O'Neill (E-ENG-11)
+- [2026-spring-eng]({nb}): Amara Okafor (M-ENG-01) \\& Grace Chen (E-ENG-01)
+- [2026-spring-eng]({nb}): Elif Yilmaz (M-ENG-05) \\& Olga Ivanova (E-ENG-09)
+- [2026-spring-eng]({nb}): Farid Haddad (M-ENG-06) \\& Quinn O'Neill (E-ENG-11)
 
 ## Goals newly overdue (0)
 
@@ -535,13 +535,10 @@ None.
 """
         in md
     )
-    assert "Compared with the run as of 2026-11-15 (../../a/first), over 1 cohort(s)." in md
+    assert "Compared with the run as of 2026-11-15 (../../a/first), over 1 cohort." in md
     page = (out / "changes.html").read_text("utf-8")
     assert "Quinn O'Neill" not in page and "Quinn O'Neill (E-ENG-11)" in parse(page)[1]  # escaped, reads back
-    assert (
-        "3 pair(s) newly needing a check-in" in second.stdout
-        and "2 figure(s) fell; 1 report(s) failed" in second.stdout
-    )
+    assert "3 pairs newly needing a check-in" in second.stdout and "2 figures fell; 1 report failed" in second.stdout
 
 
 ELEMENTS = ("reciprocity", "learning", "relationship", "partnership", "collaboration", "goals", "development")

@@ -148,3 +148,26 @@ def test_failed_meta_lists_a_cohort_with_no_report_as_one_failed_report(tmp_path
 def test_public_parameters_never_show_the_password(tmp_path):
     options = RunOptions(as_of=date(2026, 11, 15), out=tmp_path, db_url="postgresql+psycopg://mk:s3cret@db/mk")
     assert runindex.public_parameters(options)["db"] == "postgresql+psycopg://mk:***@db/mk"
+
+
+def test_a_rewritten_page_loses_the_pdf_of_its_earlier_version_and_nothing_else(tmp_path):
+    out = tmp_path / "run"
+    for name in ("a/readiness", "a/goal_progress", "b/readiness", "programme", "index"):
+        (out / f"{name}.html").parent.mkdir(parents=True, exist_ok=True)
+        (out / f"{name}.html").write_text("<html></html>")
+        (out / f"{name}.pdf").write_bytes(b"%PDF-1.4 earlier run")
+    (out / "notes.pdf").write_bytes(b"%PDF someone's own")  # not a page of a run
+    (out / "a" / "notes.pdf").write_bytes(b"%PDF someone's own")
+    # this run rewrote cohort a's readiness report (goal progress failed: its old PDF is stale too) and the index
+    pages = [*folder.report_pages(out, "a", ("readiness", "goal_progress")), out / "index.html", out / "notes.html"]
+    removed = folder.drop_stale_pdfs(out, pages)
+    assert sorted(p.relative_to(out).as_posix() for p in removed) == [
+        "a/goal_progress.pdf",
+        "a/readiness.pdf",
+        "index.pdf",
+    ]
+    left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf"))
+    # cohort b (another shard's) and the programme report were not rewritten; notes.pdf is no page's PDF
+    assert left == ["a/notes.pdf", "b/readiness.pdf", "notes.pdf", "programme.pdf"]
+    assert folder.report_pages(out, "../x", ("readiness",)) == []  # no path from an unsafe cohort id
+    assert folder.drop_stale_pdfs(out, [tmp_path / "elsewhere" / "index.html"]) == []

@@ -54,7 +54,7 @@ def test_index_row_shows_whole_figures_and_links_each_report():
         "<td>100 % / 83 %</td><td>74</td><td>4 of 12</td><td>1 achieved, 2 at risk, 1 overdue</td>"
         '<td><a href="eng/readiness.html">Readiness</a><br><a href="eng/goal_progress.html">Goal progress</a></td></tr>'
     ]
-    assert "1 cohort(s) · mentorkit" in page and page.endswith("</html>\n")
+    assert "1 cohort · mentorkit" in page and page.endswith("</html>\n")
 
 
 def test_index_hides_suppressed_figures_naming_the_run_group_size():

@@ -88,7 +88,7 @@ def test_db_check_sets_unreadable_values_aside_and_changes_nothing_else(older_st
         f"answers of submission {goal_sid}: start_date '999-06-01' cannot be read as a date; set aside",
     ]
     assert lines[-1].endswith(
-        "set aside 2 value(s) that cannot be read, skipping 2 row(s) when reading; nothing was deleted or changed"
+        "set aside 2 values that cannot be read, skipping 2 rows when reading; nothing was deleted or changed"
     )
     assert _counts(engine) == before  # nothing deleted
     with engine.connect() as conn:
