@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from mentorkit import workspace
 from mentorkit.cli.common import engine
 from mentorkit.errors import UsageError
+from mentorkit.formats import plural
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -76,12 +77,14 @@ def _report(summary: Summary, args: argparse.Namespace) -> list[str]:
     if summary.opted_out or summary.no_address:
         lines.append(f"not mailed: {summary.opted_out} opted out, {summary.no_address} without a usable e-mail address")
     if summary.stopped:
-        lines.append(f"{summary.stopped}: {summary.left} message(s) not sent yet; run the command again to send them")
+        lines.append(
+            f"{summary.stopped}: {plural(summary.left, 'message')} not sent yet; run the command again to send them"
+        )
     elif summary.left:
-        lines.append(f"--limit {args.limit}: {summary.left} more message(s) to send; run the command again")
+        lines.append(f"--limit {args.limit}: {plural(summary.left, 'more message')} to send; run the command again")
     if args.dry_run:
         lines.append(
-            f"dry run, nothing sent: {summary.written} message(s) written to {args.dry_run}; "
+            f"dry run, nothing sent: {plural(summary.written, 'message')} written to {args.dry_run}; "
             f"skipped {summary.skipped} (already sent)"
         )
     else:

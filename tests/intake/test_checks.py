@@ -23,7 +23,7 @@ def test_require_columns_names_every_missing_column_and_the_one_of_several():
     checks.require_columns(frame, ["submitted_at", "q1"], "a.csv")  # nothing missing: no error
     with pytest.raises(InputFileError, match=r"^a\.csv: missing required columns: q2, q3 \(use the template"):
         checks.require_columns(frame, ["q1", "q2", "q3"], "a.csv")
-    with pytest.raises(InputFileError, match=r"column\(s\): q2, participant_id or email \("):
+    with pytest.raises(InputFileError, match=r"missing required columns: q2, participant_id or email \("):
         checks.require_columns(frame, ["q2"], "a.csv", any_of=("participant_id", "email"))
     checks.require_columns(frame.assign(email=[]), [], "a.csv", any_of=("participant_id", "email"))
 

@@ -139,7 +139,7 @@ def test_invitations_arrive_over_starttls_each_link_opens_its_persons_form_and_a
         assert cli.main(_invite(sample_copy, server.url(), "--resend", "--limit", "2")) == 0
         said = capsys.readouterr().out.strip().splitlines()
         assert said == [
-            "--limit 2: 16 more message(s) to send; run the command again",
+            "--limit 2: 16 more messages to send; run the command again",
             "sent 2, skipped 0 (already sent), refused 0, failed 0",
         ]
         assert len(server.handler.received) == 20
@@ -193,7 +193,7 @@ def test_dry_run_writes_one_eml_per_message_and_sends_and_records_nothing(sample
         assert cli.main(_invite(sample_copy, server.url(), "--dry-run", str(out))) == 0
         assert server.handler.received == []
     said = capsys.readouterr().out.strip().splitlines()
-    assert said == [f"dry run, nothing sent: 18 message(s) written to {out}; skipped 0 (already sent)"]
+    assert said == [f"dry run, nothing sent: 18 messages written to {out}; skipped 0 (already sent)"]
     files = sorted(out.iterdir())
     assert [f.name for f in files][:2] == ["0001-invitation-M-ENG-01.eml", "0002-invitation-M-ENG-02.eml"]
     assert len(files) == 18 and all(f.suffix == ".eml" for f in files)
@@ -391,7 +391,7 @@ def test_sigterm_mid_run_loses_no_record_of_a_message_the_server_accepted(sample
         assert [row["status"] for row in log] == ["sent"] * len(accepted)  # nothing left "sending"
         left = 18 - len(accepted)
         assert out.strip().splitlines() == [
-            f"stopped by SIGTERM: {left} message(s) not sent yet; run the command again to send them",
+            f"stopped by SIGTERM: {left} message{'' if left == 1 else 's'} not sent yet; run the command again to send them",
             f"sent {len(accepted)}, skipped 0 (already sent), refused 0, failed 0",
         ]
         handler.delay = 0
@@ -418,7 +418,7 @@ def test_a_row_a_killed_run_left_sending_becomes_failed_and_is_tried_again(sampl
     assert (
         capsys.readouterr()
         .out.strip()
-        .endswith("18 message(s) written to " + str(tmp_path / "box") + "; skipped 0 (already sent)")
+        .endswith("18 messages written to " + str(tmp_path / "box") + "; skipped 0 (already sent)")
     )
     with serving(tmp_path / "smtp") as server:
         assert cli.main(_invite(sample_copy, server.url())) == 0
@@ -559,7 +559,7 @@ def test_rate_spaces_the_messages_and_limit_stops_after_n(sample_copy, tmp_path,
         assert cli.main([*argv, "--smtp", server.url(), "--rate", "120", "--limit", "3"]) == 0  # one every 0.5 s
         took = time.monotonic() - started
         assert capsys.readouterr().out.strip().splitlines() == [
-            "--limit 3: 3 more message(s) to send; run the command again",  # the cohort's 6 mentors
+            "--limit 3: 3 more messages to send; run the command again",  # the cohort's 6 mentors
             "sent 3, skipped 0 (already sent), refused 0, failed 0",
         ]
         stamps = [r.at for r in server.handler.received]

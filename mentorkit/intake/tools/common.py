@@ -19,6 +19,7 @@ from datetime import UTC
 import pandas as pd
 
 from mentorkit.errors import InputFileError, UsageError
+from mentorkit.formats import plural
 from mentorkit.instruments import Instrument
 from mentorkit.intake import clean, files, resolve, survey_tools, times
 
@@ -159,7 +160,7 @@ def match_columns(
     if missing:
         listed = "; ".join(f"{i.id} “{i.text}”" for i in missing[:3]) + (" …" if len(missing) > 3 else "")
         raise InputFileError(
-            f"{name}: no column for {len(missing)} question(s): {listed} (use --map for other wordings{hint})"
+            f"{name}: no column for {plural(len(missing), 'question')}: {listed} (use --map for other wordings{hint})"
         )
     return found
 
