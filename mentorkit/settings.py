@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Settings:
-    """Scoring and confidentiality thresholds of the product brief."""
+    """Scoring and confidentiality thresholds, each with its meaning."""
 
     min_group_size: int = 5  # k: scores over fewer respondents are suppressed
     min_comment_group: int = 10  # free text only for groups of at least this size

@@ -395,7 +395,7 @@ def test_a_redcap_variable_matches_only_as_an_item_id_or_map_entry(programme, tm
     columns = ["goal_id", "mentor_id", "mentee_id", "goal", *[i.id for i in goals.items if i.id != "title"]]
     row = ["g7", "m1", "e1", "Learn SQL", "", "2026-05-01", "2026-09-01", "1", "1"]
     path = export("redcap", tmp_path / "rc.csv", columns, [("1", "", row)])
-    with pytest.raises(InputFileError, match=r"no column for 1 question\(s\): title “Goal”.*--dictionary"):
+    with pytest.raises(InputFileError, match=r"no column for 1 question: title “Goal”.*--dictionary"):
         ingest.import_file(programme, path, "goals")
     mapping = write_csv(tmp_path / "map.csv", ["question", "item"], [["goal", "title"], ["person", "record_id"]])
     result = ingest.import_file(programme, path, "goals", mapping=mapping)
