@@ -434,7 +434,7 @@ def test_forget_clears_the_address_and_server_reply_in_the_sent_log(sample_copy,
         cli.main(_invite(sample_copy, server.url()))
     assert address in "".join(str(row["reply"]) for row in _log(sample_copy))  # the 550 names the address
     assert cli.main(["forget", "--email", address, "--db", sample_copy]) == 0
-    assert "1 sent-log row(s)" in capsys.readouterr().out
+    assert "1 sent-log row." in capsys.readouterr().out
     rows = _log(sample_copy)
     mine = [row for row in rows if row["participant_id"] == "M-ENG-03"]
     assert [(r["recipient"], r["reply"], r["status"]) for r in mine] == [(None, None, "refused")]
