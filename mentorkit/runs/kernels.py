@@ -375,7 +375,9 @@ class Runner:
         if outcome.status != "ok":
             return time.thread_time() - cpu
         try:
-            body, _ = exporter.from_notebook_node(for_html(nb), resources={"mentorkit_assets": "../assets"})
+            title = f"{job.report.replace('_', ' ').capitalize()}: {job.cohort}"  # the page's <title>, escaped there
+            resources = {"mentorkit_assets": "../assets", "metadata": {"name": title}}
+            body, _ = exporter.from_notebook_node(for_html(nb), resources=resources)
         except Exception as exc:  # a broken template or output: the report fails, the run goes on
             outcome.status, outcome.error = "failed", f"HTML export: {one_line(str(exc))}"
             return time.thread_time() - cpu

@@ -122,7 +122,11 @@ def run_programme(options: RunOptions, cohorts: list[str] | None) -> Outcome | N
         try:
             body, _ = html_exporter(HTMLExporter).from_notebook_node(
                 for_html(nbformat.from_dict(nb)),
-                resources={"mentorkit_assets": "assets", "mentorkit_index": INDEX},
+                resources={
+                    "mentorkit_assets": "assets",
+                    "mentorkit_index": INDEX,
+                    "metadata": {"name": "Programme report"},
+                },
             )
             outputs.write_text_atomic(out / PROGRAMME_HTML, body)
             outcome.html = PROGRAMME_HTML

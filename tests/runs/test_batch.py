@@ -91,6 +91,10 @@ def test_small_cohort_shows_no_scores(sample_run):
     assert "Distribution of readiness scores" not in html and "Readiness bands" not in html
     goals = (out / "2026-pilot-legal" / "goal_progress.html").read_text("utf-8")
     assert "Pairs by status" not in goals and "pair health index" in goals
+    # each page is named for what it is, not nbconvert's "Notebook"
+    assert "<title>Readiness: 2026-pilot-legal</title>" in html
+    assert "<title>Goal progress: 2026-pilot-legal</title>" in goals
+    assert "<title>Programme report</title>" in (out / "programme.html").read_text("utf-8")
 
 
 def test_notebooks_are_parameterised(sample_run):
