@@ -138,8 +138,8 @@ def format_cohorts(summary: pd.DataFrame, suggested: date) -> str:
         [
             line(heads),
             *(line(row) for row in cells),
-            f"{n} cohort{'' if n == 1 else 's'}; suggested as-of {day}, {why} (the explore notebook opens with it; "
-            f"mentorkit report --all --as-of {day} shows the same figures)",
+            f"{n} cohort{'' if n == 1 else 's'}; suggested as-of {day}, {why} (mentorkit report --all --as-of {day}; "
+            "the explore notebook opens with it when the workspace has no report run)",
         ]
     )
 
