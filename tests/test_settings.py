@@ -60,7 +60,7 @@ PHRASES = [
     ("<em>Ready</em> ≥ 75", "<em>Ready</em> ≥ 83"),
     ("Developing (50–74)", "Developing (53–82)"),  # band_developing
     ("Not yet (< 50)", "Not yet (< 53)"),
-    ("score below 50 ", "score below 53 "),
+    ("below 50 (not yet ready)", "below 53 (not yet ready)"),
     ("Pair health under 60", "Pair health under 63"),  # health_needs_checkin
     ("an element rated 2 or lower", "an element rated 1 or lower"),  # element_low
     ("in the last 60 days", "in the last 57 days"),  # checkin_recency_days
