@@ -103,7 +103,7 @@ def _hidden_cohorts(table: pd.DataFrame, cohorts: list[str], settings: Settings,
             Kind.HIDDEN_COHORTS,
             Level.WATCH,
             f"{len(hidden)} of {plural(len(cohorts), 'cohort')} {plural(len(hidden), 'has', number=False)} figures "
-            f"hidden because fewer than {k} people answered: {_listed(hidden, limit)}.",
+            f"hidden because fewer than {k} people's answers are behind them: {_listed(hidden, limit)}.",
             hidden_cohorts_step([c for c in hidden if c not in small], small, k, limit),
         )
     ]

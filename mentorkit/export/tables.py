@@ -75,7 +75,7 @@ FIGURE_FIELDS = (
     Field(
         "suppressed_reason",
         "string",
-        "why a figure is hidden, empty when shown: min_group_size (fewer than {min_group_size} people answered, "
+        "why a figure is hidden, empty when shown: min_group_size (fewer than {min_group_size} people's answers behind it, "
         "or a segment of fewer than {min_group_size} people); differencing (its people differ by 1 to "
         "{min_group_size} minus one from those of a figure shown for a newer date or a larger group, so "
         "subtracting one from the other would give those few people's answers); complementary (the next "

@@ -238,7 +238,9 @@ def test_the_programme_finding_on_hidden_figures_tells_small_cohorts_apart():
     found = [
         f for f in programme_findings.programme_findings(table, ["a", "b"], DEFAULT) if f.kind.value == "hidden_cohorts"
     ]
-    assert [f.text for f in found] == ["2 of 2 cohorts have figures hidden because fewer than 5 people answered: a, b."]
+    assert [f.text for f in found] == [
+        "2 of 2 cohorts have figures hidden because fewer than 5 people's answers are behind them: a, b."
+    ]
     assert found[0].next_step == (
         "Collect more answers in a. Some figures of b stay hidden even when everyone answers: it has fewer than "
         "5 mentors or mentees. Compare it with other cohorts as one group: give it and another cohort one cohort_id "

@@ -147,12 +147,15 @@ def test_findings_name_at_most_the_limit_lowest_rates_first():
         + [(c, "mentee_readiness.response_rate", r, 10, None, None, False) for c, r in rates.items()]
     )
     unlimited = [f.text for f in programme_findings.programme_findings(table, cohorts, DEFAULT)]
-    assert "5 of 5 cohorts have figures hidden because fewer than 5 people answered: a, b, c, d, e." in unlimited
+    assert (
+        "5 of 5 cohorts have figures hidden because fewer than 5 people's answers are behind them: a, b, c, d, e."
+        in unlimited
+    )
     # under 80 %: a, b, c, e, listed in cohort order below the threshold
     assert "answered the readiness checklist in a (50 %), b (70 %), c (30 %), e (60 %)." in unlimited[0]
     limited = [f.text for f in programme_findings.programme_findings(table, cohorts, DEFAULT, limit=2)]
     assert (
-        "5 of 5 cohorts have figures hidden because fewer than 5 people answered: a, b and 3 more "
+        "5 of 5 cohorts have figures hidden because fewer than 5 people's answers are behind them: a, b and 3 more "
         "(all in programme-cohorts.csv)." in limited
     )
     # lowest first: c 30 %, a 50 %, then e and b (the action comes before the watch)

@@ -124,7 +124,7 @@ def test_a_cohort_whose_interval_lies_below_anothers_is_a_finding():
     )
     assert found[0].level is Level.ACTION and found[0].next_step
     assert "Fewer than 80 % of mentees answered the readiness checklist in a (50 %)." in texts
-    assert "1 of 3 cohorts has figures hidden because fewer than 5 people answered: c." in texts
+    assert "1 of 3 cohorts has figures hidden because fewer than 5 people's answers are behind them: c." in texts
     assert not any("No cohort clearly lags" in t for t in texts)
 
 

@@ -35,7 +35,7 @@ def test_the_programme_report_runs_on_the_sample_with_hand_checked_figures(sampl
     assert "50 (19–81)" in html and "56 (27–81)" in html and "60 (23–88)" in html
     # ops mentors' mean over their 4 complete checklists (78.8) is hidden though 5 mentors answered
     assert "78.8" not in html and "40.1" not in html
-    assert "Next step:" in html and "fewer than 5 people answered" in html
+    assert "Next step:" in html and "fewer than 5 people&#x27;s answers are behind them" in html
     # five comparisons, five trends and the two readiness–outcome charts, each with error bars
     assert html.count("Plotly.newPlot") == 12
     assert html.count('"error_y"') >= 12
