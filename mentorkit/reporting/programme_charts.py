@@ -211,6 +211,7 @@ def trend_lines(
         xaxis=charts.month_axis(list(points["as_of"]), "Month end (figures as known then)"),
     )
     layout["margin"] = {**layout["margin"], "r": 60}  # type: ignore[dict-item]  # the last, slanted month label
+    layout["showlegend"] = True  # plotly leaves a lone line unnamed; the legend says whose line it is
     return charts.Chart(data, layout)
 
 

@@ -252,6 +252,8 @@ def test_trend_ticks_name_the_month_of_each_value():
     assert axis["tickvals"] == ["2026-05-31", "2026-06-30", "2026-11-15"]
     assert axis["ticktext"] == ["May 2026", "Jun 2026", "Nov 2026"]
     assert chart.data[0]["x"] == axis["tickvals"]  # each tick sits on its point
+    # one cohort's line still has its legend entry: plotly would hide the legend of a single trace
+    assert chart.layout["showlegend"] is True and chart.data[0]["name"] == "2026-fall"
 
 
 def test_a_long_trend_labels_every_other_month_back_from_the_latest():
