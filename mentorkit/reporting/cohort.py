@@ -317,9 +317,8 @@ def readiness_kpis(ctx: ReportContext) -> HTML:
 def readiness_findings(ctx: ReportContext) -> HTML:
     found = insights.readiness_findings(ctx.detail, ctx.settings)
     for role in ins.ROLES:
-        weak = insights.weakest_item(item_table(ctx, role), ctx.settings)
-        summary = getattr(ctx.detail.score, f"{role}_readiness")
-        if weak and not summary.suppressed:
+        weak = insights.weakest_item(item_table(ctx, role), ctx.settings)  # over the rates shown only
+        if weak:
             found.append(weak)
     return findings(found)
 
@@ -385,10 +384,11 @@ def item_table(ctx: ReportContext, role: str) -> pd.DataFrame:
 
 
 def item_rates(ctx: ReportContext, role: str) -> charts.Chart | HTML:
-    summary = getattr(ctx.detail.score, f"{role}_readiness")
-    if summary.suppressed:
+    """Each item's yes rate, shown when k people answered that item (the score may be hidden meanwhile)."""
+    table = item_table(ctx, role)
+    if not table["yes_rate"].notna().any():
         return note(f"{role.title()} items: {ctx.hidden}.")
-    return charts.item_rates(item_table(ctx, role), f"{role.title()} checklist: share answering yes, weakest first")
+    return charts.item_rates(table, f"{role.title()} checklist: share answering yes, weakest first")
 
 
 def capacity_risks(ctx: ReportContext) -> HTML:

@@ -91,6 +91,11 @@ def test_small_cohort_shows_no_scores(sample_run):
     assert "Distribution of readiness scores" not in html and "Readiness bands" not in html
     goals = (out / "2026-pilot-legal" / "goal_progress.html").read_text("utf-8")
     assert "Pairs by status" not in goals and "pair health index" in goals
+    # 2026-fall-ops: 5 mentors answered, one of them 8 of 11 questions, so the score (4 complete) is hidden,
+    # but the 8 items all 5 answered keep their yes rates; the 3 the incomplete one left blank (4 people) do not
+    ops = (out / "2026-fall-ops" / "readiness.html").read_text("utf-8")
+    assert "Mentor checklist: share answering yes" in ops
+    assert "Mentee items: fewer than 5 people&#x27;s answers behind it" in ops  # 4 mentees answered at all
     # each page is named for what it is, not nbconvert's "Notebook"
     assert "<title>Readiness: 2026-pilot-legal</title>" in html
     assert "<title>Goal progress: 2026-pilot-legal</title>" in goals
