@@ -133,7 +133,6 @@ def test_the_reports_say_the_settings_numbers_and_none_of_the_defaults(sample_db
 NOT_THRESHOLDS = {
     ("mentorkit/reporting/charts.py", "len(q) < 70"): "an axis label's length in characters",
     ("mentorkit/intake/clean.py", "``45%``"): "an example of a progress spelling",
-    ("mentorkit/intake/survey_tools.py", "len(h) <= 60"): "a header's length in an error message",
     ("mentorkit/intake/encoding.py", "> 0.8 * len("): "UTF-16 detection: share of zero bytes",
     ("mentorkit/intake/files.py", "1 << 30"): "the CSV field size limit",
     ("mentorkit/forms/server.py", "session_timeout < 10"): "the forms server's shortest session",

@@ -93,6 +93,31 @@ class _Matcher:
         return None
 
 
+HEADING_SHOWN = 60  # characters of a column heading an error quotes
+
+
+def _shortened(heading: str) -> str:
+    """A heading as an error quotes it: whole, or its first characters and "..."."""
+    return heading if len(heading) <= HEADING_SHOWN else heading[: HEADING_SHOWN - 3] + "..."
+
+
+def check_matches(by_item: dict[str, list[str]], instrument: Instrument, name: str, hint: str = "") -> None:
+    """A file error for a question two columns match, or a required question no column matches."""
+    twice = {i: h for i, h in by_item.items() if len(h) > 1}
+    if twice:
+        item, heads = next(iter(twice.items()))
+        shown_heads = " and ".join(repr(_shortened(h)) for h in heads[:3])
+        raise InputFileError(
+            f"{name}: columns {shown_heads} both match {item}; remove one, or name the right one with --map"
+        )
+    missing = [i for i in instrument.items if not i.optional and i.id not in by_item]
+    if missing:
+        shown = "; ".join(f"{i.id} “{i.text}”" for i in missing[:3]) + (" …" if len(missing) > 3 else "")
+        raise InputFileError(
+            f"{name}: no column for {plural(len(missing), 'question')}: {shown} (use --map for other wordings{hint})"
+        )
+
+
 def match_questions(
     headers: list[str],
     instrument: Instrument,
@@ -117,20 +142,7 @@ def match_questions(
         if item is not None:
             found[pos] = item
             by_item.setdefault(item, []).append(shown)
-    twice = {i: h for i, h in by_item.items() if len(h) > 1}
-    if twice:
-        item, heads = next(iter(twice.items()))
-        shown_heads = " and ".join(repr(h if len(h) <= 60 else h[:57] + "...") for h in heads[:3])
-        raise InputFileError(
-            f"{name}: columns {shown_heads} both match {item}; remove one, or name the right one with --map"
-        )
-    needed = [i for i in instrument.items if not i.optional]
-    missing = [i for i in needed if i.id not in by_item]
-    if missing:
-        shown = "; ".join(f"{i.id} “{i.text}”" for i in missing[:3]) + (" …" if len(missing) > 3 else "")
-        raise InputFileError(
-            f"{name}: no column for {plural(len(missing), 'question')}: {shown} (use --map for other wordings)"
-        )
+    check_matches(by_item, instrument, name)
     return found
 
 

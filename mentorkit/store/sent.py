@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from mentorkit.store.engine import now, retrying
 from mentorkit.store.schema import mail_optouts, participant_versions, participants, sent_messages
@@ -138,19 +138,23 @@ def log(engine: Engine) -> list[dict[str, Any]]:
 
 def person_of(engine: Engine, email: str) -> str | None:
     """The participant with this e-mail address now (case-insensitive), else in an earlier roster version."""
-    address = email.strip().lower()
     with engine.connect() as conn:
+        return email_owner(conn, email.strip().lower())
+
+
+def email_owner(conn: Connection, address: str) -> str | None:
+    """The participant whose roster e-mail is ``address`` (lower-case) now, else in their latest earlier version."""
+    pid = conn.execute(
+        sa.select(participants.c.participant_id).where(sa.func.lower(participants.c.email) == address)
+    ).scalar()
+    if pid is None:  # an address the person had in an earlier version only
+        v = participant_versions
         pid = conn.execute(
-            sa.select(participants.c.participant_id).where(sa.func.lower(participants.c.email) == address)
+            sa.select(v.c.participant_id)
+            .where(sa.func.lower(v.c.email) == address)
+            .order_by(v.c.version_id.desc())
+            .limit(1)
         ).scalar()
-        if pid is None:
-            v = participant_versions
-            pid = conn.execute(
-                sa.select(v.c.participant_id)
-                .where(sa.func.lower(v.c.email) == address)
-                .order_by(v.c.version_id.desc())
-                .limit(1)
-            ).scalar()
     return pid
 
 

@@ -28,6 +28,7 @@ from mentorkit.store.schema import (
     sent_messages,
     submissions,
 )
+from mentorkit.store.sent import email_owner
 
 
 def _insert_ignore(conn: Connection, table: sa.Table) -> sa.Insert:
@@ -358,17 +359,7 @@ def forget(engine: Engine, email: str) -> Erasure | None:
 
     address = email.strip().lower()
     with retrying(engine) as conn:
-        pid = conn.execute(
-            sa.select(participants.c.participant_id).where(sa.func.lower(participants.c.email) == address)
-        ).scalar()
-        if pid is None:  # an address the person had in an earlier version only
-            v = participant_versions
-            pid = conn.execute(
-                sa.select(v.c.participant_id)
-                .where(sa.func.lower(v.c.email) == address)
-                .order_by(v.c.version_id.desc())
-                .limit(1)
-            ).scalar()
+        pid = email_owner(conn, address)
         if pid is None:
             return None
         subs = sa.select(submissions.c.submission_id).where(submissions.c.participant_id == pid)

@@ -19,17 +19,8 @@ from datetime import UTC
 import pandas as pd
 
 from mentorkit.errors import InputFileError, UsageError
-from mentorkit.formats import plural
 from mentorkit.instruments import Instrument
 from mentorkit.intake import clean, files, resolve, survey_tools, times
-
-HEADING_SHOWN = 60  # characters of a column heading an error quotes
-
-
-def _shortened(heading: str) -> str:
-    """A heading as an error quotes it: whole, or its first characters and "..."."""
-    return heading if len(heading) <= HEADING_SHOWN else heading[: HEADING_SHOWN - 3] + "..."
-
 
 TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # an HTML tag: <br>, <strong>, </em>, <span class="x">
 BREAK = re.compile(r"</?(br|p|div|li|ul|ol|h[1-6]|tr|td|table)\b[^<>]*>", re.IGNORECASE)  # a tag that breaks the line
@@ -149,19 +140,7 @@ def match_columns(
         if item is not None:
             found[pos] = item
             by_item.setdefault(item, []).append(shown)
-    twice = {i: h for i, h in by_item.items() if len(h) > 1}
-    if twice:
-        item, heads = next(iter(twice.items()))
-        shown_heads = " and ".join(repr(_shortened(h)) for h in heads[:3])
-        raise InputFileError(
-            f"{name}: columns {shown_heads} both match {item}; remove one, or name the right one with --map"
-        )
-    missing = [i for i in instrument.items if not i.optional and i.id not in by_item]
-    if missing:
-        listed = "; ".join(f"{i.id} “{i.text}”" for i in missing[:3]) + (" …" if len(missing) > 3 else "")
-        raise InputFileError(
-            f"{name}: no column for {plural(len(missing), 'question')}: {listed} (use --map for other wordings{hint})"
-        )
+    survey_tools.check_matches(by_item, instrument, name, hint)
     return found
 
 
